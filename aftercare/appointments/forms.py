@@ -1,0 +1,60 @@
+"""Validation of appointment input, shared by the web UI and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aftercare.appointments.models import Appointment, Kind, Status
+from aftercare.clients.models import Client
+from aftercare.practice.models import Practice, User
+
+APPOINTMENT_FIELDS = ["client", "practitioner", "starts_at", "ends_at", "kind", "status", "fee"]
+
+
+class AppointmentForm(forms.ModelForm):
+    class Meta:
+        model = Appointment
+        fields = APPOINTMENT_FIELDS
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "ends_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "kind": forms.TextInput(attrs={"list": "appointment-kinds"}),
+        }
+        labels = {"starts_at": "Starts", "ends_at": "Ends"}
+        help_texts = {"kind": "first_visit, follow_up, or your own type"}
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.fields["client"].queryset = Client.objects.filter(practice=practice)
+        self.fields["practitioner"].queryset = User.objects.filter(
+            memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
+        )
+        self.kind_choices = Kind.CHOICES
+
+    def clean_kind(self) -> str:
+        kind = (self.cleaned_data.get("kind") or Kind.FOLLOW_UP).strip().lower().replace(" ", "_")
+        if not kind.replace("_", "").replace("-", "").isalnum():
+            raise forms.ValidationError(
+                "Use letters, digits, - and _ for the kind, e.g. follow_up."
+            )
+        return kind
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", "The end must be after the start.")
+        if data.get("fee") is not None and data["fee"] < 0:
+            self.add_error("fee", "The fee cannot be negative.")
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)

@@ -1,0 +1,122 @@
+"""Validation of client input, shared by the web UI and the API (one place for the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aftercare.clients.models import Client, Tag
+from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.practice.models import Membership, Practice, User
+
+CLIENT_FIELDS = [
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "birth_date",
+    "email",
+    "phone",
+    "postal_address",
+    "preferred_channel",
+    "time_zone",
+    "language",
+    "primary_practitioner",
+    "consent_care",
+    "consent_information",
+    "consent_celebrations",
+    "private_notes",
+]
+
+
+class ClientForm(forms.ModelForm):
+    tag_names = forms.CharField(
+        required=False,
+        label="Tags",
+        help_text="Separate tags with commas, e.g. sleep, new medication",
+    )
+
+    class Meta:
+        model = Client
+        fields = CLIENT_FIELDS
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "postal_address": forms.Textarea(attrs={"rows": 3}),
+            "private_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"phone": "Mobile phone", "time_zone": "Time zone"}
+
+    def __init__(
+        self, *args: Any, practice: Practice, can_see_notes: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.fields["primary_practitioner"].queryset = User.objects.filter(
+            memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
+        ).order_by("full_name", "email")
+        self.fields[
+            "time_zone"
+        ].help_text = f"Leave empty for the practice's ({practice.time_zone})"
+        self.fields["language"].help_text = "Leave empty for the practice's language"
+        if not can_see_notes:
+            del self.fields["private_notes"]
+        if self.instance.pk and not self.is_bound:
+            self.initial["tag_names"] = ", ".join(tag.name for tag in self.instance.tags.all())
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data.get("phone") or "", self.practice.country)
+        except PhoneError as error:
+            raise forms.ValidationError(str(error), code="phone") from error
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_tag_names(self) -> list[str]:
+        raw = self.cleaned_data.get("tag_names") or ""
+        names = sorted({name.strip().lower() for name in raw.split(",") if name.strip()})
+        too_long = [name for name in names if len(name) > 50]
+        if too_long:
+            raise forms.ValidationError(f"A tag may have at most 50 characters: {too_long[0]!r}")
+        return names
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        channel = data.get("preferred_channel")
+        if channel == "email" and not data.get("email") and "email" not in self.errors:
+            self.add_error(
+                "preferred_channel", "Email is preferred but the client has no email address."
+            )
+        if (
+            channel in {"sms", "whatsapp", "phone"}
+            and not data.get("phone")
+            and "phone" not in self.errors
+        ):
+            self.add_error(
+                "preferred_channel",
+                f"{channel.upper() if channel == 'sms' else channel.capitalize()} is preferred but the client has no mobile number.",
+            )
+        if channel == "post" and not data.get("postal_address"):
+            self.add_error(
+                "preferred_channel", "Post is preferred but the client has no postal address."
+            )
+        return data
+
+
+def tags_for(practice: Practice, names: list[str]) -> list[Tag]:
+    """The practice's tags with these names, creating the missing ones."""
+    existing = {tag.name: tag for tag in Tag.objects.filter(practice=practice, name__in=names)}
+    missing = [Tag(practice=practice, name=name) for name in names if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(practice=practice, name__in=names)}
+    return [existing[name] for name in names]
+
+
+def practitioners_of(practice: Practice) -> list[Membership]:
+    return list(
+        Membership.objects.filter(practice=practice, role__in=["owner", "practitioner"])
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )

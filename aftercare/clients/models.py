@@ -1,0 +1,128 @@
+"""Clients: the people a practice cares for, their contact points and consent."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from aftercare import clock
+from aftercare.practice.models import LANGUAGES, Practice, validate_time_zone
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    POST = "post", "Post"
+    PHONE = "phone", "Phone call"
+
+
+class Purpose(models.TextChoices):
+    """What a message is for; consent is given or withdrawn per purpose."""
+
+    CARE = "care", "Care messages (check-ins, reminders)"
+    INFORMATION = "information", "Useful information"
+    CELEBRATIONS = "celebrations", "Celebrations (birthday, anniversary)"
+
+
+class Tag(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="unique_tag_per_practice")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
+    primary_practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primary_clients",
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100, blank=True)
+    preferred_name = models.CharField(
+        max_length=100, blank=True, help_text="What the client likes to be called"
+    )
+    pronouns = models.CharField(max_length=30, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="Mobile number, stored in E.164")
+    postal_address = models.TextField(blank=True, help_text="For cards and letters")
+    preferred_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone], blank=True)
+    language = models.CharField(max_length=8, choices=LANGUAGES, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="clients")
+    consent_care = models.BooleanField(default=True)
+    consent_information = models.BooleanField(default=False)
+    consent_celebrations = models.BooleanField(default=False)
+    private_notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice", "archived", "family_name", "given_name"]),
+            models.Index(fields=["practice", "email"]),
+            models.Index(fields=["practice", "phone"]),
+        ]
+        ordering = ["family_name", "given_name", "id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def name_to_use(self) -> str:
+        """The name to greet the client by."""
+        return self.preferred_name or self.given_name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or self.practice.time_zone)
+
+    def has_consent(self, purpose: str) -> bool:
+        return bool(getattr(self, f"consent_{purpose}"))
+
+    def clean(self) -> None:
+        if self.birth_date and self.birth_date > clock.now().date():
+            raise ValidationError({"birth_date": "The birth date is in the future."})
+
+
+class ConsentEvent(models.Model):
+    """When and how consent for one purpose was given or withdrawn."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consent_events")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField()
+    how = models.CharField(
+        max_length=100, help_text="e.g. 'intake form', 'portal', 'SMS STOP', 'by phone'"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {'given' if self.granted else 'withdrawn'} {self.at:%Y-%m-%d} ({self.how})"

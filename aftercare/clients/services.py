@@ -1,0 +1,131 @@
+"""Writes to clients: create, update, archive, consent. Each is atomic and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from aftercare import clock
+from aftercare.clients.events import client_changed
+from aftercare.clients.forms import CLIENT_FIELDS, tags_for
+from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.practice.access import Actor
+from aftercare.practice.audit import diff_fields, record_audit
+
+# Health data stays out of the audit trail: it records that notes changed, not what they say.
+REDACTED_FIELDS = {"private_notes"}
+
+
+def _snapshot(client: Client) -> dict[str, Any]:
+    data = model_to_dict(client, fields=CLIENT_FIELDS)
+    data["tags"] = sorted(tag.name for tag in client.tags.all()) if client.pk else []
+    return data
+
+
+def _redact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {
+        name: (["…", "…"] if name in REDACTED_FIELDS else values)
+        for name, values in changes.items()
+    }
+
+
+@transaction.atomic
+def client_create(
+    *, actor: Actor, data: dict[str, Any], tag_names: list[str] | None = None, how: str = "intake"
+) -> Client:
+    """Create a client from cleaned data, record initial consent and audit it."""
+    client = Client(
+        practice=actor.practice, **{k: v for k, v in data.items() if k in CLIENT_FIELDS}
+    )
+    if not client.time_zone:
+        client.time_zone = ""
+    client.save()
+    if tag_names:
+        client.tags.set(tags_for(actor.practice, tag_names))
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            client=client,
+            purpose=purpose,
+            granted=client.has_consent(purpose),
+            how=how,
+            recorded_by=actor.user,
+        )
+        for purpose in Purpose.values
+    )
+    record_audit(actor, "create", client, summary=f"Created client {client.full_name}")
+    client_changed(client)
+    return client
+
+
+@transaction.atomic
+def client_update(
+    *,
+    actor: Actor,
+    client: Client,
+    data: dict[str, Any],
+    tag_names: list[str] | None = None,
+    how: str = "edited by staff",
+) -> Client:
+    """Apply cleaned changes to a client; consent changes are recorded with when and how."""
+    before = _snapshot(client)
+    for name, value in data.items():
+        if name in CLIENT_FIELDS:
+            setattr(client, name, value)
+    client.updated_at = clock.now()
+    client.save()
+    if tag_names is not None:
+        client.tags.set(tags_for(actor.practice, tag_names))
+    after = _snapshot(client)
+    changes = diff_fields(before, after)
+    consent_events = [
+        ConsentEvent(
+            client=client,
+            purpose=purpose,
+            granted=after[f"consent_{purpose}"],
+            how=how,
+            recorded_by=actor.user,
+        )
+        for purpose in Purpose.values
+        if f"consent_{purpose}" in changes
+    ]
+    ConsentEvent.objects.bulk_create(consent_events)
+    if changes:
+        record_audit(
+            actor,
+            "change",
+            client,
+            summary=f"Changed {', '.join(sorted(changes))}",
+            changes=_redact(changes),
+        )
+        client_changed(client)
+    return client
+
+
+@transaction.atomic
+def client_set_archived(*, actor: Actor, client: Client, archived: bool) -> Client:
+    client.archived = archived
+    client.updated_at = clock.now()
+    client.save(update_fields=["archived", "updated_at"])
+    record_audit(
+        actor,
+        "change",
+        client,
+        summary="Archived" if archived else "Restored from archive",
+        changes={"archived": [not archived, archived]},
+    )
+    client_changed(client)
+    return client
+
+
+@transaction.atomic
+def client_delete(*, actor: Actor, client: Client) -> None:
+    """Erase a client and everything about them (the audit trail keeps only the id)."""
+    record_audit(actor, "delete", client, summary=f"Deleted client #{client.pk}")
+    client.delete()
+
+
+def client_record_view(*, actor: Actor, client: Client) -> None:
+    """Every view of a client record is audited."""
+    record_audit(actor, "view", client, summary="Viewed client record")

@@ -1,0 +1,40 @@
+"""The one source of "now" for Aftercare.
+
+All code asks ``clock.now()`` instead of ``timezone.now()`` so that the whole system can be
+run as of any instant (``aftercare tick --at …``) and previewed without changing the wall clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+from django.utils import timezone
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    """Return the current instant as an aware UTC datetime (or the instant set by ``at``)."""
+    if _frozen is not None:
+        return _frozen
+    return timezone.now()
+
+
+def today(tz: dt.tzinfo) -> dt.date:
+    """Return today's date in the given time zone."""
+    return now().astimezone(tz).date()
+
+
+@contextlib.contextmanager
+def at(instant: dt.datetime) -> Iterator[dt.datetime]:
+    """Run the enclosed block as of ``instant`` (which must be aware)."""
+    global _frozen
+    if instant.tzinfo is None:
+        raise ValueError("clock.at needs an aware datetime")
+    previous, _frozen = _frozen, instant.astimezone(dt.UTC)
+    try:
+        yield _frozen
+    finally:
+        _frozen = previous

@@ -1,0 +1,247 @@
+"""Read Aftercare's configuration from ``AFTERCARE_*`` environment variables.
+
+Pure Python (no Django), so settings are validated before Django starts and a bad value
+stops the start with a message that names the variable. ``SETTINGS`` documents every
+variable; a test checks that each one is described in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+# name -> one-line description (the README holds the full text)
+SETTINGS: dict[str, str] = {
+    "AFTERCARE_DATA_DIR": "folder for the SQLite database, the secret key and uploads",
+    "AFTERCARE_DATABASE_URL": "database URL; default SQLite in the data folder",
+    "AFTERCARE_SECRET_KEY": "Django secret key; generated once into the data folder when unset",
+    "AFTERCARE_BASE_URL": "public address of the app, used in links sent to clients",
+    "AFTERCARE_DEBUG": "true for development error pages",
+    "AFTERCARE_TIME_ZONE": "default time zone for new practices and the server",
+    "AFTERCARE_ALLOWED_HOSTS": "comma-separated host names the app answers to",
+    "AFTERCARE_EMAIL_URL": "SMTP server for outgoing email (smtp:// or smtps://)",
+    "AFTERCARE_EMAIL_FROM": "From address of outgoing email",
+    "AFTERCARE_TEST_DATABASE_URL": "database URL the test suite uses (default in-memory SQLite)",
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def read_secret(env: Mapping[str, str], name: str) -> str | None:
+    """Return ``name`` from the environment, or the contents of the file named by ``name_FILE``."""
+    if env.get(name):
+        return env[name]
+    file_name = env.get(f"{name}_FILE")
+    if not file_name:
+        return None
+    try:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(f"{name}_FILE: cannot read {file_name!r} ({error.strerror})") from error
+
+
+def parse_bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def parse_time_zone(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"{name}: unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+        ) from error
+    return value
+
+
+def parse_base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = (env.get(name) or default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"{name}: expected an http(s) address such as https://care.example.org, got {value!r}"
+        )
+    return value
+
+
+def parse_database_url(name: str, value: str) -> dict[str, object]:
+    """Turn a database URL into a Django ``DATABASES`` entry (SQLite or PostgreSQL only)."""
+    parts = urlsplit(value)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        # sqlite:////abs/path -> /abs/path; sqlite:///rel -> rel; sqlite:///:memory:
+        if path.startswith("//") or path.startswith("/"):
+            path = path[1:]
+        if not path:
+            raise ConfigError(
+                f"{name}: a sqlite URL needs a file path, e.g. sqlite:////var/aftercare/db.sqlite3"
+            )
+        return sqlite_database(path)
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        if not parts.path.strip("/"):
+            raise ConfigError(
+                f"{name}: a postgres URL needs a database name, e.g. postgres://user@host/aftercare"
+            )
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.strip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ConfigError(
+        f"{name}: unsupported database {parts.scheme or value!r}; use sqlite:// or postgres://"
+    )
+
+
+def sqlite_database(path: str) -> dict[str, object]:
+    """SQLite tuned so a web server and workers can write at once and a confirmed write is durable."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
+            # timeout instead of failing with "database is locked" on lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            # WAL lets readers work while one writer writes; synchronous=FULL makes a
+            # committed transaction survive a power cut.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+        },
+    }
+
+
+def parse_email_url(name: str, value: str) -> dict[str, object]:
+    """``smtp://user:password@host:port?tls=true`` (or ``smtps://`` for implicit TLS)."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"smtp", "smtps", "console", "file"}:
+        raise ConfigError(
+            f"{name}: expected smtp://user:password@host:port, got scheme {parts.scheme!r}"
+        )
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
+    if not parts.hostname:
+        raise ConfigError(f"{name}: the SMTP URL needs a host name")
+    query = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError as error:
+        raise ConfigError(f"{name}: the port is not a number") from error
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": query.get("tls") in TRUE_WORDS,
+        "EMAIL_TIMEOUT": 30,
+    }
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database: dict[str, object]
+    secret_key: str
+    base_url: str
+    debug: bool
+    time_zone: str
+    allowed_hosts: list[str]
+    email: dict[str, object]
+    email_from: str
+
+
+def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> Config:
+    """Validate the environment and return the configuration; raise ConfigError naming the variable."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("AFTERCARE_DATA_DIR") or "./var").resolve()
+    if create_dirs:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                f"AFTERCARE_DATA_DIR: cannot create {str(data_dir)!r} ({error.strerror})"
+            ) from error
+
+    database_url = env.get("AFTERCARE_DATABASE_URL") or read_secret(env, "AFTERCARE_DATABASE_URL")
+    if database_url:
+        database = parse_database_url("AFTERCARE_DATABASE_URL", database_url)
+    else:
+        database = sqlite_database(str(data_dir / "aftercare.sqlite3"))
+
+    secret_key = read_secret(env, "AFTERCARE_SECRET_KEY") or stored_secret_key(
+        data_dir, create=create_dirs
+    )
+    if len(secret_key) < 32:
+        raise ConfigError("AFTERCARE_SECRET_KEY: use at least 32 random characters")
+
+    base_url = parse_base_url(env, "AFTERCARE_BASE_URL", "http://127.0.0.1:8000")
+    hosts_raw = env.get("AFTERCARE_ALLOWED_HOSTS")
+    if hosts_raw:
+        allowed_hosts = [host.strip() for host in hosts_raw.split(",") if host.strip()]
+    else:
+        allowed_hosts = [urlsplit(base_url).hostname or "127.0.0.1", "127.0.0.1", "localhost"]
+
+    email_url = read_secret(env, "AFTERCARE_EMAIL_URL")
+    email = parse_email_url("AFTERCARE_EMAIL_URL", email_url) if email_url else {}
+
+    return Config(
+        data_dir=data_dir,
+        database=database,
+        secret_key=secret_key,
+        base_url=base_url,
+        debug=parse_bool(env, "AFTERCARE_DEBUG"),
+        time_zone=parse_time_zone(env, "AFTERCARE_TIME_ZONE", "UTC"),
+        allowed_hosts=allowed_hosts,
+        email=email,
+        email_from=env.get("AFTERCARE_EMAIL_FROM")
+        or f"Aftercare <no-reply@{urlsplit(base_url).hostname}>",
+    )
+
+
+def stored_secret_key(data_dir: Path, *, create: bool) -> str:
+    """Read the secret key kept in the data folder, generating it on first start."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(50)
+    if create:
+        # O_EXCL: two processes starting at once keep one key, not two.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+    return key

@@ -1,0 +1,118 @@
+"""Access helpers: every object a user reaches goes through one of these.
+
+A record of another practice is a 404, never a 403 that would confirm it exists.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from aftercare.practice.models import Membership, Practice, User
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which practice, from where: the input to every audited service."""
+
+    user: User | None
+    practice: Practice
+    membership: Membership | None = None
+    ip_address: str | None = None
+    user_agent: str = ""
+    via: str = "web"
+
+    @property
+    def sees_private_notes(self) -> bool:
+        return self.membership is None or self.membership.sees_private_notes
+
+    @property
+    def is_owner(self) -> bool:
+        return self.membership is not None and self.membership.is_owner
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def actor_from_request(request: HttpRequest, *, via: str = "web") -> Actor:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return Actor(
+        user=membership.user,
+        practice=membership.practice,
+        membership=membership,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        via=via,
+    )
+
+
+def practice_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Require a signed-in user with a membership; sets ``request.actor``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.membership = current_membership(request)  # type: ignore[attr-defined]
+        if request.membership is None:  # type: ignore[attr-defined]
+            return redirect("practice-none")
+        request.actor = actor_from_request(request)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    @practice_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.actor.is_owner:  # type: ignore[attr-defined]
+            raise Http404("Only the practice owner can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def scoped(model: type[ModelT], actor: Actor) -> models.QuerySet[ModelT]:
+    """All rows of ``model`` that belong to the actor's practice."""
+    return model._default_manager.filter(practice=actor.practice)
+
+
+def get_scoped_or_404(queryset: models.QuerySet[ModelT], actor: Actor, **lookup: Any) -> ModelT:
+    """One row of the actor's practice, else 404 (whether it exists elsewhere or not)."""
+    try:
+        return queryset.filter(practice=actor.practice).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("Not found") from error
+
+
+SESSION_KEY = "practice_id"
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership for the practice chosen in the session, else the user's first one."""
+    if not request.user.is_authenticated:
+        return None
+    memberships = Membership.objects.filter(user=request.user).select_related("practice", "user")
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is not None:
+        membership = memberships.filter(practice_id=chosen).first()
+        if membership is not None:
+            return membership
+    return memberships.order_by("practice__name", "id").first()
+
+
+def memberships_of(user: User) -> models.QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user).select_related("practice").order_by("practice__name")
+    )

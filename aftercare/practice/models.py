@@ -1,0 +1,195 @@
+"""Practices (the tenants), the people who work in them, API tokens and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from aftercare import clock
+
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("nl", "Nederlands"),
+]
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            "Unknown time zone %(value)s; use an IANA name such as Europe/Berlin.",
+            params={"value": repr(value)},
+            code="time_zone",
+        ) from error
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: practitioners, assistants, owners. Signs in by email."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="The practitioner's own number (E.164)"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=clock.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Practice(models.Model):
+    """The tenant: one clinic or solo practice. Every other row belongs to one practice."""
+
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    country = models.CharField(
+        max_length=2,
+        default="GB",
+        help_text="ISO country code; the default region for phone numbers",
+    )
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    address = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    emergency_numbers = models.TextField(
+        blank=True,
+        default="",
+        help_text="Shown to clients who need urgent help, e.g. 'Emergency: 999'",
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    PRACTITIONER = "practitioner", "Practitioner"
+    ASSISTANT = "assistant", "Assistant"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="one_membership_per_practice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.practice} ({self.role})"
+
+    @property
+    def sees_private_notes(self) -> bool:
+        return self.role in {Role.OWNER, Role.PRACTITIONER}
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class ApiToken(models.Model):
+    """A per-user API token scoped to one practice. Only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    PREFIX = "act_"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Written for every change and view."""
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        CHANGE = "change"
+        DELETE = "delete"
+        VIEW = "view"
+        EXPORT = "export"
+        SIGN_IN = "sign_in"
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="audit_events", null=True
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    via = models.CharField(max_length=10, default="web", help_text="web, api or cli")
+    at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "object_type", "object_id"])]
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"

@@ -1,0 +1,40 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from aftercare.practice import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("no-practice/", views.no_practice, name="practice-none"),
+    path("practice/switch/", views.switch_practice, name="practice-switch"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(template_name="practice/sign_in.html"),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(template_name="practice/password_reset.html"),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="practice/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="practice/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="practice/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+]

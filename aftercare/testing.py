@@ -1,0 +1,111 @@
+"""Shared test personas and helpers (like healthchecks' hc/test.py).
+
+- ``owner``: Olivia, owner of Riverside Practice (Europe/London).
+- ``colleague``: Colin, practitioner in the same practice.
+- ``assistant``: Ada, assistant in the same practice (no private notes).
+- ``outsider``: Oscar, owner of Hillside Clinic, another practice; sees nothing of Riverside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from aftercare.appointments.models import Appointment
+from aftercare.clients.models import Client
+from aftercare.practice.access import Actor
+from aftercare.practice.models import Membership, Practice, Role, User
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test persona
+
+
+@dataclass
+class Personas:
+    practice: Practice
+    owner: User
+    colleague: User
+    assistant: User
+    other_practice: Practice
+    outsider: User
+    client: Client
+    other_client: Client
+    appointment: Appointment
+    other_appointment: Appointment
+
+    def actor(self, user: User | None = None) -> Actor:
+        user = user or self.owner
+        membership = Membership.objects.select_related("practice").get(user=user)
+        return Actor(user=user, practice=membership.practice, membership=membership, via="test")
+
+
+def make_user(email: str, full_name: str, practice: Practice, role: str) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name=full_name)
+    Membership.objects.create(user=user, practice=practice, role=role)
+    return user
+
+
+def make_client(practice: Practice, **fields: Any) -> Client:
+    defaults: dict[str, Any] = {
+        "given_name": "Ruth",
+        "family_name": "Miller",
+        "email": "ruth@example.org",
+        "phone": "+447700900123",
+        "preferred_channel": "email",
+        "consent_care": True,
+    }
+    defaults.update(fields)
+    return Client.objects.create(practice=practice, **defaults)
+
+
+def make_appointment(
+    client: Client, practitioner: User | None = None, **fields: Any
+) -> Appointment:
+    starts_at = fields.pop("starts_at", dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
+    defaults: dict[str, Any] = {
+        "starts_at": starts_at,
+        "ends_at": starts_at + dt.timedelta(minutes=50),
+        "kind": "follow_up",
+        "status": "booked",
+    }
+    defaults.update(fields)
+    return Appointment.objects.create(
+        practice=client.practice, client=client, practitioner=practitioner, **defaults
+    )
+
+
+def make_personas() -> Personas:
+    practice = Practice.objects.create(
+        name="Riverside Practice", time_zone="Europe/London", country="GB"
+    )
+    other_practice = Practice.objects.create(
+        name="Hillside Clinic", time_zone="America/New_York", country="US"
+    )
+    owner = make_user("olivia@riverside.example", "Olivia Owner", practice, Role.OWNER)
+    colleague = make_user("colin@riverside.example", "Colin Colleague", practice, Role.PRACTITIONER)
+    assistant = make_user("ada@riverside.example", "Ada Assistant", practice, Role.ASSISTANT)
+    outsider = make_user("oscar@hillside.example", "Oscar Outsider", other_practice, Role.OWNER)
+    client = make_client(
+        practice, primary_practitioner=owner, private_notes="Grief after her husband's death."
+    )
+    other_client = make_client(
+        other_practice,
+        given_name="Walter",
+        family_name="Stone",
+        email="walter@example.com",
+        phone="+12025550143",
+    )
+    appointment = make_appointment(client, owner)
+    other_appointment = make_appointment(other_client, outsider)
+    return Personas(
+        practice=practice,
+        owner=owner,
+        colleague=colleague,
+        assistant=assistant,
+        other_practice=other_practice,
+        outsider=outsider,
+        client=client,
+        other_client=other_client,
+        appointment=appointment,
+        other_appointment=other_appointment,
+    )
