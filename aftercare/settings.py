@@ -31,6 +31,11 @@ INSTALLED_APPS = [
     "aftercare.practice",
     "aftercare.clients",
     "aftercare.appointments",
+    "aftercare.care",
+    "aftercare.messaging",
+    "aftercare.absences",
+    "aftercare.supplies",
+    "aftercare.portal",
     "aftercare.api",
 ]
 

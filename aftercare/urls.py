@@ -5,6 +5,12 @@ urlpatterns = [
     path("", include("aftercare.practice.urls")),
     path("clients/", include("aftercare.clients.urls")),
     path("appointments/", include("aftercare.appointments.urls")),
+    path("care/", include("aftercare.care.urls")),
+    path("messages/", include("aftercare.messaging.urls")),
+    path("absences/", include("aftercare.absences.urls")),
+    path("supplies/", include("aftercare.supplies.urls")),
+    path("p/", include("aftercare.portal.urls")),
+    path("hooks/", include("aftercare.messaging.hook_urls")),
     path("api/v1/", include("aftercare.api.urls")),
     path("admin/", admin.site.urls),
 ]

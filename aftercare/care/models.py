@@ -1,0 +1,121 @@
+"""Care rules and touchpoints: the contract between the planner and everything downstream.
+
+A ``Touchpoint`` is one planned act of care for one client at one time. The planner decides
+which should exist (by a stable ``key``); reconciliation upserts them; ``tick`` makes them
+due; the messaging worker turns due *message* touchpoints into outbox Messages, while due
+*task* touchpoints wait in the care queue for a person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from aftercare import clock
+from aftercare.clients.models import Client
+from aftercare.practice.models import Practice
+
+
+class Action(models.TextChoices):
+    MESSAGE = "message", "Send a message"
+    TASK = "task", "Task for a person"
+
+
+class CareRule(models.Model):
+    """A practice's rule that turns an event into a touchpoint ("3 days after a first visit, check in")."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="care_rules")
+    name = models.CharField(max_length=120)
+    trigger = models.CharField(
+        max_length=40, help_text="e.g. appointment_attended, recall, birthday"
+    )
+    trigger_options = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"kind": "first_visit"}'
+    )
+    offset_days = models.IntegerField(default=0)
+    local_time = models.TimeField(
+        default="09:00", help_text="Time of day in the client's time zone"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.MESSAGE)
+    template_key = models.CharField(
+        max_length=40, blank=True, help_text="Message template, e.g. check_in"
+    )
+    purpose = models.CharField(
+        max_length=20, default="care", help_text="care, information or celebrations"
+    )
+    task_kind = models.CharField(max_length=20, blank=True, help_text="call, note, post_card")
+    estimated_minutes = models.PositiveIntegerField(default=5)
+    condition = models.JSONField(default=dict, blank=True)
+    value = models.PositiveSmallIntegerField(
+        default=50, help_text="0–100: how much this act of care matters"
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["trigger", "offset_days", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TouchpointStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DUE = "due", "Due"
+    SENT = "sent", "Sent"  # a message touchpoint handed to the outbox
+    DONE = "done", "Done"  # a task completed by a person
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Statuses reconciliation may change; the others are history and are never touched.
+OPEN_STATUSES = (TouchpointStatus.PLANNED, TouchpointStatus.DUE)
+
+
+class Touchpoint(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="touchpoints")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="touchpoints")
+    key = models.CharField(
+        max_length=200, unique=True, help_text="client:rule-or-source:occurrence"
+    )
+    rule = models.ForeignKey(
+        CareRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="touchpoints"
+    )
+    kind = models.CharField(
+        max_length=40, help_text="check_in, recall, birthday, reorder_reminder, …"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    template_key = models.CharField(max_length=40, blank=True)
+    purpose = models.CharField(max_length=20, default="care")
+    channel = models.CharField(max_length=10, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=10, choices=TouchpointStatus.choices, default=TouchpointStatus.PLANNED
+    )
+    held_back_reason = models.CharField(max_length=300, blank=True)
+    status_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why skipped, expired or cancelled"
+    )
+    value = models.PositiveSmallIntegerField(default=50)
+    estimated_minutes = models.PositiveIntegerField(default=0)
+    context = models.JSONField(default=dict, blank=True, help_text='e.g. {"appointment_id": 5}')
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["practice", "status", "due_at"]),
+            models.Index(fields=["client", "status"]),
+        ]
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for client #{self.client_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
