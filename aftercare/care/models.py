@@ -59,6 +59,49 @@ class CareRule(models.Model):
         return self.name
 
 
+class CarePolicy(models.Model):
+    """A practice's boundaries for automated messages: quiet hours and the contact budget.
+
+    One row per practice, created on first use with the defaults below.
+    """
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="care_policy")
+    quiet_hours_start = models.TimeField(
+        default="20:00", help_text="No automated message from this time (client local time)"
+    )
+    quiet_hours_end = models.TimeField(default="08:00", help_text="… until this time")
+    contact_budget_messages = models.PositiveSmallIntegerField(
+        default=2, help_text="At most this many automated messages per client …"
+    )
+    contact_budget_days = models.PositiveSmallIntegerField(
+        default=7, help_text="… in any this many days"
+    )
+
+    def __str__(self) -> str:
+        return f"Care policy of {self.practice}"
+
+
+class ObservedTag(models.Model):
+    """When the care engine first saw a tag on a client: the moment a "tag added" rule counts from.
+
+    Client tags are a plain many-to-many without timestamps, so reconciliation records
+    new tags here (and forgets removed ones) to give the planner a stable date.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="observed_tags")
+    tag_name = models.CharField(max_length=50)
+    first_seen_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "tag_name"], name="unique_observed_tag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_name} on client #{self.client_id} since {self.first_seen_at:%Y-%m-%d}"
+
+
 class TouchpointStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     DUE = "due", "Due"
@@ -95,6 +138,11 @@ class Touchpoint(models.Model):
         max_length=10, choices=TouchpointStatus.choices, default=TouchpointStatus.PLANNED
     )
     held_back_reason = models.CharField(max_length=300, blank=True)
+    blocked = models.BooleanField(
+        default=False,
+        help_text="Held back until the reason goes away (no consent, opted out); "
+        "skipped with that reason if it is still blocked when due",
+    )
     status_reason = models.CharField(
         max_length=300, blank=True, help_text="Why skipped, expired or cancelled"
     )
