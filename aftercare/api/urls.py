@@ -1,1 +1,52 @@
-urlpatterns: list = []
+"""Mount the API at ``/api/v1/`` with JSON answers for unknown paths and wrong methods."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from aftercare.api.api import api
+from aftercare.api.errors import json_error
+
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a wrong method with a plain-text 405; answer it in the API's format."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            replacement = json_error(
+                405, f"Method {request.method} is not allowed here; use {allowed}."
+            )
+            replacement["Allow"] = allowed
+            return replacement
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    return json_error(404, "Not found: no such API path.")
+
+
+def _api_patterns() -> list[URLPattern | URLResolver]:
+    patterns, _app_name, _namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _json_method_not_allowed(pattern.callback)
+    return patterns
+
+
+app_name = "api"
+urlpatterns: list[URLPattern | URLResolver] = [
+    *_api_patterns(),
+    re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
+]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from aftercare.api.tests.conftest import ApiClient
+
+
+def test_an_unknown_api_path_is_a_json_404(owner_api: ApiClient) -> None:
+    response = owner_api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found: no such API path."}
+
+
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(owner_api: ApiClient) -> None:
+    response = owner_api.delete("/api/v1/me")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json() == {"detail": "Method DELETE is not allowed here; use GET."}
+
+
+def test_the_openapi_schema_is_served_without_a_token(anonymous_api: ApiClient) -> None:
+    response = anonymous_api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"] == {
+        "title": "Aftercare API",
+        "version": "1",
+        "description": schema["info"]["description"],
+    }
+    assert "/api/v1/me" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
