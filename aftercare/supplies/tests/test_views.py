@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from aftercare import clock
+from aftercare.absences.models import Absence
+from aftercare.supplies.models import Supply
+from aftercare.supplies.tests.factories import add_supply
+from aftercare.testing import Personas, make_client
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2027, 1, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():  # type: ignore[no-untyped-def]
+    with clock.at(NOW):
+        yield
+
+
+def test_running_out_lists_supplies_within_the_days_asked_for(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    actor = personas.actor()
+    add_supply(actor, personas.client, name="Soon", started_on=dt.date(2026, 10, 20))
+    add_supply(actor, personas.client, name="Later", started_on=dt.date(2026, 12, 20))
+    response = owner_client.get(reverse("supplies-running-out") + "?days=14")
+    assert response.status_code == 200
+    assert "Soon" in response.text
+    assert "Later" not in response.text
+    response = owner_client.get(reverse("supplies-running-out") + "?days=90")
+    assert "Later" in response.text
+
+
+def test_running_out_shows_the_order_by_day_moved_for_an_absence(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    Absence.objects.create(
+        practice=personas.practice,
+        practitioner=personas.owner,
+        first_day=dt.date(2027, 1, 18),
+        last_day=dt.date(2027, 2, 7),
+    )
+    # 90 capsules from 6 Nov run out on 4 Feb, inside the absence.
+    add_supply(personas.actor(), personas.client, started_on=dt.date(2026, 11, 6))
+    response = owner_client.get(reverse("supplies-running-out") + "?days=30")
+    assert "order by 4 Jan" in response.text
+    assert "moved for an absence" in response.text
+
+
+def test_running_out_refuses_a_days_value_it_cannot_read(owner_client: HttpClient) -> None:
+    response = owner_client.get(reverse("supplies-running-out") + "?days=soon")
+    assert response.status_code == 400
+    assert "days: give a whole number" in response.text
+
+
+def test_running_out_costs_the_same_queries_for_many_supplies(
+    owner_client: HttpClient, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    actor = personas.actor()
+    for number in range(15):
+        client = make_client(
+            personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
+        )
+        add_supply(actor, client, started_on=dt.date(2026, 10, 20))
+    with django_assert_max_num_queries(8):
+        response = owner_client.get(reverse("supplies-running-out") + "?days=30")
+    assert response.text.count("Mark re-ordered") == 15
+
+
+def test_adding_a_supply_from_the_web_derives_its_run_out_day(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    response = owner_client.post(
+        reverse("supplies-create", args=[personas.client.pk]),
+        {
+            "name": "Vitamin D",
+            "kind": "supplement",
+            "prepared_by": "client",
+            "quantity": "60",
+            "unit": "drops",
+            "daily_dose": "2",
+            "every_days": "1",
+            "started_on": "2027-01-10",
+            "lead_time_days": "2",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 302
+    supply = Supply.objects.get(name="Vitamin D")
+    assert supply.runs_out_on == dt.date(2027, 2, 9)
+
+
+def test_a_zero_dose_from_the_web_is_refused_and_nothing_is_saved(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    response = owner_client.post(
+        reverse("supplies-create", args=[personas.client.pk]),
+        {
+            "name": "X",
+            "kind": "remedy",
+            "prepared_by": "practice",
+            "quantity": "-1",
+            "unit": "g",
+            "daily_dose": "0",
+            "every_days": "1",
+            "started_on": "2027-01-10",
+            "lead_time_days": "0",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    assert "The dose must be more than zero." in response.text
+    assert "The quantity cannot be negative." in response.text
+    assert not Supply.objects.exists()
+
+
+def test_editing_and_marking_re_ordered(owner_client: HttpClient, personas: Personas) -> None:
+    supply = add_supply(personas.actor(), personas.client)
+    response = owner_client.get(reverse("supplies-edit", args=[supply.pk]))
+    assert response.status_code == 200
+    assert "Magnesium citrate" in response.text
+    response = owner_client.post(
+        reverse("supplies-status", args=[supply.pk]),
+        {"status": "reordered", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/")
+    supply.refresh_from_db()
+    assert supply.status == "reordered"
+
+
+def test_another_practices_supply_is_not_found(client: HttpClient, personas: Personas) -> None:
+    supply = add_supply(personas.actor(), personas.client)
+    client.force_login(personas.outsider)
+    assert client.get(reverse("supplies-edit", args=[supply.pk])).status_code == 404
+    assert (
+        client.post(reverse("supplies-status", args=[supply.pk]), {"status": "stopped"}).status_code
+        == 404
+    )
+    assert client.get(reverse("supplies-create", args=[personas.client.pk])).status_code == 404
+    assert "Magnesium" not in client.get(reverse("supplies-running-out") + "?days=365").text
