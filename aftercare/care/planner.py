@@ -1,0 +1,290 @@
+"""The planner: which touchpoints should exist for one client (pure Python, no Django).
+
+``plan(facts, rules, policy, now)`` is a pure function: the same input always gives the same
+output, so reconciliation can run it after every change and the sweep can run it for every
+client without ever duplicating or losing a touchpoint.
+
+The algorithm:
+
+1. An archived client gets nothing.
+2. For each enabled rule whose condition holds, the rule's trigger (``care/triggers.py``)
+   yields occurrences; each becomes a touchpoint keyed ``{client}:{rule7|source}:{occurrence}``
+   and due on the occurrence's local day plus the rule's offset, at the rule's local time in
+   the client's time zone (so 09:00 stays 09:00 across daylight-saving changes).
+3. Touchpoints already sent, done, skipped or expired are history and are left out; ``due``
+   ones stay as they are. Occurrences older than their lateness limit plus the policy's
+   lookback are history from before anyone planned them and are left out too.
+4. Adjusters registered by other features (absences) may move or add touchpoints.
+5. Boundaries, each recording why in ``held_back_reason``:
+   a. a message to an opted-out client, without consent for its purpose or without any
+      channel is *blocked*: kept, but skipped when due if still blocked;
+   b. a touchpoint past its kind's lateness limit is *expired* with the reason;
+   c. a message inside a pause moves to the end of the pause;
+   d. a message inside quiet hours (client local time) moves to the end of quiet hours;
+   e. the contact budget: at most N automated messages in any D days, counting messages
+      already sent; higher-value messages keep their time, lower-value ones move later
+      (to the first moment that fits and is outside quiet hours), never vanish.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from aftercare.care.facts import (
+    HISTORY_STATUSES,
+    MESSAGE,
+    ClientFacts,
+    PlannedTouchpoint,
+    PracticePolicy,
+    RuleSpec,
+)
+from aftercare.care.triggers import ADJUSTERS, CONDITIONS, TRIGGERS, Occurrence
+
+PURPOSE_NAMES = {
+    "care": "care messages",
+    "information": "useful information",
+    "celebrations": "celebrations",
+}
+
+
+def plan(
+    facts: ClientFacts, rules: Sequence[RuleSpec], policy: PracticePolicy, now: dt.datetime
+) -> list[PlannedTouchpoint]:
+    """The touchpoints that should exist for this client as of ``now``, sorted by due time."""
+    if now.tzinfo is None:
+        raise ValueError("plan() needs an aware 'now'")
+    if facts.archived:
+        return []
+    tz = zoneinfo.ZoneInfo(facts.time_zone or policy.time_zone)
+    desired: dict[str, PlannedTouchpoint] = {}
+    for rule in rules:
+        if not rule.enabled or not condition_holds(facts, rule):
+            continue
+        info = TRIGGERS.get(rule.trigger)
+        if info is None:
+            continue  # a trigger whose feature is not installed: the rule waits
+        for occurrence in info.function(facts, rule, policy, now):
+            touchpoint = _touchpoint(facts, rule, occurrence, tz)
+            if touchpoint.key in desired:
+                continue
+            existing = facts.existing.get(touchpoint.key)
+            if existing is not None and existing.status in HISTORY_STATUSES:
+                continue
+            if existing is not None and existing.status == "due":
+                desired[touchpoint.key] = replace(touchpoint, status="due", due_at=existing.due_at)
+                continue
+            stale_before = now - policy.lateness_limit(touchpoint.kind) - policy.lookback
+            if touchpoint.due_at < stale_before and existing is None:
+                continue
+            desired[touchpoint.key] = touchpoint
+    touchpoints = list(desired.values())
+    for adjuster in ADJUSTERS:
+        touchpoints = adjuster(facts, policy, touchpoints, now)
+    touchpoints = apply_boundaries(facts, policy, touchpoints, now, tz)
+    return sorted(touchpoints, key=lambda t: (t.due_at, t.key))
+
+
+def condition_holds(facts: ClientFacts, rule: RuleSpec) -> bool:
+    """Every check named in the rule's condition holds; an unknown check never holds."""
+    for name, value in rule.condition.items():
+        check = CONDITIONS.get(name)
+        if check is None or not check(facts, value):
+            return False
+    return True
+
+
+def touchpoint_key(client_id: int, rule: RuleSpec, occurrence: Occurrence) -> str:
+    return f"{client_id}:{occurrence.source or f'rule{rule.id}'}:{occurrence.occurrence}"
+
+
+def local_moment(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """``time`` on ``day`` in ``tz`` as an aware UTC datetime.
+
+    A time that does not exist (clocks jump forward) comes out one hour later, the way a
+    wall clock shows it; an ambiguous one (clocks go back) is the first of the two.
+    """
+    naive = dt.datetime.combine(day, time.replace(tzinfo=None))
+    return naive.replace(tzinfo=tz).astimezone(dt.UTC)
+
+
+def _touchpoint(
+    facts: ClientFacts, rule: RuleSpec, occurrence: Occurrence, tz: dt.tzinfo
+) -> PlannedTouchpoint:
+    if occurrence.due_at is not None:
+        due_at = occurrence.due_at.astimezone(dt.UTC)
+    else:
+        due_at = local_moment(
+            occurrence.day + dt.timedelta(days=rule.offset_days), rule.local_time, tz
+        )
+    title = f"{rule.name}: {occurrence.detail}" if occurrence.detail else rule.name
+    return PlannedTouchpoint(
+        key=touchpoint_key(facts.client_id, rule, occurrence),
+        client_id=facts.client_id,
+        rule_id=rule.id,
+        kind=rule.kind,
+        action=rule.action,
+        template_key=rule.template_key,
+        purpose=rule.purpose,
+        channel=facts.channel if rule.action == MESSAGE else "",
+        title=title[:200],
+        due_at=due_at,
+        value=rule.value,
+        estimated_minutes=rule.estimated_minutes,
+        context={"trigger": rule.trigger, **occurrence.context},
+    )
+
+
+# --- boundaries --------------------------------------------------------------------------------
+
+
+def in_quiet_hours(local: dt.time, start: dt.time, end: dt.time) -> bool:
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def leave_quiet_hours(instant: dt.datetime, tz: dt.tzinfo, policy: PracticePolicy) -> dt.datetime:
+    """``instant`` if it is outside quiet hours, else the end of those quiet hours."""
+    start, end = policy.quiet_hours_start, policy.quiet_hours_end
+    local = instant.astimezone(tz)
+    if not in_quiet_hours(local.time(), start, end):
+        return instant
+    candidate = local_moment(local.date(), end, tz)
+    if candidate <= instant:
+        candidate = local_moment(local.date() + dt.timedelta(days=1), end, tz)
+    return candidate
+
+
+def blocked_reason(facts: ClientFacts, touchpoint: PlannedTouchpoint) -> str:
+    if facts.opted_out:
+        return "The client opted out of automated messages."
+    if touchpoint.purpose not in facts.consents:
+        name = PURPOSE_NAMES.get(touchpoint.purpose, touchpoint.purpose)
+        return f"No consent for {name}."
+    if not touchpoint.channel:
+        return "No email address or mobile number to reach the client."
+    return ""
+
+
+def _local_text(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    return f"{instant.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def apply_boundaries(
+    facts: ClientFacts,
+    policy: PracticePolicy,
+    touchpoints: Iterable[PlannedTouchpoint],
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> list[PlannedTouchpoint]:
+    """Steps 5a–5e of the module docstring."""
+    result: list[PlannedTouchpoint] = []
+    to_place: list[PlannedTouchpoint] = []
+    fixed_times = [t.astimezone(dt.UTC) for t in facts.sent_message_times]
+    for touchpoint in touchpoints:
+        if touchpoint.status == "due":
+            if touchpoint.action == MESSAGE:
+                fixed_times.append(touchpoint.due_at)
+            result.append(touchpoint)
+            continue
+        limit = policy.lateness_limit(touchpoint.kind)
+        if now > touchpoint.due_at + limit:
+            days = limit.days or 1
+            result.append(
+                replace(
+                    touchpoint,
+                    status="expired",
+                    status_reason=(
+                        f"More than {days} day{'s' if days != 1 else ''} late "
+                        f"(was due {_local_text(touchpoint.due_at, tz)}): "
+                        f"a late {touchpoint.kind.replace('_', ' ')} does more harm than good."
+                    )[:300],
+                )
+            )
+            continue
+        if touchpoint.action != MESSAGE:
+            result.append(touchpoint)
+            continue
+        reason = blocked_reason(facts, touchpoint)
+        if reason:
+            result.append(replace(touchpoint, blocked=True, held_back_reason=reason))
+            continue
+        to_place.append(touchpoint)
+
+    fixed_times.sort()
+    budget = policy.contact_budget_messages
+    window = dt.timedelta(days=policy.contact_budget_days)
+    for touchpoint in sorted(to_place, key=lambda t: (-t.value, t.due_at, t.key)):
+        reasons: list[str] = []
+        due_at = touchpoint.due_at
+        if facts.paused_until is not None and due_at < facts.paused_until:
+            due_at = facts.paused_until.astimezone(dt.UTC)
+            reasons.append(f"messages paused until {_local_text(due_at, tz)}")
+        moved = leave_quiet_hours(due_at, tz, policy)
+        if moved != due_at:
+            reasons.append(
+                f"quiet hours ({policy.quiet_hours_start:%H:%M}–{policy.quiet_hours_end:%H:%M})"
+            )
+            due_at = moved
+        if budget >= 1 and window > dt.timedelta(0):
+            budgeted = _fit_budget(due_at, fixed_times, budget, window, tz, policy)
+            if budgeted != due_at:
+                reasons.append(
+                    f"contact budget (at most {budget} automated message"
+                    f"{'s' if budget != 1 else ''} in {policy.contact_budget_days} days)"
+                )
+                due_at = budgeted
+        bisect.insort(fixed_times, due_at)
+        if reasons:
+            touchpoint = replace(
+                touchpoint,
+                due_at=due_at,
+                held_back_reason=(
+                    f"Moved from {_local_text(touchpoint.due_at, tz)} to "
+                    f"{_local_text(due_at, tz)}: {'; '.join(reasons)}."
+                )[:300],
+            )
+        result.append(touchpoint)
+    return result
+
+
+def _fit_budget(
+    due_at: dt.datetime,
+    times: list[dt.datetime],
+    budget: int,
+    window: dt.timedelta,
+    tz: dt.tzinfo,
+    policy: PracticePolicy,
+) -> dt.datetime:
+    """The first moment at or after ``due_at`` where one more message keeps every window within budget.
+
+    A window count only drops when an earlier message leaves it, so the candidates are
+    ``p + window`` for messages ``p`` near ``due_at``; each candidate also leaves quiet hours.
+    """
+    candidate = due_at
+    while _over_budget(candidate, times, budget, window):
+        low = bisect.bisect_right(times, candidate - window)
+        nearby = [p + window for p in times[low:] if p + window > candidate]
+        candidate = leave_quiet_hours(min(nearby), tz, policy)
+    return candidate
+
+
+def _over_budget(
+    candidate: dt.datetime, times: list[dt.datetime], budget: int, window: dt.timedelta
+) -> bool:
+    """Would a message at ``candidate`` make any window of length ``window`` hold more than ``budget``?"""
+    low = bisect.bisect_right(times, candidate - window)
+    high = bisect.bisect_right(times, candidate)
+    # Every window containing the candidate can be shifted to start at the candidate or at
+    # an earlier message without losing messages, so these starts cover the worst case.
+    for start in [*times[low:high], candidate]:
+        count = bisect.bisect_left(times, start + window) - bisect.bisect_left(times, start)
+        if count + 1 > budget:  # the candidate itself lies in every one of these windows
+            return True
+    return False

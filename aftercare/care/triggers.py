@@ -1,0 +1,347 @@
+"""Care rule triggers: the planner's extension point (pure Python, no Django).
+
+A trigger turns a client's facts into *occurrences*: the moments a care rule fires for that
+client. The planner core (``care/planner.py``) knows nothing about appointments or birthdays;
+it asks the trigger named by each rule, then places every occurrence at the rule's offset and
+local time and applies the boundaries (quiet hours, contact budget, consent, lateness).
+
+Adding a trigger (e.g. supplies: "a new medication was started")::
+
+    from aftercare.care.triggers import Occurrence, register_trigger
+
+    @register_trigger("supply_started", label="A supply was started")
+    def supply_started(facts, rule, policy, now):
+        return [
+            Occurrence(f"supply{s.id}", s.started_on, detail=s.name)
+            for s in facts.supplies  # filled by a fact loader, see care/reconcile.py
+        ]
+
+``facts.supplies`` reads ``facts.extra["supplies"]``, filled by a fact loader registered with
+``aftercare.care.reconcile.register_fact_loader``; ``policy.absences`` works the same way through
+``register_policy_loader``. A trigger may also set ``Occurrence.due_at`` to choose the exact
+moment itself, or ``Occurrence.source`` to key the touchpoint by its source instead of the rule.
+Adjusters (``register_adjuster``) post-process the desired touchpoints of a client before the
+boundaries are applied (e.g. move re-order reminders before an absence).
+
+Conditions (``register_condition``) are checks a rule's ``condition`` may name, such as
+``{"has_tag": "sleep"}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aftercare.care.facts import ClientFacts, PlannedTouchpoint, PracticePolicy, RuleSpec
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One moment a rule fires for a client.
+
+    ``occurrence`` becomes the last part of the touchpoint key (``42:rule7:appt913``), so it
+    must be stable: derived from the source record, never from the clock. ``day`` is the
+    client-local date the rule's offset counts from.
+    """
+
+    occurrence: str
+    day: dt.date
+    detail: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    due_at: dt.datetime | None = None  # set to bypass offset and local time
+    source: str = ""  # key by source instead of rule ("42:supply5:reorder3")
+
+
+TriggerFunction = Callable[
+    [ClientFacts, RuleSpec, PracticePolicy, dt.datetime], Sequence[Occurrence]
+]
+ConditionFunction = Callable[[ClientFacts, Any], bool]
+Adjuster = Callable[
+    [ClientFacts, PracticePolicy, list[PlannedTouchpoint], dt.datetime], list[PlannedTouchpoint]
+]
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    name: str
+    label: str
+    function: TriggerFunction
+    options_help: str = ""
+
+
+TRIGGERS: dict[str, TriggerInfo] = {}
+CONDITIONS: dict[str, ConditionFunction] = {}
+ADJUSTERS: list[Adjuster] = []
+
+
+def register_trigger(
+    name: str, *, label: str, options_help: str = ""
+) -> Callable[[TriggerFunction], TriggerFunction]:
+    def decorate(function: TriggerFunction) -> TriggerFunction:
+        TRIGGERS[name] = TriggerInfo(name, label, function, options_help)
+        return function
+
+    return decorate
+
+
+def register_condition(name: str) -> Callable[[ConditionFunction], ConditionFunction]:
+    def decorate(function: ConditionFunction) -> ConditionFunction:
+        CONDITIONS[name] = function
+        return function
+
+    return decorate
+
+
+def register_adjuster(adjuster: Adjuster) -> Adjuster:
+    if adjuster not in ADJUSTERS:
+        ADJUSTERS.append(adjuster)
+    return adjuster
+
+
+def trigger_choices() -> list[tuple[str, str]]:
+    return [(info.name, info.label) for info in TRIGGERS.values()]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def local_date(instant: dt.datetime, time_zone: str) -> dt.date:
+    return instant.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+
+
+def day_text(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def same_day_in_year(day: dt.date, year: int) -> dt.date:
+    """``day``'s month and day in ``year``; 29 February becomes 28 February in other years."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def _is_first_visit(facts: ClientFacts, appointment_id: int) -> bool:
+    first = facts.first_attended()
+    return first is not None and first.id == appointment_id
+
+
+def _yearly(
+    facts: ClientFacts,
+    rule: RuleSpec,
+    policy: PracticePolicy,
+    now: dt.datetime,
+    *,
+    origin: dt.date,
+    prefix: str,
+    first_year: int,
+    detail: Callable[[int], str],
+) -> list[Occurrence]:
+    """This year's and next year's occurrence of a yearly date (the planner drops stale ones)."""
+    this_year = local_date(now, facts.time_zone).year
+    return [
+        Occurrence(f"{prefix}{year}", same_day_in_year(origin, year), detail=detail(year))
+        for year in (this_year - 1, this_year, this_year + 1)
+        if year >= first_year
+    ]
+
+
+# --- built-in triggers -------------------------------------------------------------------------
+
+
+@register_trigger(
+    "appointment_attended",
+    label="An appointment was attended",
+    options_help='{"first_visit": true} only the first visit, false all others; {"kind": "follow_up"}',
+)
+def appointment_attended(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    first_visit = rule.trigger_options.get("first_visit")
+    kind = rule.trigger_options.get("kind")
+    occurrences = []
+    for appointment in facts.attended():
+        is_first = _is_first_visit(facts, appointment.id) or appointment.kind == "first_visit"
+        if first_visit is not None and bool(first_visit) != is_first:
+            continue
+        if kind and appointment.kind != kind:
+            continue
+        day = local_date(appointment.starts_at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"appt{appointment.id}",
+                day,
+                detail=f"{'first visit' if is_first else 'visit'} on {day_text(day)}",
+                context={"appointment_id": appointment.id},
+            )
+        )
+    return occurrences
+
+
+@register_trigger(
+    "appointment_no_show",
+    label="A client did not come to an appointment",
+    options_help='{"kind": "first_visit"} only appointments of that kind',
+)
+def appointment_no_show(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    kind = rule.trigger_options.get("kind")
+    occurrences = []
+    for appointment in facts.appointments:
+        if appointment.status != "no_show" or (kind and appointment.kind != kind):
+            continue
+        day = local_date(appointment.starts_at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"appt{appointment.id}",
+                day,
+                detail=f"missed appointment on {day_text(day)}",
+                context={"appointment_id": appointment.id},
+            )
+        )
+    return occurrences
+
+
+@register_trigger(
+    "recall",
+    label="No visit for some weeks since the last one, and none booked",
+    options_help='{"weeks": 8}',
+)
+def recall(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    attended = facts.attended()
+    if not attended:
+        return []
+    last = attended[-1]
+    booked_later = any(
+        a.status == "booked" and a.starts_at > last.starts_at for a in facts.appointments
+    )
+    if booked_later:
+        return []
+    weeks = int(rule.trigger_options.get("weeks", 8))
+    last_day = local_date(last.starts_at, facts.time_zone)
+    return [
+        Occurrence(
+            f"recall-appt{last.id}",
+            last_day + dt.timedelta(weeks=weeks),
+            detail=f"no visit since {day_text(last_day)}",
+            context={"appointment_id": last.id, "weeks": weeks},
+        )
+    ]
+
+
+@register_trigger("birthday", label="The client's birthday")
+def birthday(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    born = facts.birth_date
+    if born is None:
+        return []
+    return _yearly(
+        facts,
+        rule,
+        policy,
+        now,
+        origin=born,
+        prefix="birthday",
+        first_year=born.year + 1,
+        detail=lambda year: f"birthday {year}",
+    )
+
+
+@register_trigger("first_visit_anniversary", label="The anniversary of the first visit")
+def first_visit_anniversary(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    first = facts.first_attended()
+    if first is None:
+        return []
+    origin = local_date(first.starts_at, facts.time_zone)
+    return _yearly(
+        facts,
+        rule,
+        policy,
+        now,
+        origin=origin,
+        prefix="anniversary",
+        first_year=origin.year + 1,
+        detail=lambda year: f"{year - origin.year} year(s) since the first visit",
+    )
+
+
+def _event_trigger(
+    events: Sequence[Any], facts: ClientFacts, prefix: str, wanted: str, what: str
+) -> list[Occurrence]:
+    occurrences = []
+    for event in events:
+        if wanted and wanted not in {event.id, event.label}:
+            continue
+        day = local_date(event.at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"{prefix}{event.id}",
+                day,
+                detail=f"{what} {event.label or event.id} on {day_text(day)}",
+                context={f"{prefix}_id": event.id},
+            )
+        )
+    return occurrences
+
+
+@register_trigger("tag_added", label="A tag was added", options_help='{"tag": "sleep"}')
+def tag_added(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    return _event_trigger(
+        facts.tags, facts, "tag", str(rule.trigger_options.get("tag", "")), "tagged"
+    )
+
+
+@register_trigger(
+    "resource_assigned", label="A resource was shared", options_help='{"resource": "12"}'
+)
+def resource_assigned(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    return _event_trigger(
+        facts.resources,
+        facts,
+        "resource",
+        str(rule.trigger_options.get("resource", "")),
+        "shared",
+    )
+
+
+@register_trigger("referral_made", label="A referral was made")
+def referral_made(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    return _event_trigger(facts.referrals, facts, "referral", "", "referred to")
+
+
+# --- built-in conditions -----------------------------------------------------------------------
+
+
+@register_condition("has_tag")
+def has_tag(facts: ClientFacts, value: Any) -> bool:
+    return any(tag.id == value for tag in facts.tags)
+
+
+@register_condition("lacks_tag")
+def lacks_tag(facts: ClientFacts, value: Any) -> bool:
+    return not has_tag(facts, value)
+
+
+@register_condition("min_attended")
+def min_attended(facts: ClientFacts, value: Any) -> bool:
+    return len(facts.attended()) >= int(value)
+
+
+@register_condition("max_attended")
+def max_attended(facts: ClientFacts, value: Any) -> bool:
+    return len(facts.attended()) <= int(value)
