@@ -156,3 +156,21 @@ def test_token_revoke_by_prefix_stops_the_token_from_working(personas: Personas)
 def test_token_revoke_refuses_something_that_is_not_a_prefix(personas: Personas) -> None:
     with pytest.raises(CommandError, match="PREFIX: expected a token prefix"):
         run("token", "revoke", "abc")
+
+
+@pytest.mark.django_db
+def test_demo_creates_the_practice_and_prints_credentials_that_sign_in() -> None:
+    out = run("demo", "--clients", "12", "--seed", "4", "--practice-name", "Demo Town", "-v", "0")
+    practice = Practice.objects.get(name="Demo Town")
+    assert practice.clients.count() == 12
+    email, password = out.split("Sign in as ")[1].split(" with the password ")
+    owner = User.objects.get(email=email)
+    assert owner.check_password(password.strip())
+    assert Membership.objects.get(user=owner).practice == practice
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_negative_number_of_clients() -> None:
+    with pytest.raises(CommandError, match="--clients: expected zero or more") as raised:
+        run("demo", "--clients", "-1")
+    assert raised.value.returncode == 2

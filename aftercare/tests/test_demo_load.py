@@ -1,0 +1,95 @@
+"""Writing the demo practice: bulk inserts that match the generator, and the app hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+
+from aftercare import clock, demo, demo_load
+from aftercare.appointments.models import Appointment, Kind, Status
+from aftercare.clients.models import Channel, Client, ConsentEvent
+from aftercare.practice.models import AuditEvent, Membership, Practice, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_generators_values_are_the_models_choices() -> None:
+    assert {demo.ATTENDED, demo.NO_SHOW, demo.LATE_CANCELLED, demo.CANCELLED, demo.BOOKED} == set(
+        Status.values
+    )
+    assert {demo.FIRST_VISIT, demo.FOLLOW_UP} == {value for value, _label in Kind.CHOICES}
+    assert {channel for channel, _weight in demo.CHANNELS} == set(Channel.values)
+    assert {member.role for member in demo.STAFF} == set(Role.values)
+
+
+def test_it_writes_the_generated_clients_and_appointments() -> None:
+    result = demo_load.load_demo_practice(seed=3, clients=25, batch_clients=10)
+    practice = result.practice
+    today = clock.now().astimezone(demo.PRACTICE_TZ).date()
+    expected = list(demo.demo_clients(seed=3, count=25, today=today))
+    rows = list(Client.objects.filter(practice=practice).order_by("pk").prefetch_related("tags"))
+    assert [(c.given_name, c.family_name, c.birth_date, c.phone) for c in rows] == [
+        (e.given_name, e.family_name, e.birth_date, e.phone) for e in expected
+    ]
+    assert [sorted(t.name for t in c.tags.all()) for c in rows] == [list(e.tags) for e in expected]
+    assert result.appointments == sum(len(e.appointments) for e in expected)
+    assert Appointment.objects.filter(practice=practice, source="demo").count() == (
+        result.appointments
+    )
+    assert ConsentEvent.objects.filter(client__practice=practice).count() == 25 * 3
+    first = rows[0]
+    assert list(
+        Appointment.objects.filter(client=first)
+        .order_by("starts_at")
+        .values_list("starts_at", "status")
+    ) == [(a.starts_at, a.status) for a in expected[0].appointments]
+
+
+def test_the_owner_signs_in_with_the_password_and_the_team_has_every_role() -> None:
+    result = demo_load.load_demo_practice(seed=1, clients=3)
+    assert result.owner.check_password(result.password)
+    roles = sorted(
+        Membership.objects.filter(practice=result.practice).values_list("role", flat=True)
+    )
+    assert roles == ["assistant", "owner", "practitioner", "practitioner"]
+    others = [
+        m.user for m in Membership.objects.filter(practice=result.practice).exclude(role="owner")
+    ]
+    assert not any(user.has_usable_password() for user in others)
+    # One audit event for the practice, none per client: bulk inserts skip per-row work.
+    assert AuditEvent.objects.filter(practice=result.practice).count() == 1
+
+
+def test_a_second_demo_practice_gets_its_own_staff_addresses() -> None:
+    first = demo_load.load_demo_practice(seed=1, clients=1)
+    second = demo_load.load_demo_practice(seed=1, clients=1)
+    assert first.owner.email == "owner@riverside-demo-practice.example"
+    assert second.owner.email == "owner@riverside-demo-practice-2.example"
+    assert Practice.objects.count() == 2
+
+
+def test_every_apps_demo_hook_gets_the_practice_a_seeded_rng_and_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+
+    def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
+        calls.append((practice, rng.random(), now))
+        assert Client.objects.filter(practice=practice).count() == 2, "after the core data"
+
+    monkeypatch.setattr(demo_load, "demo_hooks", lambda: [("care", add_demo_data)])
+    instant = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    with clock.at(instant):
+        result = demo_load.load_demo_practice(seed=9, clients=2)
+    assert calls == [(result.practice, random.Random("aftercare-demo:9:care").random(), instant)]
+
+
+def test_demo_hooks_finds_exactly_the_apps_that_have_a_demo_module() -> None:
+    package = Path(demo_load.__file__).parent
+    expected = sorted(path.parent.name for path in package.glob("*/demo.py"))
+    found = demo_load.demo_hooks()
+    assert sorted(label for label, _hook in found) == expected
+    assert all(callable(hook) for _label, hook in found)
