@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class CareConfig(AppConfig):
     name = "aftercare.care"
     label = "care"
+
+    def ready(self) -> None:
+        from aftercare.care.queue import register_queue_source
+        from aftercare.care.selectors import promise_items, task_touchpoint_items
+        from aftercare.care.services_promises import perform_on_promise, promises_mark_broken
+        from aftercare.care.services_queue import perform_on_touchpoint
+        from aftercare.care.ticks import register_tick_step
+
+        register_queue_source("touchpoint", task_touchpoint_items, perform_on_touchpoint)
+        register_queue_source("promise", promise_items, perform_on_promise)
+        register_tick_step("promises: mark broken", promises_mark_broken)

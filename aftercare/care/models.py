@@ -8,6 +8,8 @@ due; the messaging worker turns due *message* touchpoints into outbox Messages, 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -167,3 +169,209 @@ class Touchpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for client #{self.client_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+# --- The care queue's own records: promises, resources, referrals, care hours -----------------
+
+
+class PromiseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    KEPT = "kept", "Kept"
+    BROKEN = "broken", "Broken"
+    RELEASED = "released", "Released"
+
+
+class PromiseSource(models.TextChoices):
+    BY_HAND = "by_hand", "By hand"
+    ABSENCE = "absence", "Absence emergency list"
+    OTHER = "other", "Another feature"
+
+
+class Promise(models.Model):
+    """Something the practice committed to a client, due at a moment or within a window.
+
+    Exactly one of ``due_at`` (a moment) or the window ``due_from``–``due_until`` is set; the
+    deadline is ``due_at`` or ``due_until``. A promise still open at its deadline is marked
+    broken by ``aftercare tick`` and stays in the care queue until someone acknowledges it.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="promises")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="promises")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="promises",
+    )
+    what = models.CharField(max_length=300, help_text="What was promised, in the client's words")
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_from = models.DateTimeField(null=True, blank=True)
+    due_until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.OPEN
+    )
+    status_reason = models.CharField(max_length=300, blank=True)
+    source = models.CharField(
+        max_length=20, choices=PromiseSource.choices, default=PromiseSource.BY_HAND
+    )
+    source_ref = models.CharField(
+        max_length=100, blank=True, help_text='e.g. "absence:12" for the feature that made it'
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice", "status"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "due_until"]),
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Promise to client #{self.client_id}: {self.what} ({self.status})"
+
+    @property
+    def deadline(self) -> dt.datetime | None:
+        return self.due_at or self.due_until
+
+    @property
+    def starts(self) -> dt.datetime | None:
+        """The moment the promise can first be kept (the window's start, or the moment)."""
+        return self.due_from or self.due_at
+
+
+class Resource(models.Model):
+    """A piece of useful information (handout as Markdown, or a link) to share with clients."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown; sanitised when shown")
+    link = models.URLField(blank=True)
+    topics = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated, e.g. sleep, grief"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [topic.strip() for topic in self.topics.split(",") if topic.strip()]
+
+
+class ResourceShare(models.Model):
+    """One resource shared with one client, by whom and when."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="shares")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="resource_shares")
+    note = models.CharField(max_length=300, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-shared_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} shared with client #{self.client_id}"
+
+
+class Referral(models.Model):
+    """A client referred to someone else for help, and whether it helped."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="referrals")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="referrals")
+    referred_to = models.CharField(max_length=200)
+    why = models.TextField()
+    referred_at = models.DateTimeField(default=clock.now)
+    outcome = models.TextField(blank=True, help_text="What the follow-up found")
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Client #{self.client_id} referred to {self.referred_to}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class CareHour(models.Model):
+    """A recurring weekly time box (in the practice's time zone) for working the care queue."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="care_hours")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["weekday", "starts", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")), name="care_hour_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        return (self.ends.hour * 60 + self.ends.minute) - (
+            self.starts.hour * 60 + self.starts.minute
+        )
+
+
+class CalendarFeed(models.Model):
+    """The secret behind one user's calendar feed URL; changing ``key`` revokes old URLs."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "user"], name="one_feed_per_user_practice")
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user_id} in {self.practice_id}"

@@ -12,8 +12,7 @@ from aftercare.practice.access import SESSION_KEY, memberships_of, practice_requ
 
 @practice_required
 def home(request: HttpRequest) -> HttpResponse:
-    # The care queue becomes the home page once the care engine lands.
-    return redirect("clients-list")
+    return redirect("care-queue")
 
 
 @login_required
