@@ -78,3 +78,5 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 api.add_router("/me", me_router)
+api.add_router("/clients", "aftercare.api.clients.router")
+api.add_router("/appointments", "aftercare.api.appointments.router")

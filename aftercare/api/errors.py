@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -182,3 +182,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             raise exc
         logger.exception("API error on %s %s", request.method, request.path)
         return respond(request, 500, error_body("Internal server error; it has been logged."))
+
+
+class ErrorOut(Schema):
+    """Every error: a sentence, and for input problems the messages per field."""
+
+    detail: str
+    errors: dict[str, list[str]] | None = None

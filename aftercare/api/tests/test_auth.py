@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from aftercare.api.tests.conftest import ApiClient
-from aftercare.practice.models import ApiToken
+from aftercare.practice.models import ApiToken, AuditEvent
 from aftercare.practice.services import token_create, token_revoke
 from aftercare.testing import Personas
 
@@ -63,3 +63,13 @@ def test_using_a_token_records_when_it_was_last_used(
     assert ApiToken.objects.get(user=personas.owner).last_used_at is None
     owner_api.get("/api/v1/me")
     assert ApiToken.objects.get(user=personas.owner).last_used_at is not None
+
+
+def test_api_writes_are_audited_as_coming_from_the_api(
+    personas: Personas, owner_api: ApiClient
+) -> None:
+    response = owner_api.post("/api/v1/clients", {"given_name": "Nora", "email": "n@example.org"})
+    assert response.status_code == 201, response.json()
+    event = AuditEvent.objects.get(action="create", object_id=str(response.json()["id"]))
+    assert event.via == "api"
+    assert event.user == personas.owner

@@ -28,3 +28,17 @@ def test_the_openapi_schema_is_served_without_a_token(anonymous_api: ApiClient) 
     }
     assert "/api/v1/me" in schema["paths"]
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+
+
+def test_a_bad_query_parameter_names_the_parameter(owner_api: ApiClient) -> None:
+    response = owner_api.get("/api/v1/clients", {"limit": "many"})
+    assert response.status_code == 422
+    body = response.json()
+    assert list(body["errors"]) == ["limit"]
+    assert "limit" in body["detail"]
+
+
+def test_a_limit_above_the_maximum_is_refused(owner_api: ApiClient) -> None:
+    response = owner_api.get("/api/v1/clients", {"limit": 501})
+    assert response.status_code == 422
+    assert "500" in response.json()["errors"]["limit"][0]

@@ -1,0 +1,386 @@
+"""``/api/v1/clients``: list, create, read, update (PATCH/PUT), archive and erase clients.
+
+Input goes through the same ``ClientForm`` and ``clients.services`` as the web UI, so the
+rules (E.164 phone, known time zone, a channel the client can be reached on) and the audit
+trail are the same; the API only checks JSON types first and renames fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from aftercare.api.auth import api_actor
+from aftercare.api.errors import (
+    ErrorOut,
+    form_errors,
+    invalid,
+    parse_json_object,
+    reject_unknown_fields,
+)
+from aftercare.api.inputs import (
+    as_bool,
+    as_date,
+    as_id,
+    as_names,
+    as_text,
+    convert,
+    request_body_doc,
+)
+from aftercare.api.pagination import PageParams, paginate
+from aftercare.clients.forms import ClientForm
+from aftercare.clients.models import Channel, Client
+from aftercare.clients.services import (
+    client_create,
+    client_delete,
+    client_record_view,
+    client_set_archived,
+    client_update,
+)
+from aftercare.practice.access import Actor, get_scoped_or_404, scoped
+from aftercare.practice.models import LANGUAGES
+
+router = Router(tags=["Clients"])
+
+ChannelName = Literal["email", "sms", "whatsapp", "post", "phone"]
+assert set(ChannelName.__args__) == set(Channel.values)  # type: ignore[attr-defined]  # noqa: S101
+
+
+class ClientOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    preferred_name: str
+    pronouns: str
+    email: str
+    phone: str = Field(description="Mobile number in E.164, e.g. +447700900123; '' when none")
+    birth_date: dt.date | None
+    time_zone: str = Field(description="IANA name; '' means the practice's time zone")
+    language: str = Field(description="'' means the practice's language")
+    preferred_channel: ChannelName
+    postal_address: str
+    tags: list[str]
+    primary_practitioner_id: int | None
+    consent_care: bool
+    consent_information: bool
+    consent_celebrations: bool
+    archived: bool
+    private_notes: str | None = Field(
+        None, description="Only present when the token's role may see notes (not assistants)"
+    )
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ClientIn(Schema):
+    """A client as sent to POST/PUT (all fields) or PATCH (only the fields to change)."""
+
+    given_name: str = Field(..., max_length=100)
+    family_name: str = Field("", max_length=100)
+    preferred_name: str = Field("", max_length=100)
+    pronouns: str = Field("", max_length=30)
+    email: str = ""
+    phone: str = Field("", description="Any common notation; stored in E.164")
+    birth_date: dt.date | None = None
+    time_zone: str = Field("", description="IANA name such as Europe/Berlin")
+    language: Literal["", "en", "de", "fr", "es", "nl"] = ""
+    preferred_channel: ChannelName = "email"
+    postal_address: str = ""
+    tags: list[str] = Field(default_factory=list, description="Tag names; new ones are created")
+    primary_practitioner_id: int | None = None
+    consent_care: bool = True
+    consent_information: bool = False
+    consent_celebrations: bool = False
+    archived: bool = False
+    private_notes: str = Field("", description="Owners and practitioners only")
+
+
+assert {code for code, _ in LANGUAGES} == set(  # noqa: S101
+    ClientIn.model_fields["language"].annotation.__args__  # type: ignore[union-attr]
+) - {""}
+
+
+class ClientPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[ClientOut]
+
+
+class ClientFilters(Schema):
+    q: str | None = Field(None, description="Words to find in name, email or phone")
+    tag: str | None = Field(None, description="Only clients with this tag")
+    practitioner_id: int | None = Field(None, description="Only this primary practitioner's")
+    archived: Literal["false", "true", "all"] = Field(
+        "false", description="'false' (default): active clients; 'true': archived; 'all'"
+    )
+
+
+CONVERTERS: dict[str, Any] = {
+    "given_name": as_text,
+    "family_name": as_text,
+    "preferred_name": as_text,
+    "pronouns": as_text,
+    "email": as_text,
+    "phone": as_text,
+    "birth_date": as_date,
+    "time_zone": as_text,
+    "language": as_text,
+    "preferred_channel": as_text,
+    "postal_address": as_text,
+    "tags": as_names,
+    "primary_practitioner_id": as_id,
+    "consent_care": as_bool,
+    "consent_information": as_bool,
+    "consent_celebrations": as_bool,
+    "archived": as_bool,
+    "private_notes": as_text,
+}
+# Sent back unchanged by clients that PUT what they GET; accepted and ignored.
+READ_ONLY = {"id", "created_at", "updated_at"}
+FORM_NAMES = {"primary_practitioner": "primary_practitioner_id", "tag_names": "tags"}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
+    """The API representation (tags from a prefetch when there is one)."""
+    data: dict[str, Any] = {
+        "id": client.pk,
+        "given_name": client.given_name,
+        "family_name": client.family_name,
+        "preferred_name": client.preferred_name,
+        "pronouns": client.pronouns,
+        "email": client.email,
+        "phone": client.phone,
+        "birth_date": client.birth_date,
+        "time_zone": client.time_zone,
+        "language": client.language,
+        "preferred_channel": client.preferred_channel,
+        "postal_address": client.postal_address,
+        "tags": sorted(tag.name for tag in client.tags.all()) if client.pk else [],
+        "primary_practitioner_id": client.primary_practitioner_id,
+        "consent_care": client.consent_care,
+        "consent_information": client.consent_information,
+        "consent_celebrations": client.consent_celebrations,
+        "archived": client.archived,
+        "created_at": client.created_at,
+        "updated_at": client.updated_at,
+    }
+    if with_notes:
+        data["private_notes"] = client.private_notes
+    return data
+
+
+def _clients(actor: Actor) -> QuerySet[Client]:
+    return scoped(Client, actor).prefetch_related("tags")
+
+
+def _get_client(actor: Actor, client_id: int) -> Client:
+    return get_scoped_or_404(_clients(actor), actor, pk=client_id)
+
+
+def _validated(
+    actor: Actor, payload: dict[str, Any], *, base: Client, existing: Client | None
+) -> tuple[dict[str, Any], list[str], bool]:
+    """Check ``payload`` over ``base`` with the shared ClientForm.
+
+    Returns the form's cleaned data, the tag names and the wanted ``archived`` flag, or
+    raises a 422 naming every wrong field. ``base`` supplies the fields the payload leaves
+    out: the stored client for PATCH, a new client's defaults for POST and PUT.
+    """
+    payload = {name: value for name, value in payload.items() if name not in READ_ONLY}
+    reject_unknown_fields(payload, CONVERTERS)
+    if "private_notes" in payload and not actor.sees_private_notes:
+        raise invalid({"private_notes": ["Your role may not see or change private notes."]})
+    values, errors = convert(payload, CONVERTERS)
+    if errors:
+        raise invalid(errors)
+    merged = {**client_to_api(base, with_notes=actor.sees_private_notes), **values}
+    form_data = {
+        name: value
+        for name, value in merged.items()
+        if name not in {"primary_practitioner_id", "tags", "archived", "id"}
+    }
+    form_data["primary_practitioner"] = merged["primary_practitioner_id"] or ""
+    form_data["birth_date"] = merged["birth_date"] or ""
+    form_data["tag_names"] = ", ".join(merged["tags"])
+    # The form writes cleaned values into its instance; keep the stored client untouched
+    # so the service can audit what changed.
+    instance = copy.copy(existing) if existing is not None else Client(practice=actor.practice)
+    form = ClientForm(
+        data=form_data,
+        instance=instance,
+        practice=actor.practice,
+        can_see_notes=actor.sees_private_notes,
+    )
+    if not form.is_valid():
+        errors = form_errors(form, FORM_NAMES)
+        if form.has_error("primary_practitioner", "invalid_choice"):
+            errors["primary_practitioner_id"] = [
+                "No practitioner with this id in your practice (owners and practitioners only)."
+            ]
+        raise invalid(errors)
+    return form.cleaned_data, form.cleaned_data["tag_names"], merged["archived"]
+
+
+def _save(actor: Actor, payload: dict[str, Any], *, client: Client | None, partial: bool) -> Client:
+    base = client if (client is not None and partial) else Client(practice=actor.practice)
+    data, tag_names, archived = _validated(actor, payload, base=base, existing=client)
+    with transaction.atomic():
+        if client is None:
+            client = client_create(actor=actor, data=data, tag_names=tag_names, how="api")
+        else:
+            client = client_update(
+                actor=actor, client=client, data=data, tag_names=tag_names, how="api"
+            )
+        if archived != client.archived:
+            client_set_archived(actor=actor, client=client, archived=archived)
+    return _get_client(actor, client.pk)
+
+
+@router.get(
+    "",
+    response={200: ClientPage, **ERRORS},
+    exclude_unset=True,
+    summary="List clients",
+)
+def list_clients(
+    request: HttpRequest, filters: Query[ClientFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Clients of the token's practice, by family and given name; active ones by default."""
+    actor = api_actor(request)
+    clients = _clients(actor).order_by("family_name", "given_name", "id")
+    if filters.archived != "all":
+        clients = clients.filter(archived=filters.archived == "true")
+    if filters.practitioner_id is not None:
+        clients = clients.filter(primary_practitioner_id=filters.practitioner_id)
+    if filters.tag:
+        clients = clients.filter(tags__name=filters.tag.strip().lower())
+    for word in (filters.q or "").split():
+        clients = clients.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word.lstrip("0"))
+        )
+    notes = actor.sees_private_notes
+    return paginate(request, clients, page, lambda c: client_to_api(c, with_notes=notes))
+
+
+@router.post(
+    "",
+    response={201: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Create a client",
+    openapi_extra=request_body_doc(ClientIn),
+)
+def create_client(request: HttpRequest) -> Status[dict[str, Any]]:
+    actor = api_actor(request)
+    payload = parse_json_object(request)
+    client = _save(actor, payload, client=None, partial=False)
+    return Status(201, client_to_api(client, with_notes=actor.sees_private_notes))
+
+
+@router.get(
+    "/{int:client_id}",
+    response={200: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Read a client",
+)
+def read_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    """One client; every read is written to the audit trail."""
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    client_record_view(actor=actor, client=client)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.patch(
+    "/{int:client_id}",
+    response={200: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Change some fields of a client",
+    openapi_extra=request_body_doc(ClientIn, description="Only the fields to change"),
+)
+def patch_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    client = _save(actor, parse_json_object(request), client=client, partial=True)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.put(
+    "/{int:client_id}",
+    response={200: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Replace a client",
+    openapi_extra=request_body_doc(
+        ClientIn, description="Every field; one left out takes its default"
+    ),
+)
+def put_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    client = _save(actor, parse_json_object(request), client=client, partial=False)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.post(
+    "/{int:client_id}/archive",
+    response={200: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Archive a client",
+)
+def archive_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    if not client.archived:
+        client_set_archived(actor=actor, client=client, archived=True)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.post(
+    "/{int:client_id}/restore",
+    response={200: ClientOut, **ERRORS},
+    exclude_unset=True,
+    summary="Restore an archived client",
+)
+def restore_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    if client.archived:
+        client_set_archived(actor=actor, client=client, archived=False)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.delete(
+    "/{int:client_id}",
+    response={200: ClientOut, 204: None, 403: ErrorOut, **ERRORS},
+    exclude_unset=True,
+    summary="Archive a client, or erase it with ?erase=true (owner only)",
+)
+def delete_client(
+    request: HttpRequest, client_id: int, erase: bool = False
+) -> dict[str, Any] | Status[None]:
+    """Archive (the default, reversible), or with ``erase=true`` delete the client and
+    everything about them for good (the practice owner only; the audit keeps the id)."""
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    if erase:
+        if not actor.is_owner:
+            raise PermissionDenied(
+                "Only the practice owner may erase a client; without erase=true it is archived."
+            )
+        client_delete(actor=actor, client=client)
+        return Status(204, None)
+    if not client.archived:
+        client_set_archived(actor=actor, client=client, archived=True)
+    return client_to_api(client, with_notes=actor.sees_private_notes)
