@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from aftercare.appointments import views
+
+urlpatterns = [
+    path("new/", views.appointment_create, name="appointments-create"),
+    path("day/", views.appointment_day, name="appointments-day"),
+    path("<int:pk>/edit/", views.appointment_edit, name="appointments-edit"),
+    path("<int:pk>/status/", views.appointment_status, name="appointments-status"),
+]

@@ -120,3 +120,34 @@ def practitioners_of(practice: Practice) -> list[Membership]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+
+
+class ClientFilterForm(forms.Form):
+    """The search and filters of the clients list (all optional; bad values are ignored)."""
+
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, email or phone", "autocomplete": "off"}
+        ),
+    )
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.none(), required=False, empty_label="Any tag", to_field_name="name"
+    )
+    practitioner = forms.ChoiceField(required=False, label="Practitioner")
+    archived = forms.ChoiceField(
+        required=False,
+        label="Show",
+        choices=[("", "Current clients"), ("1", "Archived clients")],
+    )
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = Tag.objects.filter(practice=practice).order_by("name")
+        self.fields["practitioner"].choices = [
+            ("", "Anyone"),
+            ("none", "No practitioner"),
+            *[(str(m.user_id), m.user.display_name) for m in practitioners_of(practice)],
+        ]

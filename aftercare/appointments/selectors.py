@@ -1,0 +1,116 @@
+"""Reads of appointments: a client's timeline rows and a practitioner's day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from aftercare.appointments.models import Appointment, Status
+from aftercare.clients.timeline import TimelineAction, TimelineEntry
+from aftercare.practice.access import Actor, get_scoped_or_404, scoped
+from aftercare.practice.models import Membership, Role, User
+
+if TYPE_CHECKING:
+    from aftercare.clients.models import Client
+
+TIMELINE_APPOINTMENTS = 100
+
+# What a person can mark an appointment as, in the order the buttons are shown.
+STATUS_ACTIONS = [
+    (Status.ATTENDED, "Attended"),
+    (Status.NO_SHOW, "No-show"),
+    (Status.LATE_CANCELLED, "Late-cancelled"),
+    (Status.CANCELLED, "Cancelled"),
+]
+
+
+def status_actions(appointment: Appointment) -> tuple[TimelineAction, ...]:
+    """Buttons that mark ``appointment`` with each status it does not have yet."""
+    url = reverse("appointments-status", args=[appointment.pk])
+    return tuple(
+        TimelineAction(
+            label=f"Mark {label.lower()}",
+            url=url,
+            fields={"status": status},
+        )
+        for status, label in STATUS_ACTIONS
+        if status != appointment.status
+    )
+
+
+def appointment_timeline(client: Client, actor: Actor) -> list[TimelineEntry]:
+    """The client's latest appointments as timeline entries (one query)."""
+    appointments = (
+        Appointment.objects.filter(client=client, practice=actor.practice)
+        .select_related("practitioner")
+        .order_by("-starts_at")[:TIMELINE_APPOINTMENTS]
+    )
+    entries = []
+    for appointment in appointments:
+        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+        who = appointment.practitioner.display_name if appointment.practitioner else ""
+        detail = f"{minutes} min" + (f" with {who}" if who else "")
+        if appointment.fee is not None:
+            detail += f" · fee {appointment.fee}"
+        entries.append(
+            TimelineEntry(
+                at=appointment.starts_at,
+                kind="appointment",
+                title=appointment.kind_label,
+                detail=detail,
+                status=appointment.status,
+                status_label=appointment.get_status_display(),
+                url=reverse("appointments-edit", args=[appointment.pk]),
+                actions=status_actions(appointment),
+            )
+        )
+    return entries
+
+
+def practitioners(actor: Actor) -> list[User]:
+    """The people of the actor's practice who have a schedule (owners and practitioners)."""
+    memberships = (
+        Membership.objects.filter(practice=actor.practice, role__in=[Role.OWNER, Role.PRACTITIONER])
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    return [membership.user for membership in memberships]
+
+
+def day_bounds(day: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``day`` and of the next day in ``tz`` (23 or 25 hours apart on DST days)."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    day: dt.date
+    practitioner: User | None
+    appointments: list[Appointment]
+
+
+def day_schedule(actor: Actor, *, day: dt.date, practitioner: User | None) -> DaySchedule:
+    """A practitioner's appointments on ``day`` in the practice's time zone (one query)."""
+    start, end = day_bounds(day, actor.practice.tz)
+    appointments: QuerySet[Appointment] = (
+        scoped(Appointment, actor)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "practitioner")
+        .order_by("starts_at", "id")
+    )
+    if practitioner is not None:
+        appointments = appointments.filter(practitioner=practitioner)
+    return DaySchedule(day=day, practitioner=practitioner, appointments=list(appointments))
+
+
+def appointment_for_page(actor: Actor, pk: int) -> Appointment:
+    """One appointment of the actor's practice with its client and practitioner, else 404."""
+    return get_scoped_or_404(
+        Appointment.objects.select_related("client", "practitioner"), actor, pk=pk
+    )

@@ -1,0 +1,143 @@
+"""Reads of clients for the practice pages: the searchable list and the client record."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag
+from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.practice.access import Actor, get_scoped_or_404, scoped
+
+PAGE_SIZE = 50
+
+_PHONE_LIKE = re.compile(r"^[\d\s+()\-./]+$")
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    """What the clients list is narrowed to (all optional)."""
+
+    query: str = ""
+    tag: Tag | None = None
+    practitioner_id: int | None = None
+    unassigned: bool = False
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    """One page of clients. No COUNT(*): the next page exists when one more row was found."""
+
+    clients: list[Client]
+    number: int
+    page_size: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.page_size + 1 if self.clients else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.page_size + len(self.clients)
+
+
+def search_condition(query: str, *, country: str) -> Q:
+    """Match ``query`` against names, email and phone.
+
+    1. Every word must appear in one of the name fields or the email ("ruth mil" finds Ruth
+       Miller).
+    2. Text that looks like a phone number also matches the stored E.164 number, read in the
+       practice's country or by its digits without the trunk prefix ("07700 900123" finds
+       +447700900123).
+    """
+    query = query.strip()
+    if not query:
+        return Q()
+    words = Q()
+    for word in query.split():
+        words &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    condition = words
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 3 and _PHONE_LIKE.match(query):
+        # Without the national trunk prefix: "07700 900123" is stored as +447700900123.
+        condition |= Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
+        with contextlib.suppress(PhoneError):
+            condition |= Q(phone=normalize_phone(query, country))
+    return condition
+
+
+def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Client]:
+    """The actor's practice's clients matching ``filters``, in name order, rows ready to show."""
+    clients = (
+        scoped(Client, actor)
+        .filter(archived=filters.archived)
+        .filter(search_condition(filters.query, country=actor.practice.country))
+        .select_related("primary_practitioner")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("family_name", "given_name", "id")
+    )
+    if filters.tag is not None:
+        clients = clients.filter(tags=filters.tag)
+    if filters.unassigned:
+        clients = clients.filter(primary_practitioner__isnull=True)
+    elif filters.practitioner_id is not None:
+        clients = clients.filter(primary_practitioner_id=filters.practitioner_id)
+    return clients
+
+
+def client_page(
+    actor: Actor, filters: ClientFilters, *, number: int = 1, page_size: int = PAGE_SIZE
+) -> ClientPage:
+    """Page ``number`` (from 1) of the list: two queries (rows + their tags), whatever the size."""
+    number = max(1, number)
+    offset = (number - 1) * page_size
+    rows = list(client_list_queryset(actor, filters)[offset : offset + page_size + 1])
+    return ClientPage(
+        clients=rows[:page_size],
+        number=number,
+        page_size=page_size,
+        has_next=len(rows) > page_size,
+    )
+
+
+def client_for_page(actor: Actor, pk: int) -> Client:
+    """One client of the actor's practice with what its page shows, else 404."""
+    queryset = Client.objects.select_related("practice", "primary_practitioner").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch(
+            "consent_events",
+            queryset=ConsentEvent.objects.select_related("recorded_by").order_by("-at", "-id"),
+        ),
+    )
+    return get_scoped_or_404(queryset, actor, pk=pk)
+
+
+def consent_by_purpose(client: Client) -> list[dict[str, object]]:
+    """For each purpose: whether consent is given now and its history, newest first.
+
+    Uses the prefetched ``consent_events`` (no query per purpose).
+    """
+    events = list(client.consent_events.all())
+    return [
+        {
+            "purpose": purpose,
+            "label": label,
+            "granted": client.has_consent(purpose),
+            "history": [event for event in events if event.purpose == purpose],
+        }
+        for purpose, label in Purpose.choices
+    ]

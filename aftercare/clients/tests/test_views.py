@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client as WebClient
+
+from aftercare.clients.models import Client, ConsentEvent, Tag
+from aftercare.practice.models import AuditEvent
+from aftercare.testing import Personas, make_client
+
+VALID = {
+    "given_name": "Hannah",
+    "family_name": "Becker",
+    "email": "Hannah@Example.org",
+    "phone": "07911 123456",
+    "preferred_channel": "sms",
+    "consent_care": "on",
+    "tag_names": "Sleep, new medication",
+    "private_notes": "Started sertraline.",
+}
+
+
+def signed_in(client: WebClient, user) -> WebClient:  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client
+
+
+def add_clients(personas: Personas, count: int) -> None:
+    tags = [Tag.objects.create(practice=personas.practice, name=f"tag{i}") for i in range(3)]
+    for number in range(count):
+        extra = make_client(
+            personas.practice,
+            given_name=f"Given{number:03d}",
+            family_name=f"Family{number:03d}",
+            email=f"c{number}@example.org",
+            primary_practitioner=personas.colleague if number % 2 else personas.owner,
+        )
+        extra.tags.set(tags[: number % 4])
+
+
+class TestClientsList:
+    def test_it_lists_the_practices_current_clients_with_their_tags(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        personas.client.tags.add(Tag.objects.create(practice=personas.practice, name="grief"))
+        make_client(personas.practice, given_name="Old", family_name="Timer", archived=True)
+        page = owner_client.get("/clients/").content.decode()
+        assert "Ruth Miller" in page
+        assert "grief" in page
+        assert "Old Timer" not in page
+        assert "Walter" not in page  # the other practice's client
+
+    def test_it_shows_archived_clients_only_when_asked(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        make_client(personas.practice, given_name="Old", family_name="Timer", archived=True)
+        page = owner_client.get("/clients/?archived=1").content.decode()
+        assert "Old Timer" in page
+        assert "Ruth Miller" not in page
+
+    @pytest.mark.parametrize(
+        "query", ["ruth", "MILLER", "ruth mil", "ruth@example", "07700 900123", "900123"]
+    )
+    def test_it_finds_clients_by_name_email_or_phone(
+        self, owner_client: WebClient, personas: Personas, query: str
+    ) -> None:
+        make_client(
+            personas.practice, given_name="Peter", family_name="Pan", email="p@x.org", phone=""
+        )
+        page = owner_client.get("/clients/", {"q": query}).content.decode()
+        assert "Ruth Miller" in page
+        assert "Peter Pan" not in page
+
+    def test_it_filters_by_tag_and_practitioner(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        tag = Tag.objects.create(practice=personas.practice, name="sleep")
+        sleeper = make_client(
+            personas.practice,
+            given_name="Sam",
+            family_name="Sleeper",
+            primary_practitioner=personas.colleague,
+        )
+        sleeper.tags.add(tag)
+        by_tag = owner_client.get("/clients/", {"tag": "sleep"}).content.decode()
+        assert "Sam Sleeper" in by_tag and "Ruth Miller" not in by_tag
+        by_person = owner_client.get(
+            "/clients/", {"practitioner": personas.owner.pk}
+        ).content.decode()
+        assert "Ruth Miller" in by_person and "Sam Sleeper" not in by_person
+        unassigned = owner_client.get("/clients/", {"practitioner": "none"}).content.decode()
+        assert "Ruth Miller" not in unassigned and "Sam Sleeper" not in unassigned
+
+    def test_it_pages_by_fifty(self, owner_client: WebClient, personas: Personas) -> None:
+        add_clients(personas, 60)
+        first = owner_client.get("/clients/").content.decode()
+        # Family000…Family059 sort before Miller: 50 on the first page, 11 on the second.
+        assert "Family000" in first and "Family049" in first and "Family050" not in first
+        assert 'rel="next"' in first
+        second = owner_client.get("/clients/?page=2").content.decode()
+        assert "Family049" not in second
+        assert "Family050" in second and "Family059" in second and "Ruth Miller" in second
+        assert 'rel="next"' not in second and 'rel="prev"' in second
+
+    @pytest.mark.parametrize("count", [5, 60])
+    def test_it_costs_a_fixed_number_of_queries(
+        self, owner_client: WebClient, personas: Personas, django_assert_max_num_queries, count: int
+    ) -> None:
+        add_clients(personas, count)
+        with django_assert_max_num_queries(8):
+            response = owner_client.get("/clients/", {"q": "family"})
+        assert response.status_code == 200
+        with django_assert_max_num_queries(8):
+            owner_client.get("/clients/")
+
+
+class TestClientCreate:
+    def test_it_creates_a_client_with_tags_consent_and_an_audit_event(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        response = owner_client.post("/clients/new/", VALID)
+        client = Client.objects.get(given_name="Hannah")
+        assert response.status_code == 302
+        assert response["Location"] == f"/clients/{client.pk}/"
+        assert client.practice == personas.practice
+        assert client.phone == "+447911123456"
+        assert client.email == "hannah@example.org"
+        assert sorted(tag.name for tag in client.tags.all()) == ["new medication", "sleep"]
+        assert ConsentEvent.objects.filter(client=client).count() == 3
+        assert AuditEvent.objects.filter(
+            action="create", object_type="clients.client", object_id=str(client.pk)
+        ).exists()
+
+    @pytest.mark.parametrize(
+        ("field", "value", "label"),
+        [
+            ("phone", "12345", "Mobile phone"),
+            ("time_zone", "Mars/Olympus", "Time zone"),
+            ("given_name", "", "Given name"),
+            ("birth_date", "2999-01-01", "Birth date"),
+        ],
+    )
+    def test_bad_input_names_the_field_and_saves_nothing(
+        self, owner_client: WebClient, personas: Personas, field: str, value: str, label: str
+    ) -> None:
+        before = Client.objects.count()
+        response = owner_client.post("/clients/new/", {**VALID, field: value})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Nothing was saved" in page
+        assert f'<a href="#id_{field}">{label}:' in page
+        assert Client.objects.count() == before
+        assert not Tag.objects.filter(name="sleep").exists()
+
+    def test_an_assistant_gets_no_private_notes_field(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        signed_in(client, personas.assistant)
+        assert "private_notes" not in client.get("/clients/new/").content.decode()
+        client.post("/clients/new/", VALID)
+        assert Client.objects.get(given_name="Hannah").private_notes == ""
+
+
+class TestClientPage:
+    def test_it_shows_contact_consent_history_notes_and_timeline(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        ConsentEvent.objects.create(
+            client=personas.client, purpose="care", granted=True, how="intake form"
+        )
+        page = owner_client.get(f"/clients/{personas.client.pk}/").content.decode()
+        assert "ruth@example.org" in page
+        assert "+44 7700 900123" in page
+        assert "intake form" in page
+        assert "Grief after her husband" in page
+        assert "Follow-up" in page and "Mark attended" in page
+
+    def test_every_view_is_audited(self, owner_client: WebClient, personas: Personas) -> None:
+        owner_client.get(f"/clients/{personas.client.pk}/")
+        owner_client.get(f"/clients/{personas.client.pk}/")
+        views = AuditEvent.objects.filter(
+            action="view", object_type="clients.client", object_id=str(personas.client.pk)
+        )
+        assert views.count() == 2
+        assert views.first().user == personas.owner
+
+    def test_an_assistant_does_not_see_private_notes(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        signed_in(client, personas.assistant)
+        page = client.get(f"/clients/{personas.client.pk}/").content.decode()
+        assert "ruth@example.org" in page
+        assert "Grief" not in page
+        edit = client.get(f"/clients/{personas.client.pk}/edit/").content.decode()
+        assert "Grief" not in edit and "private_notes" not in edit
+
+    def test_it_costs_a_fixed_number_of_queries(
+        self, owner_client: WebClient, personas: Personas, django_assert_max_num_queries
+    ) -> None:
+        from aftercare.testing import make_appointment
+
+        for tag in ("a", "b", "c"):
+            personas.client.tags.add(Tag.objects.create(practice=personas.practice, name=tag))
+        for day in range(1, 25):
+            make_appointment(
+                personas.client,
+                personas.colleague,
+                starts_at=personas.appointment.starts_at.replace(day=day),
+            )
+        # session, user, membership, client, tags, consent, audit insert, appointments, other memberships
+        with django_assert_max_num_queries(9):
+            response = owner_client.get(f"/clients/{personas.client.pk}/")
+        assert response.content.decode().count("kind-appointment") == 25
+
+
+class TestClientEdit:
+    def test_it_saves_changes_records_consent_and_audits_what_changed(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        data = {**VALID, "given_name": "Ruth", "family_name": "Miller", "consent_care": ""}
+        response = owner_client.post(f"/clients/{personas.client.pk}/edit/", data)
+        assert response.status_code == 302
+        personas.client.refresh_from_db()
+        assert personas.client.phone == "+447911123456"
+        assert personas.client.consent_care is False
+        assert ConsentEvent.objects.filter(
+            client=personas.client, purpose="care", granted=False
+        ).exists()
+        change = AuditEvent.objects.get(action="change", object_id=str(personas.client.pk))
+        assert "phone" in change.changes
+        assert change.changes["private_notes"] == ["…", "…"]
+
+    def test_bad_input_changes_nothing(self, owner_client: WebClient, personas: Personas) -> None:
+        response = owner_client.post(
+            f"/clients/{personas.client.pk}/edit/", {**VALID, "phone": "not a phone"}
+        )
+        assert "Mobile phone:" in response.content.decode()
+        personas.client.refresh_from_db()
+        assert personas.client.given_name == "Ruth"
+        assert not AuditEvent.objects.filter(action="change").exists()
+
+    def test_an_assistant_edit_keeps_the_private_notes(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        signed_in(client, personas.assistant)
+        data = {**VALID, "private_notes": "overwritten"}
+        assert client.post(f"/clients/{personas.client.pk}/edit/", data).status_code == 302
+        personas.client.refresh_from_db()
+        assert personas.client.given_name == "Hannah"
+        assert personas.client.private_notes == "Grief after her husband's death."
+
+
+class TestClientArchive:
+    def test_it_archives_and_restores_with_audit_events(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        url = f"/clients/{personas.client.pk}/archive/"
+        assert owner_client.post(url, {"archived": "1"}).status_code == 302
+        personas.client.refresh_from_db()
+        assert personas.client.archived
+        owner_client.post(url, {"archived": "0"})
+        personas.client.refresh_from_db()
+        assert not personas.client.archived
+        summaries = set(
+            AuditEvent.objects.filter(action="change").values_list("summary", flat=True)
+        )
+        assert summaries == {"Archived", "Restored from archive"}
+
+    def test_it_needs_a_post(self, owner_client: WebClient, personas: Personas) -> None:
+        assert owner_client.get(f"/clients/{personas.client.pk}/archive/").status_code == 405

@@ -1,0 +1,158 @@
+"""The clients pages: list, create, edit, archive and the client page with its timeline."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from aftercare.clients import services
+from aftercare.clients.forms import ClientFilterForm, ClientForm
+from aftercare.clients.phones import format_phone
+from aftercare.clients.selectors import (
+    ClientFilters,
+    client_for_page,
+    client_page,
+    consent_by_purpose,
+)
+from aftercare.clients.timeline import sections_for, timeline_for
+from aftercare.practice.pages import practice_page, redirect_back
+
+
+def _filters_from(form: ClientFilterForm) -> ClientFilters:
+    form.is_valid()  # bad values are dropped from cleaned_data and ignored
+    data = form.cleaned_data
+    practitioner = data.get("practitioner") or ""
+    return ClientFilters(
+        query=data.get("q") or "",
+        tag=data.get("tag"),
+        practitioner_id=int(practitioner) if practitioner.isdigit() else None,
+        unassigned=practitioner == "none",
+        archived=data.get("archived") == "1",
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+@practice_page
+def client_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = ClientFilterForm(request.GET or None, practice=actor.practice)
+    filters = _filters_from(form) if form.is_bound else ClientFilters()
+    page = client_page(actor, filters, number=_page_number(request))
+    kept = {key: value for key, value in request.GET.items() if key != "page" and value}
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    return render(
+        request,
+        "clients/list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "previous_url": page_url(page.number - 1) if page.has_previous else "",
+            "next_url": page_url(page.number + 1) if page.has_next else "",
+            "filtered": bool(kept),
+        },
+    )
+
+
+@practice_page
+def client_create(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = ClientForm(
+        request.POST or None,
+        practice=actor.practice,
+        can_see_notes=actor.sees_private_notes,
+        initial={"primary_practitioner": actor.user if actor.sees_private_notes else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        client = services.client_create(
+            actor=actor, data=form.cleaned_data, tag_names=form.cleaned_data["tag_names"]
+        )
+        messages.success(request, f"Added {client.full_name}.")
+        return redirect("clients-detail", pk=client.pk)
+    return render(request, "clients/form.html", {"form": form, "client": None})
+
+
+@practice_page
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    client = client_for_page(actor, pk)
+    services.client_record_view(actor=actor, client=client)
+    return render(
+        request,
+        "clients/detail.html",
+        {
+            "client": client,
+            "phone": format_phone(client.phone),
+            "consents": consent_by_purpose(client),
+            "sees_private_notes": actor.sees_private_notes,
+            "timeline": timeline_for(client, actor),
+            "sections": [
+                {
+                    "title": section.title,
+                    "html": render_to_string(
+                        section.template_name,
+                        {**section.context, "client": client, "actor": actor},
+                        request=request,
+                    ),
+                }
+                for section in sections_for(client, actor)
+            ],
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@practice_page
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    client = client_for_page(actor, pk)
+    # The form writes cleaned values into its instance; give it a copy so the service sees
+    # the client as it was and can record exactly what changed.
+    form = ClientForm(
+        request.POST or None,
+        instance=copy.copy(client),
+        practice=actor.practice,
+        can_see_notes=actor.sees_private_notes,
+    )
+    if request.method == "POST" and form.is_valid():
+        services.client_update(
+            actor=actor,
+            client=client,
+            data=form.cleaned_data,
+            tag_names=form.cleaned_data["tag_names"],
+        )
+        messages.success(request, f"Saved {client.full_name}.")
+        return redirect("clients-detail", pk=client.pk)
+    if request.method != "POST":
+        services.client_record_view(actor=actor, client=client)
+    return render(request, "clients/form.html", {"form": form, "client": client})
+
+
+@require_POST
+@practice_page
+def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Archive (``archived=1``, the default) or restore (``archived=0``) a client."""
+    actor = request.actor  # type: ignore[attr-defined]
+    client = client_for_page(actor, pk)
+    archived = request.POST.get("archived", "1") != "0"
+    if client.archived != archived:
+        services.client_set_archived(actor=actor, client=client, archived=archived)
+    messages.success(
+        request,
+        f"Archived {client.full_name}." if archived else f"Restored {client.full_name}.",
+    )
+    return redirect_back(request, reverse("clients-detail", args=[client.pk]))
