@@ -1,11 +1,11 @@
 """One error format for the whole API: ``{"detail": "...", "errors": {"field": ["message"]}}``.
 
 ``detail`` is one sentence for a person; ``errors`` (present for input problems) names each
-field with its messages. Statuses: 400 a body that is not a JSON object, 401 no or a bad
-token, 403 a right the token's role lacks, 404 anything not in the token's practice (never 403
-for another practice's record), 405 a method the route lacks, 422 input that fails
-validation. Handlers raise ``ApiError`` (or ``Http404``, Django's ``ValidationError``) and
-never build error responses by hand.
+field with its messages. Statuses: 400 a body that is not a JSON object (413 a too large one),
+401 no or a bad token, 403 a right the token's role lacks, 404 anything not in the token's
+practice (never 403 for another practice's record), 405 a method the route lacks, 422 input
+that fails validation. Handlers raise ``ApiError`` (or ``Http404``, Django's
+``ValidationError``) and never build error responses by hand.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
@@ -175,6 +175,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, error_body(str(exc) or "Your role may not do this."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return respond(request, 413, error_body(f"The request body is larger than {limit} bytes."))
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

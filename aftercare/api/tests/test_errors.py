@@ -42,3 +42,23 @@ def test_a_limit_above_the_maximum_is_refused(owner_api: ApiClient) -> None:
     response = owner_api.get("/api/v1/clients", {"limit": 501})
     assert response.status_code == 422
     assert "500" in response.json()["errors"]["limit"][0]
+
+
+def test_a_body_larger_than_the_limit_is_a_413(owner_api: ApiClient, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = owner_api.post("/api/v1/clients", {"given_name": "N" * 200})
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is larger than 100 bytes."}
+
+
+def test_an_unexpected_error_is_logged_and_answered_in_json(
+    owner_api: ApiClient, monkeypatch, caplog
+) -> None:
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("aftercare.api.clients.client_create", broken)
+    response = owner_api.post("/api/v1/clients", {"given_name": "Nora", "email": "n@x.org"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error; it has been logged."}
+    assert "disk on fire" in caplog.text
