@@ -8,10 +8,13 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from aftercare.care.queue import register_queue_source
         from aftercare.care.selectors import promise_items, task_touchpoint_items
+        from aftercare.care.services import replan_client_on_commit
         from aftercare.care.services_promises import perform_on_promise, promises_mark_broken
         from aftercare.care.services_queue import perform_on_touchpoint
         from aftercare.care.ticks import register_tick_step
+        from aftercare.clients.events import on_client_changed
 
+        on_client_changed(replan_client_on_commit)
         register_queue_source("touchpoint", task_touchpoint_items, perform_on_touchpoint)
         register_queue_source("promise", promise_items, perform_on_promise)
         register_tick_step("promises: mark broken", promises_mark_broken)

@@ -69,14 +69,19 @@ class CarePolicy(models.Model):
 
     practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="care_policy")
     quiet_hours_start = models.TimeField(
-        default="20:00", help_text="No automated message from this time (client local time)"
+        default=dt.time(20, 0), help_text="No automated message from this time (client local time)"
     )
-    quiet_hours_end = models.TimeField(default="08:00", help_text="… until this time")
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0), help_text="… until this time")
     contact_budget_messages = models.PositiveSmallIntegerField(
         default=2, help_text="At most this many automated messages per client …"
     )
     contact_budget_days = models.PositiveSmallIntegerField(
         default=7, help_text="… in any this many days"
+    )
+    replan_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a rule or policy change must re-plan every client; tick clears it",
     )
 
     def __str__(self) -> str:

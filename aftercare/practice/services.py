@@ -41,6 +41,9 @@ def practice_create(
         new_password = password or generate_password()
         user = User.objects.create_user(email=email, password=new_password, full_name=owner_name)
     Membership.objects.create(user=user, practice=practice, role=Role.OWNER)
+    from aftercare.care.services import care_setup_practice  # the care app builds on practice
+
+    care_setup_practice(practice=practice)
     actor = Actor(user=user, practice=practice, via="cli")
     record_audit(actor, "create", practice, summary=f"Created practice {practice.name}")
     return practice, user, new_password

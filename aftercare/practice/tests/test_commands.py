@@ -163,7 +163,8 @@ def test_demo_creates_the_practice_and_prints_credentials_that_sign_in() -> None
     out = run("demo", "--clients", "12", "--seed", "4", "--practice-name", "Demo Town", "-v", "0")
     practice = Practice.objects.get(name="Demo Town")
     assert practice.clients.count() == 12
-    email, password = out.split("Sign in as ")[1].split(" with the password ")
+    sign_in = out.split("Sign in as ")[1].splitlines()[0]
+    email, password = sign_in.split(" with the password ")
     owner = User.objects.get(email=email)
     assert owner.check_password(password.strip())
     assert Membership.objects.get(user=owner).practice == practice

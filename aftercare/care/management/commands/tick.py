@@ -1,0 +1,57 @@
+"""``aftercare tick [--at ISO-DATETIME]``: advance the system to an instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from aftercare import clock
+from aftercare.care.advance import advance_touchpoints
+from aftercare.care.services import replan_requested_practices
+from aftercare.care.ticks import run_tick_steps
+
+
+def parse_instant(raw: str) -> dt.datetime:
+    """An ISO 8601 date-time; without an offset it is taken as UTC."""
+    try:
+        instant = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise CommandError(
+            f"--at: expected an ISO date-time such as 2026-12-01T09:00:00+01:00, got {raw!r}",
+            returncode=2,
+        ) from error
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC)
+
+
+class Command(BaseCommand):
+    help = (
+        "Advance to an instant (default now): re-plan practices whose rules changed, make "
+        "planned touchpoints whose time has come due (tasks enter the care queue, messages go "
+        "to the outbox worker), skip still-blocked ones and expire late ones with the reason, "
+        "then run every registered tick step (e.g. promises not kept become broken)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--at",
+            metavar="ISO-DATETIME",
+            help="Run as of this instant, e.g. 2026-12-01T09:00:00+01:00 (no offset = UTC).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        instant = parse_instant(options["at"]) if options["at"] else clock.now()
+        with clock.at(instant) as now:
+            replanned = replan_requested_practices(now)
+            advanced = advance_touchpoints(now)
+            steps = run_tick_steps(now)
+        self.stdout.write(
+            f"Tick at {now:%Y-%m-%d %H:%M:%S} UTC: {advanced.due:,} due, "
+            f"{advanced.skipped:,} skipped, {advanced.expired:,} expired"
+            + (f", {replanned:,} re-planned" if replanned else "")
+            + "".join(f"; {name}: {count:,}" for name, count in steps.items())
+            + "."
+        )

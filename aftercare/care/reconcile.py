@@ -1,0 +1,492 @@
+"""Reconciliation: make the stored touchpoints match what the planner wants.
+
+``reconcile_client(client)`` runs after every change to a client (registered on
+``aftercare.clients.events.on_client_changed``, on commit); ``reconcile_all()`` is the bulk
+sweep behind ``aftercare plan --all``. Both go through ``reconcile_batch``, which costs a fixed
+number of queries per batch whatever its size:
+
+1. the clients (with their practice's time zone), the practices' rules and policies;
+2. their appointments, tags, observed tags and touchpoints (one query each), plus one per
+   registered fact loader;
+3. plan each client (pure, ``care/planner.py``);
+4. upsert by key: insert new touchpoints, update changed planned (or cancelled) ones, cancel
+   planned/due ones the planner no longer wants — with the reason — and never touch what was
+   sent, done, skipped or expired. Each write is one bulk statement.
+
+Only touchpoints the planner made (``context["trigger"]`` is set) are reconciled; a feature
+that writes its own touchpoints keeps them to itself.
+
+Extending the facts (issue 5)::
+
+    register_fact_loader("supplies", load_supplies)   # (client_ids) -> {client_id: value}
+    register_policy_loader("absences", load_absences) # (practice_ids) -> {practice_id: value}
+
+The planner then sees ``facts.supplies`` and ``policy.absences``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from aftercare import clock
+from aftercare.appointments.models import Appointment
+from aftercare.care.facts import (
+    AppointmentFact,
+    ClientFacts,
+    EventFact,
+    ExistingTouchpoint,
+    PlannedTouchpoint,
+    PracticePolicy,
+    RuleSpec,
+)
+from aftercare.care.models import (
+    CarePolicy,
+    CareRule,
+    ObservedTag,
+    Referral,
+    ResourceShare,
+    Touchpoint,
+    TouchpointStatus,
+)
+from aftercare.care.planner import plan
+from aftercare.care.triggers import day_text, local_date
+from aftercare.clients.models import Client
+
+FactLoader = Callable[[Sequence[int]], dict[int, Any]]
+PolicyLoader = Callable[[Sequence[int]], dict[int, Any]]
+
+FACT_LOADERS: dict[str, FactLoader] = {}
+POLICY_LOADERS: dict[str, PolicyLoader] = {}
+
+
+def register_fact_loader(name: str, loader: FactLoader) -> FactLoader:
+    """``loader(client_ids)`` returns ``{client_id: value}``; the planner sees ``facts.<name>``."""
+    FACT_LOADERS[name] = loader
+    return loader
+
+
+def register_policy_loader(name: str, loader: PolicyLoader) -> PolicyLoader:
+    """``loader(practice_ids)`` returns ``{practice_id: value}``; the planner sees ``policy.<name>``."""
+    POLICY_LOADERS[name] = loader
+    return loader
+
+
+# Fields written from a PlannedTouchpoint; comparing them tells whether a row changed.
+PLANNED_FIELDS = (
+    "rule_id",
+    "kind",
+    "action",
+    "template_key",
+    "purpose",
+    "channel",
+    "title",
+    "due_at",
+    "status",
+    "held_back_reason",
+    "status_reason",
+    "blocked",
+    "value",
+    "estimated_minutes",
+    "context",
+)
+REPLANNABLE = {TouchpointStatus.PLANNED, TouchpointStatus.CANCELLED}
+CANCELLABLE = {TouchpointStatus.PLANNED, TouchpointStatus.DUE}
+
+CLIENT_FIELDS = [
+    "id",
+    "practice_id",
+    "practice__time_zone",
+    "time_zone",
+    "birth_date",
+    "archived",
+    "preferred_channel",
+    "email",
+    "phone",
+    "consent_care",
+    "consent_information",
+    "consent_celebrations",
+]
+OPTIONAL_CLIENT_FIELDS = ["opted_out", "paused_until"]  # added by the messaging feature
+
+
+@dataclass
+class ReconcileResult:
+    clients: int = 0
+    created: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    planned: dict[int, list[PlannedTouchpoint]] = field(default_factory=dict, repr=False)
+
+    def add(self, other: ReconcileResult) -> None:
+        self.clients += other.clients
+        self.created += other.created
+        self.updated += other.updated
+        self.cancelled += other.cancelled
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.cancelled
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def rule_spec(rule: CareRule) -> RuleSpec:
+    return RuleSpec(
+        id=rule.pk,
+        name=rule.name,
+        trigger=rule.trigger,
+        trigger_options=rule.trigger_options or {},
+        offset_days=rule.offset_days,
+        local_time=_as_time(rule.local_time),
+        action=rule.action,
+        template_key=rule.template_key,
+        purpose=rule.purpose,
+        task_kind=rule.task_kind,
+        estimated_minutes=rule.estimated_minutes,
+        condition=rule.condition or {},
+        value=rule.value,
+        enabled=rule.enabled,
+    )
+
+
+def _as_time(value: dt.time | str) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
+
+
+def policy_from(row: CarePolicy | None, time_zone: str, extra: dict[str, Any]) -> PracticePolicy:
+    if row is None:
+        return PracticePolicy(time_zone=time_zone, extra=extra)
+    return PracticePolicy(
+        time_zone=time_zone,
+        quiet_hours_start=_as_time(row.quiet_hours_start),
+        quiet_hours_end=_as_time(row.quiet_hours_end),
+        contact_budget_messages=row.contact_budget_messages,
+        contact_budget_days=row.contact_budget_days,
+        extra=extra,
+    )
+
+
+def load_rules(practice_ids: Iterable[int]) -> dict[int, list[RuleSpec]]:
+    rules: dict[int, list[RuleSpec]] = defaultdict(list)
+    for rule in CareRule.objects.filter(practice_id__in=list(practice_ids), enabled=True):
+        rules[rule.practice_id].append(rule_spec(rule))
+    return rules
+
+
+def load_policies(practice_zones: dict[int, str]) -> dict[int, PracticePolicy]:
+    rows = {
+        row.practice_id: row for row in CarePolicy.objects.filter(practice_id__in=practice_zones)
+    }
+    extras: dict[int, dict[str, Any]] = defaultdict(dict)
+    for name, loader in POLICY_LOADERS.items():
+        for practice_id, value in loader(list(practice_zones)).items():
+            extras[practice_id][name] = value
+    return {
+        practice_id: policy_from(rows.get(practice_id), zone, extras[practice_id])
+        for practice_id, zone in practice_zones.items()
+    }
+
+
+def reachable_channel(row: dict[str, Any]) -> str:
+    """The client's preferred channel if it has an address, else any channel that has one."""
+    preferred = row["preferred_channel"]
+    if preferred == "email" and row["email"]:
+        return "email"
+    if preferred in {"sms", "whatsapp"} and row["phone"]:
+        return preferred
+    if row["email"]:
+        return "email"
+    if row["phone"]:
+        return "sms"
+    return ""
+
+
+def _client_values_fields() -> list[str]:
+    names = {f.name for f in Client._meta.get_fields()}
+    return CLIENT_FIELDS + [name for name in OPTIONAL_CLIENT_FIELDS if name in names]
+
+
+@dataclass
+class LoadedBatch:
+    clients: list[dict[str, Any]]
+    facts: dict[int, ClientFacts]
+    existing_rows: dict[int, list[dict[str, Any]]]
+    new_tags: list[ObservedTag]
+    gone_tags: list[int]
+
+
+def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
+    """Everything the planner needs about these clients, in a fixed number of queries."""
+    clients = list(Client.objects.filter(id__in=client_ids).values(*_client_values_fields()))
+    ids = [row["id"] for row in clients]
+    appointments: dict[int, list[AppointmentFact]] = defaultdict(list)
+    for row in Appointment.objects.filter(client_id__in=ids).values_list(
+        "client_id", "id", "starts_at", "kind", "status"
+    ):
+        appointments[row[0]].append(AppointmentFact(row[1], row[2], row[3], row[4]))
+    tags: dict[int, set[str]] = defaultdict(set)
+    for client_id, name in Client.tags.through.objects.filter(client_id__in=ids).values_list(
+        "client_id", "tag__name"
+    ):
+        tags[client_id].add(name)
+    observed: dict[int, dict[str, tuple[int, dt.datetime]]] = defaultdict(dict)
+    for pk, client_id, name, seen in ObservedTag.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "tag_name", "first_seen_at"
+    ):
+        observed[client_id][name] = (pk, seen)
+    existing_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in Touchpoint.objects.filter(client_id__in=ids).values(
+        "id", "client_id", "key", *PLANNED_FIELDS
+    ):
+        existing_rows[row["client_id"]].append(row)
+    resources: dict[int, list[EventFact]] = defaultdict(list)
+    for client_id, resource_id, at, title in ResourceShare.objects.filter(
+        client_id__in=ids
+    ).values_list("client_id", "resource_id", "shared_at", "resource__title"):
+        resources[client_id].append(EventFact(str(resource_id), at, title))
+    referrals: dict[int, list[EventFact]] = defaultdict(list)
+    for pk, client_id, at, referred_to in Referral.objects.filter(client_id__in=ids).values_list(
+        "id", "client_id", "referred_at", "referred_to"
+    ):
+        referrals[client_id].append(EventFact(str(pk), at, referred_to))
+    extras: dict[int, dict[str, Any]] = defaultdict(dict)
+    for name, loader in FACT_LOADERS.items():
+        for client_id, value in loader(ids).items():
+            extras[client_id][name] = value
+
+    new_tags: list[ObservedTag] = []
+    gone_tags: list[int] = []
+    facts: dict[int, ClientFacts] = {}
+    for row in clients:
+        client_id = row["id"]
+        seen = observed[client_id]
+        tag_facts = []
+        for name in sorted(tags[client_id]):
+            if name in seen:
+                tag_facts.append(EventFact(name, seen[name][1], name))
+            else:
+                new_tags.append(
+                    ObservedTag(
+                        practice_id=row["practice_id"],
+                        client_id=client_id,
+                        tag_name=name,
+                        first_seen_at=now,
+                    )
+                )
+                tag_facts.append(EventFact(name, now, name))
+        gone_tags.extend(pk for name, (pk, _) in seen.items() if name not in tags[client_id])
+        rows = existing_rows[client_id]
+        facts[client_id] = ClientFacts(
+            client_id=client_id,
+            time_zone=row["time_zone"] or row["practice__time_zone"],
+            birth_date=row["birth_date"],
+            archived=row["archived"],
+            opted_out=bool(row.get("opted_out", False)),
+            paused_until=row.get("paused_until"),
+            consents=frozenset(
+                purpose
+                for purpose in ("care", "information", "celebrations")
+                if row[f"consent_{purpose}"]
+            ),
+            channel=reachable_channel(row),
+            appointments=tuple(appointments[client_id]),
+            tags=tuple(tag_facts),
+            resources=tuple(sorted(resources[client_id], key=lambda e: (e.at, e.id))),
+            referrals=tuple(sorted(referrals[client_id], key=lambda e: (e.at, e.id))),
+            sent_message_times=tuple(
+                r["due_at"]
+                for r in rows
+                if r["status"] == TouchpointStatus.SENT and r["action"] == "message"
+            ),
+            existing={
+                r["key"]: ExistingTouchpoint(r["key"], r["status"], r["due_at"], r["action"])
+                for r in rows
+                if _planner_made(r)
+            },
+            extra=extras[client_id],
+        )
+    return LoadedBatch(clients, facts, existing_rows, new_tags, gone_tags)
+
+
+def _planner_made(row: dict[str, Any]) -> bool:
+    return isinstance(row["context"], dict) and "trigger" in row["context"]
+
+
+# --- planning and writing ----------------------------------------------------------------------
+
+
+def plan_batch(
+    batch: LoadedBatch, now: dt.datetime
+) -> tuple[dict[int, list[PlannedTouchpoint]], dict[int, list[RuleSpec]]]:
+    """Plan every client of a loaded batch; returns the plans and the rules used (two queries)."""
+    zones = {row["practice_id"]: row["practice__time_zone"] for row in batch.clients}
+    rules = load_rules(zones)
+    policies = load_policies(zones)
+    return {
+        row["id"]: plan(
+            batch.facts[row["id"]],
+            rules.get(row["practice_id"], []),
+            policies[row["practice_id"]],
+            now,
+        )
+        for row in batch.clients
+    }, rules
+
+
+def reconcile_batch(
+    client_ids: Sequence[int], *, now: dt.datetime | None = None
+) -> ReconcileResult:
+    """Reconcile these clients' touchpoints with the planner (steps 1–4 of the module docstring)."""
+    now = now or clock.now()
+    batch = load_batch(client_ids, now)
+    planned, rules = plan_batch(batch, now)
+    result = ReconcileResult(clients=len(batch.clients), planned=planned)
+    to_create: list[Touchpoint] = []
+    to_update: list[Touchpoint] = []
+    to_cancel: list[Touchpoint] = []
+    for row in batch.clients:
+        client_id = row["id"]
+        facts = batch.facts[client_id]
+        existing = {r["key"]: r for r in batch.existing_rows[client_id] if _planner_made(r)}
+        enabled_rule_ids = {rule.id for rule in rules.get(row["practice_id"], [])}
+        wanted = {t.key: t for t in planned[client_id]}
+        for key, touchpoint in wanted.items():
+            values = _values(touchpoint)
+            current = existing.get(key)
+            if current is None:
+                to_create.append(
+                    Touchpoint(
+                        practice_id=row["practice_id"],
+                        client_id=client_id,
+                        key=key,
+                        created_at=now,
+                        updated_at=now,
+                        **values,
+                    )
+                )
+            elif current["status"] in REPLANNABLE and any(
+                current[name] != value for name, value in values.items()
+            ):
+                to_update.append(Touchpoint(id=current["id"], updated_at=now, **values))
+        for key, current in existing.items():
+            if key not in wanted and current["status"] in CANCELLABLE:
+                to_cancel.append(
+                    Touchpoint(
+                        id=current["id"],
+                        status=TouchpointStatus.CANCELLED,
+                        status_reason=cancel_reason(current, facts, enabled_rule_ids)[:300],
+                        updated_at=now,
+                    )
+                )
+    with transaction.atomic():
+        if batch.new_tags:
+            ObservedTag.objects.bulk_create(batch.new_tags, ignore_conflicts=True)
+        if batch.gone_tags:
+            ObservedTag.objects.filter(id__in=batch.gone_tags).delete()
+        if to_create:
+            Touchpoint.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Touchpoint.objects.bulk_update(
+                to_update, [*PLANNED_FIELDS, "updated_at"], batch_size=500
+            )
+        if to_cancel:
+            Touchpoint.objects.bulk_update(
+                to_cancel, ["status", "status_reason", "updated_at"], batch_size=500
+            )
+    result.created, result.updated, result.cancelled = (
+        len(to_create),
+        len(to_update),
+        len(to_cancel),
+    )
+    return result
+
+
+def _values(touchpoint: PlannedTouchpoint) -> dict[str, Any]:
+    values = {name: getattr(touchpoint, name) for name in PLANNED_FIELDS}
+    values["context"] = dict(touchpoint.context)
+    return values
+
+
+STATUS_WORDS = {
+    "booked": "booked again",
+    "attended": "attended",
+    "no_show": "marked no-show",
+    "late_cancelled": "late-cancelled",
+    "cancelled": "cancelled",
+}
+TRIGGER_NEEDS = {
+    "appointment_attended": "attended",
+    "appointment_no_show": "no_show",
+    "recall": "attended",
+}
+
+
+def cancel_reason(row: dict[str, Any], facts: ClientFacts, enabled_rule_ids: set[int]) -> str:
+    """Why a touchpoint the planner no longer wants is cancelled, in words a person understands."""
+    if facts.archived:
+        return "The client was archived."
+    if row["rule_id"] not in enabled_rule_ids:
+        return "Its care rule was turned off or deleted."
+    trigger = row["context"].get("trigger")
+    appointment_id = row["context"].get("appointment_id")
+    if appointment_id is not None:
+        appointment = next((a for a in facts.appointments if a.id == appointment_id), None)
+        if appointment is None:
+            return "The appointment it followed was deleted."
+        needed = TRIGGER_NEEDS.get(trigger)
+        if needed is not None and appointment.status != needed:
+            when = day_text(local_date(appointment.starts_at, facts.time_zone))
+            words = STATUS_WORDS.get(appointment.status, appointment.status)
+            return f"The appointment of {when} is now {words}."
+        if trigger == "recall":
+            return "A later appointment was booked or attended."
+    return "What triggered it no longer applies (client details or the rule changed)."
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def reconcile_client(client: Client | int, *, now: dt.datetime | None = None) -> ReconcileResult:
+    """Reconcile one client's touchpoints; a fixed number of queries."""
+    client_id = client if isinstance(client, int) else client.pk
+    return reconcile_batch([client_id], now=now)
+
+
+def client_id_batches(
+    *, practice_id: int | None = None, batch_size: int = 1000
+) -> Iterator[list[int]]:
+    """Client ids in batches, by keyset pagination (no OFFSET, so each page costs the same)."""
+    last = 0
+    clients = Client.objects.order_by("id")
+    if practice_id is not None:
+        clients = clients.filter(practice_id=practice_id)
+    while True:
+        ids = list(clients.filter(id__gt=last).values_list("id", flat=True)[:batch_size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def reconcile_all(
+    *,
+    practice_id: int | None = None,
+    batch_size: int = 1000,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ReconcileResult:
+    """The sweep: reconcile every client (of one practice, or all), batch by batch."""
+    now = now or clock.now()
+    total = ReconcileResult()
+    for ids in client_id_batches(practice_id=practice_id, batch_size=batch_size):
+        total.add(reconcile_batch(ids, now=now))
+        if progress is not None:
+            progress(len(ids))
+    return total

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aftercare import clock
+from aftercare.appointments.services import appointment_set_status
+from aftercare.care.models import CareRule, ObservedTag, Referral, Touchpoint
+from aftercare.care.reconcile import reconcile_all, reconcile_client
+from aftercare.care.services import care_setup_practice
+from aftercare.clients.models import Tag
+from aftercare.clients.services import client_set_archived, client_update
+from aftercare.testing import Personas, make_appointment, make_client
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def care(personas: Personas) -> Personas:
+    care_setup_practice(practice=personas.practice)
+    personas.appointment.status = "attended"
+    personas.appointment.save()
+    return personas
+
+
+def keys(client) -> dict[str, str]:
+    return dict(Touchpoint.objects.filter(client=client).values_list("key", "status"))
+
+
+def test_it_plans_a_first_visit_check_in_and_changes_nothing_the_second_time(care):
+    with clock.at(NOW):
+        first = reconcile_client(care.client)
+        second = reconcile_client(care.client)
+    rule = CareRule.objects.get(practice=care.practice, name="Check in after a first visit")
+    check_in = Touchpoint.objects.get(
+        key=f"{care.client.pk}:rule{rule.pk}:appt{care.appointment.pk}"
+    )
+    assert check_in.status == "planned"
+    assert check_in.due_at == dt.datetime(
+        2026, 11, 23, 9, 0, tzinfo=dt.UTC
+    )  # 09:00 London in winter
+    assert check_in.practice == care.practice
+    assert check_in.context["appointment_id"] == care.appointment.pk
+    assert first.created >= 1
+    assert second.changed == 0
+
+
+def test_marking_a_no_show_instead_of_attended_cancels_the_check_in_in_the_same_request(
+    care, django_capture_on_commit_callbacks
+):
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment_set_status(
+                actor=care.actor(), appointment=care.appointment, status="no_show"
+            )
+    check_in = Touchpoint.objects.get(kind="check_in", client=care.client)
+    assert check_in.status == "cancelled"
+    assert check_in.status_reason == "The appointment of 20 Nov 2026 is now marked no-show."
+
+
+def test_it_never_touches_what_was_already_sent(care, django_capture_on_commit_callbacks):
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        Touchpoint.objects.filter(kind="check_in").update(status="sent")
+        care.appointment.status = "no_show"
+        care.appointment.save()
+        result = reconcile_client(care.client)
+    assert Touchpoint.objects.get(kind="check_in").status == "sent"
+    assert result.created == 0
+
+
+def test_a_cancelled_touchpoint_comes_back_when_its_reason_goes_away(care):
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        care.appointment.status = "no_show"
+        care.appointment.save()
+        reconcile_client(care.client)
+        care.appointment.status = "attended"
+        care.appointment.save()
+        reconcile_client(care.client)
+    check_in = Touchpoint.objects.get(kind="check_in")
+    assert (check_in.status, check_in.status_reason) == ("planned", "")
+
+
+def test_archiving_a_client_cancels_what_was_planned_and_says_why(
+    care, django_capture_on_commit_callbacks
+):
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        with django_capture_on_commit_callbacks(execute=True):
+            client_set_archived(actor=care.actor(), client=care.client, archived=True)
+    statuses = set(
+        Touchpoint.objects.filter(client=care.client).values_list("status", "status_reason")
+    )
+    assert statuses == {("cancelled", "The client was archived.")}
+
+
+def test_turning_a_rule_off_cancels_its_touchpoints_with_the_reason(care):
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        CareRule.objects.filter(template_key="check_in").update(enabled=False)
+        reconcile_client(care.client)
+    check_in = Touchpoint.objects.get(kind="check_in")
+    assert check_in.status_reason == "Its care rule was turned off or deleted."
+
+
+def test_a_tag_rule_counts_from_when_the_tag_was_first_seen(
+    care, django_capture_on_commit_callbacks
+):
+    CareRule.objects.create(
+        practice=care.practice,
+        name="Sleep handout",
+        trigger="tag_added",
+        trigger_options={"tag": "sleep"},
+        offset_days=1,
+        template_key="information",
+    )
+    Tag.objects.create(practice=care.practice, name="sleep")
+    with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
+        client_update(actor=care.actor(), client=care.client, data={}, tag_names=["sleep"])
+    assert ObservedTag.objects.get(client=care.client).first_seen_at == NOW
+    with clock.at(NOW + dt.timedelta(days=3)):
+        reconcile_client(care.client)  # later sweeps keep the first-seen date
+    handout = Touchpoint.objects.get(kind="information")
+    assert handout.due_at == dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
+
+
+def test_a_referral_triggers_its_follow_up(care):
+    CareRule.objects.create(
+        practice=care.practice,
+        name="Did you find the help you needed?",
+        trigger="referral_made",
+        offset_days=14,
+        template_key="referral_follow_up",
+    )
+    Referral.objects.create(
+        practice=care.practice,
+        client=care.client,
+        referred_to="Dr Patel",
+        why="sleep",
+        referred_at=NOW,
+    )
+    with clock.at(NOW):
+        reconcile_client(care.client)
+    follow_up = Touchpoint.objects.get(kind="referral_follow_up")
+    assert "Dr Patel" in follow_up.title
+    assert follow_up.due_at.date() == dt.date(2026, 12, 4)
+
+
+def test_reconciling_one_client_costs_the_same_queries_however_much_it_has(care):
+    busy = make_client(care.practice, given_name="Busy", birth_date=dt.date(1960, 12, 1))
+    for day in range(1, 25):
+        make_appointment(
+            busy, starts_at=dt.datetime(2026, 10, day, 10, tzinfo=dt.UTC), status="attended"
+        )
+    for name in ("a", "b", "c"):
+        busy.tags.add(Tag.objects.create(practice=care.practice, name=name))
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        reconcile_client(busy)  # first runs insert; compare the steady state
+        with CaptureQueriesContext(connection) as small:
+            reconcile_client(care.client)
+        with CaptureQueriesContext(connection) as large:
+            reconcile_client(busy)
+    assert len(small) == len(large)
+    assert len(large) <= 12
+
+
+def test_the_sweep_plans_everyone_and_a_second_sweep_changes_nothing(care):
+    for index in range(5):
+        client = make_client(care.practice, given_name=f"C{index}")
+        make_appointment(client, starts_at=NOW - dt.timedelta(days=index), status="attended")
+    with clock.at(NOW):
+        first = reconcile_all(batch_size=2)
+        before = list(Touchpoint.objects.values_list("id", "key", "status", "due_at", "updated_at"))
+        second = reconcile_all(batch_size=2)
+        after = list(Touchpoint.objects.values_list("id", "key", "status", "due_at", "updated_at"))
+    assert first.created >= 6
+    assert second.changed == 0
+    assert before == after
+
+
+def test_a_new_practice_starts_with_the_default_rules(db):
+    from aftercare.practice.services import practice_create
+
+    practice, _, _ = practice_create(name="New", owner_email="new@example.org")
+    names = set(CareRule.objects.filter(practice=practice).values_list("name", flat=True))
+    assert names == {
+        "Check in after a first visit",
+        "Check in after a visit",
+        "Recall after 8 weeks without a visit",
+        "Birthday card",
+        "First-visit anniversary note",
+    }
+    assert practice.care_policy.quiet_hours_start == dt.time(20, 0)
