@@ -32,6 +32,7 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_EMAIL_URL": "SMTP server for outgoing email (smtp:// or smtps://)",
     "AFTERCARE_EMAIL_FROM": "From address of outgoing email",
     "AFTERCARE_TEST_DATABASE_URL": "database URL the test suite uses (default in-memory SQLite)",
+    "AFTERCARE_TRIAGE_WORDS_DIR": "folder of triage word lists (<language>.txt) overriding the built-in ones",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -169,6 +170,23 @@ def parse_email_url(name: str, value: str) -> dict[str, object]:
     }
 
 
+def parse_triage_words_dir(env: Mapping[str, str], name: str) -> Path | None:
+    """An existing folder whose ``<language>.txt`` word lists all parse, or None when unset."""
+    from aftercare.messaging import triage  # pure Python; imported here to keep config light
+
+    value = env.get(name)
+    if not value:
+        return None
+    folder = Path(value).expanduser().resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"{name}: {str(folder)!r} is not a folder")
+    try:
+        triage.check_words_dir(folder)
+    except triage.WordListError as error:
+        raise ConfigError(f"{name}: {error}") from error
+    return folder
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -180,6 +198,7 @@ class Config:
     allowed_hosts: list[str]
     email: dict[str, object]
     email_from: str
+    triage_words_dir: Path | None = None
 
 
 def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> Config:
@@ -227,6 +246,7 @@ def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> C
         email=email,
         email_from=env.get("AFTERCARE_EMAIL_FROM")
         or f"Aftercare <no-reply@{urlsplit(base_url).hostname}>",
+        triage_words_dir=parse_triage_words_dir(env, "AFTERCARE_TRIAGE_WORDS_DIR"),
     )
 
 

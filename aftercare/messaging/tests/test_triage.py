@@ -1,0 +1,351 @@
+"""Tests for aftercare/messaging/triage.py: rules, negation, word lists, the labelled set."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aftercare import config
+from aftercare.messaging import triage
+from aftercare.messaging.triage import LEVELS, Classifier, WordListError, classify
+
+CASES = Path(__file__).resolve().parents[3] / "benchmarks" / "triage_cases.csv"
+
+
+def level_of(text: str, languages: tuple[str, ...] = ("en",), **kwargs: object) -> str:
+    return classify(text, languages=languages, **kwargs).level  # type: ignore[arg-type]
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def test_a_quiet_answer_is_routine() -> None:
+    result = classify("Feeling much better this week, thank you. See you on the 12th.", score=8)
+    assert result.level == "routine"
+    assert result.reasons == ()
+
+
+def test_the_demo_answer_is_attention_for_side_effects() -> None:
+    result = classify("hot sweats and nausea since the new tablets")
+    assert result.level == "attention"
+    assert result.reasons[0].startswith("side effects")
+    assert "'hot sweats'" in result.reasons[0]
+    assert "'nausea'" in result.reasons[0]
+
+
+def test_a_drop_of_three_points_needs_attention_and_says_by_how_much() -> None:
+    result = classify("ok", score=3, previous_score=7)
+    assert result.level == "attention"
+    assert result.reasons == ("score dropped 4 points (7 → 3)",)
+
+
+def test_a_drop_of_two_points_or_a_rise_is_routine() -> None:
+    assert level_of("ok", score=5, previous_score=7) == "routine"
+    assert level_of("ok", score=9, previous_score=4) == "routine"
+    assert level_of("ok", score=6) == "routine"
+
+
+def test_a_very_low_score_needs_attention_without_an_earlier_one() -> None:
+    result = classify("", score=1)
+    assert result.level == "attention"
+    assert result.reasons == ("very low score (1 of 10)",)
+
+
+def test_contact_me_needs_attention() -> None:
+    result = classify("", contact_me=True)
+    assert (result.level, result.reasons) == ("attention", ("asked to be contacted",))
+
+
+def test_the_side_effects_field_counts_unless_it_says_no() -> None:
+    reported = classify("", side_effects="my toes tingle at night")
+    assert reported.level == "attention"
+    assert reported.reasons == ("side effects reported: 'my toes tingle at night'",)
+    for answer in ("no", "None", "Nope, all good", "nothing new", "-", "Keine", "nein", "aucun",
+                   "Rien", "ninguno", "Nada, todo bien", "no side effects at all"):  # fmt: skip
+        result = classify("", languages=("en", "de", "fr", "es"), side_effects=answer)
+        assert result.level == "routine", answer
+
+
+def test_side_effect_words_in_the_field_are_named() -> None:
+    result = classify("", side_effects="None really, but a bit dizzy in the mornings")
+    assert result.level == "attention"
+    assert result.reasons == ("side effects: 'dizzy'",)
+
+
+def test_a_long_side_effects_field_is_shortened_in_the_reason() -> None:
+    result = classify("", side_effects="my toes " * 20)
+    assert len(result.reasons[0]) < 90
+    assert result.reasons[0].endswith("…'")
+
+
+def test_rash_alone_is_attention_but_with_a_swollen_face_it_is_urgent() -> None:
+    assert level_of("I have a rash on my arms") == "attention"
+    result = classify("Got a rash on my neck this morning and now my face is swelling up")
+    assert result.level == "urgent"
+    assert result.reasons[0] == "allergic reaction: 'rash' + 'face is swelling'"
+
+
+def test_swelling_with_trouble_breathing_is_crisis() -> None:
+    assert level_of("my lips are swollen and it is hard to breathe") == "crisis"
+
+
+def test_worsening_is_attention_and_much_worse_is_urgent() -> None:
+    assert level_of("The back pain is getting worse, not better") == "attention"
+    assert level_of("My knee is much worse since Tuesday") == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep thinking about suicide",
+        "Honestly I just want to die",
+        "I have been cutting myself again",
+        "I took too many of the sleeping tablets last night",
+        "I think I overdosed",
+        "bad chest pain since this morning",
+        "I can't breathe properly",
+        "I can’t breathe properly",
+        "I CANNOT BREATHE",
+        "i cant breathe",
+        "everyone would be better off without me",
+    ],
+)
+def test_crisis_language_is_crisis(text: str) -> None:
+    result = classify(text)
+    assert result.level == "crisis"
+    assert result.reasons[0].startswith("crisis language: '")
+
+
+def test_the_reason_quotes_the_clients_own_words() -> None:
+    result = classify("I can’t breathe")
+    assert result.reasons == ("crisis language: 'can’t breathe'",)
+    match = result.matches[0]
+    assert "I can’t breathe"[match.start : match.end] == "can’t breathe"
+
+
+# --- negation, boundaries, false friends ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no side effects",
+        "No side effects so far!",
+        "not worse",
+        "I don't feel any worse than last week",
+        "No nausea, headaches or dizziness",
+        "I haven't had any headaches",
+        "the rash has cleared up",
+        "The nausea went away after two days",
+        "no chest pain anymore",
+        "Dying to see you next week!",
+        "My therapist says I'm doing well",
+        "I can't breathe through my nose with this cold, otherwise fine",
+        "Much less pain than before",
+        "Could be worse, honestly doing ok",
+    ],
+)
+def test_negated_and_harmless_phrases_are_routine(text: str) -> None:
+    assert level_of(text) == "routine", classify(text).reasons
+
+
+def test_a_negation_stops_at_the_end_of_its_clause() -> None:
+    result = classify("No nausea but I have a rash now")
+    assert (result.level, result.reasons) == ("attention", ("side effects: 'rash'",))
+    assert level_of("Not really, I feel worse") == "attention"
+
+
+def test_negated_suicide_language_still_gets_a_persons_attention() -> None:
+    result = classify("I'm not suicidal, just exhausted by all this")
+    assert result.level == "attention"
+    assert "negated crisis language: 'not suicidal'" in result.reasons
+
+
+def test_word_boundaries_keep_the_rapist_out_of_the_therapist() -> None:
+    assert level_of("I saw the therapist on Monday") == "routine"
+    assert level_of("He is a rapist") == "crisis"
+
+
+# --- languages --------------------------------------------------------------------------------
+
+
+def test_languages_are_matched_with_their_own_lists() -> None:
+    assert level_of("Ich will nicht mehr leben", ("de",)) == "crisis"
+    assert level_of("Ich will nicht mehr leben", ("en",)) == "routine"
+    assert level_of("Ich will nicht mehr leben", ("en", "de")) == "crisis"
+    assert level_of("Ich will nicht mehr leben", ("de-CH",)) == "crisis"
+
+
+def test_a_language_without_a_list_is_skipped_and_the_other_rules_still_apply() -> None:
+    result = classify("anything", languages=("xx", "tlh"), contact_me=True)
+    assert result.level == "attention"
+
+
+def test_bad_scores_are_refused_naming_the_field() -> None:
+    with pytest.raises(ValueError, match=r"^score: expected a whole number from 0 to 10"):
+        classify("", score=11)
+    with pytest.raises(ValueError, match=r"^previous_score:"):
+        classify("", score=3, previous_score=-1)
+
+
+@given(st.text(max_size=200), st.sampled_from([("en",), ("de", "fr"), ("es", "en")]))
+def test_any_text_gets_a_level_and_reasons_that_fit_it(
+    text: str, languages: tuple[str, ...]
+) -> None:
+    result = classify(text, languages=languages)
+    assert result.level in LEVELS
+    assert (result.level == "routine") == (result.reasons == ())
+    for match in result.matches:
+        assert 0 <= match.start <= match.end <= len(text)
+
+
+def test_the_result_is_frozen() -> None:
+    result = classify("fine")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.level = "crisis"  # type: ignore[misc]
+
+
+# --- word-list files --------------------------------------------------------------------------
+
+
+def test_a_folder_of_overriding_lists_replaces_a_language(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "en.txt").write_text(
+        "# our practice's words\n[urgent: practice word]\nbanana* # we mean it\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AFTERCARE_TRIAGE_WORDS_DIR", str(tmp_path))
+    result = classify("Bananas again")
+    assert (result.level, result.reasons) == ("urgent", ("practice word: 'Bananas'",))
+    assert classify("nausea").level == "routine"  # the built-in English list is replaced
+    assert classify("Übelkeit", languages=("de",)).level == "attention"  # others stay
+    monkeypatch.delenv("AFTERCARE_TRIAGE_WORDS_DIR")
+    assert classify("Bananas again").level == "routine"
+
+
+def test_the_setting_is_checked_at_start_naming_the_variable_file_and_line(tmp_path: Path) -> None:
+    env = {"AFTERCARE_DATA_DIR": str(tmp_path / "data"), "AFTERCARE_SECRET_KEY": "x" * 40}
+    words = tmp_path / "words"
+    words.mkdir()
+    (words / "en.txt").write_text("[attention: ok]\nfine\n[serious: nope]\nx\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=r"AFTERCARE_TRIAGE_WORDS_DIR: .*en.txt, line 3"):
+        config.load({**env, "AFTERCARE_TRIAGE_WORDS_DIR": str(words)})
+    with pytest.raises(config.ConfigError, match=r"AFTERCARE_TRIAGE_WORDS_DIR: .* is not a folder"):
+        config.load({**env, "AFTERCARE_TRIAGE_WORDS_DIR": str(tmp_path / "missing")})
+    (words / "en.txt").write_text("[attention: ok]\nfine\n", encoding="utf-8")
+    loaded = config.load({**env, "AFTERCARE_TRIAGE_WORDS_DIR": str(words)})
+    assert loaded.triage_words_dir == words.resolve()
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("nausea\n", "line 1: a phrase before the first"),
+        ("[attention: x]\nfoo | \n", "line 2: cannot use"),
+        ("[attention: x]\nfo*o\n", "line 2: cannot use"),
+        ("[attention: x]\n.. foo\n", "line 2: cannot use"),
+        ("[crisis: x] (negated: crisis)\nfoo\n", "line 1: a negated phrase"),
+        ("[urgent when together: x]\nfoo\n", "line 2: cannot use"),
+        ("[negation] (negated: routine)\n", "line 1: .negation. takes no options"),
+        ("[attention: x]\nre: (\n", "line 2: cannot use"),
+        ("[attention x]\n", "line 1: unknown section"),
+    ],
+)
+def test_a_bad_word_list_names_the_line(content: str, error: str) -> None:
+    with pytest.raises(WordListError, match=error):
+        triage.parse_word_list(content, language="en", path=Path("en.txt"))
+
+
+def test_every_built_in_list_parses_and_has_every_section() -> None:
+    languages = triage.check_words_dir(triage.BUILTIN_WORDS_DIR)
+    assert {"en", "de", "fr", "es"} <= set(languages)
+    for language in languages:
+        vocabulary = Classifier().vocabulary(language)
+        assert vocabulary is not None
+        levels = {phrase.level for phrase in vocabulary.phrases}
+        assert levels == {"attention", "urgent", "crisis"}, language
+        assert vocabulary.negation is not None, language
+        assert vocabulary.no_answer is not None, language
+        assert vocabulary.together, language
+
+
+# --- the labelled set -------------------------------------------------------------------------
+
+# Measured on benchmarks/triage_cases.csv (see docs/triage.md); the floors leave a little
+# room so a practice-sized edit of a list does not fail the suite, except crisis recall.
+MIN_ACCURACY = 0.95
+MIN_PRECISION = 0.90
+MIN_RECALL = 0.90
+
+
+def read_cases() -> list[dict[str, str]]:
+    with CASES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+CLASSIFIER = Classifier()  # the built-in lists, whatever AFTERCARE_TRIAGE_WORDS_DIR says
+
+
+def run_case(row: dict[str, str]) -> triage.TriageResult:
+    return CLASSIFIER.classify(
+        row["text"],
+        languages=(row["language"],),
+        score=int(row["score"]) if row["score"] else None,
+        previous_score=int(row["previous_score"]) if row["previous_score"] else None,
+        side_effects=row["side_effects"],
+        contact_me=row["contact_me"] == "yes",
+    )
+
+
+def test_the_labelled_set_is_big_varied_and_well_formed() -> None:
+    rows = read_cases()
+    assert len(rows) >= 150
+    languages = {row["language"] for row in rows}
+    assert {"en", "de", "fr", "es"} <= languages
+    for row in rows:
+        assert row["expected_level"] in LEVELS, row
+        assert (row["expected_level"] == "routine") == (row["expected_reasons"] == ""), row
+    for level in LEVELS:
+        for language in ("en", "de", "fr", "es"):
+            assert any(
+                row["expected_level"] == level and row["language"] == language for row in rows
+            ), (level, language)
+
+
+def test_the_labelled_set_meets_the_stated_precision_and_recall() -> None:
+    rows = read_cases()
+    got = [run_case(row) for row in rows]
+    correct = sum(
+        result.level == row["expected_level"] for row, result in zip(rows, got, strict=True)
+    )
+    assert correct / len(rows) >= MIN_ACCURACY
+    for level in LEVELS:
+        expected = [row["expected_level"] == level for row in rows]
+        predicted = [result.level == level for result in got]
+        hits = sum(e and p for e, p in zip(expected, predicted, strict=True))
+        recall = hits / sum(expected)
+        precision = hits / sum(predicted) if any(predicted) else 1.0
+        assert recall >= MIN_RECALL, (level, recall)
+        assert precision >= MIN_PRECISION, (level, precision)
+    missed_crisis = [
+        row["text"]
+        for row, result in zip(rows, got, strict=True)
+        if row["expected_level"] == "crisis" and result.level != "crisis"
+    ]
+    assert missed_crisis == []  # crisis recall is 1.0: the one level that must never miss
+
+
+def test_each_labelled_reason_is_among_the_reasons_given() -> None:
+    misses = []
+    for row in read_cases():
+        result = run_case(row)
+        if result.level != row["expected_level"]:
+            continue
+        for expected in filter(None, row["expected_reasons"].split(";")):
+            if not any(reason.startswith(expected.strip()) for reason in result.reasons):
+                misses.append((row["text"], expected, result.reasons))
+    assert misses == []
