@@ -151,6 +151,38 @@ class CareRuleForm(forms.ModelForm):
             self.initial["tag"] = options.get("tag", "")
             self.initial["condition_tag"] = (instance.condition or {}).get("has_tag", "")
 
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields the web UI shows, grouped (the JSON options are for the API)."""
+        groups = [
+            (
+                "What starts it",
+                [
+                    "name",
+                    "trigger",
+                    "first_visit",
+                    "appointment_kind",
+                    "weeks",
+                    "tag",
+                    "condition_tag",
+                ],
+            ),
+            (
+                "When and what",
+                [
+                    "offset_days",
+                    "local_time",
+                    "action",
+                    "template_key",
+                    "purpose",
+                    "task_kind",
+                    "estimated_minutes",
+                    "value",
+                    "enabled",
+                ],
+            ),
+        ]
+        return [(legend, [self[name] for name in names]) for legend, names in groups]
+
     def _options_from_fields(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         trigger = data.get("trigger", "")
         options: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 
 NAV_ITEMS: list[tuple[str, str]] = [
     ("Care queue", "care-queue"),
+    ("Care rules", "care-rules"),
     ("Clients", "clients-list"),
     ("Schedule", "appointments-day"),
     ("Outbox", "messaging-outbox"),
