@@ -8,6 +8,7 @@ variable; a test checks that each one is described in the README.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
@@ -33,6 +34,12 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_EMAIL_FROM": "From address of outgoing email",
     "AFTERCARE_TEST_DATABASE_URL": "database URL the test suite uses (default in-memory SQLite)",
     "AFTERCARE_TRIAGE_WORDS_DIR": "folder of triage word lists (<language>.txt) overriding the built-in ones",
+    "AFTERCARE_TWILIO_ACCOUNT_SID": "Twilio account SID for SMS and WhatsApp",
+    "AFTERCARE_TWILIO_AUTH_TOKEN": "Twilio auth token (also signs Twilio's webhooks)",
+    "AFTERCARE_TWILIO_FROM": "the Twilio number SMS are sent from (E.164)",
+    "AFTERCARE_TWILIO_WHATSAPP_FROM": "the Twilio WhatsApp sender (E.164)",
+    "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
+    "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -199,6 +206,12 @@ class Config:
     email: dict[str, object]
     email_from: str
     triage_words_dir: Path | None = None
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_whatsapp_from: str = ""
+    reply_domain: str = ""
+    inbound_email_token: str = ""
 
 
 def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> Config:
@@ -247,7 +260,42 @@ def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> C
         email_from=env.get("AFTERCARE_EMAIL_FROM")
         or f"Aftercare <no-reply@{urlsplit(base_url).hostname}>",
         triage_words_dir=parse_triage_words_dir(env, "AFTERCARE_TRIAGE_WORDS_DIR"),
+        **messaging_settings(env),
     )
+
+
+def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Twilio and inbound-mail settings; Twilio needs its SID, token and a sender together."""
+    values = {
+        "twilio_account_sid": read_secret(env, "AFTERCARE_TWILIO_ACCOUNT_SID") or "",
+        "twilio_auth_token": read_secret(env, "AFTERCARE_TWILIO_AUTH_TOKEN") or "",
+        "twilio_from": (env.get("AFTERCARE_TWILIO_FROM") or "").strip(),
+        "twilio_whatsapp_from": (env.get("AFTERCARE_TWILIO_WHATSAPP_FROM") or "").strip(),
+        "reply_domain": (env.get("AFTERCARE_REPLY_DOMAIN") or "").strip().lower(),
+        "inbound_email_token": read_secret(env, "AFTERCARE_INBOUND_EMAIL_TOKEN") or "",
+    }
+    senders = values["twilio_from"] or values["twilio_whatsapp_from"]
+    if senders and not (values["twilio_account_sid"] and values["twilio_auth_token"]):
+        raise ConfigError(
+            "AFTERCARE_TWILIO_ACCOUNT_SID: a Twilio sender is set, so the account SID and "
+            "AFTERCARE_TWILIO_AUTH_TOKEN are needed too"
+        )
+    for name in ("twilio_from", "twilio_whatsapp_from"):
+        number = values[name]
+        if number and not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+            raise ConfigError(
+                f"AFTERCARE_{name.upper()}: expected an E.164 number such as +447700900123, "
+                f"got {number!r}"
+            )
+    domain = values["reply_domain"]
+    if domain and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
+        raise ConfigError(
+            f"AFTERCARE_REPLY_DOMAIN: expected a mail domain such as reply.example.org, got {domain!r}"
+        )
+    token = values["inbound_email_token"]
+    if token and len(token) < 16:
+        raise ConfigError("AFTERCARE_INBOUND_EMAIL_TOKEN: use at least 16 random characters")
+    return values
 
 
 def stored_secret_key(data_dir: Path, *, create: bool) -> str:

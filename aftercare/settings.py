@@ -114,6 +114,15 @@ SERVER_EMAIL = CONFIG.email_from
 for _name, _value in CONFIG.email.items():
     globals()[_name] = _value
 
+# Messaging: without AFTERCARE_EMAIL_URL / Twilio settings, messages go to the preview outbox.
+MESSAGING_EMAIL_LIVE = bool(CONFIG.email)
+TWILIO_ACCOUNT_SID = CONFIG.twilio_account_sid
+TWILIO_AUTH_TOKEN = CONFIG.twilio_auth_token
+TWILIO_FROM = CONFIG.twilio_from
+TWILIO_WHATSAPP_FROM = CONFIG.twilio_whatsapp_from
+REPLY_DOMAIN = CONFIG.reply_domain
+INBOUND_EMAIL_TOKEN = CONFIG.inbound_email_token
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -74,6 +74,19 @@ class Client(models.Model):
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
+    # Messaging: set by the portal, SMS STOP and permanent delivery failures.
+    opted_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="Unsubscribed from every automated message"
+    )
+    paused_until = models.DateField(
+        null=True, blank=True, help_text="No automated messages until this day (inclusive)"
+    )
+    email_unusable = models.BooleanField(
+        default=False, help_text="Mail to this address failed permanently"
+    )
+    phone_unusable = models.BooleanField(
+        default=False, help_text="Messages to this number failed permanently"
+    )
 
     class Meta:
         indexes = [

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from aftercare.messaging import views
+
+urlpatterns = [
+    path("outbox/", views.outbox, name="messaging-outbox"),
+    path("outbox/<int:pk>/", views.message_detail, name="messaging-detail"),
+    path("unmatched/", views.unmatched, name="messaging-unmatched"),
+    path("<int:pk>/assign/", views.assign, name="messaging-assign"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="messaging-acknowledge"),
+    path("client/<int:client_id>/reply/", views.reply, name="messaging-reply"),
+    path("templates/", views.templates_list, name="messaging-templates"),
+    path(
+        "templates/<str:key>/<str:language>/", views.template_edit, name="messaging-template-edit"
+    ),
+]

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from aftercare.portal import views
+
+urlpatterns = [
+    path("c/<str:token>/", views.check_in, name="portal-check-in"),
+    path("c/<str:token>/thanks/", views.check_in_thanks, name="portal-check-in-thanks"),
+    path("c/<str:token>/new-link/", views.check_in_new_link, name="portal-check-in-new-link"),
+    path("prefs/<str:token>/", views.preferences, name="portal-preferences"),
+    path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
+]

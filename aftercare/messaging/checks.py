@@ -1,0 +1,116 @@
+"""Re-checks just before a message goes out: is it still right to send it now?
+
+Each check is ``fn(message, now) -> Verdict | None``. A ``cancel`` verdict stops the message
+for good (opted out, consent withdrawn, appointment cancelled); a ``reschedule`` verdict holds it
+until a later moment (quiet hours, a pause) — held, never dropped. Other apps add checks from
+``AppConfig.ready()`` (supplies: "already re-ordered") with ``register_send_check``; a check
+reads what it needs from ``message.context`` (e.g. ``supply_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aftercare.messaging.models import Message
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # "cancel" or "reschedule"
+    reason: str
+    until: dt.datetime | None = None
+
+
+SendCheck = Callable[[Message, dt.datetime], "Verdict | None"]
+_checks: list[SendCheck] = []
+
+
+def register_send_check(fn: SendCheck) -> SendCheck:
+    if fn not in _checks:
+        _checks.append(fn)
+    return fn
+
+
+def recheck(message: Message, now: dt.datetime) -> Verdict | None:
+    """The first check that objects, or None when the message may go out now."""
+    for check in list(_checks):
+        verdict = check(message, now)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+@register_send_check
+def client_still_reachable(message: Message, now: dt.datetime) -> Verdict | None:
+    client = message.client
+    if client is None:
+        return None
+    if client.archived and message.automated:
+        return Verdict("cancel", "The client is archived")
+    if message.channel == "email" and client.email_unusable:
+        return Verdict("cancel", "The email address failed permanently before")
+    if message.channel in {"sms", "whatsapp"} and client.phone_unusable:
+        return Verdict("cancel", "The mobile number failed permanently before")
+    return None
+
+
+@register_send_check
+def client_still_wants_it(message: Message, now: dt.datetime) -> Verdict | None:
+    client = message.client
+    if client is None or not message.automated:
+        return None
+    if client.opted_out_at is not None:
+        return Verdict("cancel", "The client unsubscribed from automated messages")
+    if message.in_reply_to_id is not None:
+        return None  # an answer to what the client just wrote (acknowledgement, crisis help)
+    if message.purpose in {"care", "information", "celebrations"} and not client.has_consent(
+        message.purpose
+    ):
+        return Verdict("cancel", f"The client has not consented to {message.purpose} messages")
+    if client.paused_until is not None and client.paused_until >= now.astimezone(client.tz).date():
+        resume = dt.datetime.combine(
+            client.paused_until + dt.timedelta(days=1), dt.time(9, 0), tzinfo=client.tz
+        )
+        return Verdict("reschedule", f"Paused by the client until {client.paused_until}", resume)
+    return None
+
+
+@register_send_check
+def appointment_not_cancelled(message: Message, now: dt.datetime) -> Verdict | None:
+    appointment_id = message.context.get("appointment_id")
+    if not appointment_id:
+        return None
+    from aftercare.appointments.models import Appointment
+
+    status = (
+        Appointment.objects.filter(pk=appointment_id, practice_id=message.practice_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None or status in {"cancelled", "late_cancelled"}:
+        return Verdict("cancel", "The appointment was cancelled")
+    return None
+
+
+@register_send_check
+def outside_quiet_hours(message: Message, now: dt.datetime) -> Verdict | None:
+    client = message.client
+    if client is None or not message.automated or message.in_reply_to_id is not None:
+        return None
+    from aftercare.messaging.services import messaging_settings_for
+
+    policy = messaging_settings_for(client.practice)
+    local = now.astimezone(client.tz)
+    start, end = policy.quiet_start, policy.quiet_end
+    quiet = (
+        (start <= local.time() or local.time() < end)
+        if start > end
+        else start <= local.time() < end
+    )
+    if not quiet:
+        return None
+    day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
+    until = dt.datetime.combine(day, end, tzinfo=client.tz)
+    return Verdict("reschedule", f"Quiet hours: held until {end:%H:%M} client time", until)

@@ -1,0 +1,154 @@
+"""Webhooks from providers: Twilio (inbound SMS/WhatsApp, delivery status) and inbound email.
+
+Twilio signs each request (``X-Twilio-Signature``: HMAC-SHA1 of the full URL and the sorted
+POST parameters, keyed with the auth token); a request that fails the check is refused with
+403 and logged. The inbound email webhook has its secret in the address instead.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from aftercare import clock
+from aftercare.messaging.inbound import receive_inbound
+from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.smtp import parse_email
+from aftercare.practice.models import Practice
+
+log = logging.getLogger("aftercare.hooks")
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+# https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
+TWILIO_STATUSES = {
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.FAILED,
+    "failed": MessageStatus.FAILED,
+    "sent": MessageStatus.SENT,
+}
+
+
+def public_url(request: HttpRequest) -> str:
+    """The URL Twilio signed: the public base URL plus the path and query we received."""
+    return f"{settings.BASE_URL}{request.get_full_path()}"
+
+
+def twilio_signature_valid(request: HttpRequest) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    if not settings.TWILIO_AUTH_TOKEN:
+        return False
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    params = {key: request.POST.get(key) for key in request.POST}
+    return validator.validate(
+        public_url(request), params, request.headers.get("X-Twilio-Signature", "")
+    )
+
+
+def refuse(request: HttpRequest, hook: str) -> HttpResponse:
+    log.warning(
+        "refused %s webhook from %s: bad or missing X-Twilio-Signature",
+        hook,
+        request.META.get("REMOTE_ADDR"),
+    )
+    return HttpResponse("Forbidden: bad signature", status=403, content_type="text/plain")
+
+
+def practice_from_query(request: HttpRequest) -> Practice | None:
+    raw = request.GET.get("practice", "")
+    return Practice.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+@csrf_exempt
+@require_POST
+def twilio_sms(request: HttpRequest) -> HttpResponse:
+    """Inbound SMS/WhatsApp in Twilio's form format; replies with empty TwiML.
+
+    Acknowledgements go through the outbox (so quiet hours, retries and the thread apply),
+    never as TwiML.
+    """
+    if not twilio_signature_valid(request):
+        return refuse(request, "twilio/sms")
+    sender = request.POST.get("From", "")
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+    receive_inbound(
+        channel=channel,
+        from_address=sender.removeprefix("whatsapp:"),
+        to_address=request.POST.get("To", "").removeprefix("whatsapp:"),
+        text=request.POST.get("Body", ""),
+        provider_id=request.POST.get("MessageSid", "") or request.POST.get("SmsSid", ""),
+        practice=practice_from_query(request),
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Delivery status callbacks: delivered, undelivered, failed."""
+    if not twilio_signature_valid(request):
+        return refuse(request, "twilio/status")
+    sid = request.POST.get("MessageSid", "")
+    status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""))
+    if not sid or status is None:
+        return HttpResponse(status=204)
+    messages = Message.objects.filter(provider_id=sid, direction=Direction.OUTBOUND)
+    if status == MessageStatus.DELIVERED:
+        messages.update(status=status, delivered_at=clock.now())
+    elif status == MessageStatus.FAILED:
+        code = request.POST.get("ErrorCode", "")
+        messages.exclude(status=MessageStatus.DELIVERED).update(
+            status=status,
+            status_reason=f"Twilio reports {request.POST.get('MessageStatus')} (error {code or 'unknown'})",
+        )
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
+    """Inbound email from a hosted provider: raw MIME, or anymail-style normalised JSON."""
+    expected = settings.INBOUND_EMAIL_TOKEN
+    if not expected or not hmac.compare_digest(token, expected):
+        log.warning("refused inbound email webhook: wrong token")
+        return HttpResponse(status=404)
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            return JsonResponse({"error": "body: not JSON"}, status=400)
+        if not isinstance(data, dict) or not data.get("from") or not data.get("to"):
+            return JsonResponse({"error": "from and to are required"}, status=400)
+        recipients = data["to"] if isinstance(data["to"], list) else [data["to"]]
+        parsed = {
+            "from_address": str(data["from"]),
+            "recipients": [str(r) for r in recipients],
+            "subject": str(data.get("subject", "")),
+            "text": str(data.get("text", "")),
+            "html": str(data.get("html", "")),
+            "message_id": str(data.get("message_id", "")),
+        }
+    else:
+        raw = (
+            request.body
+            if content_type == "message/rfc822"
+            else request.POST.get("email", "").encode()
+        )
+        if not raw:
+            return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
+        parsed = parse_email(email.message_from_bytes(raw, policy=email.policy.default))
+    from aftercare.messaging.smtp import deliver_parsed
+
+    deliver_parsed(parsed)
+    return JsonResponse({"ok": True})

@@ -1,0 +1,264 @@
+"""Inbound messages: match them to a client, classify them, route them. One entry point.
+
+``receive_inbound(...)`` stores an inbound Message and calls ``route_inbound(message)``:
+
+1. Keywords (SMS STOP/UNSUBSCRIBE/START…) change the client's opt-out, and stop there.
+2. Triage classifies the text (routine / attention / urgent / crisis, with reasons).
+3. *Inbound policies* registered with ``register_inbound_policy`` run in order; the first that
+   returns True has handled the reply (the absences app: "the practitioner is away" → escalate
+   for the emergency list, honest auto-reply for everyone else).
+4. Otherwise the default: crisis → the client gets the emergency numbers at once and the
+   practitioner is told on their own channel; everything else gets one acknowledgement a day
+   saying honestly when a person will read it. Flagged messages (attention and above) wait at
+   the top of the care queue until a person acknowledges them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from aftercare import clock
+from aftercare.clients.models import Client
+from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
+from aftercare.messaging.triaging import Triage, triage
+from aftercare.practice.models import Practice
+
+log = logging.getLogger("aftercare.inbound")
+
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
+START_WORDS = {"start", "unstop", "yes", "subscribe"}
+
+InboundPolicy = Callable[[Message, Triage], bool]
+_policies: list[InboundPolicy] = []
+
+
+def register_inbound_policy(fn: InboundPolicy) -> InboundPolicy:
+    """Add ``fn(message, triage) -> handled``; the absences app plugs in here."""
+    if fn not in _policies:
+        _policies.append(fn)
+    return fn
+
+
+def keyword_of(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.strip().lower())
+    return words[0] if len(words) == 1 else ""
+
+
+def find_client(
+    *, practice: Practice | None, channel: str, address: str, reply_token: str = ""
+) -> tuple[Practice | None, Client | None, Message | None]:
+    """Match by reply token, else by the sender's address within the practice."""
+    if reply_token:
+        original = (
+            Message.objects.select_related("client", "practice")
+            .filter(reply_token=reply_token.lower(), direction=Direction.OUTBOUND)
+            .first()
+        )
+        if original is not None:
+            return original.practice, original.client, original
+    field = "email__iexact" if channel == "email" else "phone"
+    clients = Client.objects.filter(**{field: address}).select_related("practice")
+    if practice is not None:
+        clients = clients.filter(practice=practice)
+    # With one number shared by several practices, the one that wrote last is the one the
+    # client is answering.
+    last_out = (
+        Message.objects.filter(direction=Direction.OUTBOUND, to_address__iexact=address)
+        .exclude(client=None)
+        .select_related("client", "practice")
+        .order_by("-id")
+    )
+    if practice is not None:
+        last_out = last_out.filter(practice=practice)
+    recent = last_out.first()
+    if recent is not None and recent.client is not None:
+        return recent.practice, recent.client, recent
+    found = list(clients[:2])
+    if len(found) == 1:
+        return found[0].practice, found[0], None
+    if practice is None and Practice.objects.count() == 1:
+        practice = Practice.objects.first()
+    return practice, None, None
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of an email reply: without quoted lines and the "On … wrote:" tail."""
+    lines = []
+    for line in text.splitlines():
+        if re.match(r"^\s*On .+wrote:\s*$", line) or line.strip() == "-- ":
+            break
+        if line.startswith(">"):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def receive_inbound(
+    *,
+    channel: str,
+    from_address: str,
+    to_address: str = "",
+    subject: str = "",
+    text: str,
+    html: str = "",
+    provider_id: str = "",
+    reply_token: str = "",
+    practice: Practice | None = None,
+) -> Message | None:
+    """Store one inbound message and route it; None when no practice could be told."""
+    if provider_id:
+        existing = Message.objects.filter(
+            provider_id=provider_id, direction=Direction.INBOUND
+        ).first()
+        if existing is not None:
+            return existing  # the provider retried its webhook
+    found_practice, client, original = find_client(
+        practice=practice, channel=channel, address=from_address, reply_token=reply_token
+    )
+    if found_practice is None:
+        log.warning("inbound %s from %s matches no practice; not stored", channel, from_address)
+        return None
+    with transaction.atomic():
+        message = Message.objects.create(
+            practice=found_practice,
+            client=client,
+            direction=Direction.INBOUND,
+            channel=channel,
+            from_address=from_address[:254],
+            to_address=to_address[:254],
+            subject=subject[:300],
+            text_body=text,
+            html_body=html,
+            status=MessageStatus.RECEIVED,
+            provider_id=provider_id[:100],
+            automated=False,
+            in_reply_to=original,
+            created_at=clock.now(),
+        )
+        route_inbound(message)
+    return message
+
+
+def classify_message(message: Message, *, text: str | None = None, **answers: object) -> Triage:
+    languages = ["en"]
+    if message.client is not None and message.client.language:
+        languages.insert(0, message.client.language)
+    if message.practice.language not in languages:
+        languages.append(message.practice.language)
+    body = message.text_body if text is None else text
+    result = triage(body, languages=languages, **answers)  # type: ignore[arg-type]
+    message.triage_level = result.level
+    message.triage_reasons = list(result.reasons)
+    message.save(update_fields=["triage_level", "triage_reasons"])
+    return result
+
+
+def route_inbound(message: Message, *, text: str | None = None, **answers: object) -> Triage | None:
+    """Decide what happens to an inbound message (the steps in the module docstring)."""
+    client = message.client
+    if client is not None and message.channel in {"sms", "whatsapp"}:
+        keyword = keyword_of(message.text_body)
+        if keyword in STOP_WORDS:
+            client_opt_out(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+            message.triage_level = "routine"
+            message.save(update_fields=["triage_level"])
+            return None
+        if keyword in START_WORDS and client.opted_out_at is not None:
+            client_opt_in(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+            return None
+    result = classify_message(message, text=text, **answers)
+    for policy in list(_policies):
+        if policy(message, result):
+            return result
+    if client is None:
+        return result  # unmatched: waits in the unmatched inbox for a person
+    if result.level == "crisis":
+        answer_crisis(message)
+    else:
+        acknowledge_receipt(message)
+    return result
+
+
+def acknowledge_receipt(message: Message) -> Message | None:
+    """One honest acknowledgement a day per client, by the channel they wrote on."""
+    client = message.client
+    if client is None or client.opted_out_at is not None or message.channel == "portal":
+        return None
+    since = clock.now() - dt.timedelta(hours=24)
+    if Message.objects.filter(
+        client=client, template_key="reply_acknowledgement", created_at__gte=since
+    ).exists():
+        return None
+    return message_queue(
+        client=client,
+        template_key="reply_acknowledgement",
+        channel=message.channel,
+        in_reply_to=message,
+    )
+
+
+def answer_crisis(message: Message) -> None:
+    """Emergency numbers to the client at once; the practitioner told on their own channel."""
+    client = message.client
+    if client is None:
+        return
+    if message.channel != "portal":  # the portal shows the numbers on the page itself
+        message_queue(
+            client=client,
+            template_key="crisis_support",
+            channel=message.channel,
+            in_reply_to=message,
+        )
+    notify_practitioner(message)
+
+
+def client_path(client: Client | None) -> str:
+    if client is None:
+        return "/"
+    try:
+        return reverse("clients-detail", args=[client.pk])
+    except NoReverseMatch:  # the client pages are not installed
+        return "/"
+
+
+def notify_practitioner(message: Message) -> Message | None:
+    """Tell the client's practitioner (or the practice) at once, by email to themself.
+
+    It goes through the outbox like everything else (client=None marks staff mail), so the
+    worker's next pass sends it and a failure is retried, never lost.
+    """
+    client = message.client
+    practice = message.practice
+    practitioner = client.primary_practitioner if client else None
+    to = practitioner.email if practitioner else practice.email
+    if not to:
+        log.error("message %s: no practitioner address to notify", message.pk)
+        return None
+    name = client.full_name if client else message.from_address
+    link = f"{settings.BASE_URL}{client_path(client)}"
+    return Message.objects.create(
+        practice=practice,
+        client=None,
+        direction=Direction.OUTBOUND,
+        channel="email",
+        from_address=settings.DEFAULT_FROM_EMAIL,
+        to_address=to,
+        subject=f"Aftercare: {message.triage_level} from {name} — please look now",
+        text_body=(
+            f"{name} wrote something that triage marks as {message.triage_level}.\n\n"
+            f"Reasons: {', '.join(message.triage_reasons) or '—'}\n\n"
+            f"Open the client in Aftercare: {link}\n"
+        ),
+        template_key="staff_alert",
+        automated=False,
+        in_reply_to=message,
+        context={"staff_alert": True},
+    )

@@ -1,0 +1,246 @@
+"""The outbox and inbox: messages, their delivery attempts, templates, check-ins, worker heartbeats.
+
+A ``Message`` is one communication in or out. Outbound messages are only ever sent by the
+worker (``aftercare worker``), which claims them with a lease (``lease_owner`` and
+``lease_expires_at``) and records a ``MessageAttempt`` *before* handing a message to the
+provider, so a crash can be told apart from a failure afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from aftercare import clock
+from aftercare.clients.models import Client
+from aftercare.practice.models import Practice
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "out", "Sent to the client"
+    INBOUND = "in", "From the client"
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    PORTAL = "portal", "Portal"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    RECEIVED = "received", "Received"
+    UNCERTAIN = "uncertain", "Uncertain: check with the client"
+    CANCELLED = "cancelled", "Not sent"
+
+
+class TriageLevel(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    ATTENTION = "attention", "Attention"
+    URGENT = "urgent", "Urgent"
+    CRISIS = "crisis", "Crisis"
+
+
+FLAGGED_LEVELS = (TriageLevel.ATTENTION, TriageLevel.URGENT, TriageLevel.CRISIS)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def new_reply_token() -> str:
+    return secrets.token_urlsafe(12).replace("-", "x").replace("_", "y").lower()
+
+
+class Message(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="messages")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=10, choices=MessageChannel.choices)
+    from_address = models.CharField(max_length=254, blank=True)
+    to_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    template_key = models.CharField(max_length=40, blank=True)
+    purpose = models.CharField(max_length=20, default="care")
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    status_reason = models.CharField(max_length=300, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    touchpoint = models.ForeignKey(
+        "care.Touchpoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    # Also the email Message-ID (<key@host>) and Twilio's idempotency token.
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
+    reply_token = models.CharField(max_length=32, unique=True, default=new_reply_token)
+    automated = models.BooleanField(default=True)
+    context = models.JSONField(default=dict, blank=True)
+    next_attempt_at = models.DateTimeField(default=clock.now)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    # Inbound: the triage result, and who read it (flagged ones wait in the care queue until then).
+    triage_level = models.CharField(max_length=10, choices=TriageLevel.choices, blank=True)
+    triage_reasons = models.JSONField(default=list, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+            models.Index(fields=["practice", "direction", "created_at"]),
+            models.Index(fields=["client", "created_at"]),
+        ]
+        constraints = [
+            # A touchpoint becomes at most one outbound message, however often it is rendered.
+            models.UniqueConstraint(
+                fields=["touchpoint"],
+                condition=Q(touchpoint__isnull=False, automated=True),
+                name="one_message_per_touchpoint",
+            )
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.channel} #{self.pk} ({self.status})"
+
+    @property
+    def message_id_header(self) -> str:
+        """The RFC 5322 Message-ID, stable across resends so receivers can drop duplicates."""
+        return f"<{self.idempotency_key}@{urlsplit(settings.BASE_URL).hostname or 'aftercare'}>"
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.triage_level in FLAGGED_LEVELS
+
+
+class MessageAttempt(models.Model):
+    """One hand-over of a message to a provider, written before the hand-over."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attempts")
+    worker = models.CharField(max_length=100)
+    started_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    permanent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt on message #{self.message_id} at {self.started_at:%H:%M:%S}"
+
+
+class MessageTemplate(models.Model):
+    """A practice's own wording for one purpose (template key) and language."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="message_templates"
+    )
+    key = models.CharField(max_length=40)
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField(blank=True, help_text="Empty: the text, with paragraphs and links")
+    sms = models.TextField(blank=True, help_text="Short text for SMS/WhatsApp")
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "key", "language"], name="one_template_per_key_and_language"
+            )
+        ]
+        ordering = ["key", "language"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"
+
+
+class MessagingSettings(models.Model):
+    """A practice's messaging policy."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="messaging_settings"
+    )
+    sms_link_only = models.BooleanField(
+        default=True,
+        help_text="SMS and WhatsApp carry only a greeting and a portal link, no health details",
+    )
+    quiet_start = models.TimeField(default=dt.time(20, 0), help_text="No automated messages from…")
+    quiet_end = models.TimeField(default=dt.time(8, 0), help_text="…until (client's local time)")
+
+    def __str__(self) -> str:
+        return f"messaging settings of {self.practice}"
+
+
+class CheckIn(models.Model):
+    """A question sent to a client ("How are you doing?") and the client's answer."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="check_ins")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="check_ins")
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="check_in", null=True, blank=True
+    )
+    reply = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, related_name="answer_of", null=True, blank=True
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    side_effects = models.TextField(blank=True)
+    contact_me = models.BooleanField(default=False)
+    free_text = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    new_link_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"check-in #{self.pk} for client #{self.client_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker process, touched every pass; the UI warns when all are stale."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    hostname = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=clock.now)
+    seen_at = models.DateTimeField(default=clock.now, db_index=True)
+    messages_sent = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.worker

@@ -1,0 +1,231 @@
+"""What messaging adds to other parts: banners, care queue sources, the client thread.
+
+Registered from ``MessagingConfig.ready()``. The care queue and client-page registries are
+built by other engineers; each registration is skipped while its registry is not installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+
+from aftercare import clock
+from aftercare.messaging.models import (
+    FLAGGED_LEVELS,
+    Direction,
+    Message,
+    MessageStatus,
+    WorkerHeartbeat,
+)
+from aftercare.messaging.transports import preview_mode
+from aftercare.practice.navigation import Banner
+
+WORKER_STALE_AFTER = dt.timedelta(minutes=5)
+THREAD_LIMIT = 100
+
+
+# -- banners ------------------------------------------------------------------------------
+
+
+def worker_banner(request: HttpRequest) -> list[Banner]:
+    """ "No worker has been seen for N minutes" — the most common silent failure."""
+    last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    now = clock.now()
+    if last is not None and now - last < WORKER_STALE_AFTER:
+        return []
+    waiting = Message.objects.filter(
+        practice=request.membership.practice,  # type: ignore[attr-defined]
+        status=MessageStatus.QUEUED,
+    ).exists()
+    if last is None:
+        if not waiting:
+            return []
+        return [
+            Banner(
+                "No worker has been seen yet — messages are not going out. Start `aftercare worker` (or `aftercare up`).",
+                "danger",
+            )
+        ]
+    minutes = int((now - last).total_seconds() // 60)
+    return [
+        Banner(
+            f"No worker has been seen for {minutes} minutes — messages are not going out.", "danger"
+        )
+    ]
+
+
+def preview_banner(request: HttpRequest) -> list[Banner]:
+    if preview_mode():
+        return [
+            Banner(
+                "Preview mode: nothing leaves this machine. Messages wait in the outbox.", "info"
+            )
+        ]
+    return []
+
+
+# -- care queue ---------------------------------------------------------------------------
+
+URGENCY_VALUE = {"attention": 80, "urgent": 95, "crisis": 100}
+
+
+def _client_url(client_id: int | None) -> str:
+    from aftercare.clients.models import Client
+    from aftercare.messaging.inbound import client_path
+
+    if client_id is None:
+        return reverse("messaging-unmatched")
+    return client_path(Client(pk=client_id))
+
+
+def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
+    """Inbound messages triaged attention or above, until a person acknowledges them."""
+    from aftercare.care.queue import QueueItem
+
+    rows = (
+        Message.objects.filter(
+            practice=actor.practice,
+            direction=Direction.INBOUND,
+            triage_level__in=FLAGGED_LEVELS,
+            acknowledged_at__isnull=True,
+        )
+        .select_related("client")
+        .order_by("-created_at")[:200]
+    )
+    items = []
+    for message in rows:
+        client = message.client
+        reasons = list(message.triage_reasons or [])
+        headline = reasons[0].split(":", 1)[0] if reasons else "needs a look"
+        items.append(
+            QueueItem(
+                id=f"flagged_reply:{message.pk}",
+                kind="flagged_reply",
+                client_id=message.client_id,
+                client_name=client.full_name if client else message.from_address,
+                title=f"{message.triage_level}: {headline}",
+                reason="; ".join(reasons)[:300] or message.text_body[:200],
+                urgency=message.triage_level,
+                due_at=message.created_at,
+                estimated_minutes=10,
+                value=URGENCY_VALUE.get(message.triage_level, 80),
+                actions=("done", "open"),
+                owner_id=client.primary_practitioner_id if client else None,
+                done_label="Read",
+                url=_client_url(message.client_id),
+            )
+        )
+    return items
+
+
+def unreachable_items(actor: Any, now: dt.datetime) -> list[Any]:
+    """Messages that failed for good, or may not have arrived: a person should call."""
+    from aftercare.care.queue import QueueItem
+
+    rows = (
+        Message.objects.filter(
+            practice=actor.practice,
+            direction=Direction.OUTBOUND,
+            client__isnull=False,
+            acknowledged_at__isnull=True,
+        )
+        .filter(Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.UNCERTAIN))
+        .select_related("client")
+        .order_by("-created_at")[:200]
+    )
+    items = []
+    for message in rows:
+        client = message.client
+        channel = message.get_channel_display().lower() if message.channel != "sms" else "SMS"
+        if message.status == MessageStatus.UNCERTAIN:
+            title = f"Did our {channel} reach {client.full_name}? Check before resending"
+        else:
+            title = f"Could not reach {client.full_name} by {channel} — call?"
+        items.append(
+            QueueItem(
+                id=f"unreachable:{message.pk}",
+                kind="unreachable",
+                client_id=client.pk,
+                client_name=client.full_name,
+                title=title,
+                reason=message.status_reason[:300],
+                urgency="routine",
+                due_at=message.created_at,
+                estimated_minutes=5,
+                value=60,
+                actions=("done", "skip", "open"),
+                owner_id=client.primary_practitioner_id,
+                url=_client_url(client.pk),
+            )
+        )
+    return items
+
+
+def acknowledge_item(
+    actor: Any, object_id: str, action: str, *, until: dt.datetime | None = None, reason: str = ""
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from aftercare.messaging.services import message_acknowledge
+    from aftercare.practice.access import get_scoped_or_404
+
+    if action == "snooze":
+        raise ValidationError({"action": "Replies cannot be snoozed: read it, or open the client."})
+    if action == "skip" and not reason.strip():
+        raise ValidationError({"reason": "Say why you skip it."})
+    try:
+        pk = int(object_id)
+    except ValueError as error:
+        raise Http404("Not found") from error
+    message = get_scoped_or_404(Message.objects.all(), actor, pk=pk)
+    message_acknowledge(actor=actor, message=message)
+
+
+# -- client page ---------------------------------------------------------------------------
+
+
+def thread_of(client: Any) -> list[Message]:
+    return list(
+        Message.objects.filter(client=client)
+        .exclude(template_key="staff_alert")
+        .order_by("-created_at", "-id")[:THREAD_LIMIT]
+    )
+
+
+def thread_section(client: Any, actor: Any) -> Any:
+    from aftercare.clients.timeline import ClientSection
+
+    return ClientSection(
+        title="Messages",
+        template_name="messaging/client_section.html",
+        context={
+            "thread": thread_of(client),
+            "request_path": reverse("clients-detail", args=[client.pk]),
+        },
+        order=20,
+    )
+
+
+def register_all() -> None:
+    from aftercare.practice.navigation import banner_providers
+
+    for provider in (worker_banner, preview_banner):
+        if provider not in banner_providers:
+            banner_providers.append(provider)
+    try:
+        from aftercare.care.queue import register_queue_source
+    except ImportError:
+        pass
+    else:
+        register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
+        register_queue_source("unreachable", unreachable_items, acknowledge_item)
+    try:
+        from aftercare.clients.timeline import register_client_section
+    except ImportError:
+        pass
+    else:
+        register_client_section(thread_section)

@@ -1,0 +1,328 @@
+"""Writes for messaging: queue an outbound message, record an answer, opt out, acknowledge.
+
+No view or service sends anything: they queue Messages, and only the worker hands them to a
+transport (``aftercare.messaging.worker``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from aftercare import clock
+from aftercare.clients.events import client_changed
+from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.messaging import templating
+from aftercare.messaging.availability import when_read_sentence
+from aftercare.messaging.models import (
+    CheckIn,
+    Direction,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    MessagingSettings,
+)
+from aftercare.practice.access import Actor
+from aftercare.practice.audit import record_audit
+from aftercare.practice.models import Practice, User
+
+MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
+
+
+def messaging_settings_for(practice: Practice) -> MessagingSettings:
+    found, _ = MessagingSettings.objects.get_or_create(practice=practice)
+    return found
+
+
+def usable_address(client: Client, channel: str) -> str:
+    if channel == "email":
+        return "" if client.email_unusable else client.email
+    if channel in {"sms", "whatsapp"}:
+        return "" if client.phone_unusable else client.phone
+    return ""
+
+
+def choose_channel(client: Client, wanted: str = "") -> str | None:
+    """The wanted (or preferred) channel if it has a usable address, else another that has one."""
+    first = wanted or client.preferred_channel
+    order = [first] + [c for c in MESSAGE_CHANNELS if c != first and c != "whatsapp"]
+    for channel in order:
+        if channel in MESSAGE_CHANNELS and usable_address(client, channel):
+            return channel
+    return None
+
+
+def template_source(practice: Practice, key: str, language: str) -> dict[str, str]:
+    """The practice's own template for ``key`` in ``language``, else the default."""
+    own = (
+        MessageTemplate.objects.filter(practice=practice, key=key, language__in=[language, "en"])
+        .order_by("-language")  # a language other than en sorts before en only by luck: pick exact
+        .all()
+    )
+    chosen = None
+    for row in own:
+        if row.language == language or chosen is None:
+            chosen = row
+    default = templating.default_template(key, language)
+    if chosen is not None:
+        return {
+            "subject": chosen.subject,
+            "text": chosen.text,
+            "html": chosen.html,
+            "sms": chosen.sms or (default.sms if default else chosen.text),
+        }
+    if default is None:
+        raise ValueError(f"template_key: no template called {key!r}")
+    return {"subject": default.subject, "text": default.text, "html": "", "sms": default.sms}
+
+
+def render_context(
+    client: Client,
+    *,
+    check_in: CheckIn | None = None,
+    details: dict[str, Any] | None = None,
+    needs_when_read: bool = False,
+) -> dict[str, Any]:
+    """The documented, safe template context (plain strings; no private notes)."""
+    from aftercare.portal.links import portal_url
+
+    practice = client.practice
+    practitioner = client.primary_practitioner
+    preferences = portal_url("preferences", client.pk)
+    return {
+        "name": client.name_to_use,
+        "full_name": client.full_name,
+        "practitioner": practitioner.display_name if practitioner else practice.name,
+        "practice": practice.name,
+        "practice_phone": practice.phone,
+        "practice_email": practice.email,
+        "emergency_numbers": practice.emergency_numbers or "your local emergency number",
+        "checkin_url": portal_url("check_in", check_in.pk) if check_in else preferences,
+        "preferences_url": preferences,
+        "unsubscribe_url": portal_url("unsubscribe", client.pk),
+        "portal_url": preferences,
+        "when_read": when_read_sentence(client, clock.now()) if needs_when_read else "",
+        "details": {
+            key: value
+            for key, value in (details or {}).items()
+            if isinstance(value, str | int | float | bool)
+        },
+    }
+
+
+def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
+    """Fill subject and bodies of ``message`` from its template, for its channel."""
+    language = client.language or client.practice.language or "en"
+    source = template_source(client.practice, message.template_key, language)
+    needs_when_read = any("when_read" in part for part in source.values())
+    context = render_context(
+        client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
+    )
+    if message.channel == "email":
+        rendered = templating.render(
+            subject=source["subject"], text=source["text"], html=source["html"], context=context
+        )
+        message.subject, message.text_body, message.html_body = (
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+        )
+        return
+    link_only = messaging_settings_for(client.practice).sms_link_only and message.automated
+    body = source["sms"] if link_only else source["text"]
+    message.subject = templating.render_string(source["subject"], context).strip()[:300]
+    message.text_body = templating.render_string(body, context).strip()
+    message.html_body = ""
+
+
+def sender_address(channel: str) -> str:
+    if channel == "email":
+        return settings.DEFAULT_FROM_EMAIL
+    if channel == "whatsapp":
+        return settings.TWILIO_WHATSAPP_FROM
+    return settings.TWILIO_FROM
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    client: Client,
+    template_key: str,
+    purpose: str = "care",
+    channel: str = "",
+    touchpoint: Any = None,
+    automated: bool = True,
+    details: dict[str, Any] | None = None,
+    sent_by: User | None = None,
+    in_reply_to: Message | None = None,
+    send_at: dt.datetime | None = None,
+) -> Message:
+    """Queue one outbound message for ``client``, rendered now from its template.
+
+    Without a usable address the message is stored as failed with the reason, so the care
+    queue shows "could not reach" instead of the message vanishing.
+    """
+    now = clock.now()
+    chosen = choose_channel(client, channel)
+    message = Message(
+        practice=client.practice,
+        client=client,
+        direction=Direction.OUTBOUND,
+        channel=chosen or channel or client.preferred_channel or "email",
+        template_key=template_key,
+        purpose=purpose,
+        touchpoint=touchpoint,
+        automated=automated,
+        context=dict(details or {}),
+        sent_by=sent_by,
+        in_reply_to=in_reply_to,
+        next_attempt_at=send_at or now,
+        created_at=now,
+    )
+    if message.channel not in MESSAGE_CHANNELS:
+        message.channel = "email"
+    if chosen is None:
+        message.status = MessageStatus.FAILED
+        message.status_reason = (
+            f"No usable email address or mobile number for {client.full_name}"
+            if client.preferred_channel in MESSAGE_CHANNELS
+            else f"{client.full_name} prefers {client.get_preferred_channel_display().lower()}"
+        )
+        message.subject = (
+            templating.default_template(template_key).label
+            if templating.default_template(template_key)
+            else template_key
+        )
+        message.save()
+        return message
+    message.to_address = usable_address(client, chosen)
+    message.from_address = sender_address(chosen)
+    message.save()
+    check_in = None
+    if templating.asks_check_in(template_key):
+        check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
+    render_into(message, client=client, check_in=check_in)
+    message.save(update_fields=["subject", "text_body", "html_body"])
+    return message
+
+
+@transaction.atomic
+def message_reply(*, actor: Actor, client: Client, body: str, subject: str = "") -> Message:
+    """A practitioner's personal message to a client (through the outbox)."""
+    body = body.strip()
+    if not body:
+        raise ValueError("body: write something to send")
+    last_inbound = (
+        Message.objects.filter(client=client, direction=Direction.INBOUND).order_by("-id").first()
+    )
+    channel = last_inbound.channel if last_inbound and last_inbound.channel != "portal" else ""
+    message = message_queue(
+        client=client,
+        template_key="personal",
+        channel=channel,
+        automated=False,
+        details={
+            "subject": subject.strip() or f"A message from {actor.practice.name}",
+            "body": body,
+        },
+        sent_by=actor.user,
+        in_reply_to=last_inbound,
+    )
+    record_audit(actor, "create", message, summary=f"Wrote to {client.full_name}")
+    return message
+
+
+def _record_opt_out_consent(client: Client, *, granted: bool, how: str) -> None:
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(client=client, purpose=purpose, granted=granted, how=how)
+        for purpose in Purpose.values
+        if client.has_consent(purpose)
+    )
+
+
+@transaction.atomic
+def client_opt_out(*, client: Client, how: str) -> bool:
+    """Stop every automated message to ``client``; True when this changed anything."""
+    now = clock.now()
+    changed = Client.objects.filter(pk=client.pk, opted_out_at__isnull=True).update(
+        opted_out_at=now, updated_at=now
+    )
+    if not changed:
+        return False
+    client.opted_out_at = now
+    _record_opt_out_consent(client, granted=False, how=how)
+    # Nothing automated that is already queued may go out after this moment.
+    Message.objects.filter(
+        client=client, automated=True, status=MessageStatus.QUEUED, direction=Direction.OUTBOUND
+    ).update(status=MessageStatus.CANCELLED, status_reason=f"Client unsubscribed ({how})")
+    client_changed(client)
+    return True
+
+
+@transaction.atomic
+def client_opt_in(*, client: Client, how: str) -> bool:
+    changed = Client.objects.filter(pk=client.pk, opted_out_at__isnull=False).update(
+        opted_out_at=None, updated_at=clock.now()
+    )
+    if not changed:
+        return False
+    client.opted_out_at = None
+    _record_opt_out_consent(client, granted=True, how=how)
+    client_changed(client)
+    return True
+
+
+@transaction.atomic
+def client_set_preferences(
+    *,
+    client: Client,
+    preferred_channel: str,
+    consents: dict[str, bool],
+    paused_until: dt.date | None,
+    how: str = "portal",
+) -> None:
+    """The client's own choices from the portal preferences page."""
+    today = clock.today(client.tz)
+    if paused_until is not None and paused_until < today:
+        raise ValueError("paused_until: choose a day from today on")
+    if preferred_channel not in MESSAGE_CHANNELS:
+        raise ValueError("preferred_channel: choose email, SMS or WhatsApp")
+    if not usable_address(client, preferred_channel):
+        raise ValueError(
+            f"preferred_channel: we have no usable {'email address' if preferred_channel == 'email' else 'mobile number'} for you"
+        )
+    events = []
+    for purpose, granted in consents.items():
+        if purpose not in Purpose.values:
+            continue
+        if client.has_consent(purpose) != granted:
+            setattr(client, f"consent_{purpose}", granted)
+            events.append(ConsentEvent(client=client, purpose=purpose, granted=granted, how=how))
+    client.preferred_channel = preferred_channel
+    client.paused_until = paused_until
+    client.updated_at = clock.now()
+    client.save(
+        update_fields=[
+            "preferred_channel",
+            "paused_until",
+            "updated_at",
+            *(f"consent_{p}" for p in Purpose.values),
+        ]
+    )
+    ConsentEvent.objects.bulk_create(events)
+    client_changed(client)
+
+
+@transaction.atomic
+def message_acknowledge(*, actor: Actor, message: Message) -> None:
+    """A person has read a flagged reply or a failed message: it leaves the care queue."""
+    now = clock.now()
+    updated = Message.objects.filter(pk=message.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor.user
+    )
+    if updated:
+        message.acknowledged_at, message.acknowledged_by = now, actor.user
+        record_audit(actor, "change", message, summary="Read and acknowledged")

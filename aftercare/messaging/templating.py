@@ -1,0 +1,299 @@
+"""Message templates: per practice, per purpose (template key), per language.
+
+Templates use Django template syntax, rendered with a small, documented context of plain
+strings (never model objects, so a template cannot reach private notes):
+
+``name`` (the client's preferred name), ``full_name``, ``practitioner`` (the client's
+practitioner's name), ``practice`` (the practice name), ``practice_phone``, ``practice_email``,
+``emergency_numbers``, ``checkin_url``, ``preferences_url``, ``unsubscribe_url``,
+``portal_url``, ``when_read`` (when a person will read a reply), and ``details`` (the
+touchpoint's context, e.g. ``details.supply_name``).
+
+Other apps add default templates for their purposes from ``AppConfig.ready()``::
+
+    from aftercare.messaging.templating import DefaultTemplate, register_default_template
+    register_default_template(DefaultTemplate(key="reorder_reminder", subject=…, text=…, sms=…))
+
+A practice's own ``MessageTemplate`` row (edited on the templates page) wins over the default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.html import escape, urlize
+
+CONTEXT_NAMES = (
+    "name",
+    "full_name",
+    "practitioner",
+    "practice",
+    "practice_phone",
+    "practice_email",
+    "emergency_numbers",
+    "checkin_url",
+    "preferences_url",
+    "unsubscribe_url",
+    "portal_url",
+    "when_read",
+    "details",
+)
+
+
+@dataclass(frozen=True)
+class DefaultTemplate:
+    key: str
+    subject: str
+    text: str
+    sms: str
+    language: str = "en"
+    label: str = ""
+    asks_check_in: bool = False  # renders a check-in link (creates a CheckIn)
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+
+
+_defaults: dict[tuple[str, str], DefaultTemplate] = {}
+
+_text_engine = Engine(autoescape=False, builtins=[])
+_html_engine = Engine(autoescape=True, builtins=[])
+
+
+def register_default_template(template: DefaultTemplate) -> DefaultTemplate:
+    _defaults[(template.key, template.language)] = template
+    return template
+
+
+def default_templates() -> list[DefaultTemplate]:
+    return sorted(_defaults.values(), key=lambda t: (t.key, t.language))
+
+
+def default_template(key: str, language: str = "en") -> DefaultTemplate | None:
+    return _defaults.get((key, language)) or _defaults.get((key, "en"))
+
+
+def template_keys() -> list[str]:
+    return sorted({key for key, _ in _defaults})
+
+
+def asks_check_in(key: str) -> bool:
+    template = default_template(key)
+    return bool(template and template.asks_check_in)
+
+
+def check_syntax(source: str, *, field: str) -> None:
+    """Raise ValueError naming ``field`` when ``source`` is not a valid template."""
+    try:
+        _text_engine.from_string(source)
+    except TemplateSyntaxError as error:
+        raise ValueError(f"{field}: {error}") from error
+
+
+def render_string(source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+    engine = _html_engine if html else _text_engine
+    return engine.from_string(source).render(Context(dict(context), autoescape=html))
+
+
+def text_to_html(text: str) -> str:
+    """Paragraphs and clickable links from plain text, everything else escaped."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    parts = [
+        "<p>" + urlize(escape(p), autoescape=False).replace("\n", "<br>") + "</p>"
+        for p in paragraphs
+    ]
+    return (
+        '<!doctype html><html><body style="font-family: sans-serif; font-size: 16px; '
+        'line-height: 1.5; color: #1a1a1a; max-width: 36em">' + "\n".join(parts) + "</body></html>"
+    )
+
+
+def render(
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    context: Mapping[str, Any],
+) -> RenderedMessage:
+    """Render one template's parts; the HTML part is derived from the text when empty."""
+    rendered_text = render_string(text, context).strip() + "\n"
+    rendered_html = (
+        render_string(html, context, html=True) if html.strip() else text_to_html(rendered_text)
+    )
+    return RenderedMessage(
+        subject=" ".join(render_string(subject, context).split())[:300],
+        text=rendered_text,
+        html=rendered_html,
+    )
+
+
+FOOTER = (
+    "\n\n--\n{{ practice }}{% if practice_phone %} · {{ practice_phone }}{% endif %}\n"
+    "Your message preferences: {{ preferences_url }}"
+)
+
+register_default_template(
+    DefaultTemplate(
+        key="check_in",
+        label="Check-in after a visit or a new medication",
+        asks_check_in=True,
+        subject="How are you doing, {{ name }}?",
+        text=(
+            "Dear {{ name }},\n\n"
+            "{{ practitioner }} would like to know how you are doing since your last visit.\n\n"
+            "It takes a minute to answer: {{ checkin_url }}\n\n"
+            "If anything new has come up — side effects, something that worries you — please "
+            "say so there, or simply reply to this message." + FOOTER
+        ),
+        sms=(
+            "Hello {{ name }}, {{ practitioner }} would like to know how you are doing: "
+            "{{ checkin_url }}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="check_in",
+        language="de",
+        label="Nachfrage nach einem Besuch",
+        asks_check_in=True,
+        subject="Wie geht es Ihnen, {{ name }}?",
+        text=(
+            "Liebe(r) {{ name }},\n\n"
+            "{{ practitioner }} möchte wissen, wie es Ihnen seit Ihrem letzten Besuch geht.\n\n"
+            "Die Antwort dauert eine Minute: {{ checkin_url }}\n\n"
+            "{{ practice }}\nIhre Einstellungen: {{ preferences_url }}"
+        ),
+        sms="Hallo {{ name }}, {{ practitioner }} fragt, wie es Ihnen geht: {{ checkin_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="recall",
+        label="Recall after weeks without a visit",
+        subject="Thinking of you, {{ name }}",
+        text=(
+            "Dear {{ name }},\n\n"
+            "It has been a while since we last saw you at {{ practice }}. If you would like to "
+            "come back, or just tell us how you are, reply to this message or call us"
+            "{% if practice_phone %} on {{ practice_phone }}{% endif %}.\n\n"
+            "Warm regards,\n{{ practitioner }}" + FOOTER
+        ),
+        sms="Hello {{ name }}, {{ practice }} is thinking of you. How are you? {{ portal_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="birthday_card",
+        label="Birthday card",
+        subject="Happy birthday, {{ name }}!",
+        text=(
+            "Dear {{ name }},\n\nHappy birthday from all of us at {{ practice }}! "
+            "We wish you a wonderful day and a healthy year.\n\n{{ practitioner }}" + FOOTER
+        ),
+        sms="Happy birthday, {{ name }}! Warm wishes from {{ practitioner }} at {{ practice }}.",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="anniversary_note",
+        label="Anniversary of the first visit",
+        subject="A year together, {{ name }}",
+        text=(
+            "Dear {{ name }},\n\nIt is a year since your first visit to {{ practice }}. "
+            "Thank you for your trust — we are glad to be part of your care.\n\n"
+            "{{ practitioner }}" + FOOTER
+        ),
+        sms="Dear {{ name }}, a year ago you first came to {{ practice }}. Thank you for your trust.",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="information",
+        label="Useful information",
+        subject="Something that may help, {{ name }}",
+        text=(
+            "Dear {{ name }},\n\n{{ practitioner }} thought this might be useful for you"
+            "{% if details.title %}: {{ details.title }}{% endif %}.\n\n"
+            "{% if details.url %}{{ details.url }}\n\n{% endif %}"
+            "Questions? Just reply to this message." + FOOTER
+        ),
+        sms="Hello {{ name }}, {{ practitioner }} shared something that may help: {{ portal_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="referral_follow_up",
+        label="Follow-up after a referral",
+        asks_check_in=True,
+        subject="Did you find the help you needed, {{ name }}?",
+        text=(
+            "Dear {{ name }},\n\n"
+            "{{ practitioner }} would like to know whether you found the help you needed"
+            "{% if details.referred_to %} with {{ details.referred_to }}{% endif %}.\n\n"
+            "Tell us here: {{ checkin_url }} — or simply reply." + FOOTER
+        ),
+        sms="Hello {{ name }}, did you find the help you needed? Tell us: {{ checkin_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="reply_acknowledgement",
+        label="Acknowledgement of a client's message",
+        subject="We have your message, {{ name }}",
+        text=(
+            "Dear {{ name }},\n\nThank you — your message has reached {{ practice }}. "
+            "{{ when_read }}\n\n"
+            "If you need urgent help before then: {{ emergency_numbers }}" + FOOTER
+        ),
+        sms=(
+            "Thank you, {{ name }}: your message reached {{ practice }}. {{ when_read }} "
+            "Urgent help: {{ emergency_numbers }}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="new_link",
+        label="A new link after an expired one",
+        asks_check_in=True,
+        subject="Your new link, {{ name }}",
+        text=(
+            "Dear {{ name }},\n\nHere is a fresh link to answer {{ practitioner }}: "
+            "{{ checkin_url }}" + FOOTER
+        ),
+        sms="Hello {{ name }}, here is your new link: {{ checkin_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="personal",
+        label="A personal message written by the practice",
+        subject="{{ details.subject }}",
+        text="{{ details.body }}" + FOOTER,
+        sms="{{ details.body }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="crisis_support",
+        label="Emergency numbers after a crisis answer",
+        subject="{{ name }}, please reach out now",
+        text=(
+            "Dear {{ name }},\n\nWhat you wrote worries us. Please do not wait: "
+            "{{ emergency_numbers }}\n\n{{ practitioner }} has been told at once." + FOOTER
+        ),
+        sms=(
+            "{{ name }}, what you wrote worries us. Please get help now: {{ emergency_numbers }}. "
+            "{{ practitioner }} has been told."
+        ),
+    )
+)

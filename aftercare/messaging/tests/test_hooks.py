@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from twilio.request_validator import RequestValidator
+
+from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.services import message_queue
+from aftercare.messaging.worker import Worker
+from aftercare.testing import Personas
+
+TOKEN = "twilio-auth-token-for-tests"
+
+
+@pytest.fixture
+def twilio(settings: Any) -> None:
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM = "+447700900999"
+
+
+def post_signed(
+    client: HttpClient, path: str, params: dict[str, str], *, token: str = TOKEN
+) -> Any:
+    """POST like Twilio does: form-encoded, signed over the public URL and the parameters."""
+    from django.conf import settings
+
+    signature = RequestValidator(token).compute_signature(f"{settings.BASE_URL}{path}", params)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def sms(sender: str, body: str, sid: str = "SM" + "1" * 32) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+447700900999",
+        "Body": body,
+        "NumMedia": "0",
+    }
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_forged_twilio_webhook_is_refused_and_logged(
+    personas: Personas, client: HttpClient, caplog: Any
+) -> None:
+    response = post_signed(
+        client, "/hooks/twilio/sms", sms("+447700900123", "hello"), token="wrong"
+    )
+    assert response.status_code == 403
+    assert "refused twilio/sms webhook" in caplog.text
+    assert not Message.objects.filter(direction=Direction.INBOUND).exists()
+    unsigned = client.post("/hooks/twilio/sms", sms("+447700900123", "hello"))
+    assert unsigned.status_code == 403
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_signed_sms_is_matched_to_the_client_and_answered_with_empty_twiml(
+    personas: Personas, client: HttpClient
+) -> None:
+    response = post_signed(
+        client, "/hooks/twilio/sms", sms("+447700900123", "I feel much better, thanks")
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    assert b"<Response></Response>" in response.content
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.client == personas.client
+    assert inbound.triage_level == "routine"
+    # Twilio retries a webhook it thinks failed: the same MessageSid is stored once.
+    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "I feel much better, thanks"))
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+    # The acknowledgement goes out through the outbox, by SMS.
+    ack = Message.objects.get(template_key="reply_acknowledgement")
+    assert ack.channel == "sms" and ack.in_reply_to == inbound
+
+
+@pytest.mark.usefixtures("twilio")
+def test_stop_by_sms_stops_every_automated_message_and_start_resumes(
+    personas: Personas, client: HttpClient
+) -> None:
+    queued = message_queue(client=personas.client, template_key="recall")
+    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "STOP", sid="SM" + "2" * 32))
+    personas.client.refresh_from_db()
+    assert personas.client.opted_out_at is not None
+    queued.refresh_from_db()
+    assert queued.status == MessageStatus.CANCELLED
+    later = message_queue(client=personas.client, template_key="recall")
+    Worker().run_until_idle()
+    later.refresh_from_db()
+    assert later.status == MessageStatus.CANCELLED
+    assert personas.client.consent_events.filter(how="SMS STOP", granted=False).exists()
+    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "start", sid="SM" + "3" * 32))
+    personas.client.refresh_from_db()
+    assert personas.client.opted_out_at is None
+
+
+@pytest.mark.usefixtures("twilio")
+def test_an_unknown_number_lands_in_the_unmatched_inbox_and_can_be_assigned(
+    personas: Personas, client: HttpClient
+) -> None:
+    # With several practices on one deployment, the number's webhook names the practice.
+    path = f"/hooks/twilio/sms?practice={personas.practice.pk}"
+    post_signed(client, path, sms("+447700900555", "It's Ruth, new phone. Rash since Monday."))
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.client is None and inbound.practice == personas.practice
+    client.force_login(personas.owner)
+    page = client.get("/messages/unmatched/")
+    assert b"Rash since Monday" in page.content
+    client.post(f"/messages/{inbound.pk}/assign/", {"client": personas.client.pk})
+    inbound.refresh_from_db()
+    assert inbound.client == personas.client
+
+
+def test_an_outsider_cannot_assign_or_see_another_practices_message(
+    personas: Personas, client: HttpClient
+) -> None:
+    inbound = Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900555",
+        text_body="secret",
+        status="received",
+    )
+    client.force_login(personas.outsider)
+    assert client.get(f"/messages/outbox/{inbound.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/messages/{inbound.pk}/assign/", {"client": personas.other_client.pk}
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/messages/{inbound.pk}/acknowledge/").status_code == 404
+    assert (
+        client.post(f"/messages/client/{personas.client.pk}/reply/", {"body": "hi"}).status_code
+        == 404
+    )
+    assert b"secret" not in client.get("/messages/unmatched/").content
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_delivery_callback_marks_the_sms_delivered(
+    personas: Personas, client: HttpClient
+) -> None:
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    Message.objects.filter(pk=message.pk).update(status="sent", provider_id="SM" + "9" * 32)
+    response = post_signed(
+        client,
+        "/hooks/twilio/status",
+        {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered"},
+    )
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED and message.delivered_at is not None
+
+
+def test_inbound_email_webhook_needs_its_token_and_matches_the_reply_token(
+    personas: Personas, client: HttpClient, settings: Any
+) -> None:
+    settings.INBOUND_EMAIL_TOKEN = "inbound-token-0123456789"
+    settings.REPLY_DOMAIN = "reply.example.org"
+    sent = message_queue(client=personas.client, template_key="check_in")
+    payload = {
+        "from": "someone.else@example.net",
+        "to": [f"reply+{sent.reply_token}@reply.example.org"],
+        "subject": "Re: How are you doing?",
+        "text": "Hot sweats and nausea since the new tablets.\n\nOn Tue, Aftercare wrote:\n> How are you?",
+    }
+    assert (
+        client.post(
+            "/hooks/email/wrong-token-000000000", payload, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        "/hooks/email/inbound-token-0123456789", payload, content_type="application/json"
+    )
+    assert response.status_code == 200
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.client == personas.client  # by the token, though the sender differs
+    assert inbound.text_body == "Hot sweats and nausea since the new tablets."
+    assert inbound.triage_level == "attention"

@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+
+from aftercare import clock
+from aftercare.care.models import TouchpointStatus
+from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, WorkerHeartbeat
+from aftercare.messaging.services import message_queue
+from aftercare.messaging.testing import due_message_touchpoint
+from aftercare.messaging.transports import TransportError, TwilioTransport
+from aftercare.messaging.worker import MAX_ATTEMPTS, Worker
+from aftercare.testing import Personas
+
+TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def daytime() -> Any:
+    with time_machine.travel(TUESDAY_MORNING, tick=True) as traveller:
+        yield traveller
+
+
+pytestmark = pytest.mark.usefixtures("daytime")
+
+
+def test_a_due_check_in_touchpoint_becomes_one_email_with_stable_headers(
+    personas: Personas, smtp_server: Any
+) -> None:
+    touchpoint = due_message_touchpoint(personas.client)
+    Worker().run_until_idle()
+    touchpoint.refresh_from_db()
+    assert touchpoint.status == TouchpointStatus.SENT
+    message = Message.objects.get(touchpoint=touchpoint)
+    assert message.status == MessageStatus.SENT
+    assert len(smtp_server.messages) == 1
+    sent = smtp_server.messages[0]
+    assert sent["Message-ID"] == message.message_id_header
+    assert sent["To"] == "ruth@example.org"
+    assert sent["Subject"] == "How are you doing, Ruth?"
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/p/u/" in sent["List-Unsubscribe"] and sent["List-Unsubscribe"].strip().startswith(
+        "<http"
+    )
+    assert sent.get_body(("plain",)) is not None and sent.get_body(("html",)) is not None
+    assert "/p/c/" in sent.get_body(("plain",)).get_content()
+    assert "Grief" not in sent.as_string()  # private notes never reach a template
+    # Another pass finds nothing: the touchpoint is not rendered twice.
+    assert Worker().run_until_idle() == 0
+    assert Message.objects.filter(touchpoint=touchpoint).count() == 1
+
+
+def test_it_sets_reply_to_with_the_reply_token_when_a_reply_domain_is_set(
+    personas: Personas, smtp_server: Any, settings: Any
+) -> None:
+    settings.REPLY_DOMAIN = "reply.example.org"
+    message = message_queue(client=personas.client, template_key="recall")
+    Worker().run_until_idle()
+    assert smtp_server.messages[0]["Reply-To"] == f"reply+{message.reply_token}@reply.example.org"
+    assert "mailto:unsubscribe+" in smtp_server.messages[0]["List-Unsubscribe"]
+
+
+def test_a_transient_failure_is_retried_later_with_growing_backoff(
+    personas: Personas, smtp_server: Any, daytime: Any
+) -> None:
+    smtp_server.fail_with = "451 4.3.0 try again later"
+    message = message_queue(client=personas.client, template_key="recall")
+    Worker().run_until_idle()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+    first_delay = message.next_attempt_at - clock.now()
+    assert dt.timedelta(seconds=40) < first_delay < dt.timedelta(minutes=2)
+    daytime.shift(first_delay + dt.timedelta(seconds=1))
+    Worker().run_until_idle()
+    message.refresh_from_db()
+    assert message.next_attempt_at - clock.now() > first_delay
+    assert message.attempts.count() == 2
+    assert all(a.finished_at and "451" in a.error for a in message.attempts.all())
+    smtp_server.fail_with = ""
+    daytime.shift(dt.timedelta(hours=1))
+    Worker().run_until_idle()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert len(smtp_server.messages) == 1
+
+
+def test_it_gives_up_after_the_last_attempt_and_says_so(
+    personas: Personas, smtp_server: Any, daytime: Any
+) -> None:
+    smtp_server.fail_with = "451 4.3.0 try again later"
+    message = message_queue(client=personas.client, template_key="recall")
+    for _ in range(MAX_ATTEMPTS):
+        Worker().run_until_idle()
+        daytime.shift(dt.timedelta(days=1))
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert "Gave up after 8 attempts" in message.status_reason
+
+
+def test_a_hard_bounce_fails_the_message_and_marks_the_address_unusable(
+    personas: Personas, smtp_server: Any
+) -> None:
+    smtp_server.fail_with = "550 5.1.1 no such user"
+    message = message_queue(client=personas.client, template_key="recall")
+    Worker().run_until_idle()
+    message.refresh_from_db()
+    personas.client.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert message.attempts.get().permanent is True
+    assert personas.client.email_unusable is True
+    # The next message for this client goes by SMS instead (preview: Twilio is not set up).
+    follow_up = message_queue(client=personas.client, template_key="recall")
+    assert follow_up.channel == "sms"
+
+
+def test_only_one_of_two_workers_claims_a_message(personas: Personas) -> None:
+    message = message_queue(client=personas.client, template_key="recall")
+    first, second = Worker(name="a"), Worker(name="b")
+    assert first.claim_batch() == [message.pk]
+    assert second.claim_batch() == []
+    message.refresh_from_db()
+    assert (message.status, message.lease_owner) == (MessageStatus.SENDING, "a")
+
+
+def test_only_the_lease_holder_records_the_outcome(personas: Personas, daytime: Any) -> None:
+    message = message_queue(client=personas.client, template_key="recall")
+    slow = Worker(name="slow", lease_seconds=30)
+    assert slow.claim_batch() == [message.pk]
+    daytime.shift(dt.timedelta(seconds=31))
+    Worker(name="rescuer").run_until_idle()  # reclaims and sends it (preview)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    sent_at = message.sent_at
+    # The slow worker wakes up and tries to record its own outcome: nothing changes.
+    assert slow.holding(message).update(status=MessageStatus.FAILED) == 0
+    message.refresh_from_db()
+    assert (message.status, message.sent_at) == (MessageStatus.SENT, sent_at)
+
+
+def test_an_email_whose_worker_died_mid_send_is_resent_with_the_same_message_id(
+    personas: Personas, smtp_server: Any, daytime: Any
+) -> None:
+    message = message_queue(client=personas.client, template_key="recall")
+    dead = Worker(name="dead", lease_seconds=30)
+    dead.claim_batch()
+    MessageAttempt.objects.create(message=message, worker="dead")  # handed over, then killed
+    daytime.shift(dt.timedelta(seconds=31))
+    Worker(name="next").run_until_idle()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert smtp_server.message_ids() == [message.message_id_header]
+    first = message.attempts.order_by("id").first()
+    assert "stopped" in first.error and first.finished_at is not None
+
+
+def test_an_sms_whose_worker_died_mid_send_becomes_uncertain_not_resent(
+    personas: Personas, daytime: Any, settings: Any, monkeypatch: Any
+) -> None:
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = (
+        "AC1",
+        "t",
+        "+447700900999",
+    )
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(TwilioTransport, "create", lambda self, **p: calls.append(p))
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    Worker(name="dead", lease_seconds=30).claim_batch()
+    MessageAttempt.objects.create(message=message, worker="dead")
+    daytime.shift(dt.timedelta(seconds=31))
+    Worker(name="next").run_until_idle()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.UNCERTAIN
+    assert "check with the client" in message.status_reason
+    assert calls == []
+
+
+def test_a_claimed_message_without_an_attempt_is_simply_sent_again(
+    personas: Personas, daytime: Any, settings: Any, monkeypatch: Any
+) -> None:
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = (
+        "AC1",
+        "t",
+        "+447700900999",
+    )
+    monkeypatch.setattr(
+        TwilioTransport, "create", lambda self, **p: type("R", (), {"sid": "SM1"})()
+    )
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    Worker(name="dead", lease_seconds=30).claim_batch()  # killed before recording an attempt
+    daytime.shift(dt.timedelta(seconds=31))
+    Worker(name="next").run_until_idle()
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, "SM1")
+
+
+def test_quiet_hours_hold_a_message_until_morning_instead_of_dropping_it(
+    personas: Personas,
+) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 24, 22, 30, tzinfo=dt.UTC), tick=False):
+        message = message_queue(client=personas.client, template_key="recall")
+        Worker().run_until_idle()
+        message.refresh_from_db()
+        assert message.status == MessageStatus.QUEUED
+        assert "Quiet hours" in message.status_reason
+        assert message.next_attempt_at == dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+
+
+def test_an_opted_out_client_gets_no_automated_message_but_a_personal_one(
+    personas: Personas, smtp_server: Any
+) -> None:
+    automated = message_queue(client=personas.client, template_key="recall")
+    personas.client.opted_out_at = clock.now()
+    personas.client.save()
+    personal = message_queue(
+        client=personas.client,
+        template_key="personal",
+        automated=False,
+        details={"subject": "Your results", "body": "All fine."},
+    )
+    Worker().run_until_idle()
+    automated.refresh_from_db()
+    personal.refresh_from_db()
+    assert automated.status == MessageStatus.CANCELLED
+    assert personal.status == MessageStatus.SENT
+    assert [m["Subject"] for m in smtp_server.messages] == ["Your results"]
+    assert smtp_server.messages[0]["List-Unsubscribe"] is None
+
+
+def test_a_message_for_a_cancelled_appointment_is_not_sent(personas: Personas) -> None:
+    touchpoint = due_message_touchpoint(
+        personas.client, template_key="recall", context={"appointment_id": personas.appointment.pk}
+    )
+    personas.appointment.status = "cancelled"
+    personas.appointment.save()
+    Worker().run_until_idle()
+    message = Message.objects.get(touchpoint=touchpoint)
+    assert (message.status, message.status_reason) == ("cancelled", "The appointment was cancelled")
+
+
+def test_a_client_without_any_address_is_not_dropped_silently(personas: Personas) -> None:
+    personas.client.email = ""
+    personas.client.phone = ""
+    personas.client.save()
+    touchpoint = due_message_touchpoint(personas.client)
+    Worker().run_until_idle()
+    message = Message.objects.get(touchpoint=touchpoint)
+    assert message.status == MessageStatus.FAILED
+    assert "No usable email address or mobile number" in message.status_reason
+
+
+def test_sigterm_finishes_the_current_message_and_releases_the_rest(
+    personas: Personas, monkeypatch: Any
+) -> None:
+    first = message_queue(client=personas.client, template_key="recall")
+    second = message_queue(client=personas.client, template_key="birthday_card", purpose="care")
+    worker = Worker(name="w")
+    original = worker.send_one
+
+    def send_then_stop(message: Message) -> None:
+        original(message)
+        worker.stopping = True  # SIGTERM arrives while the first message is being sent
+
+    monkeypatch.setattr(worker, "send_one", send_then_stop)
+    worker.send_queued()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == MessageStatus.SENT
+    assert (second.status, second.lease_owner) == (MessageStatus.QUEUED, "")
+
+
+def test_the_worker_writes_a_heartbeat(personas: Personas) -> None:
+    Worker(name="beat").run_once()
+    beat = WorkerHeartbeat.objects.get(worker="beat")
+    assert abs(beat.seen_at - clock.now()) < dt.timedelta(seconds=5)
+
+
+def test_a_transport_error_keeps_its_permanence() -> None:
+    assert TransportError("x", permanent=True).permanent is True
+    assert TransportError("x").permanent is False

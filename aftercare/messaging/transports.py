@@ -1,0 +1,218 @@
+"""Transports: one class per channel, each turning a Message into a provider call.
+
+Only the worker calls a transport. A transport raises ``TransportError(permanent=…)``:
+permanent errors (an invalid number, a hard bounce) fail the message and mark the address
+unusable; the others are retried with backoff. Without provider settings every channel uses
+the ``PreviewTransport``: the message is kept in the preview outbox and nothing leaves the
+machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from aftercare.messaging.models import Message
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport:
+    """Send messages of one channel; ``open``/``close`` bracket a batch (one SMTP connection)."""
+
+    preview = False
+
+    def open(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def send(self, message: Message) -> str:
+        """Hand ``message`` to the provider and return the provider's id for it."""
+        raise NotImplementedError
+
+
+class PreviewTransport(Transport):
+    """Keeps the message in the outbox (status sent, provider id "preview")."""
+
+    preview = True
+
+    def send(self, message: Message) -> str:
+        return "preview"
+
+
+def unsubscribe_headers(message: Message) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: an https one-click link and a mailto fallback."""
+    from aftercare.portal.links import portal_url
+
+    if message.client_id is None:
+        return {}
+    url = portal_url("unsubscribe", message.client_id)
+    mailto = ""
+    if settings.REPLY_DOMAIN:
+        mailto = f", <mailto:unsubscribe+{message.reply_token}@{settings.REPLY_DOMAIN}?subject=unsubscribe>"
+    return {
+        "List-Unsubscribe": f"<{url}>{mailto}",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+class EmailTransport(Transport):
+    """Email through Django's configured backend (SMTP from AFTERCARE_EMAIL_URL)."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def open(self) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            try:
+                self.connection.open()
+            except (OSError, smtplib.SMTPException) as error:
+                self.connection = None
+                raise TransportError(f"cannot reach the mail server: {error}") from error
+
+    def close(self) -> None:
+        if self.connection is not None:
+            # The server may have gone away; the next batch opens a new connection.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.connection.close()
+            self.connection = None
+
+    def build(self, message: Message) -> EmailMultiAlternatives:
+        headers = {"Message-ID": message.message_id_header}
+        if message.automated:
+            headers.update(unsubscribe_headers(message))
+            headers["Auto-Submitted"] = "auto-generated"
+        if settings.REPLY_DOMAIN:
+            headers["Reply-To"] = f"reply+{message.reply_token}@{settings.REPLY_DOMAIN}"
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text_body,
+            from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
+            to=[message.to_address],
+            headers=headers,
+            connection=self.connection,
+        )
+        if message.html_body:
+            email.attach_alternative(message.html_body, "text/html")
+        return email
+
+    def send(self, message: Message) -> str:
+        if self.connection is None:
+            self.open()
+        email = self.build(message)
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise TransportError(
+                f"the mail server refused {message.to_address}: {error.recipients}",
+                permanent=all(500 <= code < 600 for code in codes),
+            ) from error
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            raise TransportError(
+                f"mail server said {error.smtp_code} {error.smtp_error!r}",
+                permanent=500 <= error.smtp_code < 600 and error.smtp_code != 552,
+            ) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise TransportError(f"mail server unreachable: {error}") from error
+        return message.message_id_header
+
+
+# Twilio error codes that will not get better by retrying
+# (https://www.twilio.com/docs/api/errors): invalid/unreachable "To", unsubscribed recipient,
+# landline, blocked. Everything else (rate limits, 5xx) is retried.
+TWILIO_PERMANENT_CODES = {21211, 21214, 21610, 21612, 21614, 21408, 21606, 63003, 63024}
+
+
+class TwilioTransport(Transport):
+    """SMS (or WhatsApp) through Twilio's Messages API.
+
+    Twilio offers no idempotency key for Messages, so a message whose hand-over may have
+    happened before a crash is marked "uncertain" by the worker instead of being resent.
+    """
+
+    whatsapp = False
+
+    def __init__(self) -> None:
+        self.client: Any = None
+
+    def sender(self) -> str:
+        if self.whatsapp:
+            return f"whatsapp:{settings.TWILIO_WHATSAPP_FROM}"
+        return settings.TWILIO_FROM
+
+    def recipient(self, message: Message) -> str:
+        return f"whatsapp:{message.to_address}" if self.whatsapp else message.to_address
+
+    def open(self) -> None:
+        if self.client is None:
+            from twilio.rest import Client
+
+            self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+
+    def create(self, **params: Any) -> Any:
+        """The one seam to Twilio (tests patch this): POST /2010-04-01/Accounts/SID/Messages.json."""
+        self.open()
+        return self.client.messages.create(**params)
+
+    def send(self, message: Message) -> str:
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        callback = f"{settings.BASE_URL}{reverse('hooks-twilio-status')}"
+        try:
+            result = self.create(
+                to=self.recipient(message),
+                from_=self.sender(),
+                body=message.text_body,
+                status_callback=callback,
+            )
+        except TwilioRestException as error:
+            raise TransportError(
+                f"Twilio error {error.code}: {error.msg}",
+                permanent=error.code in TWILIO_PERMANENT_CODES,
+            ) from error
+        except (TwilioException, OSError) as error:
+            raise TransportError(f"Twilio unreachable: {error}") from error
+        return str(result.sid)
+
+
+class WhatsAppTransport(TwilioTransport):
+    whatsapp = True
+
+
+def sms_live() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_FROM)
+
+
+def whatsapp_live() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_WHATSAPP_FROM)
+
+
+def preview_mode() -> bool:
+    """True when no channel is configured: nothing leaves this machine."""
+    return not (settings.MESSAGING_EMAIL_LIVE or sms_live() or whatsapp_live())
+
+
+def transport_for(channel: str) -> Transport:
+    if channel == "email" and settings.MESSAGING_EMAIL_LIVE:
+        return EmailTransport()
+    if channel == "sms" and sms_live():
+        return TwilioTransport()
+    if channel == "whatsapp" and whatsapp_live():
+        return WhatsAppTransport()
+    return PreviewTransport()

@@ -1,0 +1,215 @@
+"""Practice pages for messaging: the outbox, the unmatched inbox, replies, templates."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from aftercare import clock
+from aftercare.clients.models import Client
+from aftercare.messaging import templating
+from aftercare.messaging.inbound import client_path, route_inbound
+from aftercare.messaging.models import Direction, Message, MessageTemplate
+from aftercare.messaging.services import (
+    message_acknowledge,
+    message_reply,
+    render_context,
+    template_source,
+)
+from aftercare.messaging.transports import preview_mode
+from aftercare.practice.access import get_scoped_or_404, practice_required, scoped
+from aftercare.practice.audit import record_audit
+from aftercare.practice.models import LANGUAGES
+
+PAGE_SIZE = 50
+
+
+def next_or(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@practice_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    rows = scoped(Message, actor).select_related("client").order_by("-created_at", "-id")
+    direction = request.GET.get("direction", "")
+    if direction in {Direction.OUTBOUND, Direction.INBOUND}:
+        rows = rows.filter(direction=direction)
+    status = request.GET.get("status", "")
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "messaging/outbox.html",
+        {"page": page, "preview": preview_mode(), "direction": direction, "status": status},
+    )
+
+
+@practice_required
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    message = get_scoped_or_404(
+        Message.objects.select_related("client", "acknowledged_by"), actor, pk=pk
+    )
+    attempts = list(message.attempts.all())
+    return render(request, "messaging/detail.html", {"message": message, "attempts": attempts})
+
+
+@practice_required
+def unmatched(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    rows = list(
+        scoped(Message, actor)
+        .filter(direction=Direction.INBOUND, client__isnull=True)
+        .order_by("-created_at")[:200]
+    )
+    clients = list(
+        scoped(Client, actor).filter(archived=False).only("id", "given_name", "family_name")[:2000]
+    )
+    return render(request, "messaging/unmatched.html", {"rows": rows, "clients": clients})
+
+
+@require_POST
+@practice_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    message = get_scoped_or_404(Message.objects.all(), actor, pk=pk, client__isnull=True)
+    try:
+        client_id = int(request.POST.get("client", ""))
+    except ValueError:
+        flash.error(request, "client: choose the client who wrote this message.")
+        return redirect("messaging-unmatched")
+    client = get_scoped_or_404(Client.objects.select_related("practice"), actor, pk=client_id)
+    with transaction.atomic():
+        message.client = client
+        message.save(update_fields=["client"])
+        record_audit(actor, "change", message, summary=f"Assigned to {client.full_name}")
+        route_inbound(message)
+    flash.success(request, f"Assigned to {client.full_name}.")
+    return redirect("messaging-unmatched")
+
+
+@require_POST
+@practice_required
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    message = get_scoped_or_404(Message.objects.all(), actor, pk=pk)
+    message_acknowledge(actor=actor, message=message)
+    return redirect(next_or(request, reverse("messaging-detail", args=[pk])))
+
+
+@require_POST
+@practice_required
+def reply(request: HttpRequest, client_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    client = get_scoped_or_404(
+        Client.objects.select_related("practice", "primary_practitioner"), actor, pk=client_id
+    )
+    try:
+        message = message_reply(
+            actor=actor,
+            client=client,
+            body=request.POST.get("body", ""),
+            subject=request.POST.get("subject", ""),
+        )
+    except ValueError as error:
+        flash.error(request, str(error))
+    else:
+        if message.status == "failed":
+            flash.error(request, message.status_reason)
+        else:
+            flash.success(request, "Your message is in the outbox.")
+    return redirect(next_or(request, client_path(client)))
+
+
+@practice_required
+def templates_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    own = {(t.key, t.language) for t in scoped(MessageTemplate, actor)}
+    rows = [
+        {"template": t, "customised": (t.key, t.language) in own}
+        for t in templating.default_templates()
+    ]
+    return render(request, "messaging/templates.html", {"rows": rows})
+
+
+@practice_required
+def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if key not in templating.template_keys() or language not in dict(LANGUAGES):
+        raise Http404("No such template")
+    source = template_source(actor.practice, key, language)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and request.POST.get("action") in {"save", "preview"}:
+        source = {name: request.POST.get(name, "") for name in ("subject", "text", "html", "sms")}
+        for name in ("subject", "text"):
+            if not source[name].strip():
+                errors[name] = f"{name}: cannot be empty"
+        for name, value in source.items():
+            try:
+                templating.check_syntax(value, field=name)
+            except ValueError as error:
+                errors[name] = str(error)
+        if not errors and request.POST["action"] == "save":
+            with transaction.atomic():
+                row, created = MessageTemplate.objects.update_or_create(
+                    practice=actor.practice,
+                    key=key,
+                    language=language,
+                    defaults={**source, "updated_at": clock.now()},
+                )
+                record_audit(
+                    actor,
+                    "create" if created else "change",
+                    row,
+                    summary=f"Template {key} ({language})",
+                )
+            flash.success(request, "Template saved.")
+            return redirect("messaging-template-edit", key=key, language=language)
+    clients = list(scoped(Client, actor).filter(archived=False).order_by("id")[:50])
+    chosen = None
+    raw_client = request.POST.get("client") or request.GET.get("client")
+    if raw_client and raw_client.isdigit():
+        chosen = get_scoped_or_404(
+            Client.objects.select_related("practice", "primary_practitioner"),
+            actor,
+            pk=int(raw_client),
+        )
+    elif clients:
+        chosen = Client.objects.select_related("practice", "primary_practitioner").get(
+            pk=clients[0].pk
+        )
+    preview = None
+    if chosen is not None and not errors:
+        context = render_context(chosen, needs_when_read="when_read" in source["text"])
+        preview = {
+            "email": templating.render(
+                subject=source["subject"], text=source["text"], html=source["html"], context=context
+            ),
+            "sms": templating.render_string(source["sms"] or source["text"], context),
+        }
+    return render(
+        request,
+        "messaging/template_edit.html",
+        {
+            "key": key,
+            "language": language,
+            "source": source,
+            "errors": errors,
+            "clients": clients,
+            "chosen": chosen,
+            "preview": preview,
+            "context_names": templating.CONTEXT_NAMES,
+        },
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,82 @@
+"""Signed, expiring links to the client portal (no login: the link is the key).
+
+Each link signs a small payload with ``django.core.signing`` and a salt per page, so a
+preferences link cannot be used as a check-in link. Expired links are still *readable*
+(``load_expired``) so the portal can offer a new one by the same channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from aftercare import clock
+
+CHECK_IN_MAX_AGE = dt.timedelta(days=14)
+PREFERENCES_MAX_AGE = dt.timedelta(days=180)
+# List-Unsubscribe links must keep working long after the mail was sent (RFC 8058 clients
+# may POST months later); the salt is different so the token does nothing else.
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=3650)
+
+SALTS = {
+    "check_in": "aftercare.portal.check_in",
+    "preferences": "aftercare.portal.preferences",
+    "unsubscribe": "aftercare.portal.unsubscribe",
+}
+MAX_AGES = {
+    "check_in": CHECK_IN_MAX_AGE,
+    "preferences": PREFERENCES_MAX_AGE,
+    "unsubscribe": UNSUBSCRIBE_MAX_AGE,
+}
+URL_NAMES = {
+    "check_in": "portal-check-in",
+    "preferences": "portal-preferences",
+    "unsubscribe": "portal-unsubscribe",
+}
+
+
+class LinkExpired(Exception):
+    """The signature is right but the link is too old; ``object_id`` says what it was for."""
+
+    def __init__(self, object_id: int) -> None:
+        super().__init__("link expired")
+        self.object_id = object_id
+
+
+class LinkInvalid(Exception):
+    """The link was tampered with or belongs to another page."""
+
+
+class _ClockSigner(signing.TimestampSigner):
+    """A timestamp signer that asks ``aftercare.clock`` for the time (so tests can travel)."""
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(clock.now().timestamp()))
+
+
+def make_token(kind: str, object_id: int) -> str:
+    return _ClockSigner(salt=SALTS[kind]).sign_object({"id": object_id}, compress=False)
+
+
+def read_token(kind: str, token: str) -> int:
+    """The object id in ``token``; LinkExpired or LinkInvalid otherwise."""
+    signer = _ClockSigner(salt=SALTS[kind])
+    try:
+        data = signer.unsign_object(token)  # signature only
+    except signing.BadSignature as error:
+        raise LinkInvalid from error
+    object_id = int(data["id"])
+    # Signer.unsign (not TimestampSigner's) keeps the timestamp on the value.
+    _, _, stamp = signing.Signer.unsign(signer, token).rpartition(signer.sep)
+    signed_at = signing.b62_decode(stamp)
+    if clock.now().timestamp() - signed_at > MAX_AGES[kind].total_seconds():
+        raise LinkExpired(object_id)
+    return object_id
+
+
+def portal_url(kind: str, object_id: int) -> str:
+    path = reverse(URL_NAMES[kind], args=[make_token(kind, object_id)])
+    return f"{settings.BASE_URL}{path}"

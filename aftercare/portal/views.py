@@ -1,0 +1,251 @@
+"""The client portal: pages reached by signed links, no login, no JavaScript needed.
+
+Each view reads its link (``aftercare.portal.links``), loads one object by the id inside it,
+and shows a kind page for an expired or broken link instead of an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aftercare import clock
+from aftercare.clients.models import Client, Purpose
+from aftercare.messaging.availability import when_read_sentence
+from aftercare.messaging.models import CheckIn
+from aftercare.messaging.services import (
+    MESSAGE_CHANNELS,
+    client_opt_out,
+    client_set_preferences,
+    usable_address,
+)
+from aftercare.portal.links import LinkExpired, LinkInvalid, read_token
+from aftercare.portal.services import Answer, check_in_answer, check_in_send_new_link
+
+SCORES = list(range(11))
+
+
+def invalid_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/invalid_link.html", status=404)
+
+
+def load_check_in(check_in_id: int) -> CheckIn | None:
+    return (
+        CheckIn.objects.select_related(
+            "client__practice", "client__primary_practitioner", "reply__acknowledged_by", "message"
+        )
+        .filter(pk=check_in_id)
+        .first()
+    )
+
+
+def parse_answer(data: dict[str, str]) -> tuple[Answer | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    raw = (data.get("score") or "").strip()
+    score = None
+    if raw:
+        try:
+            score = int(raw)
+        except ValueError:
+            score = -1
+        if score not in SCORES:
+            errors["score"] = "Choose a number from 0 to 10."
+    side_effects = (data.get("side_effects") or "").strip()[:2000]
+    free_text = (data.get("free_text") or "").strip()[:5000]
+    contact_me = data.get("contact_me") == "yes"
+    if score is None and not side_effects and not free_text and not contact_me:
+        errors["score"] = "Tell us how you are doing: choose a number, or write a few words."
+    if errors:
+        return None, errors
+    return Answer(
+        score=score, side_effects=side_effects, contact_me=contact_me, free_text=free_text
+    ), {}
+
+
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        check_in_id = read_token("check_in", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as expired:
+        found = load_check_in(expired.object_id)
+        if found is None:
+            return invalid_link(request)
+        return render(
+            request,
+            "portal/link_expired.html",
+            {"check_in": found, "client": found.client, "token": token},
+            status=410,
+        )
+    found = load_check_in(check_in_id)
+    if found is None:
+        return invalid_link(request)
+    client = found.client
+    reply = found.reply
+    if reply is not None and reply.acknowledged_at is not None:
+        # Already read: the link has done its job; say who read it rather than reopen it.
+        return render(request, "portal/check_in_read.html", {"check_in": found, "client": client})
+    errors: dict[str, str] = {}
+    values = {
+        "score": "" if found.score is None else str(found.score),
+        "side_effects": found.side_effects,
+        "contact_me": found.contact_me,
+        "free_text": found.free_text,
+    }
+    if request.method == "POST":
+        answer, errors = parse_answer(request.POST)
+        if answer is not None:
+            check_in_answer(check_in=found, answer=answer)
+            return redirect("portal-check-in-thanks", token=token)
+        values = {
+            "score": request.POST.get("score", ""),
+            "side_effects": request.POST.get("side_effects", ""),
+            "contact_me": request.POST.get("contact_me") == "yes",
+            "free_text": request.POST.get("free_text", ""),
+        }
+    return render(
+        request,
+        "portal/check_in.html",
+        {
+            "check_in": found,
+            "client": client,
+            "practice": client.practice,
+            "errors": errors,
+            "values": values,
+            "scores": SCORES,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def check_in_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        check_in_id = read_token("check_in", token)
+    except (LinkInvalid, LinkExpired):
+        return invalid_link(request)
+    found = load_check_in(check_in_id)
+    if found is None or found.answered_at is None:
+        return invalid_link(request)
+    level = found.reply.triage_level if found.reply else ""
+    return render(
+        request,
+        "portal/check_in_thanks.html",
+        {
+            "check_in": found,
+            "client": found.client,
+            "practice": found.client.practice,
+            "crisis": level == "crisis",
+            "flagged": level in {"attention", "urgent", "crisis"},
+            "when_read": when_read_sentence(found.client, clock.now()),
+            "token": token,
+        },
+    )
+
+
+@require_POST
+def check_in_new_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        read_token("check_in", token)
+        return redirect("portal-check-in", token=token)  # still valid: nothing to renew
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as expired:
+        found = load_check_in(expired.object_id)
+    if found is None:
+        return invalid_link(request)
+    sent = check_in_send_new_link(check_in=found)
+    return render(
+        request,
+        "portal/new_link_sent.html",
+        {
+            "client": found.client,
+            "sent": sent,
+            "channel": found.message.channel if found.message else "",
+        },
+    )
+
+
+def load_client(kind: str, token: str) -> Client | None:
+    try:
+        client_id = read_token(kind, token)
+    except (LinkInvalid, LinkExpired):
+        return None
+    return Client.objects.select_related("practice").filter(pk=client_id).first()
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    client = load_client("preferences", token)
+    if client is None:
+        return invalid_link(request)
+    errors: dict[str, str] = {}
+    saved = False
+    if request.method == "POST":
+        if request.POST.get("unsubscribe_all") == "yes":
+            client_opt_out(client=client, how="portal preferences")
+            return render(request, "portal/unsubscribed.html", {"client": client, "token": token})
+        paused_until = None
+        raw_pause = (request.POST.get("paused_until") or "").strip()
+        if raw_pause:
+            try:
+                paused_until = dt.date.fromisoformat(raw_pause)
+            except ValueError:
+                errors["paused_until"] = "Write the date as YYYY-MM-DD, e.g. 2026-12-24."
+        if not errors:
+            try:
+                client_set_preferences(
+                    client=client,
+                    preferred_channel=request.POST.get("preferred_channel", ""),
+                    consents={p: request.POST.get(f"consent_{p}") == "yes" for p in Purpose.values},
+                    paused_until=paused_until,
+                )
+                saved = True
+            except ValueError as error:
+                field, _, text = str(error).partition(": ")
+                errors[field] = text
+        client.refresh_from_db()
+    channels = [
+        {
+            "value": c,
+            "label": dict(Client._meta.get_field("preferred_channel").choices)[c],
+            "usable": bool(usable_address(client, c)),
+        }
+        for c in MESSAGE_CHANNELS
+    ]
+    purposes = [
+        {"value": p, "label": label, "granted": client.has_consent(p)}
+        for p, label in Purpose.choices
+    ]
+    return render(
+        request,
+        "portal/preferences.html",
+        {
+            "client": client,
+            "practice": client.practice,
+            "channels": channels,
+            "purposes": purposes,
+            "errors": errors,
+            "saved": saved,
+            "token": token,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@csrf_exempt  # RFC 8058: mail providers POST "List-Unsubscribe=One-Click" with no cookie
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    client = load_client("unsubscribe", token)
+    if client is None:
+        return invalid_link(request)
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        client_opt_out(client=client, how="one-click unsubscribe" if one_click else "portal")
+        return render(request, "portal/unsubscribed.html", {"client": client})
+    # GET never changes anything: link scanners in mail systems open every link.
+    return render(request, "portal/unsubscribe.html", {"client": client, "token": token})
