@@ -32,28 +32,24 @@ THREAD_LIMIT = 100
 
 
 def worker_banner(request: HttpRequest) -> list[Banner]:
-    """ "No worker has been seen for N minutes" — the most common silent failure."""
+    """ "No worker has been seen for N minutes" — the most common silent failure (one query)."""
     last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
     now = clock.now()
-    if last is not None and now - last < WORKER_STALE_AFTER:
-        return []
-    waiting = Message.objects.filter(
-        practice=request.membership.practice,  # type: ignore[attr-defined]
-        status=MessageStatus.QUEUED,
-    ).exists()
     if last is None:
-        if not waiting:
-            return []
         return [
             Banner(
-                "No worker has been seen yet — messages are not going out. Start `aftercare worker` (or `aftercare up`).",
+                "No worker has been seen yet — messages are not going out. "
+                "Start `aftercare worker` (or `aftercare up`, which starts one).",
                 "danger",
             )
         ]
+    if now - last < WORKER_STALE_AFTER:
+        return []
     minutes = int((now - last).total_seconds() // 60)
     return [
         Banner(
-            f"No worker has been seen for {minutes} minutes — messages are not going out.", "danger"
+            f"No worker has been seen for {minutes} minutes — messages are not going out.",
+            "danger",
         )
     ]
 

@@ -198,6 +198,6 @@ class TestDay:
             make_appointment(
                 client, personas.owner, starts_at=start + dt.timedelta(minutes=15 * number)
             )
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):
             response = owner_client.get("/appointments/day/", {"date": "2026-11-20"})
         assert response.content.decode().count("Mark attended") == count + 1

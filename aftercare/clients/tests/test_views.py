@@ -106,10 +106,10 @@ class TestClientsList:
         self, owner_client: WebClient, personas: Personas, django_assert_max_num_queries, count: int
     ) -> None:
         add_clients(personas, count)
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             response = owner_client.get("/clients/", {"q": "family"})
         assert response.status_code == 200
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             owner_client.get("/clients/")
 
 
@@ -207,7 +207,7 @@ class TestClientPage:
                 starts_at=personas.appointment.starts_at.replace(day=day),
             )
         # session, user, membership, client, tags, consent, audit insert, appointments, other memberships
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(11):
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
