@@ -80,3 +80,4 @@ def me(request: HttpRequest) -> dict[str, object]:
 api.add_router("/me", me_router)
 api.add_router("/clients", "aftercare.api.clients.router")
 api.add_router("/appointments", "aftercare.api.appointments.router")
+api.add_router("/care-queue", "aftercare.care.api_queue.router")
