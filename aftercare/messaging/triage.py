@@ -27,10 +27,10 @@ The algorithm, per text:
 from __future__ import annotations
 
 import bisect
-import functools
 import os
 import re
 import threading
+import typing
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,7 +109,6 @@ class TriageResult:
 # --- normalisation -------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char).translate(_APOSTROPHES).casefold()
     folded = "".join(_LIGATURES.get(c, c) for c in folded)
@@ -122,6 +121,13 @@ def normalise(text: str) -> str:
     return _normalise_with_map(text)[0]
 
 
+# Every character seen so far -> its folded form; str.translate applies it at C speed.
+_FOLDED: dict[int, str] = {}
+# Characters whose folded form is not exactly one character ("ß" -> "ss", a lone accent -> "").
+_RESIZED: set[str] = set()
+_FOLD_LOCK = threading.Lock()
+
+
 def _normalise_with_map(text: str) -> tuple[str, list[int] | None]:
     """Return the normalised text and, unless it is identical in length, a map to ``text``.
 
@@ -130,10 +136,21 @@ def _normalise_with_map(text: str) -> tuple[str, list[int] | None]:
     """
     if text.isascii() and "`" not in text:
         return text.lower(), None
+    characters = set(text)
+    unseen = [char for char in characters if ord(char) not in _FOLDED]
+    if unseen:
+        with _FOLD_LOCK:
+            for char in unseen:
+                folded = _fold_char(char)
+                if len(folded) != 1:
+                    _RESIZED.add(char)
+                _FOLDED[ord(char)] = folded
+    if characters.isdisjoint(_RESIZED):
+        return text.translate(_FOLDED), None
     out: list[str] = []
     index: list[int] = []
     for position, char in enumerate(text):
-        folded = char.lower() if char.isascii() and char != "`" else _fold_char(char)
+        folded = _FOLDED[ord(char)]
         out.append(folded)
         index.extend([position] * len(folded))
     index.append(len(text))
@@ -304,55 +321,77 @@ class Vocabulary:
         self.path = word_list.path
         self.phrases: list[_Phrase] = []
         alternatives: list[tuple[str, str]] = []
-        special: dict[str, list[str]] = {name: [] for name in SPECIAL_SECTIONS}
+        special: dict[str, list[tuple[str, str]]] = {name: [] for name in SPECIAL_SECTIONS}
         together: list[_TogetherRule] = []
         for section in word_list.sections:
             for _number, line in section.lines:
                 if section.kind == "together":
-                    groups = _phrase_pattern(line, together=True)
                     together.append(
                         _TogetherRule(
                             label=section.label,
                             level=section.level,
                             line=line,
-                            groups=tuple(re.compile(group) for group in groups),
+                            groups=tuple(
+                                _compile_finder(_patterns(group), also="")
+                                for group in _together_groups(line)
+                            ),
                         )
                     )
                 elif section.kind == "level":
-                    for alternative in _alternatives(line):
-                        pattern = _phrase_pattern(alternative)
-                        assert isinstance(pattern, str)  # noqa: S101 - narrowed for mypy
+                    for alternative, pattern in _patterns(line):
                         group = f"p{len(self.phrases)}"
                         self.phrases.append(
                             _Phrase(
                                 section.label, section.level, section.negated_level, alternative
                             )
                         )
-                        # Longer phrases first, so "much worse" wins over "worse" at one place.
                         alternatives.append((alternative, f"(?P<{group}>{pattern})"))
                 else:
-                    pattern = _phrase_pattern(line)
-                    assert isinstance(pattern, str)  # noqa: S101
-                    special[section.kind].append(pattern)
+                    special[section.kind].extend(_patterns(line))
         self.finder = _compile_finder(alternatives)
-        self.not_meant = _compile_union(special["not meant"])
-        self.negation = _compile_union(special["negation"])
-        self.negation_after = _compile_union(special["negation after"])
-        self.no_answer = _compile_union(special["no answer"])
-        breaks = [*special["clause break"], r"[.;!?:\n()]|\s-\s|,"]
-        self.clause_break = re.compile("|".join(f"(?:{item})" for item in breaks))
-        self.list_joiner = _compile_union(special["list joiner"])
+        self.not_meant = _compile_finder(special["not meant"])
+        self.negation = _compile_finder(special["negation"])
+        self.negation_after = _compile_finder(special["negation after"])
+        self.no_answer = _compile_finder(special["no answer"])
+        self.clause_break = _compile_finder(special["clause break"], also=r"[.;!?:\n()]|\s-\s|,")
+        self.list_joiner = _compile_finder(special["list joiner"])
         self.together = tuple(together)
 
 
-def _compile_finder(alternatives: Sequence[tuple[str, str]]) -> re.Pattern[str] | None:
-    """One regular expression for all phrases, dispatched on the first letter.
+def _patterns(line: str) -> list[tuple[str, str]]:
+    """Each "|" alternative of a word-list line with its regular expression."""
+    result = []
+    for alternative in _alternatives(line):
+        pattern = _phrase_pattern(alternative)
+        assert isinstance(pattern, str)  # noqa: S101 - narrowed for mypy
+        result.append((alternative, pattern))
+    return result
+
+
+def _together_groups(line: str) -> list[str]:
+    """The " + " groups of a together rule (checked at parse time)."""
+    if line.startswith("re:"):
+        return [line]
+    return [group.strip() for group in line.split(" + ")]
+
+
+@typing.overload
+def _compile_finder(alternatives: Sequence[tuple[str, str]], also: str) -> re.Pattern[str]: ...
+@typing.overload
+def _compile_finder(
+    alternatives: Sequence[tuple[str, str]], also: None = None
+) -> re.Pattern[str] | None: ...
+def _compile_finder(
+    alternatives: Sequence[tuple[str, str]], also: str | None = None
+) -> re.Pattern[str] | None:
+    """One regular expression for many phrases, dispatched on the first letter.
 
     Python's ``re`` tries every branch of an alternation at every position; a lookahead
     on the first letter skips all but a handful of branches at once, which makes the
-    search roughly ten times faster than a flat alternation of a few hundred phrases.
+    search about ten times faster than a flat alternation of a few hundred phrases.
+    ``also`` is one more branch, tried everywhere (punctuation for clause breaks).
     """
-    if not alternatives:
+    if not alternatives and also is None:
         return None
     by_first: dict[str, list[tuple[str, str]]] = {}
     for alternative, pattern in alternatives:
@@ -365,7 +404,8 @@ def _compile_finder(alternatives: Sequence[tuple[str, str]]) -> re.Pattern[str] 
         items.sort(key=lambda item: -len(item[0]))
         union = "|".join(pattern for _, pattern in items)
         branches.append(f"(?={re.escape(first)})(?:{union})" if first else f"(?:{union})")
-    return re.compile(r"(?<!\w)(?:" + "|".join(branches) + ")")
+    words = r"(?<!\w)(?:" + "|".join(branches) + ")" if branches else ""
+    return re.compile("|".join(part for part in (words, also) if part))
 
 
 def _alternatives(line: str) -> list[str]:
@@ -373,12 +413,6 @@ def _alternatives(line: str) -> list[str]:
     if line.startswith("re:"):
         return [line]
     return [alternative.strip() for alternative in line.split("|")]
-
-
-def _compile_union(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
 def load_word_list(path: Path, *, language: str | None = None) -> WordList:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -308,6 +309,7 @@ def test_the_labelled_set_is_big_varied_and_well_formed() -> None:
     assert {"en", "de", "fr", "es"} <= languages
     for row in rows:
         assert row["expected_level"] in LEVELS, row
+        assert row["set"] in {"tuning", "held-out"}, row
         assert (row["expected_level"] == "routine") == (row["expected_reasons"] == ""), row
     for level in LEVELS:
         for language in ("en", "de", "fr", "es"):
@@ -349,3 +351,14 @@ def test_each_labelled_reason_is_among_the_reasons_given() -> None:
             if not any(reason.startswith(expected.strip()) for reason in result.reasons):
                 misses.append((row["text"], expected, result.reasons))
     assert misses == []
+
+
+def test_the_benchmark_prints_the_quality_table(capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_triage", CASES.parent / "bench_triage.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("| rows | n | accuracy |")
+    assert "| held-out | 42 |" in table
