@@ -1,0 +1,184 @@
+"""The outsider (another practice's owner) sees nothing of Riverside on any URL.
+
+Every URL pattern of the project is walked (not a hand-picked few):
+
+- A pattern with parameters is filled with objects of the owner's practice, from KWARGS.
+  GET — and POST, for POST-only views — must be 404: not 403 (which confirms the record
+  exists), not 200, not a redirect. A pattern missing from KWARGS fails: add it there.
+- A parameterless page must not show the owner's practice's data.
+- Objects chosen by query string or form field (``?client=``, ``practice_id``) are probed too
+  (QUERY_PROBES, POST_PROBES): another practice's object is a 404.
+
+Patterns under SKIPPED_PREFIXES are tested by their owners: the API (``api/v1/``, token
+auth), Django's admin, the client portal (``p/``, signed links) and webhooks (``hooks/``,
+signed by the provider).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client as WebClient
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from aftercare.testing import Personas
+
+SKIPPED_PREFIXES = ("api/v1/", "admin/", "p/", "hooks/")
+
+# Patterns with parameters that do not reach practice data through the session.
+NOT_PRACTICE_DATA = {
+    "password_reset_confirm": "Django's password reset link: its token is the credential",
+    "care-feed": "calendar feed URL: the signed token is the credential (calendar apps cannot sign in)",
+}
+
+Kwargs = Callable[[Personas], dict[str, Any]]
+
+
+def _supply(personas: Personas) -> Any:
+    from aftercare.supplies.tests.factories import add_supply
+
+    return add_supply(personas.actor(), personas.client)
+
+
+def _care_hour(personas: Personas) -> Any:
+    from aftercare.care.tests.factories import make_care_hour
+
+    return make_care_hour(personas.owner, personas.client)
+
+
+# {url name: how to build its kwargs from the owner's practice's objects}
+KWARGS: dict[str, Kwargs] = {
+    "clients-detail": lambda p: {"pk": p.client.pk},
+    "clients-edit": lambda p: {"pk": p.client.pk},
+    "clients-archive": lambda p: {"pk": p.client.pk},
+    "appointments-edit": lambda p: {"pk": p.appointment.pk},
+    "appointments-status": lambda p: {"pk": p.appointment.pk},
+    "care-hours-delete": lambda p: {"pk": _care_hour(p).pk},
+    "supplies-create": lambda p: {"client_id": p.client.pk},
+    "supplies-edit": lambda p: {"pk": _supply(p).pk},
+    "supplies-status": lambda p: {"pk": _supply(p).pk},
+}
+
+# {url name: query string naming an object of the owner's practice} -> GET must be 404
+QUERY_PROBES: dict[str, Kwargs] = {
+    "appointments-create": lambda p: {"client": p.client.pk},
+    "appointments-day": lambda p: {"practitioner": p.owner.pk},
+}
+
+# {url name: POST body naming an object of the owner's practice} -> POST must be 404
+POST_PROBES: dict[str, Kwargs] = {
+    "practice-switch": lambda p: {"practice_id": p.practice.pk},
+}
+
+# Text that only the owner's practice's pages contain (see aftercare/testing.py).
+OWNER_PRACTICE_MARKERS = ("Ruth Miller", "ruth@example.org", "Riverside Practice", "Grief after")
+
+
+def walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
+    """Every URL pattern as (route, full name, pattern), recursing into includes."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else ""
+            yield prefix + str(entry.pattern), name, entry
+
+
+def project_patterns() -> list[tuple[str, str, URLPattern]]:
+    return [
+        (route, name, pattern)
+        for route, name, pattern in walk(get_resolver().url_patterns)
+        if not route.startswith(SKIPPED_PREFIXES)
+    ]
+
+
+def has_parameters(route: str, pattern: URLPattern) -> bool:
+    return bool(getattr(pattern.pattern, "converters", None)) or bool(
+        re.search(r"\(\?P<|<\w+>", route)
+    )
+
+
+ALL = project_patterns()
+WITH_PARAMETERS = [(route, name) for route, name, pattern in ALL if has_parameters(route, pattern)]
+WITHOUT_PARAMETERS = [
+    (route, name) for route, name, pattern in ALL if not has_parameters(route, pattern)
+]
+
+
+@pytest.fixture
+def outsider(client: WebClient, personas: Personas) -> WebClient:
+    client.force_login(personas.outsider)
+    return client
+
+
+def test_the_walk_finds_the_pages_it_must_protect() -> None:
+    names = {name for _, name in WITH_PARAMETERS}
+    assert {"clients-detail", "appointments-edit"} <= names
+    assert "clients-list" in {name for _, name in WITHOUT_PARAMETERS}
+    assert not any(route.startswith(SKIPPED_PREFIXES) for route, _, _ in ALL)
+
+
+@pytest.mark.parametrize(("route", "name"), WITH_PARAMETERS, ids=[r for r, _ in WITH_PARAMETERS])
+def test_another_practices_object_is_not_found(
+    outsider: WebClient, personas: Personas, route: str, name: str
+) -> None:
+    if name in NOT_PRACTICE_DATA:
+        pytest.skip(NOT_PRACTICE_DATA[name])
+    assert name, (
+        f"The URL pattern {route!r} has parameters but no name: give it one (<app>-<action>)."
+    )
+    assert name in KWARGS, (
+        f"The URL pattern {route!r} ({name}) has parameters but no entry in KWARGS of "
+        f"{__file__}: add {name!r}: lambda p: {{...}} building its parameters from the owner "
+        "practice's objects (personas), so the outsider test can prove it is a 404."
+    )
+    url = reverse(name, kwargs=KWARGS[name](personas))
+    get_status = outsider.get(url).status_code
+    post_status = outsider.post(url, {}).status_code
+    assert get_status in {404, 405}, f"GET {url} as the outsider gave {get_status}, not 404"
+    assert post_status in {404, 405}, f"POST {url} as the outsider gave {post_status}, not 404"
+    assert 404 in {get_status, post_status}, f"{url}: neither GET nor POST gave 404"
+
+
+@pytest.mark.parametrize(
+    ("route", "name"), WITHOUT_PARAMETERS, ids=[r or "/" for r, _ in WITHOUT_PARAMETERS]
+)
+def test_a_page_without_parameters_shows_only_the_outsiders_practice(
+    outsider: WebClient, personas: Personas, route: str, name: str
+) -> None:
+    url = "/" + route
+    response = outsider.get(url)
+    if response.status_code == 405:
+        response = outsider.post(url, {})
+    assert response.status_code < 500
+    body = response.content.decode(errors="replace")
+    for marker in OWNER_PRACTICE_MARKERS:
+        assert marker not in body, f"{url} shows {marker!r} of another practice to the outsider"
+
+
+@pytest.mark.parametrize("name", sorted(QUERY_PROBES))
+def test_another_practices_object_in_the_query_string_is_not_found(
+    outsider: WebClient, personas: Personas, name: str
+) -> None:
+    response = outsider.get(reverse(name), QUERY_PROBES[name](personas))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(POST_PROBES))
+def test_another_practices_object_in_a_form_is_not_found(
+    outsider: WebClient, personas: Personas, name: str
+) -> None:
+    response = outsider.post(reverse(name), POST_PROBES[name](personas))
+    assert response.status_code == 404
+
+
+def test_the_outsider_sees_their_own_clients(outsider: WebClient, personas: Personas) -> None:
+    page = outsider.get(reverse("clients-list")).content.decode()
+    assert "Walter Stone" in page
+    assert "Ruth Miller" not in page
