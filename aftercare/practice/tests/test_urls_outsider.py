@@ -49,6 +49,36 @@ def _care_hour(personas: Personas) -> Any:
     return make_care_hour(personas.owner, personas.client)
 
 
+def _inbound_message(personas: Personas) -> Any:
+    from aftercare.messaging.models import Direction, Message
+
+    return Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900555",
+        text_body="Riverside secret",
+        status="received",
+    )
+
+
+def _care_rule(personas: Personas) -> Any:
+    from aftercare.care.models import CareRule
+
+    return CareRule.objects.create(
+        practice=personas.practice,
+        name="Riverside rule",
+        trigger="birthday",
+        template_key="birthday_card",
+    )
+
+
+def _template_key(personas: Personas) -> dict[str, Any]:
+    from aftercare.messaging import templating
+
+    return {"key": sorted(templating.template_keys())[0], "language": "en"}
+
+
 # {url name: how to build its kwargs from the owner's practice's objects}
 KWARGS: dict[str, Kwargs] = {
     "clients-detail": lambda p: {"pk": p.client.pk},
@@ -60,6 +90,20 @@ KWARGS: dict[str, Kwargs] = {
     "supplies-create": lambda p: {"client_id": p.client.pk},
     "supplies-edit": lambda p: {"pk": _supply(p).pk},
     "supplies-status": lambda p: {"pk": _supply(p).pk},
+    "care-rules-edit": lambda p: {"pk": _care_rule(p).pk},
+    "care-rules-toggle": lambda p: {"pk": _care_rule(p).pk},
+    "care-rules-delete": lambda p: {"pk": _care_rule(p).pk},
+    "messaging-detail": lambda p: {"pk": _inbound_message(p).pk},
+    "messaging-assign": lambda p: {"pk": _inbound_message(p).pk},
+    "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
+    "messaging-reply": lambda p: {"client_id": p.client.pk},
+}
+
+# {url name: kwargs} for patterns whose parameters are names every practice shares (a
+# message template's key and language): each practice sees its own copy, so the outsider
+# gets a page, which must not show the owner's practice's data.
+SHARED_NAME_KWARGS: dict[str, Kwargs] = {
+    "messaging-template-edit": _template_key,
 }
 
 # {url name: query string naming an object of the owner's practice} -> GET must be 404
@@ -74,7 +118,14 @@ POST_PROBES: dict[str, Kwargs] = {
 }
 
 # Text that only the owner's practice's pages contain (see aftercare/testing.py).
-OWNER_PRACTICE_MARKERS = ("Ruth Miller", "ruth@example.org", "Riverside Practice", "Grief after")
+OWNER_PRACTICE_MARKERS = (
+    "Ruth Miller",
+    "ruth@example.org",
+    "Riverside Practice",
+    "Riverside rule",
+    "Riverside secret",
+    "Grief after",
+)
 
 
 def walk(
@@ -111,6 +162,11 @@ WITHOUT_PARAMETERS = [
 ]
 
 
+def assert_no_owner_data(body: str, url: str) -> None:
+    for marker in OWNER_PRACTICE_MARKERS:
+        assert marker not in body, f"{url} shows {marker!r} of another practice to the outsider"
+
+
 @pytest.fixture
 def outsider(client: WebClient, personas: Personas) -> WebClient:
     client.force_login(personas.outsider)
@@ -130,6 +186,12 @@ def test_another_practices_object_is_not_found(
 ) -> None:
     if name in NOT_PRACTICE_DATA:
         pytest.skip(NOT_PRACTICE_DATA[name])
+    if name in SHARED_NAME_KWARGS:
+        url = reverse(name, kwargs=SHARED_NAME_KWARGS[name](personas))
+        response = outsider.get(url)
+        assert response.status_code < 500
+        assert_no_owner_data(response.content.decode(errors="replace"), url)
+        return
     assert name, (
         f"The URL pattern {route!r} has parameters but no name: give it one (<app>-<action>)."
     )
@@ -157,9 +219,7 @@ def test_a_page_without_parameters_shows_only_the_outsiders_practice(
     if response.status_code == 405:
         response = outsider.post(url, {})
     assert response.status_code < 500
-    body = response.content.decode(errors="replace")
-    for marker in OWNER_PRACTICE_MARKERS:
-        assert marker not in body, f"{url} shows {marker!r} of another practice to the outsider"
+    assert_no_owner_data(response.content.decode(errors="replace"), url)
 
 
 @pytest.mark.parametrize("name", sorted(QUERY_PROBES))
