@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from aftercare.api.auth import api_actor
@@ -303,9 +303,10 @@ def list_appointments(
     summary="Create an appointment (or update the one with this source and external_id)",
     openapi_extra=request_body_doc(AppointmentIn),
 )
-def create_appointment(request: HttpRequest) -> Status[dict[str, Any]]:
+def create_appointment(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     actor = api_actor(request)
     appointment, created = _save(actor, parse_json_object(request), appointment=None, partial=False)
+    response["Location"] = f"{request.path.rstrip('/')}/{appointment.pk}"
     return Status(201 if created else 200, appointment_to_api(appointment))
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from aftercare.api.auth import api_actor
@@ -45,7 +45,7 @@ from aftercare.clients.services import (
     client_update,
 )
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
-from aftercare.practice.models import LANGUAGES
+from aftercare.practice.models import LANGUAGES, AuditEvent
 
 router = Router(tags=["Clients"])
 
@@ -272,7 +272,28 @@ def list_clients(
             | Q(phone__icontains=word.lstrip("0"))
         )
     notes = actor.sees_private_notes
-    return paginate(request, clients, page, lambda c: client_to_api(c, with_notes=notes))
+    result = paginate(request, clients, page, lambda c: client_to_api(c, with_notes=notes))
+    _audit_listing(actor, [row["id"] for row in result["results"]], page.offset)
+    return result
+
+
+def _audit_listing(actor: Actor, ids: list[int], offset: int) -> None:
+    """One audit event per page: an integration reading every client is an export in all
+    but name, so the trail says who read which records (one insert, whatever the size)."""
+    if not ids:
+        return
+    AuditEvent.objects.create(
+        practice=actor.practice,
+        user=actor.user,
+        action=AuditEvent.Action.VIEW,
+        object_type=Client._meta.label_lower,
+        object_id="",
+        summary=f"Listed {len(ids)} clients through the API (from row {offset + 1})",
+        changes={"client_ids": ids},
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+        via=actor.via,
+    )
 
 
 @router.post(
@@ -282,10 +303,11 @@ def list_clients(
     summary="Create a client",
     openapi_extra=request_body_doc(ClientIn),
 )
-def create_client(request: HttpRequest) -> Status[dict[str, Any]]:
+def create_client(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     actor = api_actor(request)
     payload = parse_json_object(request)
     client = _save(actor, payload, client=None, partial=False)
+    response["Location"] = f"{request.path.rstrip('/')}/{client.pk}"
     return Status(201, client_to_api(client, with_notes=actor.sees_private_notes))
 
 

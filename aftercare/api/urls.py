@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import URLPattern, URLResolver, re_path
+from django.urls import Resolver404, URLPattern, URLResolver, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.api.api import api
@@ -34,6 +34,14 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
 
 @csrf_exempt
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    if request.path.endswith("/"):
+        without_slash = request.path.rstrip("/")
+        try:
+            match = resolve(without_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return json_error(404, f"Not found: no such API path; did you mean {without_slash}?")
     return json_error(404, "Not found: no such API path.")
 
 

@@ -135,6 +135,7 @@ def test_booking_an_appointment_stores_it_in_utc_and_audits_it(
         events._hooks.remove(hook)
     assert response.status_code == 201, response.json()
     body = response.json()
+    assert response["Location"] == f"/api/v1/appointments/{body['id']}"
     assert body["starts_at"] == "2026-12-01T09:00:00Z"
     assert (body["kind"], body["status"], body["fee"], body["source"]) == (
         "first_visit",

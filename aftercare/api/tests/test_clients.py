@@ -75,6 +75,17 @@ def test_the_list_filters_by_words_tag_practitioner_and_archived(
     assert names(archived="all") == ["Anna", "Ben", "Ruth", "Cleo"]  # by family name
 
 
+def test_every_page_read_is_audited_with_the_ids_it_showed(
+    personas: Personas, ruth: Client, assistant_api: ApiClient
+) -> None:
+    other = make_client(personas.practice, given_name="Zed", family_name="Zulu")
+    assistant_api.get("/api/v1/clients", {"limit": 1, "offset": 1})
+    event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id="")
+    assert (event.user, event.via) == (personas.assistant, "api")
+    assert event.changes == {"client_ids": [other.pk]}
+    assert event.summary == "Listed 1 clients through the API (from row 2)"
+
+
 def test_the_list_pages_with_count_and_next(personas: Personas, owner_api: ApiClient) -> None:
     for number in range(4):
         make_client(personas.practice, given_name=f"P{number}", family_name="Page")
@@ -96,8 +107,8 @@ def test_a_list_page_costs_a_fixed_number_of_queries(
     tag = Tag.objects.create(practice=personas.practice, name="sleep")
     for number in range(rows):
         make_client(personas.practice, given_name=f"C{number}").tags.add(tag)
-    # token + membership + last-used update, count, page, tags
-    with django_assert_max_num_queries(6):
+    # token + membership + last-used update, count, page, tags, audit
+    with django_assert_max_num_queries(7):
         body = owner_api.get("/api/v1/clients", {"limit": 100}).json()
     assert body["count"] == rows + 1
 
@@ -125,6 +136,7 @@ def test_creating_a_client_normalises_the_phone_and_records_consent(
     )
     assert response.status_code == 201, response.json()
     body = response.json()
+    assert response["Location"] == f"/api/v1/clients/{body['id']}"
     assert body["phone"] == VALID_MOBILE
     assert body["birth_date"] == "1984-02-29"
     assert body["tags"] == ["new medication", "sleep"]

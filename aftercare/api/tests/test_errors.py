@@ -62,3 +62,11 @@ def test_an_unexpected_error_is_logged_and_answered_in_json(
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error; it has been logged."}
     assert "disk on fire" in caplog.text
+
+
+def test_a_trailing_slash_is_a_404_that_suggests_the_path(owner_api: ApiClient) -> None:
+    response = owner_api.get("/api/v1/clients/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "Not found: no such API path; did you mean /api/v1/clients?"
+    }
