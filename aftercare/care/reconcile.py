@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -112,7 +113,9 @@ CLIENT_FIELDS = [
     "consent_information",
     "consent_celebrations",
 ]
-OPTIONAL_CLIENT_FIELDS = ["opted_out", "paused_until"]  # added by the messaging feature
+# Added by the messaging feature: opted_out_at (a moment), paused_until (a local day,
+# inclusive), and email_unusable / phone_unusable (set after a permanent delivery failure).
+OPTIONAL_CLIENT_FIELDS = ["opted_out_at", "paused_until", "email_unusable", "phone_unusable"]
 
 
 @dataclass
@@ -197,15 +200,26 @@ def load_policies(practice_zones: dict[int, str]) -> dict[int, PracticePolicy]:
 def reachable_channel(row: dict[str, Any]) -> str:
     """The client's preferred channel if it has an address, else any channel that has one."""
     preferred = row["preferred_channel"]
-    if preferred == "email" and row["email"]:
+    email = row["email"] and not row.get("email_unusable", False)
+    phone = row["phone"] and not row.get("phone_unusable", False)
+    if preferred == "email" and email:
         return "email"
-    if preferred in {"sms", "whatsapp"} and row["phone"]:
+    if preferred in {"sms", "whatsapp"} and phone:
         return preferred
-    if row["email"]:
+    if email:
         return "email"
-    if row["phone"]:
+    if phone:
         return "sms"
     return ""
+
+
+def paused_until_moment(day: dt.date | None, time_zone: str) -> dt.datetime | None:
+    """A pause "until 10 December" (inclusive) ends at the start of 11 December, client time."""
+    if day is None:
+        return None
+    return dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=ZoneInfo(time_zone)
+    )
 
 
 def _client_values_fields() -> list[str]:
@@ -288,8 +302,10 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
             time_zone=row["time_zone"] or row["practice__time_zone"],
             birth_date=row["birth_date"],
             archived=row["archived"],
-            opted_out=bool(row.get("opted_out", False)),
-            paused_until=row.get("paused_until"),
+            opted_out=row.get("opted_out_at") is not None,
+            paused_until=paused_until_moment(
+                row.get("paused_until"), row["time_zone"] or row["practice__time_zone"]
+            ),
             consents=frozenset(
                 purpose
                 for purpose in ("care", "information", "celebrations")

@@ -99,11 +99,14 @@ def outside_quiet_hours(message: Message, now: dt.datetime) -> Verdict | None:
     client = message.client
     if client is None or not message.automated or message.in_reply_to_id is not None:
         return None
-    from aftercare.messaging.services import messaging_settings_for
+    from aftercare.care.services import policy_of
 
-    policy = messaging_settings_for(client.practice)
+    # The care engine's policy: the same quiet hours the planner chose the due time with.
+    policy = policy_of(client.practice)
     local = now.astimezone(client.tz)
-    start, end = policy.quiet_start, policy.quiet_end
+    start, end = policy.quiet_hours_start, policy.quiet_hours_end
+    if start == end:
+        return None
     quiet = (
         (start <= local.time() or local.time() < end)
         if start > end

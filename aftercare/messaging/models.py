@@ -8,7 +8,6 @@ provider, so a crash can be told apart from a failure afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -198,8 +197,6 @@ class MessagingSettings(models.Model):
         default=True,
         help_text="SMS and WhatsApp carry only a greeting and a portal link, no health details",
     )
-    quiet_start = models.TimeField(default=dt.time(20, 0), help_text="No automated messages from…")
-    quiet_end = models.TimeField(default=dt.time(8, 0), help_text="…until (client's local time)")
 
     def __str__(self) -> str:
         return f"messaging settings of {self.practice}"

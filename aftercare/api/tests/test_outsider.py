@@ -23,7 +23,15 @@ from aftercare.testing import Personas
 OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
     "client_id": lambda p: p.client.pk,
     "appointment_id": lambda p: p.appointment.pk,
+    "message_id": lambda p: _owner_message(p),
 }
+
+
+def _owner_message(personas: Personas) -> int:
+    from aftercare.messaging.services import message_queue
+
+    return message_queue(client=personas.client, template_key="recall").pk
+
 
 PARAMETER = re.compile(r"{(?:(?P<converter>\w+):)?(?P<name>\w+)}")
 

@@ -1,0 +1,98 @@
+"""``/api/v1/messages``: a client's thread (everything sent and received) for integrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from aftercare.api.auth import api_actor
+from aftercare.api.errors import ErrorOut, invalid
+from aftercare.api.pagination import PageParams, paginate
+from aftercare.clients.models import Client
+from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.practice.access import get_scoped_or_404, scoped
+
+router = Router(tags=["Messages"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class MessageOut(Schema):
+    id: int
+    client_id: int | None
+    direction: str = Field(description="out (to the client) or in (from the client)")
+    channel: str = Field(description="email, sms, whatsapp or portal")
+    status: str = Field(
+        description="queued, sending, sent, delivered, failed, received, uncertain, cancelled"
+    )
+    subject: str
+    text_body: str
+    triage_level: str = Field(description="inbound only: routine, attention, urgent or crisis")
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class MessagePage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[MessageOut]
+
+
+class MessageFilters(Schema):
+    client_id: int | None = Field(None, description="Only this client's thread")
+    direction: str | None = Field(None, description="out or in")
+    status: str | None = Field(None, description="One status, e.g. failed")
+
+
+def message_to_api(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "client_id": message.client_id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "status": message.status,
+        "subject": message.subject,
+        "text_body": message.text_body,
+        "triage_level": message.triage_level,
+        "created_at": message.created_at,
+        "sent_at": message.sent_at,
+    }
+
+
+@router.get("", response={200: MessagePage, **ERRORS}, summary="List messages")
+def list_messages(
+    request: HttpRequest, filters: Query[MessageFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Messages of the token's practice, newest first (staff alerts are not included)."""
+    actor = api_actor(request)
+    messages = (
+        scoped(Message, actor).exclude(template_key="staff_alert").order_by("-created_at", "-id")
+    )
+    if filters.client_id is not None:
+        client = get_scoped_or_404(Client.objects.all(), actor, pk=filters.client_id)
+        messages = messages.filter(client=client)
+    errors: dict[str, list[str]] = {}
+    if filters.direction:
+        if filters.direction not in Direction.values:
+            errors["direction"] = ["Use out or in."]
+        messages = messages.filter(direction=filters.direction)
+    if filters.status:
+        if filters.status not in MessageStatus.values:
+            errors["status"] = [f"Unknown status; use {', '.join(MessageStatus.values)}."]
+        messages = messages.filter(status=filters.status)
+    if errors:
+        raise invalid(errors)
+    return paginate(request, messages, page, message_to_api)
+
+
+@router.get("/{int:message_id}", response={200: MessageOut, **ERRORS}, summary="One message")
+def get_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    message = get_scoped_or_404(
+        Message.objects.exclude(template_key="staff_alert"), actor, pk=message_id
+    )
+    return message_to_api(message)

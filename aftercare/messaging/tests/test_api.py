@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aftercare.api.tests.conftest import ApiClient, api_client_for
+from aftercare.messaging.inbound import receive_inbound
+from aftercare.messaging.services import message_queue
+from aftercare.messaging.worker import Worker
+from aftercare.testing import Personas
+
+
+@pytest.fixture
+def owner_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.owner)
+
+
+@pytest.fixture
+def outsider_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.outsider)
+
+
+def test_it_lists_a_clients_thread_with_statuses(
+    personas: Personas, owner_api: ApiClient, django_assert_max_num_queries: Any
+) -> None:
+    sent = message_queue(client=personas.client, template_key="recall")
+    Worker().run_until_idle()
+    reply = receive_inbound(
+        channel="email", from_address="ruth@example.org", text="Rash since Monday"
+    )
+    message_queue(
+        client=personas.client.__class__.objects.create(
+            practice=personas.practice, given_name="Other", email="o@example.org"
+        ),
+        template_key="recall",
+    )
+    with django_assert_max_num_queries(6):
+        response = owner_api.get("/api/v1/messages", {"client_id": personas.client.pk})
+    assert response.status_code == 200
+    body = response.json()
+    by_id = {row["id"]: row for row in body["results"]}
+    assert set(by_id) >= {sent.pk, reply.pk}
+    assert all(row["client_id"] == personas.client.pk for row in body["results"])
+    assert by_id[sent.pk]["direction"] == "out" and by_id[sent.pk]["status"] == "sent"
+    assert by_id[sent.pk]["sent_at"] is not None and by_id[sent.pk]["subject"]
+    assert (
+        by_id[reply.pk]["direction"] == "in" and by_id[reply.pk]["text_body"] == "Rash since Monday"
+    )
+    assert set(by_id[reply.pk]) >= {
+        "direction",
+        "channel",
+        "status",
+        "subject",
+        "text_body",
+        "created_at",
+        "sent_at",
+    }
+
+
+def test_another_practices_client_is_a_404(personas: Personas, outsider_api: ApiClient) -> None:
+    response = outsider_api.get("/api/v1/messages", {"client_id": personas.client.pk})
+    assert response.status_code == 404
+
+
+def test_a_bad_filter_names_the_field(personas: Personas, owner_api: ApiClient) -> None:
+    response = owner_api.get("/api/v1/messages", {"status": "lost"})
+    assert response.status_code == 422
+    assert "status" in response.json()["errors"]
