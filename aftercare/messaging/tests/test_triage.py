@@ -182,6 +182,59 @@ def test_languages_are_matched_with_their_own_lists() -> None:
     assert level_of("Ich will nicht mehr leben", ("de-CH",)) == "crisis"
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "level", "reason"),
+    [
+        ("de", "Hitzewallungen und Übelkeit seit den neuen Tabletten", "attention", "side effects"),
+        ("de", "Keine Nebenwirkungen, alles gut", "routine", ""),
+        ("de", "Es ist nicht schlimmer geworden", "routine", ""),
+        ("de", "Ausschlag am Arm und das Gesicht ist geschwollen", "urgent", "allergic reaction"),
+        ("de", "Ich bekomme keine Luft", "crisis", "crisis language"),
+        (
+            "de",
+            "Ich bin nicht suizidgefährdet, keine Sorge",
+            "attention",
+            "negated crisis language",
+        ),
+        ("fr", "Bouffées de chaleur et nausées depuis les comprimés", "attention", "side effects"),
+        ("fr", "Pas de douleur depuis lundi", "routine", ""),
+        ("fr", "Pas de douleur thoracique, juste un peu fatiguée", "attention", "side effects"),
+        ("fr", "Je ne vais pas bien", "attention", "worsening"),
+        ("fr", "J’ai envie de mourir", "crisis", "crisis language"),
+        ("fr", "Je meurs d'envie de vous revoir", "routine", ""),
+        ("es", "Sofocos y náuseas desde las pastillas nuevas", "attention", "side effects"),
+        ("es", "Sin efectos secundarios", "routine", ""),
+        ("es", "Ronchas en el cuello y la cara hinchada", "urgent", "allergic reaction"),
+        ("es", "No puedo respirar", "crisis", "crisis language"),
+        ("es", "¡Me muero de ganas de verte!", "routine", ""),
+        ("nl", "Opvliegers en misselijk sinds de nieuwe pillen", "attention", "side effects"),
+        ("nl", "Geen bijwerkingen tot nu toe", "routine", ""),
+        ("nl", "De hoofdpijn is weg", "routine", ""),
+        ("nl", "Uitslag en mijn gezicht is opgezwollen", "urgent", "allergic reaction"),
+        ("nl", "Ik krijg geen lucht", "crisis", "crisis language"),
+        ("nl", "Ik ben doodmoe van de verhuizing", "routine", ""),
+    ],
+)
+def test_each_rule_works_in_other_languages(
+    language: str, text: str, level: str, reason: str
+) -> None:
+    result = classify(text, languages=(language,))
+    assert result.level == level, result.reasons
+    if reason:
+        assert result.reasons[0].startswith(reason), result.reasons
+
+
+def test_accents_and_casing_do_not_matter() -> None:
+    for text in ("ÜBELKEIT", "ubelkeit", "Uebelkeit", "übelkeit"):
+        assert level_of(text, ("de",)) == "attention", text
+    for text in ("NAUSÉES", "nausees", "Nausées"):
+        assert level_of(text, ("fr",)) == "attention", text
+    decomposed = "naus\u0065\u0301e"  # "nausée" typed with a combining accent
+    result = classify(decomposed, languages=("fr",))
+    assert result.level == "attention"
+    assert result.matches[0].phrase == decomposed
+
+
 def test_a_language_without_a_list_is_skipped_and_the_other_rules_still_apply() -> None:
     result = classify("anything", languages=("xx", "tlh"), contact_me=True)
     assert result.level == "attention"
@@ -263,7 +316,7 @@ def test_a_bad_word_list_names_the_line(content: str, error: str) -> None:
 
 def test_every_built_in_list_parses_and_has_every_section() -> None:
     languages = triage.check_words_dir(triage.BUILTIN_WORDS_DIR)
-    assert {"en", "de", "fr", "es"} <= set(languages)
+    assert {"en", "de", "fr", "es", "nl"} <= set(languages)
     for language in languages:
         vocabulary = Classifier().vocabulary(language)
         assert vocabulary is not None
@@ -306,13 +359,13 @@ def test_the_labelled_set_is_big_varied_and_well_formed() -> None:
     rows = read_cases()
     assert len(rows) >= 150
     languages = {row["language"] for row in rows}
-    assert {"en", "de", "fr", "es"} <= languages
+    assert {"en", "de", "fr", "es", "nl"} <= languages
     for row in rows:
         assert row["expected_level"] in LEVELS, row
         assert row["set"] in {"tuning", "held-out"}, row
         assert (row["expected_level"] == "routine") == (row["expected_reasons"] == ""), row
     for level in LEVELS:
-        for language in ("en", "de", "fr", "es"):
+        for language in ("en", "de", "fr", "es", "nl"):
             assert any(
                 row["expected_level"] == level and row["language"] == language for row in rows
             ), (level, language)
@@ -361,4 +414,5 @@ def test_the_benchmark_prints_the_quality_table(capsys) -> None:  # type: ignore
     assert bench.main(["--markdown"]) == 0
     table = capsys.readouterr().out
     assert table.startswith("| rows | n | accuracy |")
-    assert "| held-out | 42 |" in table
+    assert "| held-out | 82 |" in table
+    assert "| nl | 40 |" in table
