@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
+from django.forms.models import model_to_dict
 
 from aftercare import clock
 from aftercare.practice.access import Actor
-from aftercare.practice.audit import record_audit
+from aftercare.practice.audit import diff_fields, record_audit
+from aftercare.practice.forms import PRACTICE_FIELDS
 from aftercare.practice.models import ApiToken, Membership, Practice, Role, User
 
 
@@ -93,3 +95,24 @@ def token_authenticate(raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.membership = membership  # type: ignore[attr-defined]
     return token
+
+
+@transaction.atomic
+def practice_update(*, actor: Actor, practice: Practice, data: dict[str, object]) -> Practice:
+    """Apply cleaned settings to the actor's practice and audit what changed."""
+    before = model_to_dict(practice, fields=PRACTICE_FIELDS)
+    for name in PRACTICE_FIELDS:
+        if name in data:
+            setattr(practice, name, data[name])
+    practice.full_clean()
+    practice.save()
+    changes = diff_fields(before, model_to_dict(practice, fields=PRACTICE_FIELDS))
+    if changes:
+        record_audit(
+            actor,
+            "change",
+            practice,
+            summary=f"Changed {', '.join(sorted(changes))}",
+            changes=changes,
+        )
+    return practice

@@ -7,6 +7,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("no-practice/", views.no_practice, name="practice-none"),
     path("practice/switch/", views.switch_practice, name="practice-switch"),
+    path("settings/", views.practice_settings, name="practice-settings"),
+    path("settings/tokens/", views.api_tokens, name="practice-tokens"),
+    path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke, name="practice-tokens-revoke"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(template_name="practice/sign_in.html"),

@@ -73,6 +73,12 @@ def _care_rule(personas: Personas) -> Any:
     )
 
 
+def _api_token(personas: Personas) -> Any:
+    from aftercare.practice.services import token_create
+
+    return token_create(actor=personas.actor(), user=personas.owner, name="Riverside token")[0]
+
+
 def _template_key(personas: Personas) -> dict[str, Any]:
     from aftercare.messaging import templating
 
@@ -97,6 +103,7 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-assign": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-reply": lambda p: {"client_id": p.client.pk},
+    "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
 }
 
 # {url name: kwargs} for patterns whose parameters are names every practice shares (a

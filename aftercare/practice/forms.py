@@ -1,0 +1,78 @@
+"""Validation of the practice's own settings and of new API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django import forms
+
+from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.practice.models import Practice
+
+PRACTICE_FIELDS = [
+    "name",
+    "time_zone",
+    "country",
+    "language",
+    "email",
+    "phone",
+    "address",
+    "website",
+    "emergency_numbers",
+]
+
+
+class PracticeForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https", label="Website")
+
+    class Meta:
+        model = Practice
+        fields = PRACTICE_FIELDS
+        labels = {
+            "name": "Practice name",
+            "time_zone": "Time zone",
+            "country": "Country",
+            "email": "Contact email",
+            "phone": "Contact phone",
+        }
+        help_texts = {
+            "time_zone": "An IANA name such as Europe/London or America/New_York; "
+            "appointments and care are planned in it",
+            "country": "Two-letter code such as GB, DE or US; phone numbers without a country "
+            "code are read as this country's",
+        }
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "emergency_numbers": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_time_zone(self) -> str:
+        return (self.cleaned_data.get("time_zone") or "").strip()
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise forms.ValidationError(
+                f"{country!r} is not a country code; use two letters such as GB, DE or US.",
+                code="country",
+            )
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The phone is read in the country being saved, so check it once both are known.
+        if "country" in data and data.get("phone"):
+            try:
+                data["phone"] = normalize_phone(data["phone"], data["country"])
+            except PhoneError as error:
+                self.add_error("phone", str(error))
+        return data
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Token name",
+        help_text="What the token is for, e.g. 'booking tool' — so you know which to revoke",
+    )

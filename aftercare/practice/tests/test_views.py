@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client as WebClient
+
+from aftercare.practice.models import ApiToken, AuditEvent
+from aftercare.practice.services import token_authenticate
+from aftercare.testing import Personas
+
+SETTINGS = {
+    "name": "Riverside Wellbeing",
+    "time_zone": "Europe/Berlin",
+    "country": "de",
+    "language": "de",
+    "email": "hello@riverside.example",
+    "phone": "030 901820",
+    "address": "Uferstraße 1",
+    "website": "https://riverside.example",
+    "emergency_numbers": "Notruf: 112",
+}
+
+
+class TestSettings:
+    def test_the_owner_changes_the_practice_and_it_is_audited(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        response = owner_client.post("/settings/", SETTINGS)
+        assert response.status_code == 302
+        personas.practice.refresh_from_db()
+        assert personas.practice.name == "Riverside Wellbeing"
+        assert personas.practice.time_zone == "Europe/Berlin"
+        assert personas.practice.country == "DE"
+        assert personas.practice.phone == "+4930901820"
+        change = AuditEvent.objects.get(action="change", object_type="practice.practice")
+        assert change.changes["time_zone"] == ["Europe/London", "Europe/Berlin"]
+
+    @pytest.mark.parametrize(
+        ("field", "value", "label"),
+        [
+            ("time_zone", "Mars/Olympus", "Time zone"),
+            ("country", "XX", "Country"),
+            ("phone", "12", "Contact phone"),
+            ("name", "", "Practice name"),
+        ],
+    )
+    def test_bad_input_names_the_field_and_saves_nothing(
+        self, owner_client: WebClient, personas: Personas, field: str, value: str, label: str
+    ) -> None:
+        response = owner_client.post("/settings/", {**SETTINGS, field: value})
+        assert response.status_code == 200
+        assert f'<a href="#id_{field}">{label}:' in response.content.decode()
+        personas.practice.refresh_from_db()
+        assert personas.practice.name == "Riverside Practice"
+        assert personas.practice.time_zone == "Europe/London"
+
+    def test_members_see_the_settings_and_members_but_cannot_change_them(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        client.force_login(personas.colleague)
+        page = client.get("/settings/").content.decode()
+        assert "Only the practice's owner can change these." in page
+        assert "ada@riverside.example" in page and "Assistant" in page
+        assert client.post("/settings/", SETTINGS).status_code == 404
+        personas.practice.refresh_from_db()
+        assert personas.practice.name == "Riverside Practice"
+
+    def test_it_costs_a_fixed_number_of_queries(
+        self, owner_client: WebClient, django_assert_max_num_queries
+    ) -> None:
+        with django_assert_max_num_queries(6):
+            assert owner_client.get("/settings/").status_code == 200
+
+
+class TestTokens:
+    def test_a_new_token_is_shown_once_and_works(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        page = owner_client.post("/settings/tokens/", {"name": "booking tool"}).content.decode()
+        token = ApiToken.objects.get(name="booking tool")
+        raw = page.split('id="new-token">')[1].split("<")[0]
+        assert raw.startswith("act_")
+        assert token_authenticate(raw) == token
+        assert token.user == personas.owner and token.practice == personas.practice
+        assert raw not in owner_client.get("/settings/tokens/").content.decode()
+
+    def test_a_token_needs_a_name(self, owner_client: WebClient) -> None:
+        page = owner_client.post("/settings/tokens/", {"name": ""}).content.decode()
+        assert '<a href="#id_name">Token name:' in page
+        assert not ApiToken.objects.exists()
+
+    def test_revoking_stops_the_token(self, owner_client: WebClient, personas: Personas) -> None:
+        owner_client.post("/settings/tokens/", {"name": "old"})
+        token = ApiToken.objects.get(name="old")
+        response = owner_client.post(f"/settings/tokens/{token.pk}/revoke/")
+        assert response.status_code == 302
+        token.refresh_from_db()
+        assert token.revoked_at is not None
+        assert AuditEvent.objects.filter(
+            action="change", object_type="practice.apitoken", object_id=str(token.pk)
+        ).exists()
+
+    def test_a_practitioner_sees_and_revokes_only_their_own_tokens(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        client.force_login(personas.owner)
+        client.post("/settings/tokens/", {"name": "owners token"})
+        owners = ApiToken.objects.get(name="owners token")
+        client.force_login(personas.colleague)
+        assert "owners token" not in client.get("/settings/tokens/").content.decode()
+        assert client.post(f"/settings/tokens/{owners.pk}/revoke/").status_code == 404
+        owners.refresh_from_db()
+        assert owners.revoked_at is None
