@@ -6,6 +6,7 @@ class CareConfig(AppConfig):
     label = "care"
 
     def ready(self) -> None:
+        from aftercare.care.client_page import care_record_entries, care_records_section
         from aftercare.care.queue import register_queue_source
         from aftercare.care.selectors import promise_items, task_touchpoint_items
         from aftercare.care.services import replan_client_on_commit
@@ -13,8 +14,11 @@ class CareConfig(AppConfig):
         from aftercare.care.services_queue import perform_on_touchpoint
         from aftercare.care.ticks import register_tick_step
         from aftercare.clients.events import on_client_changed
+        from aftercare.clients.timeline import register_client_section, register_timeline_provider
 
         on_client_changed(replan_client_on_commit)
         register_queue_source("touchpoint", task_touchpoint_items, perform_on_touchpoint)
         register_queue_source("promise", promise_items, perform_on_promise)
         register_tick_step("promises: mark broken", promises_mark_broken)
+        register_timeline_provider(care_record_entries)
+        register_client_section(care_records_section)

@@ -289,7 +289,8 @@ class ResourceShare(models.Model):
     """One resource shared with one client, by whom and when."""
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="shares")
+    # PROTECT: a shared resource is part of clients' records; it can be edited, not deleted.
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="shares")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="resource_shares")
     note = models.CharField(max_length=300, blank=True)
     shared_by = models.ForeignKey(

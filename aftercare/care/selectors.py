@@ -183,22 +183,22 @@ class ClientCareRecords:
     referrals: list[Referral]
 
 
-def client_care_records(client: Client) -> ClientCareRecords:
-    """Promises, shared resources and referrals of one client: three queries."""
+def client_care_records(client: Client, *, limit: int = 100) -> ClientCareRecords:
+    """Promises, shared resources and referrals of one client (the latest ``limit`` of each)."""
     return ClientCareRecords(
         promises=list(
             Promise.objects.filter(client=client, practice_id=client.practice_id)
             .select_related("practitioner")
-            .order_by("-created_at", "-id")
+            .order_by("-created_at", "-id")[:limit]
         ),
         shares=list(
             ResourceShare.objects.filter(client=client, practice_id=client.practice_id)
             .select_related("resource", "shared_by")
-            .order_by("-shared_at", "-id")
+            .order_by("-shared_at", "-id")[:limit]
         ),
         referrals=list(
             Referral.objects.filter(client=client, practice_id=client.practice_id).order_by(
                 "-referred_at", "-id"
-            )
+            )[:limit]
         ),
     )

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftercare import clock
 from aftercare.care import ics, queue, selectors, services_queue
 from aftercare.care.models import CalendarFeed, CareHour, Weekday
-from aftercare.practice.access import get_scoped_or_404, practice_required
+from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.models import Membership
+from aftercare.practice.pages import practice_page
 
 FEED_SALT = "aftercare.care.feed"
 
@@ -67,7 +68,7 @@ def parse_snooze_date(raw: str, tz: dt.tzinfo) -> dt.datetime | None:
 
 
 @require_GET
-@practice_required
+@practice_page
 def care_queue(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     now = clock.now()
@@ -89,7 +90,7 @@ def care_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@practice_required
+@practice_page
 def queue_act(request: HttpRequest) -> HttpResponse:
     """One-click action on a queue item: done, snooze to a date, or skip with a reason."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -137,7 +138,7 @@ def _item_fragment(request: HttpRequest, item_id: str, *, error: str) -> HttpRes
 
 
 @require_GET
-@practice_required
+@practice_page
 def care_hour(request: HttpRequest) -> HttpResponse:
     """The queue cut to what fits the current (or next) care hour, one item at a time."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -181,7 +182,7 @@ def feed_token(feed: CalendarFeed) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@practice_required
+@practice_page
 def care_hours(request: HttpRequest) -> HttpResponse:
     """The user's recurring care hours: list, add, and the calendar feed address."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -233,7 +234,7 @@ def _parse_time(name: str, raw: str) -> dt.time:
 
 
 @require_POST
-@practice_required
+@practice_page
 def care_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     hour = get_scoped_or_404(CareHour.objects.all(), actor, pk=pk, user=actor.user)
@@ -243,7 +244,7 @@ def care_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@practice_required
+@practice_page
 def care_feed_reset(request: HttpRequest) -> HttpResponse:
     services_queue.calendar_feed_reset(actor=request.actor)  # type: ignore[attr-defined]
     messages.success(request, "New calendar address made; the old one no longer works.")

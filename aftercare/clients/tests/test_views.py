@@ -207,7 +207,8 @@ class TestClientPage:
                 starts_at=personas.appointment.starts_at.replace(day=day),
             )
         # session, user, membership, client, tags, consent, audit insert, appointments, other memberships
-        with django_assert_max_num_queries(11):
+        # + care: promises, shared resources, referrals, resources to share
+        with django_assert_max_num_queries(15):
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
