@@ -49,6 +49,26 @@ def _care_hour(personas: Personas) -> Any:
     return make_care_hour(personas.owner, personas.client)
 
 
+def _resource(personas: Personas) -> Any:
+    from aftercare.care.models import Resource
+
+    return Resource.objects.create(practice=personas.practice, title="Riverside handout", body="x")
+
+
+def _referral(personas: Personas) -> Any:
+    from aftercare.care.models import Referral
+
+    return Referral.objects.create(
+        practice=personas.practice, client=personas.client, referred_to="Clinic", why="Riverside"
+    )
+
+
+def _promise(personas: Personas) -> Any:
+    from aftercare.care.tests.factories import make_promise
+
+    return make_promise(personas.client)
+
+
 def _inbound_message(personas: Personas) -> Any:
     from aftercare.messaging.models import Direction, Message
 
@@ -93,6 +113,13 @@ KWARGS: dict[str, Kwargs] = {
     "appointments-edit": lambda p: {"pk": p.appointment.pk},
     "appointments-status": lambda p: {"pk": p.appointment.pk},
     "care-hours-delete": lambda p: {"pk": _care_hour(p).pk},
+    "care-resources-detail": lambda p: {"pk": _resource(p).pk},
+    "care-resources-edit": lambda p: {"pk": _resource(p).pk},
+    "care-resources-delete": lambda p: {"pk": _resource(p).pk},
+    "care-resources-share": lambda p: {"client_pk": p.client.pk},
+    "care-promises-create": lambda p: {"client_pk": p.client.pk},
+    "care-referrals-create": lambda p: {"client_pk": p.client.pk},
+    "care-referrals-outcome": lambda p: {"pk": _referral(p).pk},
     "supplies-create": lambda p: {"client_id": p.client.pk},
     "supplies-edit": lambda p: {"pk": _supply(p).pk},
     "supplies-status": lambda p: {"pk": _supply(p).pk},
@@ -122,6 +149,7 @@ QUERY_PROBES: dict[str, Kwargs] = {
 # {url name: POST body naming an object of the owner's practice} -> POST must be 404
 POST_PROBES: dict[str, Kwargs] = {
     "practice-switch": lambda p: {"practice_id": p.practice.pk},
+    "care-queue-act": lambda p: {"item": f"promise:{_promise(p).pk}", "action": "done"},
 }
 
 # Text that only the owner's practice's pages contain (see aftercare/testing.py).
@@ -131,6 +159,7 @@ OWNER_PRACTICE_MARKERS = (
     "Riverside Practice",
     "Riverside rule",
     "Riverside secret",
+    "Riverside handout",
     "Grief after",
 )
 
