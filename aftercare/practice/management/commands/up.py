@@ -1,0 +1,101 @@
+"""``aftercare up``: set up the data folder and database, create a demo on an empty one, serve.
+
+Serves with gunicorn (2 workers × 2 threads, access log on stdout; static files by whitenoise)
+beside the background processes of ``background_processes()`` — the messaging worker as soon
+as an ``aftercare worker`` command exists. All of them run under one small supervisor: SIGTERM
+or Ctrl+C stops them together, and if one dies the others are stopped too, so nothing keeps
+running half-alive.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+from django.urls import reverse
+
+from aftercare.demo_load import load_demo_practice
+from aftercare.practice.management.commands.practice import usage_error
+from aftercare.practice.models import Practice
+from aftercare.supervisor import Process, supervise
+
+DEMO_CLIENTS = 40
+DEMO_SEED = 1
+
+
+def web_process(*, host: str, port: int) -> Process:
+    return Process(
+        "web server",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "aftercare.wsgi:application",
+            f"--bind={bind_address(host)}:{port}",
+            "--workers=2",
+            "--threads=2",
+            "--access-logfile=-",
+            "--graceful-timeout=10",
+            # Its default socket path is per user: two servers on one machine would clash.
+            "--no-control-socket",
+        ],
+    )
+
+
+def background_processes() -> list[Process]:
+    """Processes that run beside the web server: ``aftercare worker`` once that command exists."""
+    processes = []
+    if "worker" in get_commands():
+        processes.append(Process("worker", [sys.executable, "-m", "aftercare", "worker"]))
+    return processes
+
+
+def bind_address(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to open in a browser (a wildcard bind is reached on the loopback address)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)  # noqa: S104
+    return f"http://{shown or bind_address(host)}:{port}"
+
+
+class Command(BaseCommand):
+    help = "Set up the database (with a demo practice when it is empty) and serve Aftercare."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument("--no-demo", action="store_true", help="Do not create a demo practice.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        if not 0 < port < 65536:
+            raise usage_error("--port", f"expected a port between 1 and 65535, got {port}")
+        address = public_address(host, port)
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_demo"] and not Practice.objects.exists():
+            result = load_demo_practice(seed=DEMO_SEED, clients=DEMO_CLIENTS)
+            self.stdout.write(
+                f"Created the demo practice {result.practice.name} "
+                f"({result.clients} clients, {result.appointments} appointments).\n"
+                f"  Sign in at {address}{reverse('login')}\n"
+                f"  Email:    {result.owner.email}\n"
+                f"  Password: {result.password}\n"
+                "The password is shown only this once; "
+                "create a real practice with `aftercare practice create`."
+            )
+        # whitenoise serves from the package (no collectstatic) but warns if this is missing.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"Serving Aftercare on {address}/ (data in {settings.DATA_DIR}).")
+        self.stdout.flush()
+        # The children open their own connections; don't keep ours (SQLite locks, PG slots).
+        connections.close_all()
+        status = supervise([web_process(host=host, port=port), *background_processes()])
+        if status:
+            sys.exit(status)

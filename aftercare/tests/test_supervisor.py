@@ -1,0 +1,80 @@
+"""The supervisor of ``aftercare up``: its processes start, live and stop together."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from aftercare.supervisor import Process, supervise
+
+
+def python(name: str, code: str) -> Process:
+    return Process(name, [sys.executable, "-c", code])
+
+
+def sleeper(pid_file: Path) -> Process:
+    return python(
+        "sleeper",
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)",
+    )
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_when_one_process_ends_the_others_are_stopped_and_its_status_returned(
+    tmp_path: Path,
+) -> None:
+    log = io.StringIO()
+    pid_file = tmp_path / "pid"
+    started = time.monotonic()
+    status = supervise(
+        [sleeper(pid_file), python("worker", "import sys, time; time.sleep(1); sys.exit(3)")],
+        log=log,
+    )
+    assert status == 3
+    assert time.monotonic() - started < 30
+    assert not is_running(int(pid_file.read_text()))
+    assert "worker exited with status 3" in log.getvalue()
+
+
+def test_sigterm_stops_every_process_and_exits_cleanly(tmp_path: Path) -> None:
+    pid_files = [tmp_path / "a", tmp_path / "b"]
+
+    def terminate_when_started() -> None:
+        deadline = time.monotonic() + 30
+        while not all(p.exists() and p.read_text() for p in pid_files):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Thread(target=terminate_when_started, daemon=True).start()
+    status = supervise([sleeper(pid_files[0]), sleeper(pid_files[1])])
+    assert status == 0
+    assert not any(is_running(int(p.read_text())) for p in pid_files)
+    assert signal.getsignal(signal.SIGTERM) == before, "the previous handler is restored"
+
+
+def test_a_process_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    stubborn = python(
+        "stubborn",
+        "import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)",
+    )
+    quitter = python("quitter", "import sys, time; time.sleep(1.5); sys.exit(1)")
+    status = supervise([stubborn, quitter], stop_timeout=1, log=io.StringIO())
+    assert status == 1
+    assert not is_running(int(pid_file.read_text()))
