@@ -84,7 +84,10 @@ def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Clien
     """The actor's practice's clients matching ``filters``, in name order, rows ready to show."""
     clients = (
         scoped(Client, actor)
-        .filter(archived=filters.archived)
+        # `archived IN (…)`, not `archived=…`: Django writes the latter as `NOT archived`,
+        # which keeps SQLite off the (practice, archived, family_name, given_name) index and
+        # makes it sort every client of the practice for each page (5x slower at 20,000).
+        .filter(archived__in=[filters.archived])
         .filter(search_condition(filters.query, country=actor.practice.country))
         .select_related("primary_practitioner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))

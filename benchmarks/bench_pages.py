@@ -1,0 +1,156 @@
+"""How the practice pages scale: the same page with a small and with a large practice.
+
+Run: ``.venv/bin/python benchmarks/bench_pages.py [--clients 20000]``. It builds a throw-away
+SQLite database in a temporary data folder, signs in as each practice's owner and times the
+clients list (first page, a search, a tag filter, the last page), a client page and a busy
+day of the schedule, with a small practice as the baseline and a large one, in the same
+process. It prints the ratios and the query counts: a page should cost the same number of
+queries and roughly the same time whatever the size (a deep page of the list costs more, as
+it skips rows).
+"""
+
+# ruff: noqa: E402 - Django must be set up (settings, data folder) before models are imported.
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["AFTERCARE_DATA_DIR"] = tempfile.mkdtemp(prefix="aftercare-bench-pages-")
+atexit.register(shutil.rmtree, os.environ["AFTERCARE_DATA_DIR"], ignore_errors=True)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftercare.test_settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+
+from aftercare.appointments.models import Appointment
+from aftercare.clients.models import Client, Tag
+from aftercare.practice.models import Practice, Role, User
+from aftercare.testing import make_user
+
+START = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+BUSY_DAY = "2025-01-06"
+
+
+def fill(practice: Practice, owner: User, clients: int) -> list[int]:
+    """``clients`` clients with two tags and two appointments each; 20 on the busy day."""
+    tags = Tag.objects.bulk_create(
+        [Tag(practice=practice, name=name) for name in ("sleep", "grief", "remedy")]
+    )
+    rows = Client.objects.bulk_create(
+        [
+            Client(
+                practice=practice,
+                given_name=f"Given{number}",
+                family_name=f"Family{number:06d}",
+                email=f"c{number}@example.org",
+                phone=f"+4479111{number:05d}",
+                primary_practitioner=owner,
+            )
+            for number in range(clients)
+        ],
+        batch_size=2000,
+    )
+    through = Client.tags.through
+    through.objects.bulk_create(
+        [
+            through(client_id=row.pk, tag_id=tags[(index + k) % 3].pk)
+            for index, row in enumerate(rows)
+            for k in range(2)
+        ],
+        batch_size=5000,
+    )
+    # The first 20 appointments fall on the busy day, the rest spread over the following days.
+    Appointment.objects.bulk_create(
+        [
+            Appointment(
+                practice=practice,
+                client_id=row.pk,
+                practitioner=owner,
+                starts_at=START + dt.timedelta(minutes=30 * (2 * index + k)),
+                ends_at=START + dt.timedelta(minutes=30 * (2 * index + k) + 25),
+            )
+            for index, row in enumerate(rows)
+            for k in range(2)
+        ],
+        batch_size=5000,
+    )
+    return [row.pk for row in rows]
+
+
+def signed_in_practice(clients: int, label: str) -> tuple[HttpClient, int]:
+    practice = Practice.objects.create(name=f"Bench {label}", time_zone="UTC")
+    owner = make_user(f"owner-{label}@bench.example", "Owner", practice, Role.OWNER)
+    client_ids = fill(practice, owner, clients)
+    http = HttpClient(SERVER_NAME="127.0.0.1")
+    http.force_login(owner)
+    return http, client_ids[len(client_ids) // 2]
+
+
+def measure(http: HttpClient, path: str, repeat: int = 9) -> tuple[float, int]:
+    """Median seconds and the query count of ``GET path``."""
+    http.get(path)  # warm up
+    timings = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        response = http.get(path)
+        timings.append(time.perf_counter() - began)
+        assert response.status_code == 200, path
+    with CaptureQueriesContext(connection) as queries:
+        http.get(path)
+    return statistics.median(timings), len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20000)
+    parser.add_argument("--baseline", type=int, default=100)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    small, small_client = signed_in_practice(args.baseline, "small")
+    large, large_client = signed_in_practice(args.clients, "large")
+    print(f"clients: baseline {args.baseline}, large {args.clients} (2 appointments each)")
+    print(f"{'page':40} {'baseline':>10} {'large':>10} {'ratio':>6} {'queries':>8}")
+    rows = [
+        ("/clients/", "/clients/", "/clients/"),
+        ("/clients/?q=given1", "/clients/?q=given1", "/clients/?q=given1"),
+        ("/clients/?q=07911100001", "/clients/?q=07911100001", "/clients/?q=07911100001"),
+        ("/clients/?tag=sleep", "/clients/?tag=sleep", "/clients/?tag=sleep"),
+        (
+            "/clients/?page=last",
+            f"/clients/?page={(args.baseline + 49) // 50}",
+            f"/clients/?page={(args.clients + 49) // 50}",
+        ),
+        ("/clients/ID/", f"/clients/{small_client}/", f"/clients/{large_client}/"),
+        (
+            "/appointments/day/?date=busy",
+            f"/appointments/day/?date={BUSY_DAY}",
+            f"/appointments/day/?date={BUSY_DAY}",
+        ),
+    ]
+    for label, small_path, large_path in rows:
+        small_time, small_queries = measure(small, small_path)
+        large_time, large_queries = measure(large, large_path)
+        queries = f"{small_queries}/{large_queries}"
+        print(
+            f"{label:40} {small_time * 1000:8.1f}ms {large_time * 1000:8.1f}ms "
+            f"{large_time / small_time:6.2f} {queries:>8}"
+        )
+
+
+if __name__ == "__main__":
+    main()
