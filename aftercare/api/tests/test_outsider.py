@@ -16,6 +16,7 @@ from aftercare.api.api import api
 from aftercare.api.tests.conftest import ApiClient
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
+from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import Personas
 
 # Path parameter name -> a record of the owner's practice (Riverside) it should name.
@@ -24,6 +25,7 @@ OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
     "client_id": lambda p: p.client.pk,
     "appointment_id": lambda p: p.appointment.pk,
     "message_id": lambda p: _owner_message(p),
+    "supply_id": lambda p: add_supply(p.actor(), p.client).pk,
 }
 
 
