@@ -6,6 +6,7 @@ service and redirect.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -116,7 +117,8 @@ def care_rules_create(request: HttpRequest) -> HttpResponse:
 def care_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     rule = get_scoped_or_404(CareRule.objects.all(), actor, pk=pk)
-    form = CareRuleForm(request.POST or None, instance=rule)
+    # A copy: the form writes into its instance, and the service must see what changed.
+    form = CareRuleForm(request.POST or None, instance=copy.copy(rule))
     if request.method == "POST" and form.is_valid():
         services.care_rule_update(actor=actor, rule=rule, data=form.cleaned_data)
         messages.success(request, f"Care rule “{rule.name}” saved; plans are updated.")

@@ -15,6 +15,7 @@ import pytest
 from aftercare.api.api import api
 from aftercare.api.tests.conftest import ApiClient
 from aftercare.appointments.models import Appointment
+from aftercare.care.models import CareRule, Touchpoint
 from aftercare.clients.models import Client
 from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import Personas
@@ -26,6 +27,8 @@ OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
     "appointment_id": lambda p: p.appointment.pk,
     "message_id": lambda p: _owner_message(p),
     "supply_id": lambda p: add_supply(p.actor(), p.client).pk,
+    "rule_id": lambda p: owner_rule(p).pk,
+    "touchpoint_id": lambda p: owner_touchpoint(p).pk,
 }
 
 
@@ -33,6 +36,26 @@ def _owner_message(personas: Personas) -> int:
     from aftercare.messaging.services import message_queue
 
     return message_queue(client=personas.client, template_key="recall").pk
+
+
+def owner_rule(personas: Personas) -> CareRule:
+    return CareRule.objects.create(
+        practice=personas.practice,
+        name="Birthday",
+        trigger="birthday",
+        template_key="birthday_card",
+    )
+
+
+def owner_touchpoint(personas: Personas) -> Touchpoint:
+    return Touchpoint.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        key=f"{personas.client.pk}:test:1",
+        kind="check_in",
+        action="message",
+        due_at=personas.appointment.starts_at,
+    )
 
 
 PARAMETER = re.compile(r"{(?:(?P<converter>\w+):)?(?P<name>\w+)}")

@@ -159,3 +159,32 @@ def test_deleting_a_rule_keeps_history_and_cancels_open_touchpoints(care, client
     touchpoint = Touchpoint.objects.get(kind="check_in", client=care.client)
     assert touchpoint.status == "cancelled"
     assert "was deleted" in touchpoint.status_reason
+
+
+def test_editing_a_rule_moves_what_it_planned(care, client, django_capture_on_commit_callbacks):
+    client.force_login(care.owner)
+    rule = CareRule.objects.get(practice=care.practice, name="Check in after a first visit")
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        page = client.get(reverse("care-rules-edit", args=[rule.pk]))
+        assert page.context["form"].initial["first_visit"] == "yes"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("care-rules-edit", args=[rule.pk]),
+                {
+                    "name": rule.name,
+                    "trigger": "appointment_attended",
+                    "first_visit": "yes",
+                    "offset_days": "2",
+                    "local_time": "11:00",
+                    "action": "message",
+                    "template_key": "check_in",
+                    "purpose": "care",
+                    "estimated_minutes": "5",
+                    "value": "80",
+                    "enabled": "on",
+                },
+            )
+    assert response.status_code == 302
+    check_in = Touchpoint.objects.get(rule=rule)
+    assert check_in.due_at == dt.datetime(2026, 11, 22, 11, 0, tzinfo=dt.UTC)
