@@ -126,6 +126,7 @@ _FOLDED: dict[int, str] = {}
 # Characters whose folded form is not exactly one character ("ß" -> "ss", a lone accent -> "").
 _RESIZED: set[str] = set()
 _FOLD_LOCK = threading.Lock()
+FOLD_CACHE_LIMIT = 20_000
 
 
 def _normalise_with_map(text: str) -> tuple[str, list[int] | None]:
@@ -138,6 +139,11 @@ def _normalise_with_map(text: str) -> tuple[str, list[int] | None]:
         return text.lower(), None
     characters = set(text)
     unseen = [char for char in characters if ord(char) not in _FOLDED]
+    if len(_FOLDED) + len(unseen) > FOLD_CACHE_LIMIT:
+        # Text made of ever new characters must not grow the table without end.
+        folded_parts = [_fold_char(char) for char in text]
+        index = [position for position, part in enumerate(folded_parts) for _ in part]
+        return "".join(folded_parts), [*index, len(text)]
     if unseen:
         with _FOLD_LOCK:
             for char in unseen:
@@ -236,6 +242,8 @@ def _parse_header(name: str, options: str | None, where: str) -> Section:
 
 
 # A gap of up to three words that stays inside one sentence.
+# Spaces and punctuation between two words of a phrase, within one sentence.
+_BETWEEN_WORDS = r"[^\w.!?;\n]+"
 GAP_WORD = ".."  # between two words: up to three other words
 _GAP = r"[^\w.!?;\n]+(?:\w+[^\w.!?;\n]+){0,3}?"
 
@@ -262,7 +270,7 @@ def _alternative_pattern(phrase: str) -> str:
     if not tokens or GAP_WORD in (tokens[0], tokens[-1]):
         raise ValueError("'..' stands only between two words")
     pieces: list[str] = []
-    joiner = r"\W+"
+    joiner = _BETWEEN_WORDS
     for token in tokens:
         if token == GAP_WORD:
             joiner = _GAP
@@ -270,7 +278,7 @@ def _alternative_pattern(phrase: str) -> str:
         if pieces:
             pieces.append(joiner)
         pieces.append(_token_pattern(token))
-        joiner = r"\W+"
+        joiner = _BETWEEN_WORDS
     return r"(?<!\w)" + "".join(pieces) + r"(?!\w)"
 
 

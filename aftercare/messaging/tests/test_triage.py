@@ -247,15 +247,34 @@ def test_bad_scores_are_refused_naming_the_field() -> None:
         classify("", score=3, previous_score=-1)
 
 
-@given(st.text(max_size=200), st.sampled_from([("en",), ("de", "fr"), ("es", "en")]))
-def test_any_text_gets_a_level_and_reasons_that_fit_it(
-    text: str, languages: tuple[str, ...]
+@given(
+    st.text(max_size=200),
+    st.sampled_from([("en",), ("de", "fr"), ("es", "nl")]),
+    st.text(max_size=40),
+)
+def test_any_text_gets_a_level_and_reasons_quoting_the_clients_words(
+    text: str, languages: tuple[str, ...], side_effects: str
 ) -> None:
-    result = classify(text, languages=languages)
+    result = classify(text, languages=languages, side_effects=side_effects)
     assert result.level in LEVELS
     assert (result.level == "routine") == (result.reasons == ())
     for match in result.matches:
-        assert 0 <= match.start <= match.end <= len(text)
+        source = text if match.source == "text" else side_effects.strip()
+        assert 0 <= match.start <= match.end <= len(source)
+        assert source[match.start : match.end] == match.phrase
+
+
+@given(
+    st.text(max_size=80),
+    st.text(max_size=80),
+    st.sampled_from(["I can’t breathe", "I CANNOT BREATHE", "i cant breathe", "suicidal"]),
+)
+def test_a_crisis_sentence_is_crisis_whatever_surrounds_it(
+    before: str, after: str, sentence: str
+) -> None:
+    text = f"{before}. {sentence}. {after}"
+    result = classify(text)
+    assert result.level == "crisis", (text, result.reasons)
 
 
 def test_the_result_is_frozen() -> None:
@@ -392,6 +411,31 @@ def test_the_labelled_set_meets_the_stated_precision_and_recall() -> None:
         if row["expected_level"] == "crisis" and result.level != "crisis"
     ]
     assert missed_crisis == []  # crisis recall is 1.0: the one level that must never miss
+
+
+def test_no_crisis_row_is_missed_when_the_practice_lists_every_language() -> None:
+    every = tuple(CLASSIFIER.available_languages())
+    missed = []
+    for row in read_cases():
+        if row["expected_level"] == "crisis":
+            result = CLASSIFIER.classify(
+                row["text"],
+                languages=every,
+                score=int(row["score"]) if row["score"] else None,
+                previous_score=int(row["previous_score"]) if row["previous_score"] else None,
+            )
+            if result.level != "crisis":
+                missed.append(row["text"])
+    assert missed == []
+
+
+def test_offsets_stay_right_past_the_fold_cache_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(triage, "FOLD_CACHE_LIMIT", 0)
+    text = "Straße: ich bekomme keine Luft"
+    result = classify(text, languages=("de",))
+    assert result.level == "crisis"
+    match = result.matches[0]
+    assert text[match.start : match.end] == "bekomme keine Luft"
 
 
 def test_each_labelled_reason_is_among_the_reasons_given() -> None:
