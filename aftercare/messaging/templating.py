@@ -19,6 +19,7 @@ A practice's own ``MessageTemplate`` row (edited on the templates page) wins ove
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,9 +99,15 @@ def check_syntax(source: str, *, field: str) -> None:
         raise ValueError(f"{field}: {error}") from error
 
 
-def render_string(source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, html: bool) -> Any:
+    """Parsing is most of the cost of rendering; the same few sources render thousands of times."""
     engine = _html_engine if html else _text_engine
-    return engine.from_string(source).render(Context(dict(context), autoescape=html))
+    return engine.from_string(source)
+
+
+def render_string(source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+    return _compiled(source, html).render(Context(dict(context), autoescape=html))
 
 
 def text_to_html(text: str) -> str:

@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from aftercare import clock
-from aftercare.messaging.checks import recheck
+from aftercare.messaging.checks import Verdict, recheck
 from aftercare.messaging.models import (
     Direction,
     Message,
@@ -48,6 +48,8 @@ RETRY_BASE = dt.timedelta(minutes=1)
 RETRY_CAP = dt.timedelta(hours=6)
 MAX_ATTEMPTS = 8
 HEARTBEAT_EVERY = dt.timedelta(seconds=10)
+# Providers without an idempotency key: a resend after a crash could reach the client twice.
+UNIDEMPOTENT_CHANNELS = frozenset({"sms", "whatsapp"})
 
 # Hooks run after a message failed permanently (the care queue lists these itself; other
 # apps may want to know too).
@@ -134,48 +136,56 @@ class Worker:
     # -- step 1: touchpoints → messages ---------------------------------------------------
 
     def render_due_touchpoints(self) -> bool:
+        """Claim a batch of due message touchpoints and render them, in one transaction.
+
+        One transaction per batch (not per touchpoint) because on SQLite every commit is an
+        fsync; each touchpoint still gets a savepoint so one bad template cannot hold up the rest.
+        """
         from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 
         now = clock.now()
-        candidates = list(
-            Touchpoint.objects.filter(
-                action=Action.MESSAGE, status=TouchpointStatus.DUE, due_at__lte=now
-            )
-            .order_by("due_at", "id")
-            .values_list("pk", flat=True)[: self.batch_size]
-        )
+        due = Touchpoint.objects.filter(
+            action=Action.MESSAGE, status=TouchpointStatus.DUE, due_at__lte=now
+        ).order_by("due_at", "id")
         rendered = 0
-        for pk in candidates:
-            if self.stopping:
-                break
-            try:
-                with transaction.atomic():
-                    claimed = Touchpoint.objects.filter(pk=pk, status=TouchpointStatus.DUE).update(
-                        status=TouchpointStatus.SENT, updated_at=now
-                    )
-                    if not claimed:
-                        continue  # another worker took it
-                    touchpoint = Touchpoint.objects.select_related(
-                        "client__practice", "client__primary_practitioner"
-                    ).get(pk=pk)
-                    message_queue(
-                        client=touchpoint.client,
-                        template_key=touchpoint.template_key or touchpoint.kind,
-                        purpose=touchpoint.purpose,
-                        channel=touchpoint.channel,
-                        touchpoint=touchpoint,
-                        details=dict(touchpoint.context or {}),
-                    )
-                    rendered += 1
-            except (ValueError, IntegrityError) as error:
-                # A template that does not exist: say why on the touchpoint, never vanish.
-                Touchpoint.objects.filter(pk=pk, status=TouchpointStatus.DUE).update(
-                    status=TouchpointStatus.SKIPPED,
-                    status_reason=f"Could not write the message: {error}"[:300],
-                    updated_at=now,
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            # On SQLite the transaction took the write lock at BEGIN (IMMEDIATE), so no other
+            # worker can claim these rows between this read and the conditional UPDATE below.
+            candidates = list(due.values_list("pk", flat=True)[: self.batch_size])
+            if not candidates:
+                return False
+            for pk in candidates:
+                claimed = Touchpoint.objects.filter(pk=pk, status=TouchpointStatus.DUE).update(
+                    status=TouchpointStatus.SENT, updated_at=now
                 )
-                log.warning("touchpoint %s not rendered: %s", pk, error)
-        return rendered > 0
+                if not claimed:
+                    continue  # another worker took it
+                touchpoint = Touchpoint.objects.select_related(
+                    "client__practice", "client__primary_practitioner"
+                ).get(pk=pk)
+                try:
+                    with transaction.atomic():
+                        message_queue(
+                            client=touchpoint.client,
+                            template_key=touchpoint.template_key or touchpoint.kind,
+                            purpose=touchpoint.purpose,
+                            channel=touchpoint.channel,
+                            touchpoint=touchpoint,
+                            details=dict(touchpoint.context or {}),
+                        )
+                except (ValueError, IntegrityError) as error:
+                    # A template that does not exist: say why on the touchpoint, never vanish.
+                    Touchpoint.objects.filter(pk=pk).update(
+                        status=TouchpointStatus.SKIPPED,
+                        status_reason=f"Could not write the message: {error}"[:300],
+                        updated_at=now,
+                    )
+                    log.warning("touchpoint %s not rendered: %s", pk, error)
+                    continue
+                rendered += 1
+        return True
 
     # -- step 2: send --------------------------------------------------------------------
 
@@ -212,26 +222,131 @@ class Worker:
         return [pk for pk in ids if pk in held]  # oldest first
 
     def send_queued(self) -> bool:
+        """Send one claimed batch.
+
+        1. Re-check every message; cancel or hold back the ones that should not go now.
+        2. Record the attempts *before* any hand-over: for email in one transaction for the
+           whole batch (a resend after a crash carries the same Message-ID, so an attempt that
+           never reached the server costs nothing); for SMS/WhatsApp one commit per message,
+           right before its hand-over, so "uncertain" is only ever said of a real hand-over.
+        3. Send over one connection per channel; then record the outcomes in one transaction,
+           each only where this worker still holds the lease.
+        """
         ids = self.claim_batch()
         if not ids:
             return False
-        messages = {
+        by_id = {
             m.pk: m
             for m in Message.objects.filter(pk__in=ids).select_related(
                 "client__practice", "client__primary_practitioner"
             )
         }
-        for index, pk in enumerate(ids):
-            if self.stopping:
-                self.release(ids[index:])
-                break
-            self.send_one(messages[pk])
+        messages = [by_id[pk] for pk in ids]
+        now = clock.now()
+        ready: list[Message] = []
+        with transaction.atomic():
+            for message in messages:
+                verdict = recheck(message, now)
+                if verdict is None:
+                    ready.append(message)
+                else:
+                    self.apply_verdict(message, verdict)
+            attempts: dict[int, MessageAttempt] = {}
+            batch_attempts = [m for m in ready if m.channel not in UNIDEMPOTENT_CHANNELS]
+            for attempt in MessageAttempt.objects.bulk_create(
+                MessageAttempt(message=m, worker=self.name, started_at=now) for m in batch_attempts
+            ):
+                attempts[attempt.message_id] = attempt
+            Message.objects.filter(
+                pk__in=[m.pk for m in batch_attempts], lease_owner=self.name
+            ).update(attempt_count=F("attempt_count") + 1)
+        sent: list[tuple[Message, MessageAttempt, str]] = []
+        renewed_at = time.monotonic()
+        try:
+            for index, message in enumerate(ready):
+                if self.stopping:
+                    self.release([m.pk for m in ready[index:]], attempts)
+                    break
+                if time.monotonic() - renewed_at > self.lease.total_seconds() / 3:
+                    # A slow batch renews its lease rather than letting another worker
+                    # reclaim (and resend) messages this worker is still about to send.
+                    # Including the ones already sent: their outcome is recorded at the end.
+                    held = self.renew_lease([m.pk for m in ready])
+                    renewed_at = time.monotonic()
+                    if message.pk not in held:
+                        continue
+                attempt = attempts.get(message.pk)
+                if attempt is None:
+                    with transaction.atomic():
+                        attempt = MessageAttempt.objects.create(
+                            message=message, worker=self.name, started_at=clock.now()
+                        )
+                        self.holding(message).update(attempt_count=F("attempt_count") + 1)
+                try:
+                    provider_id = self.transport(message.channel).send(message)
+                except TransportError as error:
+                    self.record_failure(message, attempt, error, message.attempt_count + 1)
+                    continue
+                sent.append((message, attempt, provider_id))
+        finally:
+            self.record_sent(sent)
         return True
 
-    def release(self, ids: list[int]) -> None:
+    def renew_lease(self, ids: list[int]) -> set[int]:
+        """Extend the lease on ``ids``; return those this worker still holds."""
         Message.objects.filter(
             pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
-        ).update(status=MessageStatus.QUEUED, lease_owner="", lease_expires_at=None)
+        ).update(lease_expires_at=clock.now() + self.lease)
+        return set(
+            Message.objects.filter(
+                pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
+            ).values_list("pk", flat=True)
+        )
+
+    def apply_verdict(self, message: Message, verdict: Verdict) -> None:
+        if verdict.action == "reschedule" and verdict.until is not None:
+            change = {"status": MessageStatus.QUEUED, "next_attempt_at": verdict.until}
+        else:
+            change = {"status": MessageStatus.CANCELLED}
+        self.holding(message).update(
+            status_reason=verdict.reason[:300], lease_owner="", lease_expires_at=None, **change
+        )
+
+    def record_sent(self, sent: list[tuple[Message, MessageAttempt, str]]) -> None:
+        if not sent:
+            return
+        finished = clock.now()
+        lost = 0
+        with transaction.atomic():
+            for message, _attempt, provider_id in sent:
+                recorded = self.holding(message).update(
+                    status=MessageStatus.SENT,
+                    provider_id=provider_id[:100],
+                    sent_at=finished,
+                    status_reason="",
+                    lease_owner="",
+                    lease_expires_at=None,
+                )
+                if recorded:
+                    self.sent += 1
+                else:
+                    lost += 1
+            MessageAttempt.objects.filter(pk__in=[a.pk for _, a, _ in sent]).update(
+                finished_at=finished
+            )
+        if lost:
+            log.warning("%d messages were sent after their lease had moved on", lost)
+
+    def release(self, ids: list[int], attempts: dict[int, MessageAttempt] | None = None) -> None:
+        """Give claimed messages back (SIGTERM); their attempts never reached a provider."""
+        with transaction.atomic():
+            Message.objects.filter(
+                pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
+            ).update(status=MessageStatus.QUEUED, lease_owner="", lease_expires_at=None)
+            if attempts:
+                MessageAttempt.objects.filter(
+                    pk__in=[attempts[pk].pk for pk in ids if pk in attempts]
+                ).delete()
 
     def holding(self, message: Message) -> object:
         """The rows of ``message`` this worker still holds the lease on."""
@@ -248,55 +363,6 @@ class Worker:
         for transport in self.transports.values():
             transport.close()
         self.transports.clear()
-
-    def send_one(self, message: Message) -> None:
-        now = clock.now()
-        verdict = recheck(message, now)
-        if verdict is not None:
-            if verdict.action == "reschedule" and verdict.until is not None:
-                self.holding(message).update(
-                    status=MessageStatus.QUEUED,
-                    next_attempt_at=verdict.until,
-                    status_reason=verdict.reason[:300],
-                    lease_owner="",
-                    lease_expires_at=None,
-                )
-            else:
-                self.holding(message).update(
-                    status=MessageStatus.CANCELLED,
-                    status_reason=verdict.reason[:300],
-                    lease_owner="",
-                    lease_expires_at=None,
-                )
-            return
-        # The attempt is committed before the hand-over: after a crash, an open attempt says
-        # "this may have reached the provider".
-        with transaction.atomic():
-            attempt = MessageAttempt.objects.create(
-                message=message, worker=self.name, started_at=now
-            )
-            self.holding(message).update(attempt_count=F("attempt_count") + 1)
-        attempts = message.attempt_count + 1
-        try:
-            provider_id = self.transport(message.channel).send(message)
-        except TransportError as error:
-            self.record_failure(message, attempt, error, attempts)
-            return
-        finished = clock.now()
-        with transaction.atomic():
-            recorded = self.holding(message).update(
-                status=MessageStatus.SENT,
-                provider_id=provider_id[:100],
-                sent_at=finished,
-                status_reason="",
-                lease_owner="",
-                lease_expires_at=None,
-            )
-            MessageAttempt.objects.filter(pk=attempt.pk).update(finished_at=finished)
-        if recorded:
-            self.sent += 1
-        else:
-            log.warning("message %s was sent but its lease had moved on", message.pk)
 
     def record_failure(
         self, message: Message, attempt: MessageAttempt, error: TransportError, attempts: int

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from aftercare.care.models import TouchpointStatus
 from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, WorkerHeartbeat
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.testing import due_message_touchpoint
-from aftercare.messaging.transports import TransportError, TwilioTransport
+from aftercare.messaging.transports import PreviewTransport, TransportError, TwilioTransport
 from aftercare.messaging.worker import MAX_ATTEMPTS, Worker
 from aftercare.testing import Personas
 
@@ -257,18 +258,21 @@ def test_sigterm_finishes_the_current_message_and_releases_the_rest(
     first = message_queue(client=personas.client, template_key="recall")
     second = message_queue(client=personas.client, template_key="birthday_card", purpose="care")
     worker = Worker(name="w")
-    original = worker.send_one
+    handed_over: list[int] = []
 
-    def send_then_stop(message: Message) -> None:
-        original(message)
+    def send_then_stop(self: PreviewTransport, message: Message) -> str:
+        handed_over.append(message.pk)
         worker.stopping = True  # SIGTERM arrives while the first message is being sent
+        return "preview"
 
-    monkeypatch.setattr(worker, "send_one", send_then_stop)
+    monkeypatch.setattr(PreviewTransport, "send", send_then_stop)
     worker.send_queued()
     first.refresh_from_db()
     second.refresh_from_db()
+    assert handed_over == [first.pk]
     assert first.status == MessageStatus.SENT
     assert (second.status, second.lease_owner) == (MessageStatus.QUEUED, "")
+    assert not second.attempts.exists()  # it never reached a provider
 
 
 def test_the_worker_writes_a_heartbeat(personas: Personas) -> None:
@@ -280,3 +284,24 @@ def test_the_worker_writes_a_heartbeat(personas: Personas) -> None:
 def test_a_transport_error_keeps_its_permanence() -> None:
     assert TransportError("x", permanent=True).permanent is True
     assert TransportError("x").permanent is False
+
+
+def test_a_slow_batch_renews_its_lease_so_no_other_worker_resends_it(
+    personas: Personas, monkeypatch: Any
+) -> None:
+    messages = [message_queue(client=personas.client, template_key="recall") for _ in range(4)]
+    slow = Worker(name="slow", lease_seconds=0.6)
+    rescuer = Worker(name="rescuer")
+    handed_over: list[int] = []
+
+    def slow_send(self: PreviewTransport, message: Message) -> str:
+        time.sleep(0.25)
+        rescuer.reclaim_expired()  # another worker looks for expired leases meanwhile
+        handed_over.append(message.pk)
+        return "preview"
+
+    monkeypatch.setattr(PreviewTransport, "send", slow_send)
+    slow.send_queued()
+    assert handed_over == [m.pk for m in messages]
+    assert [m.status for m in Message.objects.filter(pk__in=handed_over)] == ["sent"] * 4, [(m.status, m.status_reason) for m in Message.objects.filter(pk__in=handed_over)]
+    assert not MessageAttempt.objects.filter(error__contains="lease expired").exists()

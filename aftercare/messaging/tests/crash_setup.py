@@ -1,0 +1,52 @@
+"""Fill a fresh database with N clients, each with one due check-in touchpoint (crash test).
+
+Run as ``python -m aftercare.messaging.tests.crash_setup N`` with the environment of the
+workers under test. Quiet hours are switched off so the test does not depend on the hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+
+def main(count: int) -> None:
+    import django
+
+    django.setup()
+    populate(count)
+
+
+def populate(count: int) -> None:
+    from aftercare import clock
+    from aftercare.care.models import Action, CarePolicy, Touchpoint, TouchpointStatus
+    from aftercare.clients.models import Client
+    from aftercare.practice.models import Practice
+
+    practice = Practice.objects.create(name="Crash Practice", time_zone="Europe/London")
+    CarePolicy.objects.create(
+        practice=practice, quiet_hours_start=dt.time(0, 0), quiet_hours_end=dt.time(0, 0)
+    )
+    clients = Client.objects.bulk_create(
+        Client(practice=practice, given_name=f"C{i}", email=f"c{i}@example.org", consent_care=True)
+        for i in range(count)
+    )
+    due = clock.now() - dt.timedelta(minutes=5)
+    Touchpoint.objects.bulk_create(
+        Touchpoint(
+            practice=practice,
+            client=client,
+            key=f"{client.pk}:crash:0",
+            kind="recall",
+            action=Action.MESSAGE,
+            template_key="recall",
+            purpose="care",
+            due_at=due,
+            status=TouchpointStatus.DUE,
+        )
+        for client in clients
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
