@@ -303,5 +303,7 @@ def test_a_slow_batch_renews_its_lease_so_no_other_worker_resends_it(
     monkeypatch.setattr(PreviewTransport, "send", slow_send)
     slow.send_queued()
     assert handed_over == [m.pk for m in messages]
-    assert [m.status for m in Message.objects.filter(pk__in=handed_over)] == ["sent"] * 4, [(m.status, m.status_reason) for m in Message.objects.filter(pk__in=handed_over)]
+    assert [m.status for m in Message.objects.filter(pk__in=handed_over)] == ["sent"] * 4, [
+        (m.status, m.status_reason) for m in Message.objects.filter(pk__in=handed_over)
+    ]
     assert not MessageAttempt.objects.filter(error__contains="lease expired").exists()
