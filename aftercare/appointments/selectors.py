@@ -29,7 +29,13 @@ STATUS_ACTIONS = [
 
 
 def status_actions(appointment: Appointment) -> tuple[TimelineAction, ...]:
-    """Buttons that mark ``appointment`` with each status it does not have yet."""
+    """Buttons that mark a booked ``appointment`` attended, no-show, … (one click each).
+
+    Only booked ones get buttons: once marked, a correction is rare and goes through the
+    edit form, so the timeline of a long-standing client is not a wall of buttons.
+    """
+    if appointment.status != Status.BOOKED:
+        return ()
     url = reverse("appointments-status", args=[appointment.pk])
     return tuple(
         TimelineAction(

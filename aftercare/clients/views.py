@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare.clients import services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
+from aftercare.clients.models import Purpose
 from aftercare.clients.phones import format_phone
 from aftercare.clients.selectors import (
     ClientFilters,
@@ -22,7 +24,32 @@ from aftercare.clients.selectors import (
     consent_by_purpose,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
-from aftercare.practice.pages import practice_page, redirect_back
+from aftercare.practice.access import Actor
+from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
+
+
+def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientForm:
+    """The shared ClientForm, with labels and hints for people (the API uses field names)."""
+    form = ClientForm(
+        request.POST or None,
+        practice=actor.practice,
+        can_see_notes=actor.sees_private_notes,
+        **kwargs,
+    )
+    for purpose, label in Purpose.choices:
+        form.fields[f"consent_{purpose}"].label = f"Consent: {label}"
+    form.fields[
+        "phone"
+    ].help_text = (
+        f"As dialled in {actor.practice.country}, or with the country code (+44 7700 900123)"
+    )
+    form.fields["time_zone"].widget.attrs["list"] = "time-zones"
+    form.fields["language"].choices = [
+        ("", "The practice's language"),
+        *[choice for choice in form.fields["language"].choices if choice[0]],
+    ]
+    form.fields["primary_practitioner"].empty_label = "Nobody in particular"
+    return form
 
 
 def _filters_from(form: ClientFilterForm) -> ClientFilters:
@@ -71,10 +98,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @practice_page
 def client_create(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = ClientForm(
-        request.POST or None,
-        practice=actor.practice,
-        can_see_notes=actor.sees_private_notes,
+    form = _client_form(
+        request,
+        actor,
         initial={"primary_practitioner": actor.user if actor.sees_private_notes else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -83,7 +109,9 @@ def client_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Added {client.full_name}.")
         return redirect("clients-detail", pk=client.pk)
-    return render(request, "clients/form.html", {"form": form, "client": None})
+    return render(
+        request, "clients/form.html", {"form": form, "client": None, "time_zones": TIME_ZONES}
+    )
 
 
 @practice_page
@@ -122,12 +150,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_page(actor, pk)
     # The form writes cleaned values into its instance; give it a copy so the service sees
     # the client as it was and can record exactly what changed.
-    form = ClientForm(
-        request.POST or None,
-        instance=copy.copy(client),
-        practice=actor.practice,
-        can_see_notes=actor.sees_private_notes,
-    )
+    form = _client_form(request, actor, instance=copy.copy(client))
     if request.method == "POST" and form.is_valid():
         services.client_update(
             actor=actor,
@@ -139,7 +162,9 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("clients-detail", pk=client.pk)
     if request.method != "POST":
         services.client_record_view(actor=actor, client=client)
-    return render(request, "clients/form.html", {"form": form, "client": client})
+    return render(
+        request, "clients/form.html", {"form": form, "client": client, "time_zones": TIME_ZONES}
+    )
 
 
 @require_POST

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from aftercare.practice.access import practice_required
+
+# For a <datalist> that suggests IANA names as people type a time zone.
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
 
 def practice_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -23,7 +23,7 @@ from aftercare.practice.access import (
 )
 from aftercare.practice.forms import PracticeForm, TokenForm
 from aftercare.practice.models import ApiToken, Membership
-from aftercare.practice.pages import practice_page
+from aftercare.practice.pages import TIME_ZONES, practice_page
 
 
 @practice_required
@@ -68,10 +68,12 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("role", "user__full_name", "user__email")
     )
+    if form is not None:
+        form.fields["time_zone"].widget.attrs["list"] = "time-zones"
     return render(
         request,
         "practice/settings.html",
-        {"form": form, "practice": practice, "members": members},
+        {"form": form, "practice": practice, "members": members, "time_zones": TIME_ZONES},
     )
 
 

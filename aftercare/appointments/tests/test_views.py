@@ -201,3 +201,17 @@ class TestDay:
         with django_assert_max_num_queries(7):
             response = owner_client.get("/appointments/day/", {"date": "2026-11-20"})
         assert response.content.decode().count("Mark attended") == count + 1
+
+
+def test_only_booked_appointments_get_one_click_status_buttons(
+    owner_client: WebClient, personas: Personas
+) -> None:
+    make_appointment(
+        personas.client,
+        personas.owner,
+        starts_at=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC),
+        status="attended",
+    )
+    page = owner_client.get(f"/clients/{personas.client.pk}/").content.decode()
+    assert page.count("Mark no-show") == 1  # the booked one only
+    assert page.count('class="status status-attended">Attended') == 1
