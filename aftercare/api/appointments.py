@@ -226,6 +226,10 @@ def _validated(
     return form.cleaned_data, merged.get("source") or "api", merged.get("external_id") or ""
 
 
+def _find_imported(actor: Actor, source: str, external_id: str) -> Appointment | None:
+    return _appointments(actor).filter(source=source, external_id=external_id).first()
+
+
 def _save(
     actor: Actor,
     payload: dict[str, Any],
@@ -239,7 +243,7 @@ def _save(
     """
     data, source, external_id = _validated(actor, payload, existing=appointment, partial=partial)
     if appointment is None and external_id:
-        appointment = _appointments(actor).filter(source=source, external_id=external_id).first()
+        appointment = _find_imported(actor, source, external_id)
     if appointment is not None:
         appointment_update(actor=actor, appointment=appointment, data=data)
         # Read back so times come out in UTC and the fee with its two decimals.
@@ -251,7 +255,7 @@ def _save(
             )
     except IntegrityError:
         # Another request imported the same external id between our look-up and insert.
-        existing = _appointments(actor).filter(source=source, external_id=external_id).first()
+        existing = _find_imported(actor, source, external_id)
         if existing is None:
             raise
         appointment_update(actor=actor, appointment=existing, data=data)

@@ -6,8 +6,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import Resolver404, URLPattern, URLResolver, re_path, resolve
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import Resolver404, URLPattern, URLResolver, re_path, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.api.api import api
@@ -45,11 +45,29 @@ def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     return json_error(404, "Not found: no such API path.")
 
 
+@csrf_exempt
+def index(request: HttpRequest) -> HttpResponse:
+    """``/api/v1/``: where the schema and the documentation are (no token needed)."""
+    return JsonResponse(
+        {
+            "title": api.title,
+            "version": api.version,
+            "openapi": request.build_absolute_uri(reverse("api:openapi-json")),
+            "docs": request.build_absolute_uri(reverse("api:openapi-view")),
+            "authentication": "Authorization: Bearer <token>",
+        }
+    )
+
+
 def _api_patterns() -> list[URLPattern | URLResolver]:
     patterns, _app_name, _namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _json_method_not_allowed(pattern.callback)
+            if pattern.name == "api-root":
+                # ninja's root page is an HTML 404; answer in JSON like the rest of the API.
+                pattern.callback = index
+            else:
+                pattern.callback = _json_method_not_allowed(pattern.callback)
     return patterns
 
 

@@ -282,3 +282,28 @@ def test_deleting_an_appointment(personas: Personas, owner_api: ApiClient) -> No
     assert AuditEvent.objects.filter(
         action="delete", object_id=str(personas.appointment.pk), via="api"
     ).exists()
+
+
+def test_an_import_racing_another_for_the_same_external_id_updates_it(
+    personas: Personas, owner_api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other request inserted between our look-up and our insert: the unique constraint
+    refuses the duplicate and the import updates the row the other one made."""
+    from aftercare.api import appointments as module
+
+    other = make_appointment(personas.client, source="calendly", external_id="evt-2")
+    real_find = module._find_imported
+    calls: list[str] = []
+
+    def find_after_the_race(*args: object) -> Appointment | None:
+        calls.append("find")
+        return None if len(calls) == 1 else real_find(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_find_imported", find_after_the_race)
+    response = owner_api.post(
+        URL, booking(personas, source="calendly", external_id="evt-2", status="attended")
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["id"] == other.pk
+    assert response.json()["status"] == "attended"
+    assert Appointment.objects.filter(external_id="evt-2").count() == 1

@@ -70,3 +70,15 @@ def test_a_trailing_slash_is_a_404_that_suggests_the_path(owner_api: ApiClient) 
     assert response.json() == {
         "detail": "Not found: no such API path; did you mean /api/v1/clients?"
     }
+
+
+def test_the_api_root_says_where_the_schema_is(anonymous_api: ApiClient) -> None:
+    response = anonymous_api.get("/api/v1/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "title": "Aftercare API",
+        "version": "1",
+        "openapi": "http://testserver/api/v1/openapi.json",
+        "docs": "http://testserver/api/v1/docs",
+        "authentication": "Authorization: Bearer <token>",
+    }
