@@ -1,0 +1,299 @@
+"""What planning an absence will do, before it is saved: the preview the UI and API show.
+
+``absence_preview(...)`` answers, for one practitioner and a range of days:
+
+1. which clients have appointments with them inside it (to rebook);
+2. which clients' supplies run out during it, or must be prepared during it (order earlier);
+3. which clients are in active care (a first visit in the last 30 days, a reply flagged in the
+   last 14 days): suggestions for the emergency list;
+4. exactly which notices go out, when and to whom, each with the action that concerns the
+   client (rebook …, order … by …).
+
+A fixed number of queries whatever the number of clients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+
+from aftercare import clock
+from aftercare.absences.selectors import absence_ranges_by_practitioner
+from aftercare.appointments.models import Appointment
+from aftercare.clients.models import Client
+from aftercare.practice.models import Practice, User
+from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
+from aftercare.supplies.projection import affected_by_absence, plan_reorder
+
+ACTIVE_CARE_DAYS = 30
+FLAGGED_DAYS = 14
+NOTICE_TIME = dt.time(9, 0)
+ANNOUNCE_SHOWN = 50
+
+
+@dataclass
+class Notice:
+    """One personal advance notice: to whom, when, by which channel, and what it asks."""
+
+    client: Client
+    send_on: dt.date
+    channel: str
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def action_text(self) -> str:
+        return "; ".join(self.actions) or "for information"
+
+
+@dataclass
+class AbsencePreview:
+    practitioner: User
+    first_day: dt.date
+    last_day: dt.date
+    notify_on: dt.date
+    appointments: list[Appointment]
+    supplies: list[dict[str, Any]]
+    active_care: list[dict[str, Any]]
+    emergency_clients: list[Client]
+    notices: list[Notice]
+    announce_count: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The same lists as the page, for the API."""
+        return {
+            "practitioner_id": self.practitioner.pk,
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "notify_on": self.notify_on,
+            "appointments_to_rebook": [
+                {
+                    "appointment_id": a.pk,
+                    "client_id": a.client_id,
+                    "client_name": a.client.full_name,
+                    "starts_at": a.starts_at,
+                }
+                for a in self.appointments
+            ],
+            "supplies_running_out": [
+                {
+                    "supply_id": row["supply"].pk,
+                    "client_id": row["supply"].client_id,
+                    "client_name": row["supply"].client.full_name,
+                    "name": row["supply"].name,
+                    "runs_out_on": row["supply"].runs_out_on,
+                    "order_by": row["order_by"],
+                    "reason": row["reason"],
+                }
+                for row in self.supplies
+            ],
+            "suggested_for_emergency_list": [
+                {
+                    "client_id": row["client"].pk,
+                    "client_name": row["client"].full_name,
+                    "reason": row["reason"],
+                }
+                for row in self.active_care
+            ],
+            "emergency_client_ids": [c.pk for c in self.emergency_clients],
+            "notices": [
+                {
+                    "client_id": n.client.pk,
+                    "client_name": n.client.full_name,
+                    "send_on": n.send_on,
+                    "channel": n.channel,
+                    "actions": n.actions,
+                }
+                for n in self.notices
+            ],
+            "announcement_to_others": self.announce_count,
+        }
+
+
+def absence_preview(
+    *,
+    practice: Practice,
+    practitioner: User,
+    first_day: dt.date,
+    last_day: dt.date,
+    notify_days_before: int = 21,
+    announce_to_all: bool = False,
+    emergency_ids: list[int] | None = None,
+    exclude_absence_id: int | None = None,
+) -> AbsencePreview:
+    """The preview for a planned (or changed) absence; nothing is written."""
+    tz = practice.tz
+    today = clock.today(tz)
+    now = clock.now()
+    notify_on = max(first_day - dt.timedelta(days=notify_days_before), today)
+    start = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+
+    # 1. appointments inside the absence
+    appointments = list(
+        Appointment.objects.filter(
+            practice=practice,
+            practitioner=practitioner,
+            status="booked",
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )
+
+    # 2. supplies running out or prepared during it; the order-by day with this absence
+    other_absences = absence_ranges_by_practitioner(
+        practice_id=practice.pk, practitioner_ids=[practitioner.pk], since=today
+    ).get(practitioner.pk, [])
+    if exclude_absence_id is not None:
+        # The absence being edited is replaced by the new dates, not counted twice.
+        from aftercare.absences.models import Absence
+
+        old = (
+            Absence.objects.filter(pk=exclude_absence_id)
+            .values_list("first_day", "last_day")
+            .first()
+        )
+        other_absences = [r for r in other_absences if r != old]
+    ranges = [*other_absences, (first_day, last_day)]
+    candidates = (
+        Supply.objects.filter(
+            practice=practice,
+            client__primary_practitioner=practitioner,
+            client__archived=False,
+            status__in=CURRENT_STATUSES,
+            runs_out_on__gte=first_day,
+            runs_out_on__lte=last_day + dt.timedelta(days=400),
+        )
+        .select_related("client")
+        .order_by("runs_out_on", "id")
+    )
+    supplies = []
+    for supply in candidates:
+        if not affected_by_absence(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absence=(first_day, last_day),
+        ):
+            continue
+        assert supply.runs_out_on is not None  # noqa: S101 - filtered above
+        plan = plan_reorder(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absences=ranges,
+            today=today,
+        )
+        inside = first_day <= supply.runs_out_on <= last_day
+        supplies.append(
+            {
+                "supply": supply,
+                "order_by": plan.order_by,
+                "late": plan.order_by < today,
+                "reason": "runs out during the absence"
+                if inside
+                else f"its {supply.lead_time_days} days' preparation overlap the absence",
+                "handled": supply.status != Status.ACTIVE,
+            }
+        )
+
+    # 3. clients in active care: suggestions for the emergency list
+    suggestions: dict[int, dict[str, Any]] = {}
+    first_visits = (
+        Appointment.objects.filter(
+            practice=practice,
+            practitioner=practitioner,
+            kind="first_visit",
+            status="attended",
+            starts_at__gte=now - dt.timedelta(days=ACTIVE_CARE_DAYS),
+            client__archived=False,
+        )
+        .select_related("client")
+        .order_by("-starts_at")
+    )
+    for appointment in first_visits:
+        local = appointment.starts_at.astimezone(tz)
+        suggestions.setdefault(
+            appointment.client_id,
+            {"client": appointment.client, "reason": f"first visit on {local:%-d %b}"},
+        )
+    if apps.is_installed("aftercare.messaging"):
+        message_model = apps.get_model("messaging", "Message")
+        flagged = (
+            message_model.objects.filter(
+                practice=practice,
+                direction="inbound",
+                triage_level__in=["attention", "urgent", "crisis"],
+                created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
+                client__primary_practitioner=practitioner,
+                client__archived=False,
+            )
+            .select_related("client")
+            .order_by("-created_at")
+        )
+        for message in flagged:
+            local = message.created_at.astimezone(tz)
+            reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
+            if message.client_id in suggestions:
+                if reason not in suggestions[message.client_id]["reason"]:
+                    suggestions[message.client_id]["reason"] += f"; {reason}"
+            else:
+                suggestions[message.client_id] = {"client": message.client, "reason": reason}
+    chosen = sorted(set(emergency_ids or []))
+    emergency_clients = list(
+        Client.objects.filter(practice=practice, pk__in=chosen).order_by(
+            "family_name", "given_name", "id"
+        )
+    )
+    for row in suggestions.values():
+        row["chosen"] = row["client"].pk in chosen
+    active_care = sorted(suggestions.values(), key=lambda row: row["client"].full_name)
+
+    # 4. notices: one per affected client, listing everything that concerns them
+    actions: dict[int, list[str]] = defaultdict(list)
+    clients: dict[int, Client] = {}
+    for appointment in appointments:
+        local = appointment.starts_at.astimezone(tz)
+        clients[appointment.client_id] = appointment.client
+        actions[appointment.client_id].append(
+            f"rebook your appointment on {local:%A %-d %B at %H:%M}"
+        )
+    for row in supplies:
+        if row["handled"]:
+            continue
+        supply = row["supply"]
+        clients[supply.client_id] = supply.client
+        actions[supply.client_id].append(f"order {supply.name} by {row['order_by']:%A %-d %B}")
+    for client in emergency_clients:
+        clients.setdefault(client.pk, client)
+        actions[client.pk].append("you can still reach me: you are on my emergency list")
+    notices = [
+        Notice(
+            client=client, send_on=notify_on, channel=client.preferred_channel, actions=actions[pk]
+        )
+        for pk, client in sorted(clients.items(), key=lambda item: item[1].full_name)
+    ]
+    announce_count = 0
+    if announce_to_all:
+        announce_count = (
+            Client.objects.filter(
+                practice=practice, primary_practitioner=practitioner, archived=False
+            )
+            .exclude(pk__in=list(clients))
+            .count()
+        )
+    return AbsencePreview(
+        practitioner=practitioner,
+        first_day=first_day,
+        last_day=last_day,
+        notify_on=notify_on,
+        appointments=appointments,
+        supplies=supplies,
+        active_care=active_care,
+        emergency_clients=emergency_clients,
+        notices=notices,
+        announce_count=announce_count,
+    )

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from aftercare import clock
+from aftercare.absences.preview import absence_preview
+from aftercare.supplies.tests.factories import add_supply
+from aftercare.testing import Personas, make_appointment, make_client
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
+FIRST, LAST = dt.date(2027, 3, 15), dt.date(2027, 4, 4)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():  # type: ignore[no-untyped-def]
+    with clock.at(NOW):
+        yield
+
+
+def preview(personas: Personas, **kwargs):  # type: ignore[no-untyped-def]
+    return absence_preview(
+        practice=personas.practice,
+        practitioner=personas.owner,
+        first_day=FIRST,
+        last_day=LAST,
+        **kwargs,
+    )
+
+
+def test_it_lists_appointments_inside_the_absence_to_rebook(personas: Personas) -> None:
+    inside = make_appointment(
+        personas.client, personas.owner, starts_at=dt.datetime(2027, 3, 20, 10, tzinfo=dt.UTC)
+    )
+    make_appointment(
+        personas.client, personas.owner, starts_at=dt.datetime(2027, 4, 5, 10, tzinfo=dt.UTC)
+    )
+    make_appointment(
+        personas.client, personas.colleague, starts_at=dt.datetime(2027, 3, 21, 10, tzinfo=dt.UTC)
+    )
+    result = preview(personas)
+    assert [a.pk for a in result.appointments] == [inside.pk]
+    assert result.notices[0].actions == ["rebook your appointment on Saturday 20 March at 10:00"]
+
+
+def test_the_naturopaths_story_a_90_day_supplement_gets_an_order_by_day_before_the_absence(
+    personas: Personas,
+) -> None:
+    # 90 capsules from 3 Jan run out on 3 Apr, inside the absence; 14 days to prepare.
+    add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 3))
+    result = preview(personas)
+    [row] = result.supplies
+    assert row["order_by"] == dt.date(2027, 3, 1)
+    assert row["reason"] == "runs out during the absence"
+    [notice] = result.notices
+    assert notice.client == personas.client
+    assert notice.send_on == dt.date(2027, 2, 22)
+    assert notice.actions == ["order Magnesium citrate by Monday 1 March"]
+
+
+def test_a_supply_whose_preparation_window_overlaps_counts_too(personas: Personas) -> None:
+    # Runs out 10 Apr, after the return, but 14 days' preparation start on 27 Mar.
+    add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 10))
+    [row] = preview(personas).supplies
+    assert "preparation overlap" in row["reason"]
+
+
+def test_a_supply_running_out_well_after_the_return_is_not_listed(personas: Personas) -> None:
+    add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 2, 1))
+    assert preview(personas).supplies == []
+
+
+def test_clients_in_active_care_are_suggested_for_the_emergency_list(personas: Personas) -> None:
+    newcomer = make_client(
+        personas.practice, given_name="Nina", primary_practitioner=personas.owner
+    )
+    make_appointment(
+        newcomer,
+        personas.owner,
+        kind="first_visit",
+        status="attended",
+        starts_at=dt.datetime(2027, 1, 25, 10, tzinfo=dt.UTC),
+    )
+    result = preview(personas, emergency_ids=[newcomer.pk])
+    assert [(row["client"].pk, row["reason"], row["chosen"]) for row in result.active_care] == [
+        (newcomer.pk, "first visit on 25 Jan", True)
+    ]
+    assert [n.client.pk for n in result.notices] == [newcomer.pk]
+
+
+def test_unaffected_clients_get_nothing_unless_the_practice_announces_it(
+    personas: Personas,
+) -> None:
+    assert preview(personas).notices == []
+    assert preview(personas, announce_to_all=True).announce_count == 1
+
+
+def test_the_preview_costs_a_fixed_number_of_queries(
+    personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for number in range(12):
+        client = make_client(
+            personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
+        )
+        add_supply(personas.actor(), client, started_on=dt.date(2027, 1, 3))
+        make_appointment(
+            client, personas.owner, starts_at=dt.datetime(2027, 3, 20, 10, tzinfo=dt.UTC)
+        )
+    with django_assert_max_num_queries(7):
+        result = preview(personas, announce_to_all=True)
+    assert len(result.notices) == 12

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from aftercare import clock
+from aftercare.absences.models import Absence
+from aftercare.absences.tests.factories import plan_absence
+from aftercare.absences.views import notice_token
+from aftercare.supplies.tests.factories import add_supply
+from aftercare.testing import Personas
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
+FORM = {
+    "first_day": "2027-03-15",
+    "last_day": "2027-04-04",
+    "public_note": "On holiday",
+    "cover_contact": "Dr Colin, 020 7946 0000",
+    "notify_days_before": "21",
+    "private_reason": "Wedding in Italy",
+}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():  # type: ignore[no-untyped-def]
+    with clock.at(NOW):
+        yield
+
+
+def test_planning_shows_a_preview_before_saving(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 3))
+    data = {**FORM, "practitioner": personas.owner.pk, "preview": "1"}
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code == 200
+    assert "Preview: what this absence will do" in response.text
+    assert "order Magnesium citrate by Monday 1 March" in response.text
+    assert not Absence.objects.exists()
+    response = owner_client.post(reverse("absences-create"), {**data, "save": "1"})
+    assert response.status_code == 302
+    absence = Absence.objects.get()
+    assert absence.cover_contact == "Dr Colin, 020 7946 0000"
+
+
+def test_bad_dates_are_refused_with_a_clear_message(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    data = {**FORM, "practitioner": personas.owner.pk, "last_day": "2027-03-01", "save": "1"}
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code == 200
+    assert "before it starts" in response.text
+    assert not Absence.objects.exists()
+
+
+def test_the_list_shows_absences_with_their_emergency_list(
+    owner_client: HttpClient, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
+    plan_absence(personas.actor(), first_day=dt.date(2027, 6, 1), last_day=dt.date(2027, 6, 5))
+    with django_assert_max_num_queries(12):
+        response = owner_client.get(reverse("absences-list"))
+    assert "1 client" in response.text
+    assert "Wedding" not in response.text or "Family wedding" in response.text
+
+
+def test_cancelling_an_absence(owner_client: HttpClient, personas: Personas) -> None:
+    absence = plan_absence(personas.actor())
+    response = owner_client.post(reverse("absences-cancel", args=[absence.pk]))
+    assert response.status_code == 302
+    absence.refresh_from_db()
+    assert absence.cancelled
+
+
+def test_the_public_notice_shows_no_private_reason(client: HttpClient, personas: Personas) -> None:
+    plan_absence(personas.actor())
+    url = reverse("absences-notice", args=[personas.practice.pk, notice_token(personas.practice)])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "I am on holiday." in response.text
+    assert "Dr Colin Colleague" in response.text
+    assert "Family wedding" not in response.text
+    forged = reverse("absences-notice", args=[personas.practice.pk, "forged"])
+    assert client.get(forged).status_code == 404
+    other = reverse(
+        "absences-notice", args=[personas.other_practice.pk, notice_token(personas.practice)]
+    )
+    assert client.get(other).status_code == 404
+
+
+def test_another_practices_absence_is_not_found(client: HttpClient, personas: Personas) -> None:
+    absence = plan_absence(personas.actor())
+    client.force_login(personas.outsider)
+    assert client.get(reverse("absences-edit", args=[absence.pk])).status_code == 404
+    assert client.post(reverse("absences-cancel", args=[absence.pk])).status_code == 404
+    assert "Family wedding" not in client.get(reverse("absences-list")).text

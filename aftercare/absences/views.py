@@ -1,0 +1,159 @@
+"""Absence pages: the list, plan/change with a preview before saving, cancel, the public notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aftercare import clock
+from aftercare.absences import services
+from aftercare.absences.forms import AbsenceForm, parse_client_ids
+from aftercare.absences.models import Absence
+from aftercare.absences.preview import absence_preview
+from aftercare.practice.access import Actor, get_scoped_or_404, practice_required, scoped
+from aftercare.practice.models import Practice
+
+NOTICE_SALT = "aftercare.absences.public_notice"
+PAST_SHOWN = 10
+
+
+def notice_token(practice: Practice) -> str:
+    """The practice's public notice link (no expiry: the practice links to it from its site)."""
+    return signing.Signer(salt=NOTICE_SALT).sign(str(practice.pk)).split(":", 1)[1]
+
+
+@practice_required
+def absence_list(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    today = clock.today(actor.practice.tz)
+    rows = (
+        scoped(Absence, actor)
+        .select_related("practitioner")
+        .annotate(emergency_count=Count("emergency_entries"))
+    )
+    upcoming = list(rows.filter(cancelled=False, last_day__gte=today).order_by("first_day", "id"))
+    past = list(
+        rows.filter(cancelled=False, last_day__lt=today).order_by("-first_day")[:PAST_SHOWN]
+    )
+    cancelled = list(rows.filter(cancelled=True, last_day__gte=today).order_by("first_day"))
+    return render(
+        request,
+        "absences/list.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "cancelled": cancelled,
+            "today": today,
+            "notice_url": request.build_absolute_uri(
+                reverse("absences-notice", args=[actor.practice.pk, notice_token(actor.practice)])
+            ),
+        },
+    )
+
+
+def _form_page(request: HttpRequest, actor: Actor, absence: Absence | None) -> HttpResponse:
+    """GET: the form. POST "preview": the preview below the form. POST "save": save."""
+    preview = None
+    if request.method == "POST":
+        chosen = request.POST.getlist("emergency_client_ids")
+        form = AbsenceForm(
+            request.POST,
+            instance=absence if absence is not None else Absence(practice=actor.practice),
+            practice=actor.practice,
+            emergency_ids=",".join(chosen),
+        )
+        if form.is_valid():
+            data = form.absence_data()
+            ids = form.cleaned_data["emergency_client_ids"]
+            if "save" in request.POST:
+                if absence is None:
+                    saved = services.absence_create(
+                        actor=actor, data=data, emergency_client_ids=ids
+                    )
+                    messages.success(request, f"Planned the absence of {saved.practitioner}.")
+                else:
+                    saved = services.absence_update(
+                        actor=actor, absence=absence, data=data, emergency_client_ids=ids
+                    )
+                    messages.success(request, "Saved the absence; affected clients are re-planned.")
+                return redirect("absences-list")
+            preview = absence_preview(
+                practice=actor.practice,
+                practitioner=data["practitioner"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                notify_days_before=data["notify_days_before"],
+                announce_to_all=data.get("announce_to_all", False),
+                emergency_ids=ids,
+                exclude_absence_id=absence.pk if absence else None,
+            )
+    else:
+        initial: dict[str, Any] = {"practitioner": actor.user}
+        form = AbsenceForm(instance=absence, practice=actor.practice, initial=initial)
+    chosen_ids = (
+        set(parse_client_ids(form.data.getlist("emergency_client_ids"))) if form.is_bound else set()
+    )
+    if absence is not None and not form.is_bound:
+        chosen_ids = set(absence.emergency_entries.values_list("client_id", flat=True))
+    return render(
+        request,
+        "absences/form.html",
+        {
+            "form": form,
+            "absence": absence,
+            "preview": preview,
+            "chosen_ids": chosen_ids,
+            "suggested_ids": {row["client"].pk for row in preview.active_care}
+            if preview
+            else set(),
+        },
+    )
+
+
+@practice_required
+def absence_create(request: HttpRequest) -> HttpResponse:
+    return _form_page(request, request.actor, None)  # type: ignore[attr-defined]
+
+
+@practice_required
+def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    absence = get_scoped_or_404(Absence.objects.select_related("practitioner"), actor, pk=pk)
+    if absence.cancelled:
+        raise Http404("A cancelled absence cannot be changed.")
+    return _form_page(request, actor, absence)
+
+
+@require_POST
+@practice_required
+def absence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    absence = get_scoped_or_404(Absence.objects.select_related("practitioner"), actor, pk=pk)
+    services.absence_cancel(actor=actor, absence=absence)
+    messages.success(request, "Cancelled the absence; clients who were told get a correction.")
+    return redirect("absences-list")
+
+
+def public_notice(request: HttpRequest, practice_id: int, token: str) -> HttpResponse:
+    """The practice's public page of upcoming absences: no login, no private data."""
+    practice = Practice.objects.filter(pk=practice_id).first()
+    if practice is None or not signing.constant_time_compare(token, notice_token(practice)):
+        raise Http404("Unknown notice page")
+    today = clock.today(practice.tz)
+    absences = list(
+        Absence.objects.filter(practice=practice, cancelled=False, last_day__gte=today)
+        .select_related("practitioner")
+        .order_by("first_day", "id")
+    )
+    return render(
+        request,
+        "absences/public_notice.html",
+        {"practice": practice, "absences": absences, "today": today},
+    )
