@@ -7,11 +7,13 @@ message saying where to add it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
 import pytest
 
+from aftercare.absences.tests.factories import plan_absence
 from aftercare.api.api import api
 from aftercare.api.tests.conftest import ApiClient
 from aftercare.appointments.models import Appointment
@@ -29,6 +31,9 @@ OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
     "supply_id": lambda p: add_supply(p.actor(), p.client).pk,
     "rule_id": lambda p: owner_rule(p).pk,
     "touchpoint_id": lambda p: owner_touchpoint(p).pk,
+    "absence_id": lambda p: (
+        plan_absence(p.actor(), first_day=dt.date(2099, 3, 1), last_day=dt.date(2099, 3, 5)).pk
+    ),
 }
 
 

@@ -16,6 +16,7 @@ signed by the provider).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -32,6 +33,7 @@ SKIPPED_PREFIXES = ("api/v1/", "admin/", "p/", "hooks/")
 NOT_PRACTICE_DATA = {
     "password_reset_confirm": "Django's password reset link: its token is the credential",
     "care-feed": "calendar feed URL: the signed token is the credential (calendar apps cannot sign in)",
+    "absences-notice": "the practice's public notice page: public by design, no private data",
 }
 
 Kwargs = Callable[[Personas], dict[str, Any]]
@@ -41,6 +43,14 @@ def _supply(personas: Personas) -> Any:
     from aftercare.supplies.tests.factories import add_supply
 
     return add_supply(personas.actor(), personas.client)
+
+
+def _absence(personas: Personas) -> Any:
+    from aftercare.absences.tests.factories import plan_absence
+
+    return plan_absence(
+        personas.actor(), first_day=dt.date(2099, 3, 1), last_day=dt.date(2099, 3, 5)
+    )
 
 
 def _care_hour(personas: Personas) -> Any:
@@ -123,6 +133,8 @@ KWARGS: dict[str, Kwargs] = {
     "supplies-create": lambda p: {"client_id": p.client.pk},
     "supplies-edit": lambda p: {"pk": _supply(p).pk},
     "supplies-status": lambda p: {"pk": _supply(p).pk},
+    "absences-edit": lambda p: {"pk": _absence(p).pk},
+    "absences-cancel": lambda p: {"pk": _absence(p).pk},
     "care-rules-edit": lambda p: {"pk": _care_rule(p).pk},
     "care-rules-toggle": lambda p: {"pk": _care_rule(p).pk},
     "care-rules-delete": lambda p: {"pk": _care_rule(p).pk},
