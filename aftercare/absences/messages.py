@@ -104,7 +104,7 @@ def register_templates() -> None:
                 + SIGNATURE
             ),
             sms=(
-                "{{ details.away_practitioner }} is away until {{ details.last_day }} and will read your "
+                "Hello {{ name }}, {{ details.away_practitioner }} is away until {{ details.last_day }} and will read your "
                 "message on {{ details.back_on }}.{% if details.cover_contact %} Cover: "
                 "{{ details.cover_contact }}.{% endif %} Urgent: {{ emergency_numbers }}"
             ),
@@ -120,7 +120,7 @@ def register_templates() -> None:
                 "you personally.\n\nIf it cannot wait: {{ emergency_numbers }}." + SIGNATURE
             ),
             sms=(
-                "Your message has been passed on to {{ details.away_practitioner }} at once; they will "
+                "Thank you, {{ name }}: your message has been passed on to {{ details.away_practitioner }} at once; they will "
                 "answer you personally. If it cannot wait: {{ emergency_numbers }}"
             ),
         ),
