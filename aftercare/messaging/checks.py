@@ -9,9 +9,12 @@ reads what it needs from ``message.context`` (e.g. ``supply_id``).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from aftercare.messaging.models import Message
 
@@ -25,6 +28,29 @@ class Verdict:
 
 SendCheck = Callable[[Message, dt.datetime], "Verdict | None"]
 _checks: list[SendCheck] = []
+# Rows several messages of one batch ask for (the practice's policy), read once per batch.
+_batch_cache: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "aftercare_send_check_cache", default=None
+)
+
+
+@contextlib.contextmanager
+def batch_cache() -> Iterator[None]:
+    """Within this block, checks may reuse what they read for earlier messages."""
+    token = _batch_cache.set({})
+    try:
+        yield
+    finally:
+        _batch_cache.reset(token)
+
+
+def cached(key: Any, load: Callable[[], Any]) -> Any:
+    cache = _batch_cache.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def register_send_check(fn: SendCheck) -> SendCheck:
@@ -102,7 +128,7 @@ def outside_quiet_hours(message: Message, now: dt.datetime) -> Verdict | None:
     from aftercare.care.services import policy_of
 
     # The care engine's policy: the same quiet hours the planner chose the due time with.
-    policy = policy_of(client.practice)
+    policy = cached(("care_policy", client.practice_id), lambda: policy_of(client.practice))
     local = now.astimezone(client.tz)
     start, end = policy.quiet_hours_start, policy.quiet_hours_end
     if start == end:

@@ -28,10 +28,10 @@ import time
 from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from aftercare import clock
-from aftercare.messaging.checks import Verdict, recheck
+from aftercare.messaging.checks import Verdict, batch_cache, recheck
 from aftercare.messaging.models import (
     Direction,
     Message,
@@ -244,7 +244,7 @@ class Worker:
         messages = [by_id[pk] for pk in ids]
         now = clock.now()
         ready: list[Message] = []
-        with transaction.atomic():
+        with transaction.atomic(), batch_cache():
             for message in messages:
                 verdict = recheck(message, now)
                 if verdict is None:
@@ -313,29 +313,34 @@ class Worker:
         )
 
     def record_sent(self, sent: list[tuple[Message, MessageAttempt, str]]) -> None:
+        """Record a batch's hand-overs in one statement, only where this worker holds the lease."""
         if not sent:
             return
         finished = clock.now()
-        lost = 0
         with transaction.atomic():
-            for message, _attempt, provider_id in sent:
-                recorded = self.holding(message).update(
-                    status=MessageStatus.SENT,
-                    provider_id=provider_id[:100],
-                    sent_at=finished,
-                    status_reason="",
-                    lease_owner="",
-                    lease_expires_at=None,
-                )
-                if recorded:
-                    self.sent += 1
-                else:
-                    lost += 1
+            recorded = Message.objects.filter(
+                pk__in=[message.pk for message, _, _ in sent],
+                status=MessageStatus.SENDING,
+                lease_owner=self.name,
+            ).update(
+                status=MessageStatus.SENT,
+                provider_id=Case(
+                    *(When(pk=message.pk, then=Value(pid[:100])) for message, _, pid in sent),
+                    default=Value(""),
+                ),
+                sent_at=finished,
+                status_reason="",
+                lease_owner="",
+                lease_expires_at=None,
+            )
             MessageAttempt.objects.filter(pk__in=[a.pk for _, a, _ in sent]).update(
                 finished_at=finished
             )
-        if lost:
-            log.warning("%d messages were sent after their lease had moved on", lost)
+        self.sent += recorded
+        if recorded < len(sent):
+            log.warning(
+                "%d messages were sent after their lease had moved on", len(sent) - recorded
+            )
 
     def release(self, ids: list[int], attempts: dict[int, MessageAttempt] | None = None) -> None:
         """Give claimed messages back (SIGTERM); their attempts never reached a provider."""
