@@ -140,3 +140,15 @@ def test_the_outsiders_lists_show_none_of_the_owners_records(
     assert [a["id"] for a in appointments["results"]] == [personas.other_appointment.pk]
     filtered = outsider_api.get("/api/v1/appointments", {"client_id": personas.client.pk})
     assert filtered.json()["count"] == 0
+
+
+@pytest.mark.parametrize(("method", "template"), registered_operations())
+def test_every_route_refuses_a_request_without_a_token(
+    method: str, template: str, personas: Personas, anonymous_api: ApiClient
+) -> None:
+    path = PARAMETER.sub(lambda m: "1", template)
+    response = anonymous_api.request(
+        method, path, {} if method in {"POST", "PUT", "PATCH"} else None
+    )
+    assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+    assert "Authorization: Bearer" in response.json()["detail"]
