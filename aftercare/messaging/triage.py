@@ -553,11 +553,18 @@ def _find(text: str, source: str, vocabularies: Sequence[Vocabulary]) -> list[Ma
         return []
     normal, index = _normalise_with_map(text)
     found: list[Match] = []
-    seen: set[tuple[int, int, str]] = set()
+    # Spans already read, per label, by a language that looked more like the text's own.
+    taken: dict[str, list[tuple[int, int]]] = {}
+    if len(vocabularies) > 1:
+        vocabularies = sorted(vocabularies, key=lambda vocabulary: -_evidence(vocabulary, normal))
     for vocabulary in vocabularies:
         if vocabulary.finder is None:
             continue
-        hits = _overlapping_hits(vocabulary, normal)
+        hits = [
+            hit
+            for hit in _overlapping_hits(vocabulary, normal)
+            if not _overlaps(hit[0], hit[1], taken.get(hit[2].label, ()))
+        ]
         if not hits:
             continue
         if vocabulary.not_meant is not None:
@@ -571,10 +578,6 @@ def _find(text: str, source: str, vocabularies: Sequence[Vocabulary]) -> list[Ma
         negated_clauses: set[int] = set()
         done: list[tuple[int, int]] = []
         for start, end, phrase in hits:
-            key = (start, end, phrase.label)
-            if key in seen:
-                continue
-            seen.add(key)
             clause = bisect.bisect_right(breaks, start)
             clause_start = breaks[clause - 1] if clause else 0
             cue_start = _negation_cue(vocabulary, normal, clause_start, start)
@@ -613,8 +616,24 @@ def _find(text: str, source: str, vocabularies: Sequence[Vocabulary]) -> list[Ma
                     negated=cue_start is not None,
                 )
             )
+        for start, end, phrase in hits:
+            taken.setdefault(phrase.label, []).append((start, end))
     found.sort(key=lambda match: match.start)
     return found
+
+
+def _evidence(vocabulary: Vocabulary, normal: str) -> int:
+    """How much ``normal`` looks like this language: its negations, joiners and clause words.
+
+    When two languages both know a phrase ("suicid*" in English and French), the one whose
+    little words the text uses reads it, so "je ne suis pas suicidaire" is negated by the
+    French list even when English is listed first.
+    """
+    count = 0
+    for pattern in (vocabulary.negation, vocabulary.list_joiner, vocabulary.clause_break):
+        if pattern is not None:
+            count += sum(1 for hit in pattern.finditer(normal) if hit.group().strip(".;!?:,()- \n"))
+    return count
 
 
 def _overlapping_hits(vocabulary: Vocabulary, normal: str) -> list[tuple[int, int, _Phrase]]:

@@ -235,6 +235,16 @@ def test_accents_and_casing_do_not_matter() -> None:
     assert result.matches[0].phrase == decomposed
 
 
+def test_a_phrase_two_languages_share_is_read_by_the_language_the_text_is_in() -> None:
+    # "suicid*" is in the English and the French list; only French knows "ne … pas".
+    for languages in (("en", "fr"), ("fr", "en")):
+        result = classify("Je ne suis pas suicidaire, juste épuisée.", languages=languages)
+        assert result.level == "attention", languages
+        assert result.reasons[0].startswith("negated crisis language")
+    assert level_of("I am not suicidal", ("fr", "es", "en")) == "attention"
+    assert level_of("je suis suicidaire", ("en", "fr")) == "crisis"
+
+
 def test_a_language_without_a_list_is_skipped_and_the_other_rules_still_apply() -> None:
     result = classify("anything", languages=("xx", "tlh"), contact_me=True)
     assert result.level == "attention"
