@@ -85,6 +85,7 @@ def test_every_apps_demo_hook_gets_the_practice_a_seeded_rng_and_now(
     with clock.at(instant):
         result = demo_load.load_demo_practice(seed=9, clients=2)
     assert calls == [(result.practice, random.Random("aftercare-demo:9:care").random(), instant)]
+    assert set(result.seconds) == {"core data", "care"}
 
 
 def test_demo_hooks_finds_exactly_the_apps_that_have_a_demo_module() -> None:

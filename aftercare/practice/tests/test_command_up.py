@@ -121,11 +121,14 @@ def test_up_creates_the_data_folder_and_a_demo_then_serves_and_the_demo_owner_si
     status, _location, page = browser.request("/sign-in/", {**wrong, "password": "wrong"})
     assert status == 200, "a wrong password shows the form again"
     status, location, _page = browser.request(
-        "/sign-in/", {**wrong, "password": password.group(1), "next": "/no-practice/"}
+        "/sign-in/", {**wrong, "password": password.group(1), "next": "/clients/"}
     )
-    assert (status, location) == (302, "/no-practice/")
-    # A sign-in-only page answers instead of sending us back to sign in.
-    assert browser.request("/no-practice/")[0] == 200
+    assert (status, location) == (302, "/clients/")
+    # Signed in, the owner sees the demo practice and its clients.
+    status, _location, page = browser.request("/clients/")
+    assert status == 200
+    assert "Riverside Demo Practice" in page
+    assert len(set(re.findall(r'href="/clients/\d+/"', page))) >= 10, "demo clients are listed"
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0

@@ -43,6 +43,13 @@ class Command(BaseCommand):
             f"Created {result.practice.name} (#{result.practice.pk}): {result.clients:,} clients, "
             f"{result.appointments:,} appointments in {seconds:.1f} s."
         )
+        self.stdout.write(
+            "Time (wall / CPU): "
+            + ", ".join(
+                f"{part} {wall:.1f} s / {result.cpu_seconds[part]:.1f} s"
+                for part, wall in result.seconds.items()
+            )
+        )
         self.stdout.write(f"Sign in as {result.owner.email} with the password {result.password}")
         if "plan" in get_commands():
             self.stdout.write("Run `aftercare plan --all` to plan their care.")
