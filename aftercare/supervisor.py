@@ -48,7 +48,10 @@ def supervise(
     ended: tuple[Process, int] | None = None
     try:
         for process in processes:
-            children.append((process, subprocess.Popen(process.argv)))  # noqa: S603 - our own argv
+            # Own process group: Ctrl+C in a terminal reaches only us, and we stop the
+            # children gracefully with SIGTERM (no KeyboardInterrupt tracebacks mid-send).
+            child = subprocess.Popen(process.argv, process_group=0)  # noqa: S603 - our argv
+            children.append((process, child))
         while not received and ended is None:
             for process, child in children:
                 if child.poll() is not None:

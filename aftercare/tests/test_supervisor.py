@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from aftercare.supervisor import Process, supervise
 
 
@@ -48,7 +50,10 @@ def test_when_one_process_ends_the_others_are_stopped_and_its_status_returned(
     assert "worker exited with status 3" in log.getvalue()
 
 
-def test_sigterm_stops_every_process_and_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_stops_every_process_and_exits_cleanly(
+    tmp_path: Path, signum: int
+) -> None:
     pid_files = [tmp_path / "a", tmp_path / "b"]
 
     def terminate_when_started() -> None:
@@ -57,14 +62,14 @@ def test_sigterm_stops_every_process_and_exits_cleanly(tmp_path: Path) -> None:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
 
-    before = signal.getsignal(signal.SIGTERM)
+    before = signal.getsignal(signum)
     threading.Thread(target=terminate_when_started, daemon=True).start()
     status = supervise([sleeper(pid_files[0]), sleeper(pid_files[1])])
     assert status == 0
     assert not any(is_running(int(p.read_text())) for p in pid_files)
-    assert signal.getsignal(signal.SIGTERM) == before, "the previous handler is restored"
+    assert signal.getsignal(signum) == before, "the previous handler is restored"
 
 
 def test_a_process_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path: Path) -> None:

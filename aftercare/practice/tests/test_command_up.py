@@ -143,11 +143,11 @@ def supervised(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     started: list[list[str]] = []
 
-    def fake_supervise(processes: list[up.Process]) -> int:
+    def fake_serve(processes: list[up.Process]) -> int:
         started.extend(process.argv for process in processes)
         return 0
 
-    monkeypatch.setattr(up, "supervise", fake_supervise)
+    monkeypatch.setattr(up, "serve", fake_serve)
     return started
 
 

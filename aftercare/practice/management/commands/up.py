@@ -65,6 +65,13 @@ def public_address(host: str, port: int) -> str:
     return f"http://{shown or bind_address(host)}:{port}"
 
 
+def serve(processes: list[Process]) -> int:
+    """Run the processes under the supervisor until they stop; return the exit status."""
+    # The children open their own connections; don't keep ours (SQLite locks, PG slots).
+    connections.close_all()
+    return supervise(processes)
+
+
 class Command(BaseCommand):
     help = "Set up the database (with a demo practice when it is empty) and serve Aftercare."
 
@@ -94,8 +101,6 @@ class Command(BaseCommand):
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Serving Aftercare on {address}/ (data in {settings.DATA_DIR}).")
         self.stdout.flush()
-        # The children open their own connections; don't keep ours (SQLite locks, PG slots).
-        connections.close_all()
-        status = supervise([web_process(host=host, port=port), *background_processes()])
+        status = serve([web_process(host=host, port=port), *background_processes()])
         if status:
             sys.exit(status)
