@@ -171,6 +171,7 @@ def test_up_creates_the_demo_only_on_an_empty_database(supervised: list[list[str
     second = run_up("--port", "8123")
     assert "Password:" not in second
     assert "Serving Aftercare on http://127.0.0.1:8123/" in second
+    assert "AFTERCARE_ALLOWED_HOSTS" not in second
     assert Practice.objects.count() == 1
     web = supervised[0]
     assert "gunicorn" in web
@@ -187,6 +188,7 @@ def test_up_with_no_demo_leaves_the_database_empty(supervised: list[list[str]]) 
     assert not Practice.objects.exists()
     assert "Serving Aftercare on http://127.0.0.1:9000/" in output
     assert "--bind=0.0.0.0:9000" in supervised[0]
+    assert "AFTERCARE_ALLOWED_HOSTS" in output, "a wildcard bind explains the host names"
 
 
 @pytest.mark.django_db

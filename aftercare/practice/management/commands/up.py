@@ -100,6 +100,13 @@ class Command(BaseCommand):
         # whitenoise serves from the package (no collectstatic) but warns if this is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Serving Aftercare on {address}/ (data in {settings.DATA_DIR}).")
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            # Django answers 400 to host names it was not told about.
+            self.stdout.write(
+                f"Reached from other machines? Add their address for this server to "
+                f"AFTERCARE_ALLOWED_HOSTS (now {', '.join(settings.ALLOWED_HOSTS)}) "
+                "and set AFTERCARE_BASE_URL."
+            )
         self.stdout.flush()
         status = serve([web_process(host=host, port=port), *background_processes()])
         if status:
