@@ -83,3 +83,35 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path: Pa
     status = supervise([stubborn, quitter], stop_timeout=1, log=io.StringIO())
     assert status == 1
     assert not is_running(int(pid_file.read_text()))
+
+
+def test_a_periodic_job_runs_again_and_its_failures_do_not_stop_the_others(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    pid_file = tmp_path / "pid"
+    tick = Process(
+        "tick",
+        [
+            sys.executable,
+            "-c",
+            f"import sys; open({str(runs)!r}, 'a').write('run\\n'); sys.exit(1)",
+        ],
+        every=0.3,
+    )
+
+    def terminate_after_three_runs() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if runs.exists() and runs.read_text().count("run") >= 3:
+                break
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_after_three_runs, daemon=True).start()
+    log = io.StringIO()
+    status = supervise([sleeper(pid_file), tick], log=log)
+    assert status == 0
+    assert runs.read_text().count("run") >= 3
+    assert "tick exited with status 1; will retry." in log.getvalue()
+    assert not is_running(int(pid_file.read_text()))

@@ -192,12 +192,21 @@ def test_up_with_no_demo_leaves_the_database_empty(supervised: list[list[str]]) 
 
 
 @pytest.mark.django_db
-def test_up_starts_the_worker_beside_the_web_server_once_that_command_exists(
+def test_up_starts_the_worker_and_a_tick_every_minute_beside_the_web_server(
     supervised: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from aftercare.practice.management.commands import up
 
-    commands = {**up.get_commands(), "worker": "aftercare.messaging"}
-    monkeypatch.setattr(up, "get_commands", lambda: commands)
+    monkeypatch.setattr(
+        up,
+        "get_commands",
+        lambda: {"worker": "aftercare.messaging", "tick": "aftercare.care", "up": "x"},
+    )
     run_up("--no-demo")
-    assert supervised[1] == [sys.executable, "-m", "aftercare", "worker"]
+    assert supervised[1:] == [
+        [sys.executable, "-m", "aftercare", "worker"],
+        [sys.executable, "-m", "aftercare", "tick"],
+    ]
+    assert [p.every for p in up.background_processes()] == [None, 60.0]
+    monkeypatch.setattr(up, "get_commands", lambda: {"up": "x"})
+    assert up.background_processes() == []

@@ -1,10 +1,9 @@
 """``aftercare up``: set up the data folder and database, create a demo on an empty one, serve.
 
 Serves with gunicorn (2 workers × 2 threads, access log on stdout; static files by whitenoise)
-beside the background processes of ``background_processes()`` — the messaging worker as soon
-as an ``aftercare worker`` command exists. All of them run under one small supervisor: SIGTERM
-or Ctrl+C stops them together, and if one dies the others are stopped too, so nothing keeps
-running half-alive.
+beside ``background_processes()``: the messaging worker, and ``aftercare tick`` once a minute.
+All of them run under one small supervisor: SIGTERM or Ctrl+C stops them together, and if
+one dies the others are stopped too, so nothing keeps running half-alive.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from aftercare.supervisor import Process, supervise
 
 DEMO_CLIENTS = 40
 DEMO_SEED = 1
+TICK_EVERY = 60.0  # seconds
 
 
 def web_process(*, host: str, port: int) -> Process:
@@ -48,10 +48,21 @@ def web_process(*, host: str, port: int) -> Process:
 
 
 def background_processes() -> list[Process]:
-    """Processes that run beside the web server: ``aftercare worker`` once that command exists."""
+    """What runs beside the web server, for each command that exists.
+
+    - ``aftercare worker``: renders due messages and sends them, for good.
+    - ``aftercare tick``: every minute, makes planned touchpoints due (without it nothing
+      planned would ever become due under ``up``). Deployments at scale run both themselves
+      (systemd, cron).
+    """
+    commands = get_commands()
     processes = []
-    if "worker" in get_commands():
+    if "worker" in commands:
         processes.append(Process("worker", [sys.executable, "-m", "aftercare", "worker"]))
+    if "tick" in commands:
+        processes.append(
+            Process("tick", [sys.executable, "-m", "aftercare", "tick"], every=TICK_EVERY)
+        )
     return processes
 
 
