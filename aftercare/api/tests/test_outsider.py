@@ -152,3 +152,20 @@ def test_every_route_refuses_a_request_without_a_token(
     )
     assert response.status_code == 401, f"{method} {path}: {response.status_code}"
     assert "Authorization: Bearer" in response.json()["detail"]
+
+
+WRITES = [(m, p) for m, p in registered_operations() if m in {"POST", "PUT", "PATCH"}]
+
+
+@pytest.mark.parametrize(("method", "template"), WRITES)
+def test_every_write_answers_a_malformed_body_in_the_error_format(
+    method: str, template: str, personas: Personas, owner_api: ApiClient
+) -> None:
+    """A route that reads a body says 400 and why; one that reads none may ignore it; none
+    crashes or answers outside the format."""
+    path = PARAMETER.sub(lambda m: str(OWNER_RECORDS[m["name"]](personas)), template)
+    response = owner_api.request(method, path, '{"given_name": "Nora",')
+    assert response["Content-Type"].startswith("application/json"), (method, path)
+    if response.status_code >= 400:
+        assert response.status_code == 400, (method, path, response.json())
+        assert response.json()["detail"].startswith("Malformed JSON body"), (method, path)
