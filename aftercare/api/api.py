@@ -13,6 +13,8 @@ How another app adds its resources:
    become ``{"detail": ..., "errors": {field: [messages]}}``. To reuse a Django form, feed it
    the JSON (``parse_json_object(request)``) and raise ``invalid(form_errors(form))``. Look the
    object up *before* validating the body, so an outsider gets 404, not a validation error.
+   Times must carry an offset: ``as_aware_datetime`` in ``aftercare.api.inputs`` (or
+   ``pydantic.AwareDatetime`` in a Schema) refuses a naive one with a message.
 3. Lists: take ``page: Query[PageParams]`` and return
    ``paginate(request, queryset, page, serialize)`` from ``aftercare.api.pagination``
    (``count``, ``next``, ``previous``, ``results``; a fixed number of queries per page).
@@ -20,7 +22,8 @@ How another app adds its resources:
    ``api.add_router("/supplies", "aftercare.supplies.api.router")``.
 5. Add your path parameters (``supply_id`` …) to ``OWNER_RECORDS`` in
    ``aftercare/api/tests/test_outsider.py``: that test walks every registered route as the
-   outsider persona and fails for a parameter it cannot fill.
+   outsider persona and fails for a parameter it cannot fill; add a row for your prefix to
+   the "Other resources" table in ``docs/api.md`` (``test_docs.py`` checks it).
 """
 
 from __future__ import annotations
