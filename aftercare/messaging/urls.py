@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/assign/", views.assign, name="messaging-assign"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="messaging-acknowledge"),
     path("client/<int:client_id>/reply/", views.reply, name="messaging-reply"),
+    path("settings/", views.messaging_settings, name="messaging-settings"),
     path("templates/", views.templates_list, name="messaging-templates"),
     path(
         "templates/<str:key>/<str:language>/", views.template_edit, name="messaging-template-edit"

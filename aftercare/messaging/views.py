@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,11 +20,12 @@ from aftercare.messaging.models import Direction, Message, MessageTemplate
 from aftercare.messaging.services import (
     message_acknowledge,
     message_reply,
+    messaging_settings_for,
     render_context,
     template_source,
 )
-from aftercare.messaging.transports import preview_mode
-from aftercare.practice.access import get_scoped_or_404, practice_required, scoped
+from aftercare.messaging.transports import preview_mode, sms_live
+from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit
 from aftercare.practice.models import LANGUAGES
 
@@ -130,6 +132,38 @@ def reply(request: HttpRequest, client_id: int) -> HttpResponse:
         else:
             flash.success(request, "Your message is in the outbox.")
     return redirect(next_or(request, client_path(client)))
+
+
+@owner_required
+def messaging_settings(request: HttpRequest) -> HttpResponse:
+    """The practice's messaging policy (owner only): link-only SMS."""
+    actor = request.actor  # type: ignore[attr-defined]
+    current = messaging_settings_for(actor.practice)
+    if request.method == "POST":
+        link_only = request.POST.get("sms_link_only") == "yes"
+        if link_only != current.sms_link_only:
+            with transaction.atomic():
+                current.sms_link_only = link_only
+                current.save(update_fields=["sms_link_only"])
+                record_audit(
+                    actor,
+                    "change",
+                    current,
+                    summary="SMS link-only " + ("on" if link_only else "off"),
+                    changes={"sms_link_only": [not link_only, link_only]},
+                )
+        flash.success(request, "Messaging settings saved.")
+        return redirect("messaging-settings")
+    return render(
+        request,
+        "messaging/settings.html",
+        {
+            "settings": current,
+            "preview": preview_mode(),
+            "sms_live": sms_live(),
+            "email_live": settings.MESSAGING_EMAIL_LIVE,
+        },
+    )
 
 
 @practice_required

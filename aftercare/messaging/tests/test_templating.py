@@ -93,3 +93,17 @@ def test_the_editor_previews_with_a_real_client_and_saves(personas: Personas, ow
         MessageTemplate.objects.get(practice=personas.practice, key="check_in").subject
         == "Hello {{ name }}"
     )
+
+
+def test_the_owner_can_turn_link_only_sms_off_and_full_text_goes_by_sms(
+    personas: Personas, owner_client
+) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.post("/messages/settings/", {})
+    assert response.status_code == 302
+    message = message_queue(client=personas.client, template_key="check_in", channel="sms")
+    assert "If anything new has come up" in message.text_body
+
+
+def test_only_the_owner_sees_the_messaging_settings(personas: Personas, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(personas.colleague)
+    assert client.get("/messages/settings/").status_code == 404
