@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
 from aftercare.care import queue
@@ -31,6 +32,9 @@ PROMISE_LEAD_TIME = dt.timedelta(days=2)
 PROMISE_VALUE = 80
 PROMISE_MINUTES = 10
 QUEUE_PAGE_SIZE = 100
+# Each built-in source reads at most this many rows, the most valuable (and oldest) first, so
+# the queue costs the same whatever its backlog; nobody works through more in one sitting.
+SOURCE_LIMIT = 500
 
 
 def client_url(client_id: int | None) -> str:
@@ -59,6 +63,22 @@ def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[queue.QueueIte
         )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
         .select_related("client", "rule")
+        .only(
+            "id",
+            "kind",
+            "title",
+            "due_at",
+            "value",
+            "estimated_minutes",
+            "held_back_reason",
+            "client_id",
+            "rule_id",
+            "client__given_name",
+            "client__family_name",
+            "client__primary_practitioner_id",
+            "rule__name",
+        )
+        .order_by("-value", "due_at", "id")[:SOURCE_LIMIT]
     )
     items = []
     for touchpoint in rows:
@@ -94,11 +114,18 @@ def promise_items(actor: Actor, now: dt.datetime) -> list[queue.QueueItem]:
                 status=PromiseStatus.OPEN,
                 client__archived=False,
             )
-            & (Q(due_from__lte=lead) | Q(due_at__lte=lead))
+            # From shortly before it can first be kept; a window with no start, at once.
+            & (
+                Q(due_from__lte=lead)
+                | Q(due_at__lte=lead)
+                | Q(due_at__isnull=True, due_from__isnull=True)
+            )
             & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
             | Q(status=PromiseStatus.BROKEN, acknowledged_at__isnull=True)
         )
         .select_related("client")
+        # Broken ones first, then by deadline: the order they rank in.
+        .order_by("status", Coalesce("due_at", "due_until"), "id")[:SOURCE_LIMIT]
     )
     items = []
     for promise in rows:

@@ -81,6 +81,7 @@ def care_queue(request: HttpRequest) -> HttpResponse:
         {
             "items": items[: selectors.QUEUE_PAGE_SIZE],
             "total": len(items),
+            "capped": len(items) >= selectors.SOURCE_LIMIT,
             "more": max(0, len(items) - selectors.QUEUE_PAGE_SIZE),
             "scope": scope,
             "tomorrow": tomorrow,

@@ -79,6 +79,28 @@ def test_an_open_promise_enters_the_queue_two_days_before_it_is_due(personas: Pe
     ]
 
 
+def test_a_window_without_a_start_is_in_the_queue_at_once(personas: Personas) -> None:
+    make_promise(
+        personas.client, what="Reply by Friday", due_at=None, due_until=NOW + dt.timedelta(days=9)
+    )
+    assert queue_titles(personas, NOW) == ["Promise: Reply by Friday"]
+
+
+def test_each_source_reads_at_most_its_limit_most_valuable_first(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aftercare.care.tests.factories import make_task
+
+    monkeypatch.setattr(selectors, "SOURCE_LIMIT", 3)
+    for value in (10, 90, 50, 70, 30):
+        make_task(personas.client, title=f"Task {value}", value=value, due_at=NOW)
+    assert queue_titles(personas, NOW + dt.timedelta(minutes=1)) == [
+        "Task 90",
+        "Task 70",
+        "Task 50",
+    ]
+
+
 def test_a_promise_not_kept_by_its_due_time_is_broken_by_tick_and_shown_until_acknowledged(
     personas: Personas,
 ) -> None:
