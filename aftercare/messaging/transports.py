@@ -148,8 +148,10 @@ class TwilioTransport(Transport):
 
     whatsapp = False
 
-    def __init__(self) -> None:
+    def __init__(self, http_client: Any = None) -> None:
         self.client: Any = None
+        # Twilio's HTTP client is the one seam tests replace (twilio.http.HttpClient).
+        self.http_client = http_client
 
     def sender(self) -> str:
         if self.whatsapp:
@@ -163,10 +165,14 @@ class TwilioTransport(Transport):
         if self.client is None:
             from twilio.rest import Client
 
-            self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+            self.client = Client(
+                settings.TWILIO_ACCOUNT_SID,
+                settings.TWILIO_AUTH_TOKEN,
+                http_client=self.http_client,
+            )
 
     def create(self, **params: Any) -> Any:
-        """The one seam to Twilio (tests patch this): POST /2010-04-01/Accounts/SID/Messages.json."""
+        """POST /2010-04-01/Accounts/{AccountSid}/Messages.json through the twilio package."""
         self.open()
         return self.client.messages.create(**params)
 
@@ -208,11 +214,15 @@ def preview_mode() -> bool:
     return not (settings.MESSAGING_EMAIL_LIVE or sms_live() or whatsapp_live())
 
 
+# Tests set this to a twilio.http.HttpClient that records requests instead of sending them.
+twilio_http_client: Any = None
+
+
 def transport_for(channel: str) -> Transport:
     if channel == "email" and settings.MESSAGING_EMAIL_LIVE:
         return EmailTransport()
     if channel == "sms" and sms_live():
-        return TwilioTransport()
+        return TwilioTransport(twilio_http_client)
     if channel == "whatsapp" and whatsapp_live():
-        return WhatsAppTransport()
+        return WhatsAppTransport(twilio_http_client)
     return PreviewTransport()
