@@ -209,7 +209,8 @@ class TestClientPage:
         # session, user, membership, client, tags, consent, audit insert, appointments, other memberships
         # + care: promises, shared resources, referrals, resources to share
         # + supplies (panel and timeline share one query)
-        with django_assert_max_num_queries(16):
+        # + care engine: touchpoints
+        with django_assert_max_num_queries(17):
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
