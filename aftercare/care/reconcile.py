@@ -236,39 +236,80 @@ class LoadedBatch:
     gone_tags: list[int]
 
 
-def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
-    """Everything the planner needs about these clients, in a fixed number of queries."""
+@dataclass
+class BatchRows:
+    """The raw rows the sweep reads for one batch (the benchmark times reading only these)."""
+
+    clients: list[dict[str, Any]]
+    appointments: list[tuple[Any, ...]]
+    tags: list[tuple[Any, ...]]
+    observed: list[tuple[Any, ...]]
+    touchpoints: list[dict[str, Any]]
+    resources: list[tuple[Any, ...]]
+    referrals: list[tuple[Any, ...]]
+
+
+def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
+    """One query per table, whatever the number of clients in the batch or their history."""
     clients = list(Client.objects.filter(id__in=client_ids).values(*_client_values_fields()))
     ids = [row["id"] for row in clients]
+    return BatchRows(
+        clients=clients,
+        appointments=list(
+            Appointment.objects.filter(client_id__in=ids).values_list(
+                "client_id", "id", "starts_at", "kind", "status"
+            )
+        ),
+        tags=list(
+            Client.tags.through.objects.filter(client_id__in=ids).values_list(
+                "client_id", "tag__name"
+            )
+        ),
+        observed=list(
+            ObservedTag.objects.filter(client_id__in=ids).values_list(
+                "id", "client_id", "tag_name", "first_seen_at"
+            )
+        ),
+        touchpoints=list(
+            Touchpoint.objects.filter(client_id__in=ids).values(
+                "id", "client_id", "key", *PLANNED_FIELDS
+            )
+        ),
+        resources=list(
+            ResourceShare.objects.filter(client_id__in=ids).values_list(
+                "client_id", "resource_id", "shared_at", "resource__title"
+            )
+        ),
+        referrals=list(
+            Referral.objects.filter(client_id__in=ids).values_list(
+                "id", "client_id", "referred_at", "referred_to"
+            )
+        ),
+    )
+
+
+def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
+    """Everything the planner needs about these clients, in a fixed number of queries."""
+    rows_read = read_batch_rows(client_ids)
+    clients = rows_read.clients
+    ids = [row["id"] for row in clients]
     appointments: dict[int, list[AppointmentFact]] = defaultdict(list)
-    for row in Appointment.objects.filter(client_id__in=ids).values_list(
-        "client_id", "id", "starts_at", "kind", "status"
-    ):
+    for row in rows_read.appointments:
         appointments[row[0]].append(AppointmentFact(row[1], row[2], row[3], row[4]))
     tags: dict[int, set[str]] = defaultdict(set)
-    for client_id, name in Client.tags.through.objects.filter(client_id__in=ids).values_list(
-        "client_id", "tag__name"
-    ):
+    for client_id, name in rows_read.tags:
         tags[client_id].add(name)
     observed: dict[int, dict[str, tuple[int, dt.datetime]]] = defaultdict(dict)
-    for pk, client_id, name, seen in ObservedTag.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "tag_name", "first_seen_at"
-    ):
+    for pk, client_id, name, seen in rows_read.observed:
         observed[client_id][name] = (pk, seen)
     existing_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in Touchpoint.objects.filter(client_id__in=ids).values(
-        "id", "client_id", "key", *PLANNED_FIELDS
-    ):
+    for row in rows_read.touchpoints:
         existing_rows[row["client_id"]].append(row)
     resources: dict[int, list[EventFact]] = defaultdict(list)
-    for client_id, resource_id, at, title in ResourceShare.objects.filter(
-        client_id__in=ids
-    ).values_list("client_id", "resource_id", "shared_at", "resource__title"):
+    for client_id, resource_id, at, title in rows_read.resources:
         resources[client_id].append(EventFact(str(resource_id), at, title))
     referrals: dict[int, list[EventFact]] = defaultdict(list)
-    for pk, client_id, at, referred_to in Referral.objects.filter(client_id__in=ids).values_list(
-        "id", "client_id", "referred_at", "referred_to"
-    ):
+    for pk, client_id, at, referred_to in rows_read.referrals:
         referrals[client_id].append(EventFact(str(pk), at, referred_to))
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
     for name, loader in FACT_LOADERS.items():
