@@ -12,6 +12,7 @@ and a policy loader fills ``PracticePolicy.extra["absences"]`` (``policy.absence
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,14 +85,22 @@ class ClientFacts(_Extensible):
     existing: Mapping[str, ExistingTouchpoint] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def attended(self) -> list[AppointmentFact]:
-        return sorted(
-            (a for a in self.appointments if a.status == "attended"),
-            key=lambda a: (a.starts_at, a.id),
+    @functools.cached_property
+    def _attended(self) -> tuple[AppointmentFact, ...]:
+        # cached_property writes to __dict__ directly, so it works on a frozen dataclass.
+        return tuple(
+            sorted(
+                (a for a in self.appointments if a.status == "attended"),
+                key=lambda a: (a.starts_at, a.id),
+            )
         )
 
+    def attended(self) -> tuple[AppointmentFact, ...]:
+        """Attended appointments, oldest first."""
+        return self._attended
+
     def first_attended(self) -> AppointmentFact | None:
-        attended = self.attended()
+        attended = self._attended
         return attended[0] if attended else None
 
 

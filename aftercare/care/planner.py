@@ -67,7 +67,18 @@ def plan(
         info = TRIGGERS.get(rule.trigger)
         if info is None:
             continue  # a trigger whose feature is not installed: the rule waits
+        # Occurrences whose day is far older than any lateness limit are skipped before the
+        # (costlier) due time is worked out; the exact check follows below.
+        ancient_day = (
+            now - policy.lookback - policy.lateness_limit(rule.kind)
+        ).date() - dt.timedelta(days=2)
         for occurrence in info.function(facts, rule, policy, now):
+            if (
+                occurrence.due_at is None
+                and occurrence.day + dt.timedelta(days=rule.offset_days) < ancient_day
+                and touchpoint_key(facts.client_id, rule, occurrence) not in facts.existing
+            ):
+                continue
             touchpoint = _touchpoint(facts, rule, occurrence, tz)
             if touchpoint.key in desired:
                 continue

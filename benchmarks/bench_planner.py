@@ -1,0 +1,134 @@
+"""The care engine's bulk sweep against only reading the rows it reads, in one run.
+
+Run: ``.venv/bin/python benchmarks/bench_planner.py [--clients 100000] [--quick] [--data-dir DIR]``.
+
+It builds a demo practice of ``--clients`` clients (``aftercare.demo_load``, default 100,000;
+``--quick`` uses 2,000) in a SQLite database kept in ``--data-dir`` (default
+``var/bench-planner-N``), and reuses it on later runs. Then, all as of one instant:
+
+1. deletes the practice's touchpoints (not timed), so the first sweep plans from scratch;
+2. **first sweep** — ``reconcile_all``: read, plan and insert every touchpoint;
+3. **read** — only reading the rows the sweep reads (``read_batch_rows`` for every batch of
+   1,000 clients: clients, appointments, tags, observed tags, touchpoints, shared resources,
+   referrals), the baseline;
+4. **steady sweep** — ``reconcile_all`` again: read, plan, compare, write nothing;
+5. read again (the baseline is the faster of the two reads, so a cold cache cannot flatter
+   the ratio).
+
+It prints the times, the ratios steady-sweep/read (goal ≤ 3) and first-sweep/read, the
+queries one batch of the sweep costs, and asserts that the steady sweep changed nothing.
+"""
+
+# ruff: noqa: E402 - Django must be set up (settings, data folder) before models are imported.
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("--clients", type=int, default=100_000)
+parser.add_argument("--quick", action="store_true", help="2,000 clients")
+parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--batch-size", type=int, default=1000)
+parser.add_argument("--data-dir", help="Where the benchmark database lives (reused)")
+args = parser.parse_args()
+clients_wanted = 2000 if args.quick else args.clients
+data_dir = Path(args.data_dir or ROOT / "var" / f"bench-planner-{clients_wanted}")
+data_dir.mkdir(parents=True, exist_ok=True)
+os.environ["AFTERCARE_DATA_DIR"] = str(data_dir)
+os.environ.pop("AFTERCARE_DATABASE_URL", None)
+os.environ["DJANGO_SETTINGS_MODULE"] = "aftercare.settings"
+
+import django
+
+django.setup()
+
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aftercare import clock
+from aftercare.care.models import Touchpoint
+from aftercare.care.reconcile import (
+    client_id_batches,
+    read_batch_rows,
+    reconcile_all,
+    reconcile_batch,
+)
+from aftercare.demo_load import load_demo_practice
+from aftercare.practice.models import Practice
+
+
+def timed(label: str, work):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - started
+    print(f"{label:<14} {seconds:8.2f} s", flush=True)
+    return seconds, result
+
+
+def read_everything(practice_id: int, batch_size: int) -> int:
+    rows = 0
+    for ids in client_id_batches(practice_id=practice_id, batch_size=batch_size):
+        batch = read_batch_rows(ids)
+        rows += len(batch.clients) + len(batch.appointments) + len(batch.touchpoints)
+    return rows
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    name = f"Planner bench {clients_wanted}"
+    practice = Practice.objects.filter(name=name).first()
+    if practice is None or practice.clients.count() != clients_wanted:
+        if practice is not None:
+            practice.delete()
+        print(f"Building a demo practice of {clients_wanted:,} clients in {data_dir} …", flush=True)
+        timed(
+            "demo",
+            lambda: load_demo_practice(
+                seed=args.seed, clients=clients_wanted, name=name, progress=True
+            ),
+        )
+        practice = Practice.objects.get(name=name)
+    else:
+        print(f"Reusing {name} in {data_dir}", flush=True)
+    appointments = practice.appointments.count()
+    print(
+        f"{clients_wanted:,} clients, {appointments:,} appointments; batches of {args.batch_size:,}"
+    )
+    Touchpoint.objects.filter(practice=practice).delete()
+
+    with clock.at(clock.now()) as now:
+        first_seconds, first = timed(
+            "first sweep",
+            lambda: reconcile_all(practice_id=practice.pk, batch_size=args.batch_size, now=now),
+        )
+        read_a, rows = timed("read", lambda: read_everything(practice.pk, args.batch_size))
+        steady_seconds, steady = timed(
+            "steady sweep",
+            lambda: reconcile_all(practice_id=practice.pk, batch_size=args.batch_size, now=now),
+        )
+        read_b, _ = timed("read again", lambda: read_everything(practice.pk, args.batch_size))
+        one_batch = next(client_id_batches(practice_id=practice.pk, batch_size=args.batch_size))
+        with CaptureQueriesContext(connection) as queries:
+            reconcile_batch(one_batch, now=now)
+    read_seconds = min(read_a, read_b)
+    print(
+        f"first sweep: {first.created:,} touchpoints created for {first.clients:,} clients; "
+        f"steady sweep changed {steady.changed:,}"
+    )
+    print(f"rows read per pass: {rows:,} (clients + appointments + touchpoints)")
+    print(f"queries per batch of {len(one_batch):,} clients: {len(queries)}")
+    print(f"ratio steady sweep / read: {steady_seconds / read_seconds:.2f}  (goal ≤ 3)")
+    print(f"ratio first sweep / read:  {first_seconds / read_seconds:.2f}")
+    assert steady.changed == 0, "the second sweep must change nothing"
+
+
+if __name__ == "__main__":
+    main()
