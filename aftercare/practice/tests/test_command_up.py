@@ -186,6 +186,7 @@ def test_up_with_no_demo_leaves_the_database_empty(supervised: list[list[str]]) 
     output = run_up("--no-demo", "--host", "0.0.0.0", "--port", "9000")  # noqa: S104
     assert "Password:" not in output
     assert not Practice.objects.exists()
+    assert "create one with `aftercare practice create" in output
     assert "Serving Aftercare on http://127.0.0.1:9000/" in output
     assert "--bind=0.0.0.0:9000" in supervised[0]
     assert "AFTERCARE_ALLOWED_HOSTS" in output, "a wildcard bind explains the host names"

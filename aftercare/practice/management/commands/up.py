@@ -97,7 +97,12 @@ class Command(BaseCommand):
             raise usage_error("--port", f"expected a port between 1 and 65535, got {port}")
         address = public_address(host, port)
         call_command("migrate", interactive=False, verbosity=0)
-        if not options["no_demo"] and not Practice.objects.exists():
+        if options["no_demo"] and not Practice.objects.exists():
+            self.stdout.write(
+                "The database has no practice yet: create one with "
+                "`aftercare practice create --name NAME --owner-email EMAIL`."
+            )
+        elif not Practice.objects.exists():
             result = load_demo_practice(seed=DEMO_SEED, clients=DEMO_CLIENTS)
             self.stdout.write(
                 f"Created the demo practice {result.practice.name} "
