@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import importlib.util
 import random
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
@@ -230,38 +232,100 @@ def _write_batch(
         for row, spec in zip(rows, specs, strict=True)
         for tag in spec.tags
     )
-    ConsentEvent.objects.bulk_create(
-        ConsentEvent(
-            client_id=row.pk,
-            purpose=purpose,
-            granted=getattr(spec, f"consent_{purpose}"),
-            how="intake form",
-            at=spec.created_at,
-        )
-        for row, spec in zip(rows, specs, strict=True)
-        for purpose in Purpose.values
+    pairs = list(zip(rows, specs, strict=True))
+    _insert_many(
+        ConsentEvent,
+        ["client_id", "purpose", "granted", "how", "at"],
+        [
+            (row.pk, purpose, getattr(spec, f"consent_{purpose}"), "intake form", spec.created_at)
+            for row, spec in pairs
+            for purpose in Purpose.values
+        ],
     )
     appointments = [
-        Appointment(
-            practice_id=practice.pk,
-            client_id=row.pk,
-            practitioner_id=staff[visit.practitioner].pk,
-            starts_at=visit.starts_at,
-            ends_at=visit.ends_at,
-            kind=visit.kind,
-            status=visit.status,
-            fee=visit.fee,
-            source="demo",
-            created_at=(booked := _booked_at(spec, visit, now)),
-            updated_at=booked,
+        (
+            practice.pk,
+            row.pk,
+            staff[visit.practitioner].pk,
+            visit.starts_at,
+            visit.ends_at,
+            visit.kind,
+            visit.status,
+            visit.fee,
+            "demo",
+            "",
+            booked := _booked_at(spec, visit, now),
+            booked,
         )
-        for row, spec in zip(rows, specs, strict=True)
+        for row, spec in pairs
         for visit in spec.appointments
     ]
-    Appointment.objects.bulk_create(appointments)
+    _insert_many(
+        Appointment,
+        [
+            "practice_id",
+            "client_id",
+            "practitioner_id",
+            "starts_at",
+            "ends_at",
+            "kind",
+            "status",
+            "fee",
+            "source",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ],
+        appointments,
+    )
     return len(appointments)
 
 
 def _booked_at(spec: demo.DemoClient, visit: demo.DemoAppointment, now: dt.datetime) -> dt.datetime:
     """A session is booked about two weeks ahead, never before the client came, never in the future."""
     return min(now, max(spec.created_at, visit.starts_at - dt.timedelta(days=14)))
+
+
+def _insert_many(
+    model: type[models.Model], attnames: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert plain rows with one prepared INSERT (``executemany``) — no model instances.
+
+    For the two big tables (a million appointments, 300,000 consent records) ``bulk_create``
+    spends most of its time building model instances and compiling SQL row by row (about
+    80 µs a row); one statement executed for every row costs a fraction of that. Values are
+    adapted exactly as the ORM would (aware datetimes, decimals) for the connection's database.
+    """
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    ops = connection.ops
+    fields = [model._meta.get_field(name) for name in attnames]  # attnames: client_id
+    adapters: list[Callable[[Any], Any] | None] = []
+    for field in fields:
+        if isinstance(field, models.DateTimeField):
+            adapters.append(ops.adapt_datetimefield_value)
+        elif isinstance(field, models.DecimalField):
+            adapters.append(
+                functools.partial(
+                    ops.adapt_decimalfield_value,
+                    max_digits=field.max_digits,
+                    decimal_places=field.decimal_places,
+                )
+            )
+        else:
+            adapters.append(None)
+    if any(adapters):
+        rows = [
+            tuple(
+                value if adapt is None else adapt(value)
+                for value, adapt in zip(row, adapters, strict=True)
+            )
+            for row in rows
+        ]
+    quote = ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -40,12 +40,27 @@ def test_it_writes_the_generated_clients_and_appointments() -> None:
         result.appointments
     )
     assert ConsentEvent.objects.filter(client__practice=practice).count() == 25 * 3
+    consents = ConsentEvent.objects.filter(client=rows[0]).order_by("purpose")
+    assert [(e.purpose, e.granted, e.at) for e in consents] == sorted(
+        (purpose, getattr(expected[0], f"consent_{purpose}"), expected[0].created_at)
+        for purpose in ("care", "celebrations", "information")
+    )
     first = rows[0]
     assert list(
         Appointment.objects.filter(client=first)
         .order_by("starts_at")
         .values_list("starts_at", "status")
     ) == [(a.starts_at, a.status) for a in expected[0].appointments]
+    stored = Appointment.objects.filter(client=first).order_by("starts_at").first()
+    assert stored is not None
+    visit = expected[0].appointments[0]
+    assert (stored.ends_at, stored.kind, stored.fee, stored.practitioner.full_name) == (
+        visit.ends_at,
+        visit.kind,
+        visit.fee,
+        demo.STAFF[visit.practitioner].full_name,
+    )
+    assert stored.created_at <= stored.starts_at
 
 
 def test_the_owner_signs_in_with_the_password_and_the_team_has_every_role() -> None:
