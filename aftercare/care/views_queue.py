@@ -28,8 +28,11 @@ FEED_SALT = "aftercare.care.feed"
 
 
 def _scope(request: HttpRequest) -> str:
-    scope = request.GET.get("scope") or request.POST.get("scope") or "mine"
-    return scope if scope in queue.SCOPES else "mine"
+    """``?scope=``; by default *mine*, except for assistants, who have no clients of their own."""
+    actor = request.actor  # type: ignore[attr-defined]
+    default = "mine" if actor.sees_private_notes else "practice"
+    scope = request.GET.get("scope") or request.POST.get("scope") or default
+    return scope if scope in queue.SCOPES else default
 
 
 def _is_htmx(request: HttpRequest) -> bool:

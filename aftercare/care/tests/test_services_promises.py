@@ -157,3 +157,16 @@ def test_the_outsider_cannot_touch_a_promise(personas: Personas) -> None:
     promise = make_promise(personas.client)
     with pytest.raises(Http404):
         promise_keep(actor=personas.actor(personas.outsider), promise_id=promise.pk)
+
+
+def test_the_tick_command_marks_late_promises_broken(personas: Personas) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    promise = make_promise(personas.client, due_at=NOW)
+    out = io.StringIO()
+    call_command("tick", at=(NOW + dt.timedelta(minutes=5)).isoformat(), stdout=out)
+    promise.refresh_from_db()
+    assert promise.status == "broken"
+    assert "promises: mark broken: 1" in out.getvalue()

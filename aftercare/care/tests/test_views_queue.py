@@ -222,3 +222,24 @@ def test_a_colleague_cannot_remove_my_care_hour(client, personas: Personas) -> N
     assert client.post(reverse("care-hours-delete", args=[hour.pk])).status_code == 404
     assert Touchpoint.objects.count() == 0
     hour.refresh_from_db()
+
+
+def test_an_assistant_sees_the_whole_practice_by_default(client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    make_task(personas.client, title="Ring Ruth")  # Ruth's practitioner is the owner
+    client.force_login(personas.assistant)
+    assert "Ring Ruth" in client.get(reverse("care-queue")).content.decode()
+
+
+def test_with_htmx_a_refused_action_shows_the_item_again_with_the_message(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    task = make_task(personas.client, title="Ring Ruth")
+    response = owner_client.post(
+        reverse("care-queue-act"),
+        {"item": f"touchpoint:{task.pk}", "action": "skip", "reason": ""},
+        headers={"HX-Request": "true"},
+    )
+    fragment = response.content.decode()
+    assert fragment.startswith('<li class="card queue-item"')
+    assert "Ring Ruth" in fragment
+    assert "reason: Say why you skip it" in fragment
