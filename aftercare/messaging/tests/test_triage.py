@@ -468,5 +468,5 @@ def test_the_benchmark_prints_the_quality_table(capsys) -> None:  # type: ignore
     assert bench.main(["--markdown"]) == 0
     table = capsys.readouterr().out
     assert table.startswith("| rows | n | accuracy |")
-    assert "| held-out | 82 |" in table
-    assert "| nl | 40 |" in table
+    assert "| held-out | 122 |" in table
+    assert "| nl | 48 |" in table
