@@ -91,11 +91,16 @@ def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
 class InboundHandler:
     """aiosmtpd handler: accept mail for the reply domain, store and route it."""
 
+    @staticmethod
+    def accepts(address: str) -> bool:
+        """Only mail for the reply domain: this is not an open relay."""
+        domain = address.rpartition("@")[2].lower()
+        return not settings.REPLY_DOMAIN or domain == settings.REPLY_DOMAIN
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
-        domain = address.rpartition("@")[2].lower()
-        if settings.REPLY_DOMAIN and domain != settings.REPLY_DOMAIN:
+        if not self.accepts(address):
             return "550 5.1.1 not a mailbox of this server"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -104,7 +109,7 @@ class InboundHandler:
         from asgiref.sync import sync_to_async
 
         try:
-            await sync_to_async(self.store, thread_sensitive=True)(
+            await sync_to_async(self.store_fresh, thread_sensitive=True)(
                 envelope.content, envelope.rcpt_tos
             )
         except Exception:
@@ -112,9 +117,17 @@ class InboundHandler:
             return "451 4.3.0 try again later"
         return "250 Message accepted"
 
+    @classmethod
+    def store_fresh(cls, content: bytes, rcpt_tos: list[str]) -> None:
+        """``store`` with a healthy database connection (the server runs for days)."""
+        close_old_connections()
+        try:
+            cls.store(content, rcpt_tos)
+        finally:
+            close_old_connections()
+
     @staticmethod
     def store(content: bytes, rcpt_tos: list[str]) -> None:
-        close_old_connections()
         parsed = parse_email(email.message_from_bytes(content, policy=email.policy.default))
         parsed["recipients"] = list(rcpt_tos) + parsed["recipients"]
         deliver_parsed(parsed)
