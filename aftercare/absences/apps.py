@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class AbsencesConfig(AppConfig):
@@ -9,3 +9,13 @@ class AbsencesConfig(AppConfig):
         from aftercare.absences.messages import register_templates
 
         register_templates()
+        if apps.is_installed("aftercare.care"):
+            from aftercare.absences import loaders, planning
+            from aftercare.care.defaults import DEFAULT_RULES
+
+            planning.register()
+            loaders.register()
+            names = {rule["name"] for rule in DEFAULT_RULES}
+            DEFAULT_RULES.extend(
+                r for r in planning.DEFAULT_ABSENCE_RULES if r["name"] not in names
+            )

@@ -6,6 +6,7 @@ import pytest
 
 from aftercare import clock
 from aftercare.api.tests.conftest import api_client_for
+from aftercare.care.defaults import DEFAULT_RULES
 from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.reconcile import reconcile_client
 from aftercare.care.services import care_setup_practice
@@ -132,7 +133,7 @@ def test_invalid_care_rules_are_refused_naming_each_field(care):
 def test_assistants_read_rules_but_cannot_change_them_and_outsiders_get_404(care):
     rule = CareRule.objects.filter(practice=care.practice).first()
     assistant = api_client_for(care, care.assistant)
-    assert len(assistant.get("/api/v1/care-rules").json()) == 5
+    assert len(assistant.get("/api/v1/care-rules").json()) == len(DEFAULT_RULES)
     assert assistant.patch(f"/api/v1/care-rules/{rule.pk}", {"enabled": False}).status_code == 403
     outsider = api_client_for(care, care.outsider)
     assert outsider.patch(f"/api/v1/care-rules/{rule.pk}", {"enabled": False}).status_code == 404

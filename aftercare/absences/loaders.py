@@ -1,0 +1,69 @@
+"""Fact and policy loaders for the care planner: one query per batch each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from aftercare import clock
+from aftercare.absences.models import Absence, EmergencyListEntry
+from aftercare.absences.planning import AbsenceFact, BookedAppointment
+from aftercare.appointments.models import Appointment
+
+# Cancelled or ended absences still matter a while: corrections for notices already sent.
+HISTORY = dt.timedelta(days=60)
+
+
+def load_absences(practice_ids: Sequence[int]) -> dict[int, dict[int, tuple[AbsenceFact, ...]]]:
+    """``{practice_id: {practitioner_id: (AbsenceFact, …)}}`` for absences not long over."""
+    since = (clock.now() - HISTORY).date()
+    absences = list(
+        Absence.objects.filter(practice_id__in=practice_ids, last_day__gte=since)
+        .select_related("practitioner")
+        .order_by("first_day", "id")
+    )
+    emergency: dict[int, set[int]] = defaultdict(set)
+    if absences:
+        for absence_id, client_id in EmergencyListEntry.objects.filter(
+            absence__in=[a.pk for a in absences]
+        ).values_list("absence_id", "client_id"):
+            emergency[absence_id].add(client_id)
+    found: dict[int, dict[int, list[AbsenceFact]]] = defaultdict(lambda: defaultdict(list))
+    for absence in absences:
+        found[absence.practice_id][absence.practitioner_id].append(
+            AbsenceFact(
+                id=absence.pk,
+                practitioner_id=absence.practitioner_id,
+                first_day=absence.first_day,
+                last_day=absence.last_day,
+                notify_days_before=absence.notify_days_before,
+                cover_contact=absence.cover_contact,
+                practitioner_name=absence.practitioner.display_name,
+                public_note=absence.public_note,
+                cancelled=absence.cancelled,
+                announce_to_all=absence.announce_to_all,
+                emergency_client_ids=frozenset(emergency[absence.pk]),
+            )
+        )
+    return {
+        practice_id: {pid: tuple(rows) for pid, rows in by_practitioner.items()}
+        for practice_id, by_practitioner in found.items()
+    }
+
+
+def load_booked_appointments(client_ids: Sequence[int]) -> dict[int, tuple[BookedAppointment, ...]]:
+    found: dict[int, list[BookedAppointment]] = defaultdict(list)
+    rows = Appointment.objects.filter(
+        client_id__in=client_ids, status="booked", starts_at__gte=clock.now()
+    ).values_list("client_id", "id", "starts_at", "practitioner_id")
+    for client_id, pk, starts_at, practitioner_id in rows.order_by("starts_at", "id"):
+        found[client_id].append(BookedAppointment(pk, starts_at, practitioner_id))
+    return {client_id: tuple(rows) for client_id, rows in found.items()}
+
+
+def register() -> None:
+    from aftercare.care.reconcile import register_fact_loader, register_policy_loader
+
+    register_policy_loader("absences", load_absences)
+    register_fact_loader("booked_appointments", load_booked_appointments)

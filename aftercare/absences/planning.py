@@ -1,0 +1,251 @@
+"""Absences in the care planner: one rule everywhere (pure Python, no Django).
+
+``policy.absences`` maps a practitioner id to their ``AbsenceFact``s (loaded by
+``absences/loaders.py``); ``facts.practitioner_id`` is the client's primary practitioner and
+``facts.booked_appointments`` the client's booked appointments with their practitioner ids.
+
+1. The *adjuster* ``move_around_absences`` (runs before the boundaries, so quiet hours and
+   the contact budget still apply to the new time):
+   a. a check-in that invites a reply and would land during the practitioner's absence moves
+      to the first day back at the same local time — unless the absence names a cover;
+   b. a recall waits until the return, cover or not;
+   c. re-order reminders are already placed before the absence by ``supply_reorder``.
+2. The trigger ``absence_notice``: ``notify_days_before`` days before the absence (or at once
+   if that day has passed), each *affected* client gets a personal notice listing what
+   concerns them: appointments to rebook, supplies to order by a date, the emergency list.
+   Keyed by absence and its dates, so a moved absence plans a new notice.
+3. The trigger ``absence_correction``: a client who was already sent a notice for dates that
+   are no longer true (moved or cancelled) gets a correction at once, never silence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aftercare.supplies.planning import supplies_of
+from aftercare.supplies.projection import affected_by_absence, plan_reorder
+
+REPLY_INVITING_KINDS = frozenset({"check_in"})
+WAIT_FOR_RETURN_KINDS = frozenset({"recall"})
+
+
+@dataclass(frozen=True)
+class AbsenceFact:
+    id: int
+    practitioner_id: int
+    first_day: dt.date
+    last_day: dt.date
+    notify_days_before: int = 21
+    cover_contact: str = ""
+    practitioner_name: str = ""
+    public_note: str = ""
+    cancelled: bool = False
+    announce_to_all: bool = False
+    emergency_client_ids: frozenset[int] = frozenset()
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.first_day:%Y%m%d}to{self.last_day:%Y%m%d}"
+
+    @property
+    def back_on(self) -> dt.date:
+        return self.last_day + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class BookedAppointment:
+    id: int
+    starts_at: dt.datetime
+    practitioner_id: int | None
+
+
+def absences_for(facts: Any, policy: Any) -> Sequence[AbsenceFact]:
+    absences: Mapping[int, Sequence[AbsenceFact]] = policy.extra.get("absences", {})
+    return absences.get(facts.extra.get("practitioner_id"), ())
+
+
+def _tz(facts: Any, policy: Any) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(facts.time_zone or policy.time_zone)
+
+
+def move_around_absences(
+    facts: Any, policy: Any, touchpoints: list[Any], now: dt.datetime
+) -> list[Any]:
+    """Step 1 of the module docstring."""
+    absences = [a for a in absences_for(facts, policy) if not a.cancelled]
+    if not absences:
+        return touchpoints
+    tz = _tz(facts, policy)
+    result = []
+    for touchpoint in touchpoints:
+        if touchpoint.status != "planned" or touchpoint.action != "message":
+            result.append(touchpoint)
+            continue
+        kind = touchpoint.template_key or touchpoint.kind
+        waits = kind in WAIT_FOR_RETURN_KINDS
+        invites_reply = kind in REPLY_INVITING_KINDS
+        if not waits and not invites_reply:
+            result.append(touchpoint)
+            continue
+        for _ in range(len(absences) + 1):  # back-to-back absences: move again
+            local = touchpoint.due_at.astimezone(tz)
+            clash = next((a for a in absences if a.first_day <= local.date() <= a.last_day), None)
+            if clash is None or (invites_reply and not waits and clash.cover_contact):
+                break
+            moved = dt.datetime.combine(clash.back_on, local.time().replace(tzinfo=None))
+            moved_utc = moved.replace(tzinfo=tz).astimezone(dt.UTC)
+            who = clash.practitioner_name or "the practitioner"
+            touchpoint = replace(
+                touchpoint,
+                due_at=moved_utc,
+                held_back_reason=(
+                    f"Moved to {clash.back_on:%Y-%m-%d}: {who} is away "
+                    f"{clash.first_day:%-d %b}–{clash.last_day:%-d %b}"
+                    + ("" if waits else " and no cover is named")
+                    + "."
+                )[:300],
+            )
+        result.append(touchpoint)
+    return result
+
+
+def notice_actions(facts: Any, policy: Any, absence: AbsenceFact) -> list[str]:
+    """What in this absence concerns the client (empty: not affected)."""
+    tz = _tz(facts, policy)
+    actions = []
+    for appointment in facts.extra.get("booked_appointments", ()):
+        local = appointment.starts_at.astimezone(tz)
+        if appointment.practitioner_id == absence.practitioner_id and (
+            absence.first_day <= local.date() <= absence.last_day
+        ):
+            actions.append(f"rebook your appointment on {local:%A %-d %B at %H:%M}")
+    ranges = [(a.first_day, a.last_day) for a in absences_for(facts, policy) if not a.cancelled]
+    for supply in supplies_of(facts):
+        if supply.status != "active" or supply.runs_out_on is None:
+            continue
+        if affected_by_absence(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absence=(absence.first_day, absence.last_day),
+        ):
+            plan = plan_reorder(
+                runs_out_on=supply.runs_out_on,
+                lead_time_days=supply.lead_time_days,
+                absences=ranges,
+            )
+            actions.append(f"order {supply.name} by {plan.order_by:%A %-d %B}")
+    if facts.client_id in absence.emergency_client_ids:
+        actions.append("you can still reach me: you are on my emergency list")
+    return actions
+
+
+def _details(absence: AbsenceFact, actions: list[str]) -> dict[str, Any]:
+    return {
+        "absence_id": absence.id,
+        "away_practitioner": absence.practitioner_name,
+        "first_day": f"{absence.first_day:%A %-d %B %Y}",
+        "last_day": f"{absence.last_day:%A %-d %B %Y}",
+        "back_on": f"{absence.back_on:%A %-d %B %Y}",
+        "cover_contact": absence.cover_contact,
+        "public_note": absence.public_note,
+        "actions": "; ".join(actions),
+        "cancelled": absence.cancelled,
+    }
+
+
+def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    from aftercare.care.triggers import Occurrence, local_date
+
+    today = local_date(now, facts.time_zone or policy.time_zone)
+    occurrences = []
+    for absence in absences_for(facts, policy):
+        if absence.cancelled or absence.last_day < today:
+            continue
+        actions = notice_actions(facts, policy, absence)
+        if not actions and not absence.announce_to_all:
+            continue
+        notify_on = absence.first_day - dt.timedelta(days=absence.notify_days_before)
+        occurrences.append(
+            Occurrence(
+                f"absence{absence.id}d{absence.fingerprint}",
+                # Planned late (the absence was entered less than N days ahead): tell them now.
+                max(notify_on, today) - dt.timedelta(days=rule.offset_days),
+                detail=f"{absence.practitioner_name} away {absence.first_day:%-d %b}–{absence.last_day:%-d %b}",
+                context=_details(absence, actions),
+            )
+        )
+    return occurrences
+
+
+def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    from aftercare.care.triggers import Occurrence, local_date
+
+    today = local_date(now, facts.time_zone or policy.time_zone)
+    occurrences = []
+    for absence in absences_for(facts, policy):
+        marker = f":absence{absence.id}d"
+        sent = [
+            key.rsplit(marker, 1)[1]
+            for key, existing in facts.existing.items()
+            if marker in key and existing.status == "sent" and ":correction" not in key
+        ]
+        stale = sorted(fp for fp in sent if absence.cancelled or fp != absence.fingerprint)
+        if not stale:
+            continue
+        actions = [] if absence.cancelled else notice_actions(facts, policy, absence)
+        version = "cancelled" if absence.cancelled else absence.fingerprint
+        occurrences.append(
+            Occurrence(
+                f"absence{absence.id}correction{version}",
+                today - dt.timedelta(days=rule.offset_days),
+                detail=f"{absence.practitioner_name}'s absence "
+                + ("cancelled" if absence.cancelled else "moved"),
+                context=_details(absence, actions),
+                due_at=now if rule.offset_days == 0 else None,
+            )
+        )
+    return occurrences
+
+
+DEFAULT_ABSENCE_RULES: list[dict[str, Any]] = [
+    {
+        "name": "Advance notice of an absence",
+        "trigger": "absence_notice",
+        "trigger_options": {},
+        "offset_days": 0,
+        "local_time": dt.time(10, 0),
+        "action": "message",
+        "template_key": "absence_notice",
+        "purpose": "care",
+        "value": 95,
+    },
+    {
+        "name": "Correction when an absence moves or is cancelled",
+        "trigger": "absence_correction",
+        "trigger_options": {},
+        "offset_days": 0,
+        "local_time": dt.time(10, 0),
+        "action": "message",
+        "template_key": "absence_correction",
+        "purpose": "care",
+        "value": 95,
+    },
+]
+
+
+def register() -> None:
+    from aftercare.care.triggers import register_adjuster, register_trigger
+
+    register_trigger(
+        "absence_notice",
+        label="An absence is coming that affects the client (advance notice)",
+    )(absence_notice)
+    register_trigger(
+        "absence_correction",
+        label="An absence the client was told about moved or was cancelled",
+    )(absence_correction)
+    register_adjuster(move_around_absences)

@@ -1,0 +1,43 @@
+"""Fact loaders for the care planner: one query per batch of clients each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from aftercare.clients.models import Client
+from aftercare.supplies.models import Supply
+from aftercare.supplies.planning import SupplyFact
+
+
+def load_supplies(client_ids: Sequence[int]) -> dict[int, tuple[SupplyFact, ...]]:
+    found: dict[int, list[SupplyFact]] = defaultdict(list)
+    rows = Supply.objects.filter(client_id__in=client_ids).values_list(
+        "client_id",
+        "id",
+        "name",
+        "kind",
+        "prepared_by",
+        "started_on",
+        "runs_out_on",
+        "lead_time_days",
+        "status",
+        "reorder_requested_at",
+    )
+    for client_id, *fields in rows.order_by("id"):
+        found[client_id].append(SupplyFact(*fields))
+    return {client_id: tuple(facts) for client_id, facts in found.items()}
+
+
+def load_practitioner_ids(client_ids: Sequence[int]) -> dict[int, Any]:
+    return dict(
+        Client.objects.filter(pk__in=client_ids).values_list("pk", "primary_practitioner_id")
+    )
+
+
+def register() -> None:
+    from aftercare.care.reconcile import register_fact_loader
+
+    register_fact_loader("supplies", load_supplies)
+    register_fact_loader("practitioner_id", load_practitioner_ids)

@@ -1,0 +1,201 @@
+"""Supplies in the care planner: facts, triggers and default rules (pure Python, no Django).
+
+Registered with the care engine's trigger registry (``care/triggers.py``) from
+``SuppliesConfig.ready()``; the facts come from ``supplies/loaders.py`` (``facts.supplies``)
+and ``policy.absences`` from the absences app.
+
+Triggers:
+
+- ``supply_started`` — a new supply of the kinds in ``{"kinds": [...]}`` was started: a
+  side-effects check-in ``offset_days`` later (default rules: medication 3 days, remedy 7).
+- ``supply_reorder`` — the re-order reminder of an active supply, on the day
+  ``projection.plan_reorder`` chooses (run-out − lead time − buffer, kept out of the client's
+  practitioner's absences). The rule's offset is not added: the reminder day is the plan's.
+  Keyed by supply and start day, so a new supply cycle gets a new reminder and a changed dose
+  moves the planned one. A supply re-order requested, re-ordered or stopped has none.
+- ``supply_reorder_requested`` — a task for the practitioner when a client asks to re-order a
+  supply the practice (or a pharmacy) prepares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aftercare.supplies.projection import DEFAULT_BUFFER_DAYS, plan_reorder
+
+
+@dataclass(frozen=True)
+class SupplyFact:
+    id: int
+    name: str
+    kind: str
+    prepared_by: str
+    started_on: dt.date
+    runs_out_on: dt.date | None
+    lead_time_days: int
+    status: str
+    reorder_requested_at: dt.datetime | None = None
+
+
+def day_text(day: dt.date) -> str:
+    """A date as a client reads it: "Monday 1 March 2027"."""
+    return f"{day:%A %-d %B %Y}"
+
+
+def supplies_of(facts: Any) -> Sequence[SupplyFact]:
+    return tuple(facts.extra.get("supplies", ()))
+
+
+def absence_ranges_for(facts: Any, policy: Any) -> list[tuple[dt.date, dt.date]]:
+    """The client's practitioner's absences (not cancelled) as date ranges."""
+    practitioner_id = facts.extra.get("practitioner_id")
+    absences: Mapping[int, Sequence[Any]] = policy.extra.get("absences", {})
+    return [(a.first_day, a.last_day) for a in absences.get(practitioner_id, ()) if not a.cancelled]
+
+
+def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    from aftercare.care.triggers import Occurrence
+
+    kinds = rule.trigger_options.get("kinds") or ["medication", "remedy"]
+    return [
+        Occurrence(
+            f"supply{supply.id}from{supply.started_on:%Y%m%d}",
+            supply.started_on,
+            detail=f"{supply.name}, started {day_text(supply.started_on)}",
+            context={"supply_id": supply.id, "supply_name": supply.name},
+        )
+        for supply in supplies_of(facts)
+        if supply.kind in kinds and supply.status != "stopped"
+    ]
+
+
+def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    from aftercare.care.triggers import Occurrence, local_date
+
+    buffer_days = int(rule.trigger_options.get("buffer_days", DEFAULT_BUFFER_DAYS))
+    today = local_date(now, facts.time_zone or policy.time_zone)
+    ranges = absence_ranges_for(facts, policy)
+    occurrences = []
+    for supply in supplies_of(facts):
+        if supply.status != "active" or supply.runs_out_on is None:
+            continue
+        plan = plan_reorder(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absences=ranges,
+            buffer_days=buffer_days,
+            today=today,
+        )
+        context: dict[str, Any] = {
+            "supply_id": supply.id,
+            "supply_name": supply.name,
+            "runs_out_on": day_text(supply.runs_out_on),
+            "order_by": day_text(plan.order_by),
+            "lead_time_days": supply.lead_time_days,
+        }
+        if plan.moved_for_absence:
+            context["absence_note"] = "earlier than usual: the practice is closed later on"
+        if plan.late:
+            # The ideal day has passed (or fell in an absence): remind at once, say so.
+            context["late"] = True
+        occurrences.append(
+            Occurrence(
+                f"supply{supply.id}from{supply.started_on:%Y%m%d}",
+                # The planner adds the rule's offset; the plan's day is final, so undo it.
+                plan.remind_on - dt.timedelta(days=rule.offset_days),
+                detail=f"{supply.name} runs out {day_text(supply.runs_out_on)}, order by {day_text(plan.order_by)}",
+                context=context,
+            )
+        )
+    return occurrences
+
+
+def supply_reorder_requested(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    from aftercare.care.triggers import Occurrence, local_date
+
+    prepared_by = rule.trigger_options.get("prepared_by") or ["practice", "pharmacy"]
+    return [
+        Occurrence(
+            f"supply{supply.id}asked{supply.reorder_requested_at:%Y%m%d%H%M}",
+            local_date(supply.reorder_requested_at, facts.time_zone or policy.time_zone),
+            detail=f"prepare {supply.name} ({supply.lead_time_days} days' lead time)",
+            context={"supply_id": supply.id, "supply_name": supply.name},
+            due_at=supply.reorder_requested_at,
+        )
+        for supply in supplies_of(facts)
+        if supply.status == "reorder_requested"
+        and supply.reorder_requested_at is not None
+        and supply.prepared_by in prepared_by
+    ]
+
+
+DEFAULT_SUPPLY_RULES: list[dict[str, Any]] = [
+    {
+        "name": "Side-effects check-in after a new medication",
+        "trigger": "supply_started",
+        "trigger_options": {"kinds": ["medication"]},
+        "offset_days": 3,
+        "local_time": dt.time(10, 0),
+        "action": "message",
+        "template_key": "check_in",
+        "purpose": "care",
+        "value": 85,
+    },
+    {
+        "name": "Side-effects check-in after a new remedy",
+        "trigger": "supply_started",
+        "trigger_options": {"kinds": ["remedy"]},
+        "offset_days": 7,
+        "local_time": dt.time(10, 0),
+        "action": "message",
+        "template_key": "check_in",
+        "purpose": "care",
+        "value": 70,
+    },
+    {
+        "name": "Re-order reminder",
+        "trigger": "supply_reorder",
+        "trigger_options": {"buffer_days": DEFAULT_BUFFER_DAYS},
+        "offset_days": 0,
+        "local_time": dt.time(10, 0),
+        "action": "message",
+        "template_key": "reorder_reminder",
+        "purpose": "care",
+        "value": 90,
+    },
+    {
+        "name": "Prepare a re-ordered supply",
+        "trigger": "supply_reorder_requested",
+        "trigger_options": {"prepared_by": ["practice", "pharmacy"]},
+        "offset_days": 0,
+        "local_time": dt.time(9, 0),
+        "action": "task",
+        "task_kind": "prepare_supply",
+        "estimated_minutes": 10,
+        "purpose": "care",
+        "value": 90,
+    },
+]
+
+
+def register() -> None:
+    from aftercare.care.triggers import register_trigger
+
+    register_trigger(
+        "supply_started",
+        label="A medication, remedy or supplement was started",
+        options_help='{"kinds": ["medication"]} — remedy, supplement, medication, other',
+    )(supply_started)
+    register_trigger(
+        "supply_reorder",
+        label="A supply should be re-ordered (run-out − lead time − buffer, before absences)",
+        options_help='{"buffer_days": 7}',
+    )(supply_reorder)
+    register_trigger(
+        "supply_reorder_requested",
+        label="A client asked to re-order a supply",
+        options_help='{"prepared_by": ["practice", "pharmacy"]}',
+    )(supply_reorder_requested)
