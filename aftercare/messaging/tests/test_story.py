@@ -47,3 +47,33 @@ def test_a_check_in_by_email_is_answered_and_flagged_within_one_worker_pass(
             items = flagged_reply_items(personas.actor(), reply.created_at)
             assert items[0].title == "attention: side effects"
             assert items[0].client_id == personas.client.pk
+
+
+def test_a_first_visit_becomes_a_check_in_email_three_days_later_through_tick_and_worker(
+    personas: Personas, smtp_server: Any
+) -> None:
+    from aftercare import clock
+    from aftercare.care.advance import advance_touchpoints
+    from aftercare.care.models import Touchpoint
+    from aftercare.care.reconcile import reconcile_client
+    from aftercare.care.services import care_setup_practice
+    from aftercare.clients.models import Client
+
+    visit = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    personas.appointment.kind = "first_visit"
+    personas.appointment.status = "attended"
+    personas.appointment.save()
+    Client.objects.filter(pk=personas.client.pk).update(created_at=visit - dt.timedelta(days=1))
+    care_setup_practice(practice=personas.practice)
+    reconcile_client(personas.client.pk, now=visit + dt.timedelta(hours=2))
+    check_in = Touchpoint.objects.get(
+        client=personas.client, template_key="check_in", action="message"
+    )
+    later = check_in.due_at + dt.timedelta(minutes=5)
+    with clock.at(later):
+        advance_touchpoints(later)
+        Worker().run_until_idle()
+    check_in.refresh_from_db()
+    assert check_in.status == "sent"
+    assert [m["Subject"] for m in smtp_server.messages] == ["How are you doing, Ruth?"]
+    assert Message.objects.get(touchpoint=check_in).status == "sent"
