@@ -206,3 +206,18 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Correction when an absence moves or is cancelled",
     }
     assert practice.care_policy.quiet_hours_start == dt.time(20, 0)
+
+
+def test_a_batch_of_the_sweep_costs_the_same_queries_for_3_or_30_clients(care):
+    clients = [make_client(care.practice, given_name=f"B{index}") for index in range(30)]
+    for client in clients:
+        make_appointment(client, starts_at=NOW - dt.timedelta(days=2), status="attended")
+    from aftercare.care.reconcile import reconcile_batch
+
+    with clock.at(NOW):
+        reconcile_batch([c.pk for c in clients])
+        with CaptureQueriesContext(connection) as few:
+            reconcile_batch([c.pk for c in clients[:3]])
+        with CaptureQueriesContext(connection) as many:
+            reconcile_batch([c.pk for c in clients])
+    assert len(few) == len(many)

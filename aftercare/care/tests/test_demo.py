@@ -1,0 +1,57 @@
+"""The issue's "done when" on the demo practice: preview shows care, within the boundaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zoneinfo
+
+import pytest
+from django.core.management import call_command
+
+from aftercare import clock
+from aftercare.care.models import CarePolicy, Touchpoint
+from aftercare.care.planner import in_quiet_hours
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_the_demo_preview_shows_care_never_in_quiet_hours_nor_over_the_budget():
+    with clock.at(NOW):
+        call_command("demo", "--clients", "60", "--seed", "2", "-v", "0", stdout=io.StringIO())
+        planned_before = Touchpoint.objects.count()
+        out = io.StringIO()
+        call_command("preview", "--from", "2026-11-20", "--to", "2026-12-31", "--json", stdout=out)
+    assert planned_before > 0  # the demo plans its clients at once
+    assert Touchpoint.objects.count() == planned_before  # preview changes nothing
+    document = json.loads(out.getvalue())
+    policy = CarePolicy.objects.get()
+    kinds = set()
+    for client in document["clients"]:
+        tz = zoneinfo.ZoneInfo(client["time_zone"])
+        live = []
+        for touchpoint in client["touchpoints"]:
+            kinds.add(touchpoint["kind"])
+            if touchpoint["blocked"]:
+                assert touchpoint["held_back_reason"]
+            if touchpoint["status"] == "expired":
+                assert touchpoint["status_reason"]
+            if (
+                touchpoint["action"] == "message"
+                and touchpoint["status"] == "planned"
+                and not touchpoint["blocked"]
+            ):
+                due = dt.datetime.fromisoformat(touchpoint["due_at"])
+                assert not in_quiet_hours(
+                    due.astimezone(tz).time(), policy.quiet_hours_start, policy.quiet_hours_end
+                )
+                live.append(due)
+        window = dt.timedelta(days=policy.contact_budget_days)
+        for due in live:
+            assert (
+                sum(1 for other in live if due <= other < due + window)
+                <= policy.contact_budget_messages
+            )
+    assert {"check_in", "recall", "birthday_card", "anniversary_note"} <= kinds
