@@ -221,3 +221,21 @@ def test_a_batch_of_the_sweep_costs_the_same_queries_for_3_or_30_clients(care):
         with CaptureQueriesContext(connection) as many:
             reconcile_batch([c.pk for c in clients])
     assert len(few) == len(many)
+
+
+def test_a_no_show_marked_on_the_page_has_cancelled_the_check_in_before_the_response(
+    care, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    client.force_login(care.owner)
+    with clock.at(NOW):
+        reconcile_client(care.client)
+        assert Touchpoint.objects.get(kind="check_in").status == "planned"
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = client.post(
+                reverse("appointments-status", args=[care.appointment.pk]), {"status": "no_show"}
+            )
+    assert response.status_code in {200, 302}
+    assert callbacks  # the re-plan ran on the request's commit, not later
+    assert Touchpoint.objects.get(kind="check_in").status == "cancelled"
