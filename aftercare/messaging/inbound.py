@@ -229,36 +229,58 @@ def client_path(client: Client | None) -> str:
         return "/"
 
 
-def notify_practitioner(message: Message) -> Message | None:
-    """Tell the client's practitioner (or the practice) at once, by email to themself.
+def notify_practitioner(message: Message) -> list[Message]:
+    """Tell the client's practitioner (or the practice) at once, on their own channels.
 
-    It goes through the outbox like everything else (client=None marks staff mail), so the
-    worker's next pass sends it and a failure is retried, never lost.
+    An email to themself, and an SMS to their own number when they have one and SMS is set
+    up. Both go through the outbox like everything else (client=None marks staff mail), so the
+    worker's next pass sends them and a failure is retried, never lost. The text names no
+    health details: it says who wrote and how urgent it is, and links to the client.
     """
+    from aftercare.messaging.transports import sms_live
+
     client = message.client
     practice = message.practice
     practitioner = client.primary_practitioner if client else None
-    to = practitioner.email if practitioner else practice.email
-    if not to:
-        log.error("message %s: no practitioner address to notify", message.pk)
-        return None
     name = client.full_name if client else message.from_address
     link = f"{settings.BASE_URL}{client_path(client)}"
-    return Message.objects.create(
-        practice=practice,
-        client=None,
-        direction=Direction.OUTBOUND,
-        channel="email",
-        from_address=settings.DEFAULT_FROM_EMAIL,
-        to_address=to,
-        subject=f"Aftercare: {message.triage_level} from {name} — please look now",
-        text_body=(
-            f"{name} wrote something that triage marks as {message.triage_level}.\n\n"
-            f"Reasons: {', '.join(message.triage_reasons) or '—'}\n\n"
-            f"Open the client in Aftercare: {link}\n"
-        ),
-        template_key="staff_alert",
-        automated=False,
-        in_reply_to=message,
-        context={"staff_alert": True},
-    )
+    common = {
+        "practice": practice,
+        "client": None,
+        "direction": Direction.OUTBOUND,
+        "template_key": "staff_alert",
+        "automated": False,
+        "in_reply_to": message,
+        "context": {"staff_alert": True},
+        "subject": f"Aftercare: {message.triage_level} from {name} — please look now",
+    }
+    alerts = []
+    email_to = practitioner.email if practitioner else practice.email
+    if email_to:
+        alerts.append(
+            Message.objects.create(
+                channel="email",
+                from_address=settings.DEFAULT_FROM_EMAIL,
+                to_address=email_to,
+                text_body=(
+                    f"{name} wrote something that triage marks as {message.triage_level}.\n\n"
+                    f"Reasons: {', '.join(message.triage_reasons) or '—'}\n\n"
+                    f"Open the client in Aftercare: {link}\n"
+                ),
+                **common,
+            )
+        )
+    phone = practitioner.phone if practitioner else practice.phone
+    if phone and sms_live():
+        alerts.append(
+            Message.objects.create(
+                channel="sms",
+                from_address=settings.TWILIO_FROM,
+                to_address=phone,
+                text_body=f"Aftercare: {message.triage_level} message from {name}. Please look now: {link}",
+                **common,
+            )
+        )
+    if not alerts:
+        log.error("message %s: no practitioner address to notify", message.pk)
+    return alerts

@@ -185,3 +185,21 @@ def test_preferences_reject_a_bad_date_naming_the_field(
     assert b"Write the date as YYYY-MM-DD" in response.content
     personas.client.refresh_from_db()
     assert personas.client.paused_until is None
+
+
+def test_a_crisis_also_reaches_the_practitioners_own_phone_when_sms_is_set_up(
+    personas: Personas, client: HttpClient, settings: Any
+) -> None:
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "0" * 32, "token"
+    settings.TWILIO_FROM = "+447700900999"
+    personas.owner.phone = "+447700900321"
+    personas.owner.save()
+    _, path = check_in_path(personas)
+    client.post(path, {"score": "0", "free_text": "I can't breathe and my chest hurts"})
+    alerts = Message.objects.filter(template_key="staff_alert")
+    assert {(m.channel, m.to_address) for m in alerts} == {
+        ("email", personas.owner.email),
+        ("sms", "+447700900321"),
+    }
+    sms = alerts.get(channel="sms")
+    assert "Ruth Miller" in sms.text_body and "breathe" not in sms.text_body
