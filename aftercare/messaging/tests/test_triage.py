@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aftercare import config
-from aftercare.messaging import triage
+from aftercare.messaging import triage, triage_lists
 from aftercare.messaging.triage import LEVELS, Classifier, WordListError, classify
 
 CASES = Path(__file__).resolve().parents[3] / "benchmarks" / "triage_cases.csv"
@@ -440,7 +440,7 @@ def test_no_crisis_row_is_missed_when_the_practice_lists_every_language() -> Non
 
 
 def test_offsets_stay_right_past_the_fold_cache_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(triage, "FOLD_CACHE_LIMIT", 0)
+    monkeypatch.setattr(triage_lists, "FOLD_CACHE_LIMIT", 0)
     text = "Straße: ich bekomme keine Luft"
     result = classify(text, languages=("de",))
     assert result.level == "crisis"
