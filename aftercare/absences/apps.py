@@ -9,6 +9,9 @@ class AbsencesConfig(AppConfig):
         from aftercare.absences.messages import register_templates
 
         register_templates()
+        from aftercare.absences import away
+
+        away.register()
         if apps.is_installed("aftercare.care"):
             from aftercare.absences import loaders, planning
             from aftercare.care.defaults import DEFAULT_RULES

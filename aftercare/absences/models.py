@@ -48,6 +48,9 @@ class Absence(models.Model):
         Client, through="EmergencyListEntry", related_name="emergency_absences", blank=True
     )
     cancelled = models.BooleanField(default=False)
+    summary_read_at = models.DateTimeField(
+        null=True, blank=True, help_text='When the "while you were away" summary was read'
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from aftercare.clients.models import Client
 from aftercare.supplies.models import Supply
 from aftercare.supplies.planning import SupplyFact
+from aftercare.supplies.reorder_link import reorder_url
 
 
 def load_supplies(client_ids: Sequence[int]) -> dict[int, tuple[SupplyFact, ...]]:
@@ -26,7 +28,10 @@ def load_supplies(client_ids: Sequence[int]) -> dict[int, tuple[SupplyFact, ...]
         "reorder_requested_at",
     )
     for client_id, *fields in rows.order_by("id"):
-        found[client_id].append(SupplyFact(*fields))
+        fact = SupplyFact(*fields)
+        if fact.status == "active":
+            fact = replace(fact, reorder_url=reorder_url(fact.id, fact.started_on))
+        found[client_id].append(fact)
     return {client_id: tuple(facts) for client_id, facts in found.items()}
 
 

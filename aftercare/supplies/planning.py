@@ -38,6 +38,7 @@ class SupplyFact:
     lead_time_days: int
     status: str
     reorder_requested_at: dt.datetime | None = None
+    reorder_url: str = ""  # the one-tap re-order link (signed; stable for one supply cycle)
 
 
 def day_text(day: dt.date) -> str:
@@ -96,6 +97,8 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
             "order_by": day_text(plan.order_by),
             "lead_time_days": supply.lead_time_days,
         }
+        if supply.reorder_url:
+            context["reorder_url"] = supply.reorder_url
         if plan.moved_for_absence:
             context["absence_note"] = "earlier than usual: the practice is closed later on"
         if plan.late:

@@ -34,6 +34,7 @@ NOT_PRACTICE_DATA = {
     "password_reset_confirm": "Django's password reset link: its token is the credential",
     "care-feed": "calendar feed URL: the signed token is the credential (calendar apps cannot sign in)",
     "absences-notice": "the practice's public notice page: public by design, no private data",
+    "supplies-reorder": "one-tap re-order link sent to the client: the signed token is the credential",
 }
 
 Kwargs = Callable[[Personas], dict[str, Any]]

@@ -1,0 +1,286 @@
+"""What happens while a practitioner is away: inbound routing, "when will it be read", the
+return summary in the care queue and the calendar feed. Registered from AbsencesConfig.ready().
+
+Inbound routing (one policy, plugged into ``messaging.inbound``): a message from a client
+whose practitioner is away today —
+
+1. crisis: not handled here; messaging's default answers with the emergency numbers and alerts
+   the practitioner at once. Crisis always escalates, away or not.
+2. from a client on the absence's emergency list: escalated at once to the practitioner's own
+   channel (email, and SMS to their own number when set), and the client is told it was passed
+   on. The promise made when the client was added stays open until kept by a person.
+3. from anyone else: one honest auto-reply per client per absence (return date, cover contact,
+   emergency numbers); the message waits for the first day back, when the "while you were
+   away" summary at the top of the care queue lists it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from aftercare import clock
+from aftercare.absences.messages import absence_details
+from aftercare.absences.models import Absence, EmergencyListEntry
+from aftercare.absences.selectors import current_absence
+from aftercare.practice.access import get_scoped_or_404
+
+log = logging.getLogger("aftercare.absences")
+
+RETURN_SUMMARY_DAYS = 14
+WORKDAY_START = dt.time(9, 0)
+
+
+def _away_now(client: Any) -> Absence | None:
+    if client is None or client.primary_practitioner_id is None:
+        return None
+    return current_absence(
+        practitioner_id=client.primary_practitioner_id, day=clock.today(client.practice.tz)
+    )
+
+
+def route_while_away(message: Any, result: Any) -> bool:
+    """The inbound policy (steps 1–3 of the module docstring); True when it handled the message."""
+    from aftercare.messaging.inbound import notify_practitioner
+    from aftercare.messaging.models import Message
+    from aftercare.messaging.services import message_queue
+
+    client = message.client
+    absence = _away_now(client)
+    if absence is None or result.level == "crisis":
+        return False
+    # Serialise per absence so two messages arriving together give one auto-reply.
+    Absence.objects.select_for_update().filter(pk=absence.pk).first()
+    details = absence_details(absence)
+    channel = message.channel if message.channel != "portal" else ""
+    if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
+        notify_practitioner(message)
+        _text_practitioner(message, absence)
+        message.context = {**(message.context or {}), "escalated_for_absence": absence.pk}
+        message.save(update_fields=["context"])
+        message_queue(
+            client=client,
+            template_key="emergency_passed_on",
+            channel=channel,
+            details=details,
+            in_reply_to=message,
+            automated=False,
+        )
+        return True
+    message.context = {**(message.context or {}), "waits_for_absence": absence.pk}
+    message.save(update_fields=["context"])
+    already = Message.objects.filter(
+        client=client, template_key="absence_auto_reply", context__absence_id=absence.pk
+    ).exists()
+    if not already and client.opted_out_at is None:
+        message_queue(
+            client=client,
+            template_key="absence_auto_reply",
+            channel=channel,
+            details={**details, "custom_text": absence.auto_reply_text},
+            in_reply_to=message,
+            automated=False,
+        )
+    return True
+
+
+def _text_practitioner(message: Any, absence: Absence) -> None:
+    """An SMS to the practitioner's own number, through the outbox, when they have one."""
+    from aftercare.messaging.models import Direction, Message
+
+    phone = absence.practitioner.phone
+    if not phone:
+        return
+    client = message.client
+    Message.objects.create(
+        practice=message.practice,
+        client=None,
+        direction=Direction.OUTBOUND,
+        channel="sms",
+        from_address=getattr(settings, "AFTERCARE_TWILIO_FROM", "") or "",
+        to_address=phone,
+        subject="Emergency list message",
+        text_body=(
+            f"Aftercare: {client.full_name} (emergency list) wrote while you are away. "
+            f"{settings.BASE_URL}{reverse('clients-detail', args=[client.pk])}"
+        ),
+        template_key="staff_alert",
+        automated=False,
+        in_reply_to=message,
+        context={"staff_alert": True},
+    )
+
+
+def availability(client: Any, now: dt.datetime) -> Any:
+    """For messaging's "when will this be read": the absence, honestly."""
+    from aftercare.messaging.availability import ReadEstimate
+
+    absence = _away_now(client)
+    if absence is None:
+        return None
+    name = absence.practitioner.display_name
+    if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
+        return ReadEstimate(at=now, by=name, note=f"{name} is away but has been told at once.")
+    tz = client.practice.tz
+    back = dt.datetime.combine(absence.back_on, WORKDAY_START, tzinfo=tz)
+    cover = f" {absence.cover_contact} covers meanwhile." if absence.cover_contact else ""
+    return ReadEstimate(
+        at=back, by=name, note=f"{name} is away until {absence.last_day:%A %-d %B}.{cover}"
+    )
+
+
+def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
+    """ "While you were away": one item per absence that ended lately and was not yet read."""
+    from aftercare.care.queue import QueueItem
+    from aftercare.messaging.models import Message
+
+    today = clock.today(actor.practice.tz)
+    absences = list(
+        Absence.objects.filter(
+            practice=actor.practice,
+            cancelled=False,
+            summary_read_at__isnull=True,
+            last_day__lt=today,
+            last_day__gte=today - dt.timedelta(days=RETURN_SUMMARY_DAYS),
+        ).select_related("practitioner")
+    )
+    if not absences:
+        return []
+    counts = {
+        row["id"]: row
+        for row in Absence.objects.filter(pk__in=[a.pk for a in absences])
+        .values("id")
+        .annotate(
+            escalated=Count("emergency_entries", distinct=True),
+        )
+    }
+    waiting: dict[int, int] = {}
+    escalated: dict[int, int] = {}
+    replies: dict[int, int] = {}
+    for context in (
+        Message.objects.filter(
+            practice=actor.practice,
+            created_at__gte=now - dt.timedelta(days=RETURN_SUMMARY_DAYS + 60),
+        )
+        .filter(
+            Q(context__has_key="waits_for_absence")
+            | Q(context__has_key="escalated_for_absence")
+            | Q(template_key="absence_auto_reply")
+        )
+        .values_list("context", flat=True)
+    ):
+        context = context or {}
+        for key, bucket in (
+            ("waits_for_absence", waiting),
+            ("escalated_for_absence", escalated),
+            ("absence_id", replies),
+        ):
+            if key in context:
+                bucket[context[key]] = bucket.get(context[key], 0) + 1
+    items = []
+    for absence in absences:
+        listed = counts.get(absence.pk, {}).get("escalated", 0)
+        items.append(
+            QueueItem(
+                id=f"while_away:{absence.pk}",
+                kind="while_away",
+                client_id=None,
+                client_name="",
+                title=f"While you were away ({absence.first_day:%-d %b}–{absence.last_day:%-d %b})",
+                reason=(
+                    f"{waiting.get(absence.pk, 0)} message(s) waited for your return; "
+                    f"{escalated.get(absence.pk, 0)} from the emergency list ({listed} client(s) on it) "
+                    f"were passed on; {replies.get(absence.pk, 0)} auto-reply(ies) sent."
+                ),
+                urgency="attention",
+                due_at=dt.datetime.combine(
+                    absence.back_on, WORKDAY_START, tzinfo=actor.practice.tz
+                ),
+                estimated_minutes=10,
+                value=90,
+                actions=("done", "open"),
+                owner_id=absence.practitioner_id,
+                done_label="Read",
+                url=reverse("messaging-outbox") if _has_url("messaging-outbox") else "",
+            )
+        )
+    return items
+
+
+def _has_url(name: str) -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def perform_on_return_summary(
+    actor: Any, object_id: str, action: str, *, until: Any = None, reason: str = ""
+) -> None:
+    if action != "done":
+        raise ValidationError({"action": "Mark the summary read, or open it."})
+    try:
+        pk = int(object_id)
+    except ValueError as error:
+        raise ValidationError({"id": "Not a summary."}) from error
+    absence = get_scoped_or_404(Absence.objects.all(), actor, pk=pk)
+    absence.summary_read_at = clock.now()
+    absence.save(update_fields=["summary_read_at"])
+
+
+def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
+    """The user's absences (and their colleagues', marked as such) for the calendar feed."""
+    from aftercare.care.ics import FeedEvent
+
+    since = (now - dt.timedelta(days=60)).date()
+    events = []
+    for absence in Absence.objects.filter(
+        practice=practice, cancelled=False, last_day__gte=since
+    ).select_related("practitioner"):
+        own = absence.practitioner_id == user.pk
+        who = "Away" if own else f"{absence.practitioner.display_name} away"
+        description = "\n".join(
+            part
+            for part in (
+                f"Cover: {absence.cover_contact}" if absence.cover_contact else "",
+                absence.public_note,
+                absence.private_reason if own else "",
+            )
+            if part
+        )
+        events.append(
+            FeedEvent(
+                uid=f"absence-{absence.pk}@aftercare",
+                summary=who,
+                starts=absence.first_day,
+                ends=absence.back_on,
+                description=description,
+            )
+        )
+    return events
+
+
+def register() -> None:
+    from django.apps import apps
+
+    if apps.is_installed("aftercare.messaging"):
+        from aftercare.messaging.availability import register_availability_provider
+        from aftercare.messaging.inbound import register_inbound_policy
+
+        register_inbound_policy(route_while_away)
+        register_availability_provider(availability)
+    if apps.is_installed("aftercare.care"):
+        from aftercare.care.ics import register_feed_provider
+        from aftercare.care.queue import register_queue_source
+
+        register_feed_provider(feed_events)
+        register_queue_source("while_away", return_summary_items, perform_on_return_summary)
