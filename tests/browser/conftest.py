@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from aftercare.practice.models import User
 from aftercare.testing import PASSWORD
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 HERE = Path(__file__).resolve().parent
+TIMEOUT_MS = 30_000
 
 # Playwright's sync API runs an asyncio loop in the test thread; Django then refuses ORM
 # calls from that thread ("SynchronousOnlyOperation") although they are plain sync calls.
@@ -66,7 +68,10 @@ def browser() -> Iterator[object]:
 def browser_page(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
     """A new page in a fresh context (no cookies) whose relative URLs reach the live server."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(15_000)
+    # Generous: the suite runs beside others' on two shared cores. Assertions with
+    # ``expect`` wait as long (their own default is only 5 s).
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
     page = context.new_page()
     try:
         yield page
