@@ -22,7 +22,7 @@ from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.practice.models import Practice
 
-INLINE_REPLAN_LIMIT = 2000
+INLINE_REPLAN_LIMIT = 500
 
 RULE_FIELDS = [
     "name",

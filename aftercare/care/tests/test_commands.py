@@ -112,3 +112,23 @@ def test_preview_says_why_a_message_is_held_back(care):
     assert (
         "why: Moved from 2026-11-22 22:00 to 2026-11-23 08:00: quiet hours (20:00–08:00)." in text
     )
+
+
+def test_a_large_practices_rule_change_is_replanned_by_the_next_tick(
+    care, monkeypatch, django_capture_on_commit_callbacks
+):
+    from aftercare.care import services
+    from aftercare.care.models import CarePolicy
+
+    monkeypatch.setattr(services, "INLINE_REPLAN_LIMIT", 0)
+    rule = CareRule.objects.get(practice=care.practice, name="Check in after a first visit")
+    with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
+        services.care_rule_update(actor=care.actor(), rule=rule, data={"offset_days": 2})
+    assert not Touchpoint.objects.exists()  # nothing re-planned inside the request
+    assert CarePolicy.objects.get(practice=care.practice).replan_requested_at is not None
+    out = run("tick", "--at", "2026-11-20T12:00:00Z")
+    assert "re-planned" in out
+    assert Touchpoint.objects.get(rule=rule).due_at == dt.datetime(
+        2026, 11, 22, 9, 0, tzinfo=dt.UTC
+    )
+    assert CarePolicy.objects.get(practice=care.practice).replan_requested_at is None
