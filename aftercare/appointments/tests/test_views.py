@@ -215,3 +215,10 @@ def test_only_booked_appointments_get_one_click_status_buttons(
     page = owner_client.get(f"/clients/{personas.client.pk}/").content.decode()
     assert page.count("Mark no-show") == 1  # the booked one only
     assert page.count('class="status status-attended">Attended') == 1
+
+
+def test_an_assistant_sees_everyones_day_by_default(client: WebClient, personas: Personas) -> None:
+    client.force_login(personas.assistant)
+    page = client.get("/appointments/day/", {"date": "2026-11-20"}).content.decode()
+    assert "Everyone’s day" in page
+    assert "Ruth Miller" in page

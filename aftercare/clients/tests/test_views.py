@@ -214,6 +214,31 @@ class TestClientPage:
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
+    def test_it_costs_the_same_number_of_queries_with_few_or_many_rows(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from aftercare.testing import make_appointment
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                owner_client.get(f"/clients/{personas.client.pk}/")
+            return len(captured)
+
+        few = queries()
+        for tag in ("a", "b", "c"):
+            personas.client.tags.add(Tag.objects.create(practice=personas.practice, name=tag))
+        for day in range(1, 25):
+            make_appointment(
+                personas.client,
+                personas.colleague,
+                starts_at=personas.appointment.starts_at.replace(day=day),
+            )
+        ConsentEvent.objects.create(client=personas.client, purpose="care", granted=False, how="x")
+        assert queries() == few
+
 
 class TestClientEdit:
     def test_it_saves_changes_records_consent_and_audits_what_changed(
