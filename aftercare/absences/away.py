@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -47,16 +48,21 @@ def _away_now(client: Any) -> Absence | None:
 
 def route_while_away(message: Any, result: Any) -> bool:
     """The inbound policy (steps 1–3 of the module docstring); True when it handled the message."""
-    from aftercare.messaging.inbound import notify_practitioner
-    from aftercare.messaging.models import Message
-    from aftercare.messaging.services import message_queue
-
     client = message.client
     absence = _away_now(client)
     if absence is None or result.level == "crisis":
         return False
-    # Serialise per absence so two messages arriving together give one auto-reply.
-    Absence.objects.select_for_update().filter(pk=absence.pk).first()
+    with transaction.atomic():
+        # Serialise per absence so two messages arriving together give one auto-reply.
+        Absence.objects.select_for_update().filter(pk=absence.pk).first()
+        return _route(message, client, absence)
+
+
+def _route(message: Any, client: Any, absence: Absence) -> bool:
+    from aftercare.messaging.inbound import notify_practitioner
+    from aftercare.messaging.models import Message
+    from aftercare.messaging.services import message_queue
+
     details = absence_details(absence)
     channel = message.channel if message.channel != "portal" else ""
     if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
