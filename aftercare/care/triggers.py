@@ -124,6 +124,27 @@ def same_day_in_year(day: dt.date, year: int) -> dt.date:
         return dt.date(year, 2, 28)
 
 
+def long_past(
+    facts: ClientFacts,
+    rule: RuleSpec,
+    policy: PracticePolicy,
+    now: dt.datetime,
+    when: dt.datetime,
+    occurrence: str,
+) -> bool:
+    """Whether an occurrence at ``when`` is too old to plan and not stored: skip it early.
+
+    Only a shortcut for speed (a client has years of visits); the planner makes the exact
+    check on the due time.
+    """
+    horizon = (
+        policy.lookback + policy.lateness_limit(rule.kind) + dt.timedelta(days=2 + rule.offset_days)
+    )
+    if when >= now - horizon:
+        return False
+    return f"{facts.client_id}:rule{rule.id}:{occurrence}" not in facts.existing
+
+
 def _is_first_visit(facts: ClientFacts, appointment_id: int) -> bool:
     first = facts.first_attended()
     return first is not None and first.id == appointment_id
@@ -164,6 +185,8 @@ def appointment_attended(
     kind = rule.trigger_options.get("kind")
     occurrences = []
     for appointment in facts.attended():
+        if long_past(facts, rule, policy, now, appointment.starts_at, f"appt{appointment.id}"):
+            continue
         is_first = _is_first_visit(facts, appointment.id) or appointment.kind == "first_visit"
         if first_visit is not None and bool(first_visit) != is_first:
             continue
@@ -193,6 +216,8 @@ def appointment_no_show(
     occurrences = []
     for appointment in facts.appointments:
         if appointment.status != "no_show" or (kind and appointment.kind != kind):
+            continue
+        if long_past(facts, rule, policy, now, appointment.starts_at, f"appt{appointment.id}"):
             continue
         day = local_date(appointment.starts_at, facts.time_zone)
         occurrences.append(
