@@ -243,6 +243,82 @@ def perform_on_return_summary(
     absence.save(update_fields=["summary_read_at"])
 
 
+def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
+    """Messages from the emergency list passed on while away, until the practitioner answers."""
+    from aftercare.care.queue import QueueItem
+    from aftercare.messaging.models import Message
+
+    rows = (
+        Message.objects.filter(
+            practice=actor.practice,
+            direction="in",
+            acknowledged_at__isnull=True,
+            context__has_key="escalated_for_absence",
+        )
+        .select_related("client")
+        .order_by("created_at")[:200]
+    )
+    return [
+        QueueItem(
+            id=f"emergency_message:{message.pk}",
+            kind="emergency_message",
+            client_id=message.client_id,
+            client_name=message.client.full_name,
+            title=f"Answer {message.client.full_name}: emergency list, you promised",
+            reason=message.text_body[:300],
+            urgency="urgent",
+            due_at=message.created_at,
+            estimated_minutes=10,
+            value=100,
+            actions=("done", "open"),
+            owner_id=message.client.primary_practitioner_id,
+            done_label="Answered",
+            url=reverse("clients-detail", args=[message.client_id])
+            if _has_url("clients-list")
+            else "",
+        )
+        for message in rows
+    ]
+
+
+def perform_on_emergency_message(
+    actor: Any, object_id: str, action: str, *, until: Any = None, reason: str = ""
+) -> None:
+    """ "Answered": only once a person has replied to the client; then the promise is kept."""
+    from aftercare.messaging.models import Message
+    from aftercare.messaging.services import message_acknowledge
+
+    if action != "done":
+        raise ValidationError({"action": "Answer the client, then mark it answered."})
+    try:
+        pk = int(object_id)
+    except ValueError as error:
+        raise ValidationError({"id": "Not a message."}) from error
+    message = get_scoped_or_404(Message.objects.select_related("client"), actor, pk=pk)
+    answered = Message.objects.filter(
+        client=message.client,
+        direction="out",
+        sent_by__isnull=False,
+        created_at__gte=message.created_at,
+    ).exists()
+    if not answered:
+        raise ValidationError(
+            {
+                "action": "Reply to the client first (on the client page): the promise is kept only by an answer."
+            }
+        )
+    message_acknowledge(actor=actor, message=message)
+    entry = EmergencyListEntry.objects.filter(
+        absence_id=message.context["escalated_for_absence"], client=message.client
+    ).first()
+    if entry is not None and entry.promise_id is not None:
+        from aftercare.care.models import Promise
+        from aftercare.care.services_promises import promise_keep
+
+        if Promise.objects.filter(pk=entry.promise_id, status="open").exists():
+            promise_keep(actor=actor, promise_id=entry.promise_id)
+
+
 def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
     """The user's absences (and their colleagues', marked as such) for the calendar feed."""
     from aftercare.care.ics import FeedEvent
@@ -290,3 +366,6 @@ def register() -> None:
 
         register_feed_provider(feed_events)
         register_queue_source("while_away", return_summary_items, perform_on_return_summary)
+        register_queue_source(
+            "emergency_message", emergency_message_items, perform_on_emergency_message
+        )

@@ -225,7 +225,7 @@ def absence_preview(
         flagged = (
             message_model.objects.filter(
                 practice=practice,
-                direction="inbound",
+                direction="in",
                 triage_level__in=["attention", "urgent", "crisis"],
                 created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
                 client__primary_practitioner=practitioner,

@@ -112,3 +112,20 @@ def test_the_preview_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         result = preview(personas, announce_to_all=True)
     assert len(result.notices) == 12
+
+
+def test_a_client_whose_reply_was_flagged_lately_is_suggested(personas: Personas) -> None:
+    from aftercare.messaging.models import Direction, Message
+
+    Message.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        direction=Direction.INBOUND,
+        channel="email",
+        text_body="hot sweats since the new tablets",
+        triage_level="attention",
+        created_at=NOW - dt.timedelta(days=2),
+    )
+    [row] = preview(personas).active_care
+    assert row["client"] == personas.client
+    assert row["reason"] == "a reply flagged attention on 30 Jan"

@@ -130,3 +130,28 @@ def test_the_naturopaths_client_is_told_in_time_and_re_orders_with_one_tap(
         client=personas.client, kind="reorder_reminder", status="planned"
     ).exists()
     assert Supply.objects.get(pk=supply.pk).status == "reorder_requested"
+
+
+def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Personas) -> None:
+    from django.core.exceptions import ValidationError
+
+    from aftercare.absences.away import emergency_message_items, perform_on_emergency_message
+    from aftercare.care.models import Promise
+    from aftercare.messaging.services import message_reply
+
+    with clock.at(PLANNED_ON):
+        plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
+    with clock.at(DURING):
+        inbound = receive_inbound(
+            channel="email", from_address=personas.client.email, text="My back is worse"
+        )
+        [item] = emergency_message_items(personas.actor(), DURING)
+        assert item.urgency == "urgent"
+        with pytest.raises(ValidationError):
+            perform_on_emergency_message(personas.actor(), str(inbound.pk), "done")
+        message_reply(
+            actor=personas.actor(), client=personas.client, body="Rest, I call you tonight."
+        )
+        perform_on_emergency_message(personas.actor(), str(inbound.pk), "done")
+        assert emergency_message_items(personas.actor(), DURING) == []
+    assert Promise.objects.get(client=personas.client).status == "kept"

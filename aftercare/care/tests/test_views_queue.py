@@ -69,8 +69,8 @@ def test_the_queue_costs_a_fixed_number_of_queries(
         client = make_client(personas.practice, given_name=f"C{number}")
         make_task(client)
         make_promise(client, personas.owner)
-    # + one for the absences' "while you were away" source
-    with django_assert_max_num_queries(10):
+    # + one each for the absences' "while you were away" and emergency-list sources
+    with django_assert_max_num_queries(11):
         response = owner_client.get(reverse("care-queue"), {"scope": "practice"})
     assert response.content.decode().count('class="card queue-item"') == 2 * count
 
