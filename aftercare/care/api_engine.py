@@ -158,6 +158,9 @@ class CareRuleOut(Schema):
     condition: dict[str, Any] = Field(description='e.g. {"has_tag": "sleep"}')
     value: int = Field(description="0–100: how much this act of care matters")
     enabled: bool
+    resource_id: int | None = Field(
+        description="With template information: the practice's resource the message shares"
+    )
 
 
 class CareRuleIn(Schema):
@@ -176,6 +179,7 @@ class CareRuleIn(Schema):
     condition: dict[str, Any] = {}
     value: int = 50
     enabled: bool = True
+    resource_id: int | None = None
 
 
 RULE_FIELDS = list(CareRuleIn.model_fields)
@@ -205,6 +209,7 @@ def rule_to_api(rule: CareRule) -> dict[str, Any]:
         "condition": rule.condition or {},
         "value": rule.value,
         "enabled": rule.enabled,
+        "resource_id": rule.resource_id,
     }
 
 
@@ -218,7 +223,7 @@ def _require_editor(actor: Actor) -> None:
 
 
 def _validated(
-    payload: dict[str, Any], *, existing: CareRule | None, partial: bool
+    payload: dict[str, Any], *, actor: Actor, existing: CareRule | None, partial: bool
 ) -> dict[str, Any]:
     payload = {name: value for name, value in payload.items() if name != "id"}
     reject_unknown_fields(payload, RULE_FIELDS)
@@ -234,9 +239,15 @@ def _validated(
         if not isinstance(merged[name], bool):
             raise invalid({name: ["Expected true or false."]})
     # A copy: the form writes into its instance, and the service must see the change.
-    form = CareRuleForm(data=merged, instance=copy.copy(existing) or CareRule(), json_options=True)
+    merged["resource"] = merged.pop("resource_id")
+    form = CareRuleForm(
+        data=merged,
+        instance=copy.copy(existing) or CareRule(),
+        practice=actor.practice,
+        json_options=True,
+    )
     if not form.is_valid():
-        raise invalid(form_errors(form))
+        raise invalid(form_errors(form, rename={"resource": "resource_id"}))
     return form.cleaned_data
 
 
@@ -256,7 +267,7 @@ def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
 def create_rule(request: HttpRequest) -> Status[dict[str, Any]]:
     actor = api_actor(request)
     _require_editor(actor)
-    data = _validated(parse_json_object(request), existing=None, partial=False)
+    data = _validated(parse_json_object(request), actor=actor, existing=None, partial=False)
     rule = services.care_rule_create(actor=actor, data=data)
     return Status(201, rule_to_api(CareRule.objects.get(pk=rule.pk)))
 
@@ -273,7 +284,7 @@ def _change(request: HttpRequest, rule_id: int, *, partial: bool) -> dict[str, A
     actor = api_actor(request)
     rule = get_scoped_or_404(_rules(actor), actor, pk=rule_id)
     _require_editor(actor)
-    data = _validated(parse_json_object(request), existing=rule, partial=partial)
+    data = _validated(parse_json_object(request), actor=actor, existing=rule, partial=partial)
     services.care_rule_update(actor=actor, rule=rule, data=data)
     return rule_to_api(CareRule.objects.get(pk=rule.pk))
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from aftercare.appointments.models import Appointment
 from aftercare.care.models import Action, CareHour, Promise, PromiseStatus, Touchpoint
+from aftercare.care.services import care_rule_create
 from aftercare.care.services_promises import promise_create
 from aftercare.care.services_resources import referral_create, resource_create, resource_share
-from aftercare.clients.models import Client
+from aftercare.clients.models import Client, Tag
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role
 
@@ -41,6 +43,19 @@ RESOURCES = [
         "link": "",
     },
 ]
+
+SLEEP_HYGIENE = {
+    "title": "Sleep hygiene",
+    "topics": "sleep",
+    "body": (
+        "Small habits, big difference:\n\n"
+        "1. Keep the bedroom **cool, dark and quiet**.\n"
+        "2. No caffeine after noon, no alcohol in the three hours before bed.\n"
+        "3. Use the bed for sleep only: no phone, no work.\n"
+        "4. Write tomorrow's worries on paper before you lie down.\n"
+    ),
+    "link": "",
+}
 
 DEMO_TASKS = [
     ("Call about the new medication", 90, 10),
@@ -114,6 +129,8 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
         referred_at=now - dt.timedelta(days=10),
     )
 
+    add_sleep_hygiene_rule(practice, actor=actor, now=now)
+
     # Tasks for a person, already due, so the care queue and the care hour show work at once.
     Touchpoint.objects.bulk_create(
         Touchpoint(
@@ -133,3 +150,45 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
             zip(clients[4:], DEMO_TASKS, strict=False)
         )
     )
+
+
+def add_sleep_hygiene_rule(practice: Practice, *, actor: Actor, now: dt.datetime) -> None:
+    """A rule that shares a resource: "Sleep hygiene" the day after a first visit, tag sleep.
+
+    The client of the latest attended first visit gets the tag (and consent to useful
+    information), so ``aftercare preview`` shows the handout planned for them.
+    """
+    resource = resource_create(actor=actor, data=SLEEP_HYGIENE)
+    care_rule_create(
+        actor=actor,
+        data={
+            "name": "Sleep hygiene after a first visit",
+            "trigger": "appointment_attended",
+            "trigger_options": {"first_visit": True},
+            "offset_days": 1,
+            "local_time": dt.time(10, 0),
+            "action": Action.MESSAGE,
+            "template_key": "information",
+            "purpose": "information",
+            "condition": {"has_tag": "sleep"},
+            "value": 40,
+            "resource": resource,
+        },
+    )
+    latest = (
+        Appointment.objects.filter(
+            practice=practice,
+            kind="first_visit",
+            status="attended",
+            starts_at__gte=now - dt.timedelta(days=3),
+            starts_at__lte=now,
+        )
+        .order_by("-starts_at")
+        .values_list("client_id", flat=True)
+        .first()
+    )
+    if latest is None:
+        return
+    tag, _ = Tag.objects.get_or_create(practice=practice, name="sleep")
+    tag.clients.add(latest)
+    Client.objects.filter(pk=latest).update(consent_information=True)

@@ -120,6 +120,7 @@ class RuleSpec:
     condition: Mapping[str, Any] = field(default_factory=dict)
     value: int = 50
     enabled: bool = True
+    resource_id: int | None = None  # the resource an "information" message shares
 
     @property
     def kind(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from aftercare.care.models import Action, CarePolicy, CareRule
+from aftercare.care.models import Action, CarePolicy, CareRule, Resource
 from aftercare.care.triggers import CONDITIONS, TRIGGERS, trigger_choices
 
 TEMPLATE_KEYS = [
@@ -118,6 +118,14 @@ class CareRuleForm(forms.ModelForm):
     )
     trigger_options = forms.JSONField(required=False)
     condition = forms.JSONField(required=False)
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(),
+        required=False,
+        label="Resource to share",
+        help_text="Only with the template information: the message links to it and it is "
+        "recorded as shared with the client",
+        error_messages={"invalid_choice": "Choose a resource of your practice."},
+    )
 
     class Meta:
         model = CareRule
@@ -135,11 +143,18 @@ class CareRuleForm(forms.ModelForm):
             "enabled",
             "trigger_options",
             "condition",
+            "resource",
         ]
 
-    def __init__(self, *args: Any, json_options: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, practice: Any = None, json_options: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.json_options = json_options
+        # Only the practice's own resources can be chosen (another practice's is a field error).
+        self.fields["resource"].queryset = (
+            Resource.objects.filter(practice=practice) if practice else Resource.objects.none()
+        )
         self.fields["action"].initial = Action.MESSAGE
         instance = self.instance
         if instance.pk and not self.is_bound:
@@ -173,6 +188,7 @@ class CareRuleForm(forms.ModelForm):
                     "local_time",
                     "action",
                     "template_key",
+                    "resource",
                     "purpose",
                     "task_kind",
                     "estimated_minutes",
@@ -225,7 +241,19 @@ class CareRuleForm(forms.ModelForm):
             elif not SLUG.match(key):
                 errors["template_key"] = ["Use lower-case letters, digits and _ (e.g. check_in)."]
             data["template_key"] = key
-        elif action == Action.TASK and not data.get("task_kind"):
+        if data.get("resource") is not None and (
+            action != Action.MESSAGE or data.get("template_key") != "information"
+        ):
+            errors["resource"] = [
+                "A resource is shared only by a message with the template information."
+            ]
+        elif data.get("resource") is not None and trigger == "resource_assigned":
+            # Its own share would trigger it again: one message after another.
+            errors["resource"] = [
+                "A rule started by a shared resource cannot share one itself; "
+                "choose another trigger."
+            ]
+        if action == Action.TASK and not data.get("task_kind"):
             errors["task_kind"] = [
                 "A task needs a kind: " + ", ".join(k for k, _ in TASK_KINDS) + "."
             ]

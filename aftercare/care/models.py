@@ -45,6 +45,15 @@ class CareRule(models.Model):
     purpose = models.CharField(
         max_length=20, default="care", help_text="care, information or celebrations"
     )
+    # Only for the "information" template: the handout the message links to (and shares).
+    resource = models.ForeignKey(
+        "Resource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="care_rules",
+        help_text="Shared with the client when the message is written",
+    )
     task_kind = models.CharField(max_length=20, blank=True, help_text="call, note, post_card")
     estimated_minutes = models.PositiveIntegerField(default=5)
     condition = models.JSONField(default=dict, blank=True)

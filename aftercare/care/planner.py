@@ -145,7 +145,12 @@ def _touchpoint(
         due_at=due_at,
         value=rule.value,
         estimated_minutes=rule.estimated_minutes,
-        context={"trigger": rule.trigger, **occurrence.context},
+        context={
+            "trigger": rule.trigger,
+            **occurrence.context,
+            # The worker shares this resource (re-checked then) when it writes the message.
+            **({"resource_id": rule.resource_id} if rule.resource_id else {}),
+        },
     )
 
 

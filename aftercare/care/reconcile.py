@@ -156,6 +156,7 @@ def rule_spec(rule: CareRule) -> RuleSpec:
         condition=rule.condition or {},
         value=rule.value,
         enabled=rule.enabled,
+        resource_id=rule.resource_id,
     )
 
 

@@ -38,6 +38,7 @@ RULE_FIELDS = [
     "condition",
     "value",
     "enabled",
+    "resource",
 ]
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from aftercare import clock
-from aftercare.care.models import Referral, Resource, ResourceShare
+from aftercare.care.models import Referral, Resource, ResourceShare, Touchpoint
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
@@ -90,6 +90,47 @@ def resource_share(
     record_audit(actor, "create", share, summary=f"Shared {resource.title} with {client.full_name}")
     client_changed(client)
     return share
+
+
+def resource_share_for_touchpoint(touchpoint: Touchpoint, details: dict[str, Any]) -> None:
+    """Share the resource a care rule names, as its due message is written (a worker preparer).
+
+    Runs inside the worker's savepoint for this touchpoint, so the share and the message
+    commit together. The resource is looked up again now: one deleted since planning skips
+    the touchpoint with the reason instead of sending a broken link.
+    """
+    from aftercare.messaging.worker import SkipTouchpoint
+    from aftercare.portal.links import portal_url
+
+    resource_id = details.get("resource_id")
+    if not resource_id:
+        return
+    resource = Resource.objects.filter(pk=resource_id, practice_id=touchpoint.practice_id).first()
+    if resource is None:
+        raise SkipTouchpoint(
+            "The resource this message would share was deleted after it was planned; "
+            "nothing was sent."
+        )
+    client = touchpoint.client
+    rule = touchpoint.rule if touchpoint.rule_id else None
+    rule_name = rule.name if rule is not None else touchpoint.title or "a care rule"
+    share = ResourceShare.objects.create(
+        practice_id=touchpoint.practice_id,
+        resource=resource,
+        client=client,
+        note=f"By care rule: {rule_name}"[:300],
+        shared_by=None,
+    )
+    record_audit(
+        Actor(user=None, practice=client.practice, via="care rule"),
+        "create",
+        share,
+        summary=f"Shared {resource.title} with {client.full_name} by care rule {rule_name}",
+    )
+    details["title"] = resource.title
+    details["url"] = portal_url("resource", share.pk)
+    details["resource_share_id"] = share.pk
+    client_changed(client)
 
 
 @transaction.atomic

@@ -58,7 +58,8 @@ def describe(rule: CareRule) -> str:
         if days == 0
         else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'after' if days > 0 else 'before'}"
     )
-    return f"{what}: {when}, at {rule.local_time:%H:%M}"
+    shares = f"; shares “{rule.resource.title}”" if rule.resource_id and rule.resource else ""
+    return f"{what}: {when}, at {rule.local_time:%H:%M}{shares}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +81,7 @@ def care_rules(request: HttpRequest) -> HttpResponse:
             services.care_policy_update(actor=actor, data=policy_form.cleaned_data)
             messages.success(request, "Quiet hours and contact budget saved; plans are updated.")
             return redirect("care-rules")
-    rules = scoped(CareRule, actor).annotate(
+    rules = scoped(CareRule, actor).select_related("resource").annotate(
         planned=Count("touchpoints", filter=Q(touchpoints__status=TouchpointStatus.PLANNED))
     )
     return render(
@@ -99,7 +100,7 @@ def care_rules(request: HttpRequest) -> HttpResponse:
 @rule_editor_required
 def care_rules_create(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = CareRuleForm(request.POST or None, initial={"enabled": True})
+    form = CareRuleForm(request.POST or None, initial={"enabled": True}, practice=actor.practice)
     if request.method == "POST" and form.is_valid():
         rule = services.care_rule_create(actor=actor, data=form.cleaned_data)
         messages.success(request, f"Care rule “{rule.name}” created; plans are updated.")
@@ -118,7 +119,7 @@ def care_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     rule = get_scoped_or_404(CareRule.objects.all(), actor, pk=pk)
     # A copy: the form writes into its instance, and the service must see what changed.
-    form = CareRuleForm(request.POST or None, instance=copy.copy(rule))
+    form = CareRuleForm(request.POST or None, instance=copy.copy(rule), practice=actor.practice)
     if request.method == "POST" and form.is_valid():
         services.care_rule_update(actor=actor, rule=rule, data=form.cleaned_data)
         messages.success(request, f"Care rule “{rule.name}” saved; plans are updated.")

@@ -233,7 +233,11 @@ register_default_template(
             "{% if details.url %}{{ details.url }}\n\n{% endif %}"
             "Questions? Just reply to this message." + FOOTER
         ),
-        sms="Hello {{ name }}, {{ practitioner }} shared something that may help: {{ portal_url }}",
+        sms=(
+            "Hello {{ name }}, {{ practitioner }} shared something that may help"
+            "{% if details.title %} ({{ details.title }}){% endif %}: "
+            "{% if details.url %}{{ details.url }}{% else %}{{ portal_url }}{% endif %}"
+        ),
     )
 )
 register_default_template(

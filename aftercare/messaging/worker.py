@@ -26,6 +26,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
@@ -50,6 +51,16 @@ MAX_ATTEMPTS = 8
 HEARTBEAT_EVERY = dt.timedelta(seconds=10)
 # Providers without an idempotency key: a resend after a crash could reach the client twice.
 UNIDEMPOTENT_CHANNELS = frozenset({"sms", "whatsapp"})
+
+
+class SkipTouchpoint(Exception):
+    """Raised by a touchpoint preparer: skip this touchpoint with the message as the reason."""
+
+
+# Preparers run for each due message touchpoint inside its savepoint, just before the message
+# is written; each may add to the message's ``details`` (and write rows that must commit with
+# the message, e.g. the care engine records a resource as shared) or raise SkipTouchpoint.
+touchpoint_preparers: list[Callable[[Any, dict[str, Any]], None]] = []
 
 # Hooks run after a message failed permanently (the care queue lists these itself; other
 # apps may want to know too).
@@ -165,16 +176,27 @@ class Worker:
                 touchpoint = Touchpoint.objects.select_related(
                     "client__practice", "client__primary_practitioner"
                 ).get(pk=pk)
+                details = dict(touchpoint.context or {})
                 try:
                     with transaction.atomic():
+                        for prepare in list(touchpoint_preparers):
+                            prepare(touchpoint, details)
                         message_queue(
                             client=touchpoint.client,
                             template_key=touchpoint.template_key or touchpoint.kind,
                             purpose=touchpoint.purpose,
                             channel=touchpoint.channel,
                             touchpoint=touchpoint,
-                            details=dict(touchpoint.context or {}),
+                            details=details,
                         )
+                except SkipTouchpoint as skip:
+                    Touchpoint.objects.filter(pk=pk).update(
+                        status=TouchpointStatus.SKIPPED,
+                        status_reason=str(skip)[:300],
+                        updated_at=now,
+                    )
+                    log.info("touchpoint %s skipped: %s", pk, skip)
+                    continue
                 except (ValueError, IntegrityError) as error:
                     # A template that does not exist: say why on the touchpoint, never vanish.
                     Touchpoint.objects.filter(pk=pk).update(

@@ -20,21 +20,26 @@ PREFERENCES_MAX_AGE = dt.timedelta(days=180)
 # List-Unsubscribe links must keep working long after the mail was sent (RFC 8058 clients
 # may POST months later); the salt is different so the token does nothing else.
 UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=3650)
+# A handout shared with a client (the token holds the ResourceShare's id).
+RESOURCE_MAX_AGE = dt.timedelta(days=365)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
     "preferences": "aftercare.portal.preferences",
     "unsubscribe": "aftercare.portal.unsubscribe",
+    "resource": "aftercare.portal.resource",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
     "preferences": PREFERENCES_MAX_AGE,
     "unsubscribe": UNSUBSCRIBE_MAX_AGE,
+    "resource": RESOURCE_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
     "preferences": "portal-preferences",
     "unsubscribe": "portal-unsubscribe",
+    "resource": "portal-resource",
 }
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<str:token>/new-link/", views.check_in_new_link, name="portal-check-in-new-link"),
     path("prefs/<str:token>/", views.preferences, name="portal-preferences"),
     path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
+    path("r/<str:token>/", views.resource, name="portal-resource"),
 ]

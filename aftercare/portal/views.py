@@ -14,6 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare import clock
+from aftercare.care.models import ResourceShare
+from aftercare.care.rendering import render_markdown
 from aftercare.clients.models import Client, Purpose
 from aftercare.messaging.availability import when_read_sentence
 from aftercare.messaging.models import CheckIn
@@ -249,3 +251,41 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "portal/unsubscribed.html", {"client": client})
     # GET never changes anything: link scanners in mail systems open every link.
     return render(request, "portal/unsubscribe.html", {"client": client, "token": token})
+
+
+@require_http_methods(["GET"])
+def resource(request: HttpRequest, token: str) -> HttpResponse:
+    """A resource shared with the client (by hand or by a care rule), sanitised Markdown."""
+    expired = False
+    try:
+        share_id = read_token("resource", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as old:
+        share_id, expired = old.object_id, True
+    share = (
+        ResourceShare.objects.select_related("resource", "client__practice")
+        .filter(pk=share_id)
+        .first()
+    )
+    if share is None:
+        return invalid_link(request)
+    practice = share.client.practice
+    if expired:
+        # Never show the content through an old link; say who can send it again.
+        return render(
+            request,
+            "portal/resource_expired.html",
+            {"client": share.client, "practice": practice},
+            status=410,
+        )
+    return render(
+        request,
+        "portal/resource.html",
+        {
+            "resource": share.resource,
+            "body_html": render_markdown(share.resource.body),
+            "client": share.client,
+            "practice": practice,
+        },
+    )

@@ -25,7 +25,7 @@ def test_the_demo_fills_the_queue_and_the_care_hour(personas: Personas) -> None:
     assert kinds[0] == "broken_promise"
     assert kinds.count("promise") == 2  # due tomorrow, and the open window
     assert kinds.count("task") == 3
-    assert Resource.objects.count() == 3
+    assert Resource.objects.count() == 4  # three, and "Sleep hygiene" shared by a rule
     assert ResourceShare.objects.count() == Referral.objects.count() == 1
 
     boxes = selectors.time_boxes(list(CareHour.objects.filter(user=personas.owner)))
@@ -37,3 +37,25 @@ def test_the_demo_fills_the_queue_and_the_care_hour(personas: Personas) -> None:
 def test_the_demo_skips_a_practice_without_enough_clients(personas: Personas) -> None:
     demo_queue.add_demo_data(personas.practice, rng=random.Random(1), now=NOW + dt.timedelta(0))
     assert not Resource.objects.exists()
+
+
+def test_the_demo_plans_sleep_hygiene_for_the_latest_first_visit_client(personas: Personas) -> None:
+    from aftercare.care.models import CareRule, Touchpoint
+    from aftercare.care.reconcile import reconcile_client
+
+    for number in range(8):
+        make_client(personas.practice, given_name=f"Demo{number}")
+    personas.appointment.kind = "first_visit"
+    personas.appointment.status = "attended"
+    personas.appointment.starts_at = NOW - dt.timedelta(days=1)
+    personas.appointment.ends_at = NOW - dt.timedelta(days=1) + dt.timedelta(minutes=50)
+    personas.appointment.save()
+    demo_queue.add_demo_data(personas.practice, rng=random.Random(4), now=NOW)
+
+    rule = CareRule.objects.get(name="Sleep hygiene after a first visit")
+    assert rule.resource is not None and rule.resource.title == "Sleep hygiene"
+    reconcile_client(personas.client.pk, now=NOW)
+    planned = Touchpoint.objects.get(rule=rule)
+    assert planned.client_id == personas.client.pk
+    assert planned.context["resource_id"] == rule.resource_id
+    assert not planned.blocked
