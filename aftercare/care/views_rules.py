@@ -81,8 +81,12 @@ def care_rules(request: HttpRequest) -> HttpResponse:
             services.care_policy_update(actor=actor, data=policy_form.cleaned_data)
             messages.success(request, "Quiet hours and contact budget saved; plans are updated.")
             return redirect("care-rules")
-    rules = scoped(CareRule, actor).select_related("resource").annotate(
-        planned=Count("touchpoints", filter=Q(touchpoints__status=TouchpointStatus.PLANNED))
+    rules = (
+        scoped(CareRule, actor)
+        .select_related("resource")
+        .annotate(
+            planned=Count("touchpoints", filter=Q(touchpoints__status=TouchpointStatus.PLANNED))
+        )
     )
     return render(
         request,

@@ -169,6 +169,7 @@ def test_the_rule_form_offers_only_the_practices_resources(sleep, client: HttpCl
     )
     rule = CareRule.objects.get(name="Handout")
     assert (rule.resource, rule.condition) == (sleep.resource, {"has_tag": "sleep"})
+    assert "shares “Sleep hygiene”" in client.get(reverse("care-rules")).content.decode()
 
 
 def test_a_resource_on_a_rule_that_is_not_an_information_message_is_a_field_error(
