@@ -284,7 +284,7 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
         number = values[name]
         if number and not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
             raise ConfigError(
-                f"AFTERCARE_{name.upper()}: expected an E.164 number such as +447700900123, "
+                f"AFTERCARE_{name.upper()}: expected an E.164 number such as +447911123456, "
                 f"got {number!r}"
             )
     domain = values["reply_domain"]

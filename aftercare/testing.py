@@ -50,7 +50,7 @@ def make_client(practice: Practice, **fields: Any) -> Client:
         "given_name": "Ruth",
         "family_name": "Miller",
         "email": "ruth@example.org",
-        "phone": "+447700900123",
+        "phone": "+447911123456",
         "preferred_channel": "email",
         "consent_care": True,
     }

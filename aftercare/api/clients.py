@@ -60,7 +60,7 @@ class ClientOut(Schema):
     preferred_name: str
     pronouns: str
     email: str
-    phone: str = Field(description="Mobile number in E.164, e.g. +447700900123; '' when none")
+    phone: str = Field(description="Mobile number in E.164, e.g. +447911123456; '' when none")
     birth_date: dt.date | None
     time_zone: str = Field(description="IANA name; '' means the practice's time zone")
     language: str = Field(description="'' means the practice's language")

@@ -10,7 +10,7 @@ class PhoneError(ValueError):
 
 
 def normalize_phone(raw: str, default_region: str) -> str:
-    """Return ``raw`` as an E.164 number (``+447700900123``), reading it in ``default_region``.
+    """Return ``raw`` as an E.164 number (``+447911123456``), reading it in ``default_region``.
 
     Raises PhoneError with a message a person can act on.
     """
@@ -24,7 +24,7 @@ def normalize_phone(raw: str, default_region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise PhoneError(
             f"{text!r} is not a valid phone number for {default_region.upper()}; "
-            "write it with the country code, e.g. +44 7700 900123"
+            "write it with the country code, e.g. +44 7911 123456"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

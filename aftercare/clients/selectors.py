@@ -56,8 +56,8 @@ def search_condition(query: str, *, country: str) -> Q:
     1. Every word must appear in one of the name fields or the email ("ruth mil" finds Ruth
        Miller).
     2. Text that looks like a phone number also matches the stored E.164 number, read in the
-       practice's country or by its digits without the trunk prefix ("07700 900123" finds
-       +447700900123).
+       practice's country or by its digits without the trunk prefix ("07911 123456" finds
+       +447911123456).
     """
     query = query.strip()
     if not query:
@@ -73,7 +73,7 @@ def search_condition(query: str, *, country: str) -> Q:
     condition = words
     digits = re.sub(r"\D", "", query)
     if len(digits) >= 3 and _PHONE_LIKE.match(query):
-        # Without the national trunk prefix: "07700 900123" is stored as +447700900123.
+        # Without the national trunk prefix: "07911 123456" is stored as +447911123456.
         condition |= Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
         with contextlib.suppress(PhoneError):
             condition |= Q(phone=normalize_phone(query, country))

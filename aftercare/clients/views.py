@@ -41,7 +41,7 @@ def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientFor
     form.fields[
         "phone"
     ].help_text = (
-        f"As dialled in {actor.practice.country}, or with the country code (+44 7700 900123)"
+        f"As dialled in {actor.practice.country}, or with the country code (+44 7911 123456)"
     )
     form.fields["time_zone"].widget.attrs["list"] = "time-zones"
     form.fields["language"].choices = [

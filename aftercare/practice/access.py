@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from aftercare.practice.models import Membership, Practice, User
 
@@ -67,7 +68,10 @@ def practice_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if request.membership is None:  # type: ignore[attr-defined]
             return redirect("practice-none")
         request.actor = actor_from_request(request)  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        # Forms read typed times and templates show aware datetimes in the active zone:
+        # the practice's, so "10:00" means 10:00 at the practice whatever the server's zone.
+        with timezone.override(request.membership.practice.tz):  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
 
     return wrapper
 

@@ -11,5 +11,5 @@ register = template.Library()
 
 @register.filter(name="phone")
 def phone(e164: str) -> str:
-    """A stored E.164 number as people read it: ``+44 7700 900123``."""
+    """A stored E.164 number as people read it: ``+44 7911 123456``."""
     return format_phone(e164 or "")

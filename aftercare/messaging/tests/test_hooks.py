@@ -47,12 +47,12 @@ def test_a_forged_twilio_webhook_is_refused_and_logged(
     personas: Personas, client: HttpClient, caplog: Any
 ) -> None:
     response = post_signed(
-        client, "/hooks/twilio/sms", sms("+447700900123", "hello"), token="wrong"
+        client, "/hooks/twilio/sms", sms("+447911123456", "hello"), token="wrong"
     )
     assert response.status_code == 403
     assert "refused twilio/sms webhook" in caplog.text
     assert not Message.objects.filter(direction=Direction.INBOUND).exists()
-    unsigned = client.post("/hooks/twilio/sms", sms("+447700900123", "hello"))
+    unsigned = client.post("/hooks/twilio/sms", sms("+447911123456", "hello"))
     assert unsigned.status_code == 403
 
 
@@ -61,7 +61,7 @@ def test_a_signed_sms_is_matched_to_the_client_and_answered_with_empty_twiml(
     personas: Personas, client: HttpClient
 ) -> None:
     response = post_signed(
-        client, "/hooks/twilio/sms", sms("+447700900123", "I feel much better, thanks")
+        client, "/hooks/twilio/sms", sms("+447911123456", "I feel much better, thanks")
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
@@ -70,7 +70,7 @@ def test_a_signed_sms_is_matched_to_the_client_and_answered_with_empty_twiml(
     assert inbound.client == personas.client
     assert inbound.triage_level == "routine"
     # Twilio retries a webhook it thinks failed: the same MessageSid is stored once.
-    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "I feel much better, thanks"))
+    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", "I feel much better, thanks"))
     assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
     # The acknowledgement goes out through the outbox, by SMS.
     ack = Message.objects.get(template_key="reply_acknowledgement")
@@ -82,7 +82,7 @@ def test_stop_by_sms_stops_every_automated_message_and_start_resumes(
     personas: Personas, client: HttpClient
 ) -> None:
     queued = message_queue(client=personas.client, template_key="recall")
-    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "STOP", sid="SM" + "2" * 32))
+    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", "STOP", sid="SM" + "2" * 32))
     personas.client.refresh_from_db()
     assert personas.client.opted_out_at is not None
     queued.refresh_from_db()
@@ -92,7 +92,7 @@ def test_stop_by_sms_stops_every_automated_message_and_start_resumes(
     later.refresh_from_db()
     assert later.status == MessageStatus.CANCELLED
     assert personas.client.consent_events.filter(how="SMS STOP", granted=False).exists()
-    post_signed(client, "/hooks/twilio/sms", sms("+447700900123", "start", sid="SM" + "3" * 32))
+    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", "start", sid="SM" + "3" * 32))
     personas.client.refresh_from_db()
     assert personas.client.opted_out_at is None
 

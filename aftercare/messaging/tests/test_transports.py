@@ -69,7 +69,7 @@ def test_an_sms_is_posted_in_twilios_documented_format(
     assert request["method"] == "POST"
     assert urlsplit(request["url"]).path == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert request["auth"] == (SID, "token")
-    assert request["data"]["To"] == "+447700900123"
+    assert request["data"]["To"] == "+447911123456"
     assert request["data"]["From"] == "+447700900999"
     assert request["data"]["Body"] == message.text_body
     assert request["data"]["StatusCallback"].endswith("/hooks/twilio/status")
@@ -78,7 +78,7 @@ def test_an_sms_is_posted_in_twilios_documented_format(
 def test_whatsapp_uses_whatsapp_addresses(personas: Personas, twilio: RecordingTwilio) -> None:
     message_queue(client=personas.client, template_key="recall", channel="whatsapp")
     Worker().run_until_idle()
-    assert twilio.requests[0]["data"]["To"] == "whatsapp:+447700900123"
+    assert twilio.requests[0]["data"]["To"] == "whatsapp:+447911123456"
     assert twilio.requests[0]["data"]["From"] == "whatsapp:+447700900998"
 
 
