@@ -95,7 +95,8 @@ def _form_page(request: HttpRequest, actor: Actor, absence: Absence | None) -> H
                 exclude_absence_id=absence.pk if absence else None,
             )
     else:
-        initial: dict[str, Any] = {"practitioner": actor.user}
+        # A new absence is the signed-in practitioner's by default; an existing one keeps its own.
+        initial: dict[str, Any] = {} if absence is not None else {"practitioner": actor.user}
         form = AbsenceForm(instance=absence, practice=actor.practice, initial=initial)
     chosen_ids = (
         set(parse_client_ids(form.data.getlist("emergency_client_ids"))) if form.is_bound else set()

@@ -99,3 +99,22 @@ def test_another_practices_absence_is_not_found(client: HttpClient, personas: Pe
     assert client.get(reverse("absences-edit", args=[absence.pk])).status_code == 404
     assert client.post(reverse("absences-cancel", args=[absence.pk])).status_code == 404
     assert "Family wedding" not in client.get(reverse("absences-list")).text
+
+
+def test_changing_a_colleagues_absence_keeps_it_theirs_and_moves_it(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    absence = plan_absence(personas.actor(personas.colleague))
+    page = owner_client.get(reverse("absences-edit", args=[absence.pk])).text
+    assert f'<option value="{personas.colleague.pk}" selected>' in page
+    data = {
+        **FORM,
+        "practitioner": personas.colleague.pk,
+        "first_day": "2027-03-16",
+        "emergency_client_ids": "",
+        "save": "1",
+    }
+    response = owner_client.post(reverse("absences-edit", args=[absence.pk]), data)
+    assert response.status_code == 302
+    absence.refresh_from_db()
+    assert (absence.practitioner, absence.first_day) == (personas.colleague, dt.date(2027, 3, 16))
