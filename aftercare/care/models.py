@@ -92,9 +92,24 @@ class CarePolicy(models.Model):
         blank=True,
         help_text="Set when a rule or policy change must re-plan every client; tick clears it",
     )
+    swept_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The practice-local day of tick's last daily re-plan of every client",
+    )
 
     def __str__(self) -> str:
         return f"Care policy of {self.practice}"
+
+
+class TickLease(models.Model):
+    """One row: which ``aftercare tick`` run holds the tick, and until when (see care/sweep.py)."""
+
+    owner = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Tick lease held by {self.owner or 'nobody'} until {self.expires_at}"
 
 
 class ObservedTag(models.Model):

@@ -449,7 +449,9 @@ def reconcile_batch(
         if batch.gone_tags:
             ObservedTag.objects.filter(id__in=batch.gone_tags).delete()
         if to_create:
-            Touchpoint.objects.bulk_create(to_create, batch_size=500)
+            # Another reconcile of the same client (a tick's sweep beside a client change) may
+            # have inserted the same key since we read: its row stands, no IntegrityError.
+            Touchpoint.objects.bulk_create(to_create, batch_size=500, ignore_conflicts=True)
         if to_update:
             Touchpoint.objects.bulk_update(
                 to_update, [*PLANNED_FIELDS, "updated_at"], batch_size=500

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from aftercare import clock
 from aftercare.care.advance import advance_touchpoints
 from aftercare.care.services import replan_requested_practices
+from aftercare.care.sweep import claim_tick_lease, release_tick_lease, tick_lease_holder
 from aftercare.care.ticks import run_tick_steps
 
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
         "Advance to an instant (default now): re-plan practices whose rules changed, make "
         "planned touchpoints whose time has come due (tasks enter the care queue, messages go "
         "to the outbox worker), skip still-blocked ones and expire late ones with the reason, "
-        "then run every registered tick step (e.g. promises not kept become broken)."
+        "then run every registered tick step (e.g. promises not kept become broken, and once a "
+        "day per practice every client is re-planned). A tick that finds another one running "
+        "exits quietly."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,10 +47,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         instant = parse_instant(options["at"]) if options["at"] else clock.now()
-        with clock.at(instant) as now:
-            replanned = replan_requested_practices(now)
-            advanced = advance_touchpoints(now)
-            steps = run_tick_steps(now)
+        token = claim_tick_lease()
+        if token is None:
+            lease = tick_lease_holder()
+            until = f" until {lease.expires_at:%Y-%m-%d %H:%M:%S} UTC" if lease else ""
+            self.stdout.write(f"Another tick is running (its lease holds{until}); nothing to do.")
+            return
+        try:
+            with clock.at(instant) as now:
+                replanned = replan_requested_practices(now)
+                advanced = advance_touchpoints(now)
+                steps = run_tick_steps(now)
+        finally:
+            release_tick_lease(token)
         self.stdout.write(
             f"Tick at {now:%Y-%m-%d %H:%M:%S} UTC: {advanced.due:,} due, "
             f"{advanced.skipped:,} skipped, {advanced.expired:,} expired"
