@@ -171,10 +171,16 @@ def leave_quiet_hours(instant: dt.datetime, tz: dt.tzinfo, policy: PracticePolic
     local = instant.astimezone(tz)
     if not in_quiet_hours(local.time(), start, end):
         return instant
-    candidate = local_moment(local.date(), end, tz)
-    if candidate <= instant:
-        candidate = local_moment(local.date() + dt.timedelta(days=1), end, tz)
-    return candidate
+    # The end of quiet hours on this day or a later one. A day whose end time falls in a
+    # daylight-saving gap yields a later wall time that may still be quiet (e.g. quiet hours
+    # 01:01–01:00 on the night 01:00 is skipped): then the next day's end is the answer.
+    for days in range(4):
+        candidate = local_moment(local.date() + dt.timedelta(days=days), end, tz)
+        if candidate > instant and not in_quiet_hours(candidate.astimezone(tz).time(), start, end):
+            return candidate
+    raise AssertionError(
+        f"no moment outside quiet hours {start}–{end} within four days"
+    )  # pragma: no cover
 
 
 def blocked_reason(facts: ClientFacts, touchpoint: PlannedTouchpoint) -> str:

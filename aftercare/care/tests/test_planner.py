@@ -21,7 +21,7 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
-from aftercare.care.planner import in_quiet_hours, plan
+from aftercare.care.planner import in_quiet_hours, leave_quiet_hours, plan
 from aftercare.care.triggers import Occurrence
 
 UTC = dt.UTC
@@ -423,3 +423,16 @@ def test_moving_a_message_later_never_moves_it_earlier(scenario):
     free = {t.key: t.due_at for t in plan(client, RULES, unbounded, now)}
     for touchpoint in plan(client, RULES, POLICY, now):
         assert touchpoint.due_at >= free[touchpoint.key]
+
+
+def test_a_quiet_hours_end_skipped_by_the_clocks_moves_to_the_next_days_end():
+    # Europe/London skips 01:00–02:00 on 29 March 2026; with quiet hours 01:01–01:00 the
+    # end (01:00) does not exist that night, and 02:00 is still quiet.
+    policy = PracticePolicy(quiet_hours_start=dt.time(1, 1), quiet_hours_end=dt.time(1, 0))
+    tz = zoneinfo.ZoneInfo("Europe/London")
+    instant = dt.datetime(2026, 3, 28, 12, 0, tzinfo=tz)
+    moved = leave_quiet_hours(instant, tz, policy)
+    assert not in_quiet_hours(
+        moved.astimezone(tz).time(), policy.quiet_hours_start, policy.quiet_hours_end
+    )
+    assert moved.astimezone(tz) == dt.datetime(2026, 3, 30, 1, 0, tzinfo=tz)
