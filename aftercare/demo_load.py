@@ -9,11 +9,14 @@ appointments one by one would take hours); ``aftercare plan --all`` plans care a
 After the core data, every app that has an ``aftercare.<app>.demo`` module gets its turn:
 
     def add_demo_data(practice, *, rng, now) -> None
+    def finish_demo_data(practice, *, now) -> None   # optional, after every app's data
 
 ``rng`` is a ``random.Random`` seeded from the demo seed and the app's label (so each app's
 data is deterministic and independent of the others), ``now`` the instant the demo was made.
 An app adds what lets a newcomer see its feature at work (a flagged reply in the care queue,
-an absence with its emergency list, a supply about to run out).
+an absence with its emergency list, a supply about to run out). Once every app's data is in,
+each ``finish_demo_data`` runs: the care engine plans the demo clients there (once, seeing
+everyone's data: supplies' re-order reminders, absence notices).
 """
 
 from __future__ import annotations
@@ -122,6 +125,12 @@ def load_demo_practice(
             )
             seconds[app_label] = time.perf_counter() - started
             cpu_seconds[app_label] = time.process_time() - cpu_started
+        for app_label, finish_demo_data in demo_finishers():
+            started, cpu_started = time.perf_counter(), time.process_time()
+            finish_demo_data(practice, now=now)
+            part = f"{app_label} (finish)"
+            seconds[part] = time.perf_counter() - started
+            cpu_seconds[part] = time.process_time() - cpu_started
     return DemoPractice(
         practice=practice,
         owner=owner,
@@ -157,16 +166,32 @@ def _large_sqlite_cache() -> Iterator[None]:
 
 def demo_hooks() -> list[tuple[str, object]]:
     """``(app label, add_demo_data)`` for every Aftercare app with a ``demo`` module, in app order."""
-    hooks = []
+    return [(label, module.add_demo_data) for label, module in _demo_modules()]
+
+
+def demo_finishers() -> list[tuple[str, object]]:
+    """``(app label, finish_demo_data)`` for every demo module that has one, in app order.
+
+    They run once after every app's ``add_demo_data``: the care engine plans the demo clients
+    there, so what other apps added (supplies, absences) is planned too, and only once.
+    """
+    return [
+        (label, module.finish_demo_data)
+        for label, module in _demo_modules()
+        if hasattr(module, "finish_demo_data")
+    ]
+
+
+def _demo_modules() -> list[tuple[str, Any]]:
+    modules = []
     for app_config in apps.get_app_configs():
         if not app_config.name.startswith("aftercare."):
             continue
         module_name = f"{app_config.name}.demo"
         if importlib.util.find_spec(module_name) is None:
             continue
-        module = importlib.import_module(module_name)
-        hooks.append((app_config.label, module.add_demo_data))
-    return hooks
+        modules.append((app_config.label, importlib.import_module(module_name)))
+    return modules
 
 
 def _create_staff(practice: Practice, *, name: str) -> tuple[list[User], str]:

@@ -1,4 +1,9 @@
-"""Demo data for the care engine: the default rules, then a plan for every demo client."""
+"""Demo data for the care engine: the default rules; once every app's data is in, a plan.
+
+Planning waits for ``finish_demo_data`` (called by ``aftercare.demo_load`` after every app's
+``add_demo_data``) so the plan sees what the other apps added — supplies' re-order reminders,
+absence notices — and each demo client is planned once.
+"""
 
 from __future__ import annotations
 
@@ -20,5 +25,8 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
         from aftercare.care import demo_queue
 
         demo_queue.add_demo_data(practice, rng=rng, now=now)
+
+
+def finish_demo_data(practice: Practice, *, now: dt.datetime) -> None:
     if practice.clients.count() <= PLAN_AT_MOST:
         reconcile_all(practice_id=practice.pk, now=now)

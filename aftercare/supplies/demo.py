@@ -7,8 +7,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.apps import apps
-
 from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
@@ -88,7 +86,3 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
                     "status": "active",
                 },
             )
-        if apps.is_installed("aftercare.care"):
-            from aftercare.care.reconcile import reconcile_batch
-
-            reconcile_batch([c.pk for c in clients], now=now)

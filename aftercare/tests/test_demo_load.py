@@ -101,6 +101,7 @@ def test_every_apps_demo_hook_gets_the_practice_a_seeded_rng_and_now(
         assert Client.objects.filter(practice=practice).count() == 2, "after the core data"
 
     monkeypatch.setattr(demo_load, "demo_hooks", lambda: [("care", add_demo_data)])
+    monkeypatch.setattr(demo_load, "demo_finishers", lambda: [])
     instant = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
     with clock.at(instant):
         result = demo_load.load_demo_practice(seed=9, clients=2)
@@ -114,3 +115,25 @@ def test_demo_hooks_finds_exactly_the_apps_that_have_a_demo_module() -> None:
     found = demo_load.demo_hooks()
     assert sorted(label for label, _hook in found) == expected
     assert all(callable(hook) for _label, hook in found)
+
+
+@pytest.mark.django_db
+def test_the_demo_plans_care_once_after_every_apps_data_is_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aftercare.care import demo as care_demo
+    from aftercare.supplies.models import Supply
+
+    plans = []
+    real = care_demo.reconcile_all
+
+    def counting(**kwargs: object) -> object:
+        plans.append(Supply.objects.count())  # what the other apps added is there already
+        return real(**kwargs)
+
+    monkeypatch.setattr(care_demo, "reconcile_all", counting)
+    with clock.at(dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)):
+        result = demo_load.load_demo_practice(seed=3, clients=20)
+    assert len(plans) == 1 and plans[0] > 0
+    assert [label for label, _ in demo_load.demo_finishers()] == ["care"]
+    assert "care (finish)" in result.seconds
