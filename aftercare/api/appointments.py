@@ -33,6 +33,8 @@ from aftercare.api.inputs import (
     as_id,
     as_text,
     convert,
+    filter_by_status,
+    filter_by_time_range,
     request_body_doc,
 )
 from aftercare.api.pagination import PageParams, paginate
@@ -279,23 +281,10 @@ def list_appointments(
         appointments = appointments.filter(client_id=filters.client_id)
     if filters.practitioner_id is not None:
         appointments = appointments.filter(practitioner_id=filters.practitioner_id)
-    if filters.status:
-        statuses = [part.strip() for part in filters.status.split(",") if part.strip()]
-        unknown = [status for status in statuses if status not in AppointmentStatus.values]
-        if unknown:
-            errors["status"] = [
-                f"Unknown status {unknown[0]!r}; use {', '.join(AppointmentStatus.values)}."
-            ]
-        appointments = appointments.filter(status__in=statuses)
-    for name, value, lookup in (
-        ("from", filters.starts_from, "starts_at__gte"),
-        ("to", filters.starts_before, "starts_at__lt"),
-    ):
-        if value:
-            try:
-                appointments = appointments.filter(**{lookup: as_aware_datetime(value)})
-            except FieldTypeError as error:
-                errors[name] = [str(error)]
+    appointments = filter_by_status(appointments, filters.status, AppointmentStatus.values, errors)
+    appointments = filter_by_time_range(
+        appointments, "starts_at", filters.starts_from, filters.starts_before, errors
+    )
     if errors:
         raise invalid(errors)
     return paginate(request, appointments, page, appointment_to_api)

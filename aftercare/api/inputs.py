@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils.dateparse import parse_datetime
 from pydantic import BaseModel
 
 from aftercare.api.errors import FieldErrors, json_type_name
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 class FieldTypeError(ValueError):
@@ -136,3 +139,33 @@ def request_body_doc(schema: type[BaseModel], *, description: str = "") -> dict[
             "content": {"application/json": {"schema": json_schema}},
         }
     }
+
+
+def filter_by_status(
+    queryset: QuerySet[ModelT], raw: str | None, allowed: list[str], errors: FieldErrors
+) -> QuerySet[ModelT]:
+    """Filter by a comma-separated ``status`` query parameter; an unknown one is a field error."""
+    if not raw:
+        return queryset
+    statuses = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [status for status in statuses if status not in allowed]
+    if unknown:
+        errors["status"] = [f"Unknown status {unknown[0]!r}; use {', '.join(allowed)}."]
+    return queryset.filter(status__in=statuses)
+
+
+def filter_by_time_range(
+    queryset: QuerySet[ModelT],
+    field: str,
+    starts: str | None,
+    before: str | None,
+    errors: FieldErrors,
+) -> QuerySet[ModelT]:
+    """Keep rows with ``from <= field < to`` (query parameters ``from`` and ``to``, with offsets)."""
+    for name, value, lookup in (("from", starts, f"{field}__gte"), ("to", before, f"{field}__lt")):
+        if value:
+            try:
+                queryset = queryset.filter(**{lookup: as_aware_datetime(value)})
+            except FieldTypeError as error:
+                errors[name] = [str(error)]
+    return queryset

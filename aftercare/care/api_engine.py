@@ -24,7 +24,11 @@ from aftercare.api.errors import (
     parse_json_object,
     reject_unknown_fields,
 )
-from aftercare.api.inputs import FieldTypeError, as_aware_datetime, request_body_doc
+from aftercare.api.inputs import (
+    filter_by_status,
+    filter_by_time_range,
+    request_body_doc,
+)
 from aftercare.api.pagination import PageParams, paginate
 from aftercare.care import services
 from aftercare.care.forms import CareRuleForm
@@ -108,23 +112,10 @@ def list_touchpoints(
     errors: FieldErrors = {}
     if filters.client_id is not None:
         touchpoints = touchpoints.filter(client_id=filters.client_id)
-    if filters.status:
-        statuses = [part.strip() for part in filters.status.split(",") if part.strip()]
-        unknown = [s for s in statuses if s not in TouchpointStatus.values]
-        if unknown:
-            errors["status"] = [
-                f"Unknown status {unknown[0]!r}; use {', '.join(TouchpointStatus.values)}."
-            ]
-        touchpoints = touchpoints.filter(status__in=statuses)
-    for name, value, lookup in (
-        ("from", filters.due_from, "due_at__gte"),
-        ("to", filters.due_before, "due_at__lt"),
-    ):
-        if value:
-            try:
-                touchpoints = touchpoints.filter(**{lookup: as_aware_datetime(value)})
-            except FieldTypeError as error:
-                errors[name] = [str(error)]
+    touchpoints = filter_by_status(touchpoints, filters.status, TouchpointStatus.values, errors)
+    touchpoints = filter_by_time_range(
+        touchpoints, "due_at", filters.due_from, filters.due_before, errors
+    )
     if errors:
         raise invalid(errors)
     return paginate(request, touchpoints, page, touchpoint_to_api)
