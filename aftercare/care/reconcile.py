@@ -416,7 +416,6 @@ def reconcile_batch(
         enabled_rule_ids = {rule.id for rule in rules.get(row["practice_id"], [])}
         wanted = {t.key: t for t in planned[client_id]}
         for key, touchpoint in wanted.items():
-            values = _values(touchpoint)
             current = existing.get(key)
             if current is None:
                 to_create.append(
@@ -426,13 +425,13 @@ def reconcile_batch(
                         key=key,
                         created_at=now,
                         updated_at=now,
-                        **values,
+                        **_values(touchpoint),
                     )
                 )
-            elif current["status"] in REPLANNABLE and any(
-                current[name] != value for name, value in values.items()
-            ):
-                to_update.append(Touchpoint(id=current["id"], updated_at=now, **values))
+            elif current["status"] in REPLANNABLE and _differs(current, touchpoint):
+                to_update.append(
+                    Touchpoint(id=current["id"], updated_at=now, **_values(touchpoint))
+                )
         for key, current in existing.items():
             if key not in wanted and current["status"] in CANCELLABLE:
                 to_cancel.append(
@@ -466,6 +465,18 @@ def reconcile_batch(
         len(to_cancel),
     )
     return result
+
+
+# Every planned field but the context, which is compared as a plain dict.
+_SCALAR_FIELDS = tuple(name for name in PLANNED_FIELDS if name != "context")
+
+
+def _differs(current: dict[str, Any], touchpoint: PlannedTouchpoint) -> bool:
+    """Whether the stored row differs from the planned touchpoint (``_values`` compared, without building it)."""
+    for name in _SCALAR_FIELDS:
+        if current[name] != getattr(touchpoint, name):
+            return True
+    return current["context"] != dict(touchpoint.context)
 
 
 def _values(touchpoint: PlannedTouchpoint) -> dict[str, Any]:

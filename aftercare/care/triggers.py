@@ -137,12 +137,17 @@ def long_past(
     Only a shortcut for speed (a client has years of visits); the planner makes the exact
     check on the due time.
     """
+    if when >= long_past_cutoff(rule, policy, now):
+        return False
+    return f"{facts.client_id}:rule{rule.id}:{occurrence}" not in facts.existing
+
+
+def long_past_cutoff(rule: RuleSpec, policy: PracticePolicy, now: dt.datetime) -> dt.datetime:
+    """Occurrences before this moment are long past (``long_past``); work it out once per rule."""
     horizon = (
         policy.lookback + policy.lateness_limit(rule.kind) + dt.timedelta(days=2 + rule.offset_days)
     )
-    if when >= now - horizon:
-        return False
-    return f"{facts.client_id}:rule{rule.id}:{occurrence}" not in facts.existing
+    return now - horizon
 
 
 def _is_first_visit(facts: ClientFacts, appointment_id: int) -> bool:
@@ -184,9 +189,11 @@ def appointment_attended(
     first_visit = rule.trigger_options.get("first_visit")
     kind = rule.trigger_options.get("kind")
     occurrences = []
+    cutoff = long_past_cutoff(rule, policy, now)
+    prefix = f"{facts.client_id}:rule{rule.id}:appt"
     for appointment in facts.attended():
-        if long_past(facts, rule, policy, now, appointment.starts_at, f"appt{appointment.id}"):
-            continue
+        if appointment.starts_at < cutoff and f"{prefix}{appointment.id}" not in facts.existing:
+            continue  # long_past(), with the cutoff worked out once
         is_first = _is_first_visit(facts, appointment.id) or appointment.kind == "first_visit"
         if first_visit is not None and bool(first_visit) != is_first:
             continue
@@ -214,11 +221,13 @@ def appointment_no_show(
 ) -> list[Occurrence]:
     kind = rule.trigger_options.get("kind")
     occurrences = []
+    cutoff = long_past_cutoff(rule, policy, now)
+    prefix = f"{facts.client_id}:rule{rule.id}:appt"
     for appointment in facts.appointments:
         if appointment.status != "no_show" or (kind and appointment.kind != kind):
             continue
-        if long_past(facts, rule, policy, now, appointment.starts_at, f"appt{appointment.id}"):
-            continue
+        if appointment.starts_at < cutoff and f"{prefix}{appointment.id}" not in facts.existing:
+            continue  # long_past(), with the cutoff worked out once
         day = local_date(appointment.starts_at, facts.time_zone)
         occurrences.append(
             Occurrence(
