@@ -1,4 +1,4 @@
-"""Writes to appointments. Each is atomic and audited; later features hook in on commit."""
+"""Writes to appointments. Each is atomic, audited, and tells `clients.events` the client changed."""
 
 from __future__ import annotations
 

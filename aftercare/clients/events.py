@@ -1,6 +1,6 @@
 """One place where other parts learn that something about a client changed.
 
-Services call ``client_changed(client)`` after a write; later features (the care engine's
+Services call ``client_changed(client)`` after a write; other apps (the care engine's
 re-planning) register a hook here instead of being called by name from every service, so
 apps stay independent. Hooks run inside the caller's transaction and should defer their
 work with ``transaction.on_commit`` where it must see committed data.
