@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -36,7 +36,9 @@ from aftercare.api.inputs import (
 )
 from aftercare.api.pagination import PageParams, paginate
 from aftercare.clients.forms import ClientForm
-from aftercare.clients.models import Channel, Client
+from aftercare.clients.models import Channel, Client, Tag
+from aftercare.clients.selectors import ClientFilters as SelectedClients
+from aftercare.clients.selectors import client_list_queryset
 from aftercare.clients.services import (
     client_create,
     client_delete,
@@ -256,20 +258,21 @@ def list_clients(
 ) -> dict[str, Any]:
     """Clients of the token's practice, by family and given name; active ones by default."""
     actor = api_actor(request)
-    clients = _clients(actor).order_by("family_name", "given_name", "id")
-    if filters.archived != "all":
-        clients = clients.filter(archived=filters.archived == "true")
-    if filters.practitioner_id is not None:
-        clients = clients.filter(primary_practitioner_id=filters.practitioner_id)
+    tag = None
     if filters.tag:
-        clients = clients.filter(tags__name=filters.tag.strip().lower())
-    for word in (filters.q or "").split():
-        clients = clients.filter(
-            Q(given_name__icontains=word)
-            | Q(family_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(phone__icontains=word.lstrip("0"))
+        tag = Tag.objects.filter(practice=actor.practice, name=filters.tag.strip().lower()).first()
+    if filters.tag and tag is None:
+        clients = Client.objects.none()
+    else:
+        # The same search and filters as the web UI's clients list.
+        clients = client_list_queryset(
+            actor,
+            SelectedClients(
+                query=filters.q or "",
+                tag=tag,
+                practitioner_id=filters.practitioner_id,
+                archived={"false": False, "true": True}.get(filters.archived),
+            ),
         )
     notes = actor.sees_private_notes
     result = paginate(request, clients, page, lambda c: client_to_api(c, with_notes=notes))

@@ -25,7 +25,7 @@ class ClientFilters:
     tag: Tag | None = None
     practitioner_id: int | None = None
     unassigned: bool = False
-    archived: bool = False
+    archived: bool | None = False  # None: archived and active alike
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Clien
         # `archived IN (…)`, not `archived=…`: Django writes the latter as `NOT archived`,
         # which keeps SQLite off the (practice, archived, family_name, given_name) index and
         # makes it sort every client of the practice for each page (5x slower at 20,000).
-        .filter(archived__in=[filters.archived])
+        .filter(archived__in=[False, True] if filters.archived is None else [filters.archived])
         .filter(search_condition(filters.query, country=actor.practice.country))
         .select_related("primary_practitioner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
