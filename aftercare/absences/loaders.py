@@ -1,4 +1,8 @@
-"""Fact and policy loaders for the care planner: one query per batch each."""
+"""The policy loader for the care planner: the practice's absences, in two queries per batch.
+
+The client's booked appointments (with their practitioner) and primary practitioner are core
+facts (``care/reconcile.py``), so absences need no fact loader of their own.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from collections.abc import Sequence
 
 from aftercare import clock
 from aftercare.absences.models import Absence, EmergencyListEntry
-from aftercare.absences.planning import AbsenceFact, BookedAppointment
-from aftercare.appointments.models import Appointment
+from aftercare.absences.planning import AbsenceFact
 
 # Cancelled or ended absences still matter a while: corrections for notices already sent.
 HISTORY = dt.timedelta(days=60)
@@ -52,18 +55,7 @@ def load_absences(practice_ids: Sequence[int]) -> dict[int, dict[int, tuple[Abse
     }
 
 
-def load_booked_appointments(client_ids: Sequence[int]) -> dict[int, tuple[BookedAppointment, ...]]:
-    found: dict[int, list[BookedAppointment]] = defaultdict(list)
-    rows = Appointment.objects.filter(
-        client_id__in=client_ids, status="booked", starts_at__gte=clock.now()
-    ).values_list("client_id", "id", "starts_at", "practitioner_id")
-    for client_id, pk, starts_at, practitioner_id in rows.order_by("starts_at", "id"):
-        found[client_id].append(BookedAppointment(pk, starts_at, practitioner_id))
-    return {client_id: tuple(rows) for client_id, rows in found.items()}
-
-
 def register() -> None:
-    from aftercare.care.reconcile import register_fact_loader, register_policy_loader
+    from aftercare.care.reconcile import register_policy_loader
 
     register_policy_loader("absences", load_absences)
-    register_fact_loader("booked_appointments", load_booked_appointments)

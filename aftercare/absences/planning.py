@@ -1,8 +1,8 @@
 """Absences in the care planner: one rule everywhere (pure Python, no Django).
 
 ``policy.absences`` maps a practitioner id to their ``AbsenceFact``s (loaded by
-``absences/loaders.py``); ``facts.practitioner_id`` is the client's primary practitioner and
-``facts.booked_appointments`` the client's booked appointments with their practitioner ids.
+``absences/loaders.py``); ``facts.practitioner_id`` is the client's primary practitioner, and
+the booked appointments among ``facts.appointments`` carry their practitioner's id.
 
 1. The *adjuster* ``move_around_absences`` (runs before the boundaries, so quiet hours and
    the contact budget still apply to the new time):
@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from aftercare.supplies.planning import supplies_of
@@ -56,16 +56,9 @@ class AbsenceFact:
         return self.last_day + dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class BookedAppointment:
-    id: int
-    starts_at: dt.datetime
-    practitioner_id: int | None
-
-
 def absences_for(facts: Any, policy: Any) -> Sequence[AbsenceFact]:
     absences: Mapping[int, Sequence[AbsenceFact]] = policy.extra.get("absences", {})
-    return absences.get(facts.extra.get("practitioner_id"), ())
+    return absences.get(facts.practitioner_id, ())
 
 
 def _tz(facts: Any, policy: Any) -> zoneinfo.ZoneInfo:
@@ -99,8 +92,7 @@ def move_around_absences(
             moved = dt.datetime.combine(clash.back_on, local.time().replace(tzinfo=None))
             moved_utc = moved.replace(tzinfo=tz).astimezone(dt.UTC)
             who = clash.practitioner_name or "the practitioner"
-            touchpoint = replace(
-                touchpoint,
+            touchpoint = touchpoint.with_changes(
                 due_at=moved_utc,
                 held_back_reason=(
                     f"Moved to {clash.back_on:%Y-%m-%d}: {who} is away "
@@ -113,11 +105,13 @@ def move_around_absences(
     return result
 
 
-def notice_actions(facts: Any, policy: Any, absence: AbsenceFact) -> list[str]:
+def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.datetime) -> list[str]:
     """What in this absence concerns the client (empty: not affected)."""
     tz = _tz(facts, policy)
     actions = []
-    for appointment in facts.extra.get("booked_appointments", ()):
+    for appointment in sorted(facts.appointments, key=lambda a: (a.starts_at, a.id)):
+        if appointment.status != "booked" or appointment.starts_at < now:
+            continue
         local = appointment.starts_at.astimezone(tz)
         if appointment.practitioner_id == absence.practitioner_id and (
             absence.first_day <= local.date() <= absence.last_day
@@ -165,7 +159,7 @@ def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
     for absence in absences_for(facts, policy):
         if absence.cancelled or absence.last_day < today:
             continue
-        actions = notice_actions(facts, policy, absence)
+        actions = notice_actions(facts, policy, absence, now)
         if not actions and not absence.announce_to_all:
             continue
         notify_on = absence.first_day - dt.timedelta(days=absence.notify_days_before)
@@ -196,7 +190,7 @@ def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> 
         stale = sorted(fp for fp in sent if absence.cancelled or fp != absence.fingerprint)
         if not stale:
             continue
-        actions = [] if absence.cancelled else notice_actions(facts, policy, absence)
+        actions = [] if absence.cancelled else notice_actions(facts, policy, absence, now)
         version = "cancelled" if absence.cancelled else absence.fingerprint
         occurrences.append(
             Occurrence(

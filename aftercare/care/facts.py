@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 MESSAGE = "message"
 TASK = "task"
@@ -39,16 +39,19 @@ class _Extensible:
         raise AttributeError(f"{type(self).__name__} has no {name!r} (nor extra[{name!r}])")
 
 
-@dataclass(frozen=True)
-class AppointmentFact:
+# The many small facts are named tuples, not dataclasses: the sweep builds one per stored row
+# (about ten appointments a client), and a tuple is built several times faster.
+
+
+class AppointmentFact(NamedTuple):
     id: int
     starts_at: dt.datetime
     kind: str
     status: str  # booked, attended, no_show, late_cancelled, cancelled
+    practitioner_id: int | None = None
 
 
-@dataclass(frozen=True)
-class EventFact:
+class EventFact(NamedTuple):
     """Something that happened to a client once: a tag added, a resource shared, a referral."""
 
     id: str  # stable, used in the touchpoint key
@@ -56,8 +59,7 @@ class EventFact:
     label: str = ""
 
 
-@dataclass(frozen=True)
-class ExistingTouchpoint:
+class ExistingTouchpoint(NamedTuple):
     """A touchpoint already stored for the client, as far as the planner needs to know."""
 
     key: str
@@ -71,6 +73,7 @@ class ClientFacts(_Extensible):
     client_id: int
     time_zone: str
     birth_date: dt.date | None = None
+    practitioner_id: int | None = None  # the client's primary practitioner
     archived: bool = False
     opted_out: bool = False
     paused_until: dt.datetime | None = None
@@ -183,3 +186,20 @@ class PlannedTouchpoint:
     held_back_reason: str = ""
     status_reason: str = ""
     blocked: bool = False
+
+    def with_changes(self, **changes: Any) -> PlannedTouchpoint:
+        """A copy with some fields changed: ``dataclasses.replace`` at a tenth of its cost.
+
+        The planner changes a touchpoint several times (kept due, moved out of quiet hours,
+        blocked, expired) for every client of every sweep, and ``replace`` re-runs the frozen
+        ``__init__`` over all fields; this copies the fields and sets the changed ones.
+        """
+        unknown = changes.keys() - _PLANNED_FIELD_NAMES
+        if unknown:
+            raise TypeError(f"PlannedTouchpoint has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(PlannedTouchpoint)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
+
+_PLANNED_FIELD_NAMES = frozenset(PlannedTouchpoint.__dataclass_fields__)

@@ -2,7 +2,8 @@
 
 ``plan(facts, rules, policy, now)`` is a pure function: the same input always gives the same
 output, so reconciliation can run it after every change and the sweep can run it for every
-client without ever duplicating or losing a touchpoint.
+client without ever duplicating or losing a touchpoint. The sweep plans a batch with one
+``Planner(rules, policy, now)``, which does the per-rule work once for all its clients.
 
 The algorithm:
 
@@ -32,7 +33,7 @@ import bisect
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 
 from aftercare.care.facts import (
     HISTORY_STATUSES,
@@ -42,7 +43,13 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
-from aftercare.care.triggers import ADJUSTERS, CONDITIONS, TRIGGERS, Occurrence
+from aftercare.care.triggers import (
+    ADJUSTERS,
+    CONDITIONS,
+    TRIGGERS,
+    Occurrence,
+    TriggerFunction,
+)
 
 PURPOSE_NAMES = {
     "care": "care messages",
@@ -55,48 +62,89 @@ def plan(
     facts: ClientFacts, rules: Sequence[RuleSpec], policy: PracticePolicy, now: dt.datetime
 ) -> list[PlannedTouchpoint]:
     """The touchpoints that should exist for this client as of ``now``, sorted by due time."""
-    if now.tzinfo is None:
-        raise ValueError("plan() needs an aware 'now'")
-    if facts.archived:
-        return []
-    tz = zoneinfo.ZoneInfo(facts.time_zone or policy.time_zone)
-    desired: dict[str, PlannedTouchpoint] = {}
-    for rule in rules:
-        if not rule.enabled or not condition_holds(facts, rule):
-            continue
-        info = TRIGGERS.get(rule.trigger)
-        if info is None:
-            continue  # a trigger whose feature is not installed: the rule waits
-        # Occurrences whose day is far older than any lateness limit are skipped before the
-        # (costlier) due time is worked out; the exact check follows below.
-        ancient_day = (
-            now - policy.lookback - policy.lateness_limit(rule.kind)
-        ).date() - dt.timedelta(days=2)
-        for occurrence in info.function(facts, rule, policy, now):
-            if (
-                occurrence.due_at is None
-                and occurrence.day + dt.timedelta(days=rule.offset_days) < ancient_day
-                and touchpoint_key(facts.client_id, rule, occurrence) not in facts.existing
-            ):
+    return Planner(rules, policy, now).plan(facts)
+
+
+@dataclass(frozen=True)
+class _PreparedRule:
+    """A rule with what does not depend on the client worked out once (``Planner``)."""
+
+    rule: RuleSpec
+    trigger: TriggerFunction
+    key_part: str  # "rule7": a touchpoint key's middle part when the occurrence names no source
+    offset: dt.timedelta
+    # Occurrences whose day is before this are far older than any lateness limit: skipped
+    # before the (costlier) due time is worked out. The exact check is ``stale_before``.
+    ancient_day: dt.date
+    stale_before: dt.datetime
+
+
+class Planner:
+    """``plan()`` for many clients under the same rules, policy and instant (the sweep's batches).
+
+    Everything that depends only on the rules, the policy and ``now`` — which triggers are
+    installed, each rule's cutoffs — is worked out once here, not once per client; ``plan``
+    stays a pure function of its inputs.
+    """
+
+    def __init__(self, rules: Sequence[RuleSpec], policy: PracticePolicy, now: dt.datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("plan() needs an aware 'now'")
+        self.policy = policy
+        self.now = now
+        self.rules: list[_PreparedRule] = []
+        for rule in rules:
+            info = TRIGGERS.get(rule.trigger)
+            if not rule.enabled or info is None:
+                continue  # off, or a trigger whose feature is not installed: the rule waits
+            too_old = now - policy.lookback - policy.lateness_limit(rule.kind)
+            self.rules.append(
+                _PreparedRule(
+                    rule=rule,
+                    trigger=info.function,
+                    key_part=f"rule{rule.id}",
+                    offset=dt.timedelta(days=rule.offset_days),
+                    ancient_day=too_old.date() - dt.timedelta(days=2),
+                    stale_before=too_old,
+                )
+            )
+
+    def plan(self, facts: ClientFacts) -> list[PlannedTouchpoint]:
+        """Steps 1–5 of the module docstring for one client."""
+        if facts.archived:
+            return []
+        policy, now = self.policy, self.now
+        tz = zoneinfo.ZoneInfo(facts.time_zone or policy.time_zone)
+        existing = facts.existing
+        desired: dict[str, PlannedTouchpoint] = {}
+        for prepared in self.rules:
+            rule = prepared.rule
+            if rule.condition and not condition_holds(facts, rule):
                 continue
-            touchpoint = _touchpoint(facts, rule, occurrence, tz)
-            if touchpoint.key in desired:
-                continue
-            existing = facts.existing.get(touchpoint.key)
-            if existing is not None and existing.status in HISTORY_STATUSES:
-                continue
-            if existing is not None and existing.status == "due":
-                desired[touchpoint.key] = replace(touchpoint, status="due", due_at=existing.due_at)
-                continue
-            stale_before = now - policy.lateness_limit(touchpoint.kind) - policy.lookback
-            if touchpoint.due_at < stale_before and existing is None:
-                continue
-            desired[touchpoint.key] = touchpoint
-    touchpoints = list(desired.values())
-    for adjuster in ADJUSTERS:
-        touchpoints = adjuster(facts, policy, touchpoints, now)
-    touchpoints = apply_boundaries(facts, policy, touchpoints, now, tz)
-    return sorted(touchpoints, key=lambda t: (t.due_at, t.key))
+            for occurrence in prepared.trigger(facts, rule, policy, now):
+                source = occurrence.source or prepared.key_part
+                key = f"{facts.client_id}:{source}:{occurrence.occurrence}"
+                if key in desired:
+                    continue
+                stored = existing.get(key)
+                if stored is None:
+                    if (
+                        occurrence.due_at is None
+                        and occurrence.day + prepared.offset < prepared.ancient_day
+                    ):
+                        continue
+                elif stored.status in HISTORY_STATUSES:
+                    continue
+                touchpoint = _touchpoint(facts, prepared, occurrence, tz, key)
+                if stored is not None and stored.status == "due":
+                    desired[key] = touchpoint.with_changes(status="due", due_at=stored.due_at)
+                elif stored is not None or touchpoint.due_at >= prepared.stale_before:
+                    desired[key] = touchpoint
+        touchpoints = list(desired.values())
+        for adjuster in ADJUSTERS:
+            touchpoints = adjuster(facts, policy, touchpoints, now)
+        touchpoints = apply_boundaries(facts, policy, touchpoints, now, tz)
+        return sorted(touchpoints, key=lambda t: (t.due_at, t.key))
 
 
 def condition_holds(facts: ClientFacts, rule: RuleSpec) -> bool:
@@ -106,10 +154,6 @@ def condition_holds(facts: ClientFacts, rule: RuleSpec) -> bool:
         if check is None or not check(facts, value):
             return False
     return True
-
-
-def touchpoint_key(client_id: int, rule: RuleSpec, occurrence: Occurrence) -> str:
-    return f"{client_id}:{occurrence.source or f'rule{rule.id}'}:{occurrence.occurrence}"
 
 
 def local_moment(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:
@@ -123,17 +167,20 @@ def local_moment(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _touchpoint(
-    facts: ClientFacts, rule: RuleSpec, occurrence: Occurrence, tz: dt.tzinfo
+    facts: ClientFacts,
+    prepared: _PreparedRule,
+    occurrence: Occurrence,
+    tz: dt.tzinfo,
+    key: str,
 ) -> PlannedTouchpoint:
+    rule = prepared.rule
     if occurrence.due_at is not None:
         due_at = occurrence.due_at.astimezone(dt.UTC)
     else:
-        due_at = local_moment(
-            occurrence.day + dt.timedelta(days=rule.offset_days), rule.local_time, tz
-        )
+        due_at = local_moment(occurrence.day + prepared.offset, rule.local_time, tz)
     title = f"{rule.name}: {occurrence.detail}" if occurrence.detail else rule.name
     return PlannedTouchpoint(
-        key=touchpoint_key(facts.client_id, rule, occurrence),
+        key=key,
         client_id=facts.client_id,
         rule_id=rule.id,
         kind=rule.kind,
@@ -219,8 +266,7 @@ def apply_boundaries(
         if now > touchpoint.due_at + limit:
             days = limit.days or 1
             result.append(
-                replace(
-                    touchpoint,
+                touchpoint.with_changes(
                     status="expired",
                     status_reason=(
                         f"More than {days} day{'s' if days != 1 else ''} late "
@@ -235,7 +281,7 @@ def apply_boundaries(
             continue
         reason = blocked_reason(facts, touchpoint)
         if reason:
-            result.append(replace(touchpoint, blocked=True, held_back_reason=reason))
+            result.append(touchpoint.with_changes(blocked=True, held_back_reason=reason))
             continue
         to_place.append(touchpoint)
 
@@ -264,8 +310,7 @@ def apply_boundaries(
                 due_at = budgeted
         bisect.insort(fixed_times, due_at)
         if reasons:
-            touchpoint = replace(
-                touchpoint,
+            touchpoint = touchpoint.with_changes(
                 due_at=due_at,
                 held_back_reason=(
                     f"Moved from {_local_text(touchpoint.due_at, tz)} to "

@@ -26,10 +26,14 @@ The planner then sees ``facts.supplies`` and ``policy.absences``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,9 +59,11 @@ from aftercare.care.models import (
     Touchpoint,
     TouchpointStatus,
 )
-from aftercare.care.planner import plan
+from aftercare.care.planner import Planner
 from aftercare.care.triggers import day_text, local_date
 from aftercare.clients.models import Client
+
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})  # a shared, read-only empty mapping
 
 FactLoader = Callable[[Sequence[int]], dict[int, Any]]
 PolicyLoader = Callable[[Sequence[int]], dict[int, Any]]
@@ -105,6 +111,7 @@ CLIENT_FIELDS = [
     "practice__time_zone",
     "time_zone",
     "birth_date",
+    "primary_practitioner_id",
     "archived",
     "preferred_channel",
     "email",
@@ -232,7 +239,8 @@ def _client_values_fields() -> list[str]:
 class LoadedBatch:
     clients: list[dict[str, Any]]
     facts: dict[int, ClientFacts]
-    existing_rows: dict[int, list[dict[str, Any]]]
+    # The stored touchpoints the planner made, by client and key (what reconcile compares).
+    planner_rows: dict[int, dict[str, dict[str, Any]]]
     new_tags: list[ObservedTag]
     gone_tags: list[int]
 
@@ -258,7 +266,7 @@ def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
         clients=clients,
         appointments=list(
             Appointment.objects.filter(client_id__in=ids).values_list(
-                "client_id", "id", "starts_at", "kind", "status"
+                "client_id", "id", "starts_at", "kind", "status", "practitioner_id"
             )
         ),
         tags=list(
@@ -295,17 +303,22 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
     clients = rows_read.clients
     ids = [row["id"] for row in clients]
     appointments: dict[int, list[AppointmentFact]] = defaultdict(list)
+    make_appointment = AppointmentFact._make
     for row in rows_read.appointments:
-        appointments[row[0]].append(AppointmentFact(row[1], row[2], row[3], row[4]))
+        appointments[row[0]].append(make_appointment(row[1:]))
     tags: dict[int, set[str]] = defaultdict(set)
     for client_id, name in rows_read.tags:
         tags[client_id].add(name)
     observed: dict[int, dict[str, tuple[int, dt.datetime]]] = defaultdict(dict)
     for pk, client_id, name, seen in rows_read.observed:
         observed[client_id][name] = (pk, seen)
-    existing_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    sent_times: dict[int, list[dt.datetime]] = defaultdict(list)
+    planner_rows: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in rows_read.touchpoints:
-        existing_rows[row["client_id"]].append(row)
+        if row["status"] == TouchpointStatus.SENT and row["action"] == "message":
+            sent_times[row["client_id"]].append(row["due_at"])
+        if _planner_made(row):
+            planner_rows[row["client_id"]][row["key"]] = row
     resources: dict[int, list[EventFact]] = defaultdict(list)
     for client_id, resource_id, at, title in rows_read.resources:
         resources[client_id].append(EventFact(str(resource_id), at, title))
@@ -322,9 +335,11 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
     facts: dict[int, ClientFacts] = {}
     for row in clients:
         client_id = row["id"]
-        seen = observed[client_id]
+        time_zone = row["time_zone"] or row["practice__time_zone"]
+        tag_names = tags.get(client_id, ())
+        seen = observed.get(client_id, _NOTHING)
         tag_facts = []
-        for name in sorted(tags[client_id]):
+        for name in sorted(tag_names):
             if name in seen:
                 tag_facts.append(EventFact(name, seen[name][1], name))
             else:
@@ -337,40 +352,42 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
                     )
                 )
                 tag_facts.append(EventFact(name, now, name))
-        gone_tags.extend(pk for name, (pk, _) in seen.items() if name not in tags[client_id])
-        rows = existing_rows[client_id]
+        gone_tags.extend(pk for name, (pk, _) in seen.items() if name not in tag_names)
         facts[client_id] = ClientFacts(
             client_id=client_id,
-            time_zone=row["time_zone"] or row["practice__time_zone"],
+            time_zone=time_zone,
             birth_date=row["birth_date"],
+            practitioner_id=row["primary_practitioner_id"],
             archived=row["archived"],
             opted_out=row.get("opted_out_at") is not None,
-            paused_until=paused_until_moment(
-                row.get("paused_until"), row["time_zone"] or row["practice__time_zone"]
-            ),
-            consents=frozenset(
-                purpose
-                for purpose in ("care", "information", "celebrations")
-                if row[f"consent_{purpose}"]
+            paused_until=paused_until_moment(row.get("paused_until"), time_zone),
+            consents=_consents(
+                row["consent_care"], row["consent_information"], row["consent_celebrations"]
             ),
             channel=reachable_channel(row),
-            appointments=tuple(appointments[client_id]),
+            appointments=tuple(appointments.get(client_id, ())),
             tags=tuple(tag_facts),
-            resources=tuple(sorted(resources[client_id], key=lambda e: (e.at, e.id))),
-            referrals=tuple(sorted(referrals[client_id], key=lambda e: (e.at, e.id))),
-            sent_message_times=tuple(
-                r["due_at"]
-                for r in rows
-                if r["status"] == TouchpointStatus.SENT and r["action"] == "message"
-            ),
+            resources=_by_time(resources.get(client_id, ())),
+            referrals=_by_time(referrals.get(client_id, ())),
+            sent_message_times=tuple(sent_times.get(client_id, ())),
             existing={
-                r["key"]: ExistingTouchpoint(r["key"], r["status"], r["due_at"], r["action"])
-                for r in rows
-                if _planner_made(r)
+                key: ExistingTouchpoint(key, r["status"], r["due_at"], r["action"])
+                for key, r in planner_rows.get(client_id, _NOTHING).items()
             },
-            extra=extras[client_id],
+            extra=extras.get(client_id, _NOTHING),
         )
-    return LoadedBatch(clients, facts, existing_rows, new_tags, gone_tags)
+    return LoadedBatch(clients, facts, planner_rows, new_tags, gone_tags)
+
+
+@functools.cache
+def _consents(care: bool, information: bool, celebrations: bool) -> frozenset[str]:
+    """The purposes a client consented to (eight possible sets, each built once)."""
+    given = {"care": care, "information": information, "celebrations": celebrations}
+    return frozenset(purpose for purpose, yes in given.items() if yes)
+
+
+def _by_time(events: Iterable[EventFact]) -> tuple[EventFact, ...]:
+    return tuple(sorted(events, key=lambda e: (e.at, e.id)))
 
 
 def _planner_made(row: dict[str, Any]) -> bool:
@@ -387,13 +404,12 @@ def plan_batch(
     zones = {row["practice_id"]: row["practice__time_zone"] for row in batch.clients}
     rules = load_rules(zones)
     policies = load_policies(zones)
+    planners = {
+        practice_id: Planner(rules.get(practice_id, []), policy, now)
+        for practice_id, policy in policies.items()
+    }
     return {
-        row["id"]: plan(
-            batch.facts[row["id"]],
-            rules.get(row["practice_id"], []),
-            policies[row["practice_id"]],
-            now,
-        )
+        row["id"]: planners[row["practice_id"]].plan(batch.facts[row["id"]])
         for row in batch.clients
     }, rules
 
@@ -409,11 +425,14 @@ def reconcile_batch(
     to_create: list[Touchpoint] = []
     to_update: list[Touchpoint] = []
     to_cancel: list[Touchpoint] = []
+    enabled_rule_ids = {
+        practice_id: {rule.id for rule in practice_rules}
+        for practice_id, practice_rules in rules.items()
+    }
     for row in batch.clients:
         client_id = row["id"]
         facts = batch.facts[client_id]
-        existing = {r["key"]: r for r in batch.existing_rows[client_id] if _planner_made(r)}
-        enabled_rule_ids = {rule.id for rule in rules.get(row["practice_id"], [])}
+        existing = batch.planner_rows[client_id]
         wanted = {t.key: t for t in planned[client_id]}
         for key, touchpoint in wanted.items():
             current = existing.get(key)
@@ -438,7 +457,9 @@ def reconcile_batch(
                     Touchpoint(
                         id=current["id"],
                         status=TouchpointStatus.CANCELLED,
-                        status_reason=cancel_reason(current, facts, enabled_rule_ids)[:300],
+                        status_reason=cancel_reason(
+                            current, facts, enabled_rule_ids.get(row["practice_id"], set())
+                        )[:300],
                         updated_at=now,
                     )
                 )
@@ -557,7 +578,26 @@ def reconcile_all(
     now = now or clock.now()
     total = ReconcileResult()
     for ids in client_id_batches(practice_id=practice_id, batch_size=batch_size):
-        total.add(reconcile_batch(ids, now=now))
+        with cyclic_gc_paused():
+            total.add(reconcile_batch(ids, now=now))
         if progress is not None:
             progress(len(ids))
     return total
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one batch of the sweep.
+
+    A batch builds some hundred thousand small objects (rows, facts, planned touchpoints) that
+    all live until the batch ends, so every automatic collection would scan them again: about
+    a fifth of a sweep's time, measured (``benchmarks/README.md``). Reference counting still
+    frees everything as usual; only cycles wait, and the collector resumes between batches.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -32,25 +32,26 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from aftercare.care.facts import ClientFacts, PlannedTouchpoint, PracticePolicy, RuleSpec
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One moment a rule fires for a client.
 
     ``occurrence`` becomes the last part of the touchpoint key (``42:rule7:appt913``), so it
     must be stable: derived from the source record, never from the clock. ``day`` is the
-    client-local date the rule's offset counts from.
+    client-local date the rule's offset counts from. (A named tuple: the sweep makes one
+    for every occurrence of every client.)
     """
 
     occurrence: str
     day: dt.date
     detail: str = ""
-    context: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = MappingProxyType({})
     due_at: dt.datetime | None = None  # set to bypass offset and local time
     source: str = ""  # key by source instead of rule ("42:supply5:reorder3")
 
@@ -112,8 +113,25 @@ def local_date(instant: dt.datetime, time_zone: str) -> dt.date:
     return instant.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
 
 
+MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
 def day_text(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """A day as ``3 Mar 2027``: what ``%-d %b %Y`` gives in English, without strftime's cost."""
+    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
 def same_day_in_year(day: dt.date, year: int) -> dt.date:

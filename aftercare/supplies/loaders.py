@@ -1,13 +1,11 @@
-"""Fact loaders for the care planner: one query per batch of clients each."""
+"""The supplies fact loader for the care planner: one query per batch of clients."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
-from aftercare.clients.models import Client
 from aftercare.supplies.models import Supply
 from aftercare.supplies.planning import SupplyFact
 from aftercare.supplies.reorder_link import reorder_url
@@ -35,14 +33,7 @@ def load_supplies(client_ids: Sequence[int]) -> dict[int, tuple[SupplyFact, ...]
     return {client_id: tuple(facts) for client_id, facts in found.items()}
 
 
-def load_practitioner_ids(client_ids: Sequence[int]) -> dict[int, Any]:
-    return dict(
-        Client.objects.filter(pk__in=client_ids).values_list("pk", "primary_practitioner_id")
-    )
-
-
 def register() -> None:
     from aftercare.care.reconcile import register_fact_loader
 
     register_fact_loader("supplies", load_supplies)
-    register_fact_loader("practitioner_id", load_practitioner_ids)

@@ -52,9 +52,12 @@ def supplies_of(facts: Any) -> Sequence[SupplyFact]:
 
 def absence_ranges_for(facts: Any, policy: Any) -> list[tuple[dt.date, dt.date]]:
     """The client's practitioner's absences (not cancelled) as date ranges."""
-    practitioner_id = facts.extra.get("practitioner_id")
     absences: Mapping[int, Sequence[Any]] = policy.extra.get("absences", {})
-    return [(a.first_day, a.last_day) for a in absences.get(practitioner_id, ()) if not a.cancelled]
+    return [
+        (a.first_day, a.last_day)
+        for a in absences.get(facts.practitioner_id, ())
+        if not a.cancelled
+    ]
 
 
 def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:

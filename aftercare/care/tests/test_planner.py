@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import zoneinfo
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
-from aftercare.care.planner import in_quiet_hours, leave_quiet_hours, plan
+from aftercare.care.planner import Planner, in_quiet_hours, leave_quiet_hours, plan
 from aftercare.care.triggers import Occurrence
 
 UTC = dt.UTC
@@ -436,3 +437,38 @@ def test_a_quiet_hours_end_skipped_by_the_clocks_moves_to_the_next_days_end():
         moved.astimezone(tz).time(), policy.quiet_hours_start, policy.quiet_hours_end
     )
     assert moved.astimezone(tz) == dt.datetime(2026, 3, 30, 1, 0, tzinfo=tz)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    now=instants,
+    clients=st.lists(st.data(), min_size=2, max_size=4),
+    rules=rule_specs,
+    policy=policies,
+)
+def test_one_planner_for_many_clients_plans_each_as_plan_would(now, clients, rules, policy):
+    # The sweep plans a batch with one Planner (per-rule work done once); nothing may carry
+    # over from one client to the next.
+    batch = [data.draw(client_facts_near(now)) for data in clients]
+    batch = [replace(client, client_id=i) for i, client in enumerate(batch, start=1)]
+    planner = Planner(rules, policy, now)
+    assert [planner.plan(client) for client in batch] == [
+        plan(client, rules, policy, now) for client in batch
+    ]
+
+
+def test_with_changes_is_dataclasses_replace_only_cheaper():
+    client = facts(appointments=(visit(913, at("2026-11-20 10:00")),))
+    [touchpoint, *_] = plan(client, RULES, POLICY, at("2026-11-20 12:00"))
+    changes = {"status": "due", "due_at": at("2026-11-24 09:00"), "held_back_reason": "why"}
+    assert touchpoint.with_changes(**changes) == replace(touchpoint, **changes)
+    assert touchpoint.status == "planned"  # the original is untouched
+    with pytest.raises(TypeError, match="no field 'due'"):
+        touchpoint.with_changes(due=at("2026-11-24 09:00"))
+
+
+def test_day_text_reads_like_strftime_in_english():
+    day = dt.date(2027, 1, 1)
+    while day.year == 2027:
+        assert triggers.day_text(day) == f"{day.day} {day:%b %Y}"
+        day += dt.timedelta(days=1)

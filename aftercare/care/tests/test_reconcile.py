@@ -167,9 +167,10 @@ def test_reconciling_one_client_costs_the_same_queries_however_much_it_has(care)
         with CaptureQueriesContext(connection) as large:
             reconcile_client(busy)
     assert len(small) == len(large)
-    # 12 for the care engine + supplies, practitioner and booked appointments (one each) and
-    # the practices' absences (one query; a second for emergency lists when there are any).
-    assert len(large) <= 16
+    # 12 for the care engine (the client's practitioner and booked appointments come with its
+    # client and appointment rows), one for supplies and the practices' absences (one query; a
+    # second for emergency lists when there are any).
+    assert len(large) <= 14
 
 
 def test_the_sweep_plans_everyone_and_a_second_sweep_changes_nothing(care):
@@ -184,6 +185,34 @@ def test_the_sweep_plans_everyone_and_a_second_sweep_changes_nothing(care):
     assert first.created >= 6
     assert second.changed == 0
     assert before == after
+
+
+def test_the_sweep_pauses_the_cyclic_gc_per_batch_and_gives_it_back(care, monkeypatch):
+    import gc
+
+    from aftercare.care import reconcile
+    from aftercare.clients.models import Client
+
+    seen = []
+    real = reconcile.reconcile_batch
+
+    def watching(ids, **kwargs):
+        seen.append(gc.isenabled())
+        return real(ids, **kwargs)
+
+    monkeypatch.setattr(reconcile, "reconcile_batch", watching)
+    make_client(care.practice, given_name="Second")
+    with clock.at(NOW):
+        assert gc.isenabled()
+        reconcile_all(batch_size=1)
+        assert gc.isenabled()
+        assert len(seen) == Client.objects.count() and not any(seen)
+        gc.disable()
+        try:
+            reconcile_all(batch_size=1)
+            assert not gc.isenabled()  # a caller who had it off keeps it off
+        finally:
+            gc.enable()
 
 
 def test_a_new_practice_starts_with_the_default_rules(db):

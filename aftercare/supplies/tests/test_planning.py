@@ -41,7 +41,8 @@ def facts(*supplies: SupplyFact, time_zone: str = "Europe/London") -> ClientFact
         client_id=42,
         time_zone=time_zone,
         consents=frozenset({"care"}),
-        extra={"supplies": supplies, "practitioner_id": OWNER},
+        practitioner_id=OWNER,
+        extra={"supplies": supplies},
     )
 
 
@@ -123,6 +124,32 @@ def test_affected_clients_get_an_advance_notice_with_their_order_by_day() -> Non
     assert notice.due_at.date() == dt.date(2027, 2, 22)
     assert notice.context["actions"] == "order Compounded magnesium by Monday 1 March"
     assert notice.context["cover_contact"] == "Dr Colin"
+
+
+def test_the_notice_asks_to_rebook_only_the_absent_practitioners_booked_appointments() -> None:
+    from dataclasses import replace
+
+    from aftercare.care.facts import AppointmentFact
+
+    def booked(id: int, day: int, practitioner: int, status: str = "booked") -> AppointmentFact:
+        starts = dt.datetime(2027, 3, day, 10, 0, tzinfo=dt.UTC)
+        return AppointmentFact(id, starts, "follow_up", status, practitioner)
+
+    client = replace(
+        facts(),
+        appointments=(
+            booked(1, 22, OWNER),  # inside the absence, with the absent practitioner
+            booked(2, 20, OWNER),  # also (listed first: by time)
+            booked(3, 21, OWNER + 1),  # a colleague's: not affected
+            booked(4, 23, OWNER, status="cancelled"),
+        ),
+    )
+    absence = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4))
+    [notice] = by_kind(plan(client, RULES, policy(absence), NOW), "absence_notice")
+    assert notice.context["actions"] == (
+        "rebook your appointment on Saturday 20 March at 10:00; "
+        "rebook your appointment on Monday 22 March at 10:00"
+    )
 
 
 def test_unaffected_clients_get_no_notice() -> None:
