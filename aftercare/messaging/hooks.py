@@ -14,6 +14,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from aftercare import clock
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.services import mark_address_unusable
 from aftercare.messaging.smtp import parse_email
 from aftercare.practice.models import Practice
 
@@ -36,6 +38,10 @@ TWILIO_STATUSES = {
     "failed": MessageStatus.FAILED,
     "sent": MessageStatus.SENT,
 }
+# Delivery errors that say the number itself cannot receive SMS (not that it is switched off
+# for now, 30003): 30005 unknown destination handset, 30006 landline or unreachable carrier.
+# https://www.twilio.com/docs/api/errors/30005 and /30006
+NUMBER_CANNOT_RECEIVE = {"30005", "30006"}
 
 
 def public_url(request: HttpRequest) -> str:
@@ -107,10 +113,21 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         messages.update(status=status, delivered_at=clock.now())
     elif status == MessageStatus.FAILED:
         code = request.POST.get("ErrorCode", "")
-        messages.exclude(status=MessageStatus.DELIVERED).update(
-            status=status,
-            status_reason=f"Twilio reports {request.POST.get('MessageStatus')} (error {code or 'unknown'})",
-        )
+        reason = f"Twilio reports {request.POST.get('MessageStatus')} (error {code or 'unknown'})"
+        if code in NUMBER_CANNOT_RECEIVE:
+            reason += ": this number cannot receive text messages"
+        with transaction.atomic():
+            failed = list(messages.exclude(status=MessageStatus.DELIVERED))
+            messages.filter(pk__in=[m.pk for m in failed]).update(
+                status=status, status_reason=reason
+            )
+            for message in failed:
+                if (
+                    code in NUMBER_CANNOT_RECEIVE
+                    and message.channel == "sms"
+                    and mark_address_unusable(message)
+                ):
+                    log.info("client %s: number marked unusable (%s)", message.client_id, reason)
     return HttpResponse(status=204)
 
 

@@ -45,6 +45,26 @@ def usable_address(client: Client, channel: str) -> str:
     return ""
 
 
+def mark_address_unusable(message: Message) -> bool:
+    """After a permanent delivery failure: the address it went to is marked unusable.
+
+    Only while the client still has that address (a number corrected since stays usable).
+    The client is then re-planned (``client_changed``), so planned messages move to a channel
+    that still reaches them, or say that none does. Returns whether the client changed.
+    """
+    if message.client_id is None:
+        return False
+    if message.channel == "email":
+        field, address_field = "email_unusable", "email"
+    else:
+        field, address_field = "phone_unusable", "phone"
+    clients = Client.objects.filter(pk=message.client_id, **{address_field: message.to_address})
+    if not clients.exclude(**{field: True}).update(**{field: True}):
+        return False
+    client_changed(clients.get())
+    return True
+
+
 def choose_channel(client: Client, wanted: str = "") -> str | None:
     """The wanted (or preferred) channel if it has a usable address, else another that has one."""
     first = wanted or client.preferred_channel

@@ -40,7 +40,7 @@ from aftercare.messaging.models import (
     MessageStatus,
     WorkerHeartbeat,
 )
-from aftercare.messaging.services import message_queue
+from aftercare.messaging.services import mark_address_unusable, message_queue
 from aftercare.messaging.transports import Transport, TransportError, transport_for
 
 log = logging.getLogger("aftercare.worker")
@@ -412,7 +412,7 @@ class Worker:
                     lease_expires_at=None,
                 )
                 if updated and error.permanent and message.client_id:
-                    self.mark_address_unusable(message)
+                    mark_address_unusable(message)
                 if updated:
                     for hook in list(permanent_failure_hooks):
                         hook(message)
@@ -429,15 +429,6 @@ class Worker:
             message.pk,
             "permanent" if error.permanent else "transient",
             error,
-        )
-
-    def mark_address_unusable(self, message: Message) -> None:
-        from aftercare.clients.models import Client
-
-        field = "email_unusable" if message.channel == "email" else "phone_unusable"
-        address_field = "email" if message.channel == "email" else "phone"
-        Client.objects.filter(pk=message.client_id, **{address_field: message.to_address}).update(
-            **{field: True}
         )
 
     # -- step 3: reclaim -------------------------------------------------------------------

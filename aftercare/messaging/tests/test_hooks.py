@@ -6,6 +6,7 @@ import pytest
 from django.test import Client as HttpClient
 from twilio.request_validator import RequestValidator
 
+from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.worker import Worker
@@ -155,6 +156,62 @@ def test_a_delivery_callback_marks_the_sms_delivered(
     assert response.status_code == 204
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED and message.delivered_at is not None
+
+
+def failed_sms(personas: Personas, sid: str) -> Message:
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    Message.objects.filter(pk=message.pk).update(status="sent", provider_id=sid)
+    return message
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_number_that_cannot_receive_sms_is_marked_unusable_and_the_client_re_planned(
+    personas: Personas, client: HttpClient, monkeypatch: Any
+) -> None:
+    from aftercare.clients import events
+
+    replanned = []
+    monkeypatch.setattr(events, "_hooks", [lambda c: replanned.append(c.pk)])
+    Client.objects.filter(pk=personas.client.pk).update(phone="+447911123456")
+    message = failed_sms(personas, "SM" + "8" * 32)
+    response = post_signed(
+        client,
+        "/hooks/twilio/status",
+        {"MessageSid": "SM" + "8" * 32, "MessageStatus": "undelivered", "ErrorCode": "30006"},
+    )
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert message.status_reason == (
+        "Twilio reports undelivered (error 30006): this number cannot receive text messages"
+    )
+    personas.client.refresh_from_db()
+    assert personas.client.phone_unusable and not personas.client.email_unusable
+    assert replanned == [personas.client.pk]
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_handset_switched_off_or_a_number_changed_since_stays_usable(
+    personas: Personas, client: HttpClient
+) -> None:
+    Client.objects.filter(pk=personas.client.pk).update(phone="+447911123456")
+    failed_sms(personas, "SM" + "7" * 32)
+    post_signed(
+        client,
+        "/hooks/twilio/status",
+        {"MessageSid": "SM" + "7" * 32, "MessageStatus": "undelivered", "ErrorCode": "30003"},
+    )
+    personas.client.refresh_from_db()
+    assert not personas.client.phone_unusable  # 30003: unreachable for now, not for good
+    failed_sms(personas, "SM" + "6" * 32)
+    Client.objects.filter(pk=personas.client.pk).update(phone="+447911654321")
+    post_signed(
+        client,
+        "/hooks/twilio/status",
+        {"MessageSid": "SM" + "6" * 32, "MessageStatus": "failed", "ErrorCode": "30005"},
+    )
+    personas.client.refresh_from_db()
+    assert not personas.client.phone_unusable  # the failed number is no longer theirs
 
 
 def test_inbound_email_webhook_needs_its_token_and_matches_the_reply_token(
