@@ -26,7 +26,7 @@ from django.urls import NoReverseMatch, reverse
 
 from aftercare import clock
 from aftercare.clients.models import Client
-from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.triaging import Triage, triage
 from aftercare.practice.models import Practice
@@ -113,7 +113,11 @@ def receive_inbound(
     reply_token: str = "",
     practice: Practice | None = None,
 ) -> Message | None:
-    """Store one inbound message and route it; None when no practice could be told."""
+    """Store one inbound message and route it.
+
+    None when no practice could be told: the message is then kept as an ``UnroutedInbound``
+    for the operator to assign (``aftercare inbound``), never dropped.
+    """
     if provider_id:
         existing = Message.objects.filter(
             provider_id=provider_id, direction=Direction.INBOUND
@@ -124,7 +128,15 @@ def receive_inbound(
         practice=practice, channel=channel, address=from_address, reply_token=reply_token
     )
     if found_practice is None:
-        log.warning("inbound %s from %s matches no practice; not stored", channel, from_address)
+        keep_unrouted(
+            channel=channel,
+            from_address=from_address,
+            to_address=to_address,
+            subject=subject,
+            text=text,
+            html=html,
+            provider_id=provider_id,
+        )
         return None
     with transaction.atomic():
         message = Message.objects.create(
@@ -144,6 +156,65 @@ def receive_inbound(
             created_at=clock.now(),
         )
         route_inbound(message)
+    return message
+
+
+def keep_unrouted(
+    *,
+    channel: str,
+    from_address: str,
+    to_address: str,
+    subject: str,
+    text: str,
+    html: str,
+    provider_id: str,
+) -> UnroutedInbound:
+    if provider_id:
+        existing = UnroutedInbound.objects.filter(provider_id=provider_id[:100]).first()
+        if existing is not None:
+            return existing  # the provider retried its webhook
+    kept = UnroutedInbound.objects.create(
+        channel=channel,
+        from_address=from_address[:254],
+        to_address=to_address[:254],
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+        provider_id=provider_id[:100],
+        received_at=clock.now(),
+    )
+    log.warning(
+        "inbound %s from %s matches no practice; kept as unrouted #%s "
+        "(aftercare inbound assign %s --practice ID)",
+        channel,
+        from_address,
+        kept.pk,
+        kept.pk,
+    )
+    return kept
+
+
+def assign_unrouted(unrouted: UnroutedInbound, practice: Practice) -> Message:
+    """Hand a kept message to ``practice``: matched, triaged and routed as if it came today."""
+    with transaction.atomic():
+        locked = UnroutedInbound.objects.select_for_update().get(pk=unrouted.pk)
+        if locked.assigned_message_id is not None:
+            raise ValueError(f"unrouted #{locked.pk} was already assigned")
+        message = receive_inbound(
+            channel=locked.channel,
+            from_address=locked.from_address,
+            to_address=locked.to_address,
+            subject=locked.subject,
+            text=locked.text_body,
+            html=locked.html_body,
+            provider_id=locked.provider_id,
+            practice=practice,
+        )
+        if message is None:  # pragma: no cover - a practice is given, so one is always found
+            raise ValueError(f"unrouted #{locked.pk} could not be stored for {practice}")
+        locked.assigned_message = message
+        locked.assigned_at = clock.now()
+        locked.save(update_fields=["assigned_message", "assigned_at"])
     return message
 
 

@@ -241,3 +241,40 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class UnroutedInbound(models.Model):
+    """An inbound message no practice could be told about: kept, never dropped.
+
+    One deployment serving several practices through one number, without ``?practice=ID`` in
+    the hook's address, cannot tell whose a text from an unknown number is. It waits here, for
+    the instance's operator only (no practice page shows it: it may belong to any of them),
+    until ``aftercare inbound assign ID --practice P`` hands it to a practice's inbox.
+    """
+
+    channel = models.CharField(max_length=20, choices=MessageChannel.choices)
+    from_address = models.CharField(max_length=254)
+    to_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(default=clock.now)
+    assigned_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="unrouted_origin"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            # A provider retrying its webhook must not store the message twice.
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=~Q(provider_id=""),
+                name="unrouted_inbound_provider_id_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unrouted {self.channel} #{self.pk} from {self.from_address}"
