@@ -13,7 +13,10 @@ the booked appointments among ``facts.appointments`` carry their practitioner's 
 2. The trigger ``absence_notice``: ``notify_days_before`` days before the absence (or at once
    if that day has passed), each *affected* client gets a personal notice listing what
    concerns them: appointments to rebook, supplies to order by a date, the emergency list.
-   Keyed by absence and its dates, so a moved absence plans a new notice.
+   The absences considered are the client's primary practitioner's and those of anyone the
+   client has an appointment booked with or is on the emergency list of (a colleague's client
+   booked with the absent practitioner is told too; supplies count only for their own
+   practitioner). Keyed by absence and its dates, so a moved absence plans a new notice.
 3. The trigger ``absence_correction``: a client who was already sent a notice for dates that
    are no longer true (moved or cancelled) gets a correction at once, never silence.
 """
@@ -57,8 +60,38 @@ class AbsenceFact:
 
 
 def absences_for(facts: Any, policy: Any) -> Sequence[AbsenceFact]:
+    """The absences of the client's primary practitioner."""
     absences: Mapping[int, Sequence[AbsenceFact]] = policy.extra.get("absences", {})
     return absences.get(facts.practitioner_id, ())
+
+
+def absences_concerning(facts: Any, policy: Any, now: dt.datetime) -> list[AbsenceFact]:
+    """Absences that may concern the client: their primary practitioner's, those of anyone
+    they have an appointment booked with, and any whose emergency list they are on."""
+    absences: Mapping[int, Sequence[AbsenceFact]] = policy.extra.get("absences", {})
+    if not absences:
+        return []
+    booked_with = {
+        a.practitioner_id for a in facts.appointments if a.status == "booked" and a.starts_at >= now
+    }
+    return sorted(
+        (
+            absence
+            for practitioner_id, practitioner_absences in absences.items()
+            for absence in practitioner_absences
+            if practitioner_id == facts.practitioner_id
+            or practitioner_id in booked_with
+            or facts.client_id in absence.emergency_client_ids
+        ),
+        key=lambda a: (a.first_day, a.id),
+    )
+
+
+def _all_absences(policy: Any) -> list[AbsenceFact]:
+    absences: Mapping[int, Sequence[AbsenceFact]] = policy.extra.get("absences", {})
+    return sorted(
+        (a for rows in absences.values() for a in rows), key=lambda a: (a.first_day, a.id)
+    )
 
 
 def _tz(facts: Any, policy: Any) -> zoneinfo.ZoneInfo:
@@ -117,8 +150,10 @@ def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.dateti
             absence.first_day <= local.date() <= absence.last_day
         ):
             actions.append(f"rebook your appointment on {local:%A %-d %B at %H:%M}")
+    # Supplies are prepared by the client's own practitioner: only their absences delay them.
+    own = absence.practitioner_id == facts.practitioner_id
     ranges = [(a.first_day, a.last_day) for a in absences_for(facts, policy) if not a.cancelled]
-    for supply in supplies_of(facts):
+    for supply in supplies_of(facts) if own else ():
         if supply.status != "active" or supply.runs_out_on is None:
             continue
         if affected_by_absence(
@@ -156,11 +191,13 @@ def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
 
     today = local_date(now, facts.time_zone or policy.time_zone)
     occurrences = []
-    for absence in absences_for(facts, policy):
+    for absence in absences_concerning(facts, policy, now):
         if absence.cancelled or absence.last_day < today:
             continue
         actions = notice_actions(facts, policy, absence, now)
-        if not actions and not absence.announce_to_all:
+        # "Also tell clients who are not affected" means the practitioner's own clients.
+        announce = absence.announce_to_all and absence.practitioner_id == facts.practitioner_id
+        if not actions and not announce:
             continue
         notify_on = absence.first_day - dt.timedelta(days=absence.notify_days_before)
         occurrences.append(
@@ -180,7 +217,8 @@ def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> 
 
     today = local_date(now, facts.time_zone or policy.time_zone)
     occurrences = []
-    for absence in absences_for(facts, policy):
+    # Any absence the client was told about, whoever's it is and whatever changed since.
+    for absence in _all_absences(policy):
         marker = f":absence{absence.id}d"
         sent = [
             key.rsplit(marker, 1)[1]

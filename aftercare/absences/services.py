@@ -47,7 +47,8 @@ def affected_client_ids(
 ) -> list[int]:  # type: ignore[assignment]
     """Clients whose plan the absence (at its old or new dates) may change. Three queries.
 
-    1. clients of the practitioner with supplies or appointments around the absence;
+    1. clients of the practitioner with supplies or appointments around the absence, and any
+       client with an appointment with the practitioner inside it;
     2. clients with open touchpoints due around it, or any touchpoint about this absence;
     3. the emergency list.
     """
@@ -57,17 +58,21 @@ def affected_client_ids(
     tz = absence.practice.tz
     since = dt.datetime.combine(start, dt.time(0, 0), tzinfo=tz) - dt.timedelta(days=1)
     until = dt.datetime.combine(end, dt.time(0, 0), tzinfo=tz) + REPLAN_MARGIN
-    clients = Client.objects.filter(
-        practice=absence.practice, primary_practitioner=absence.practitioner, archived=False
-    )
+    around = Q(appointments__starts_at__gte=since, appointments__starts_at__lt=until)
     ids = set(
-        clients.filter(
-            Q(
-                supplies__runs_out_on__gte=start,
-                supplies__runs_out_on__lte=end + dt.timedelta(days=400),
+        Client.objects.filter(practice=absence.practice, archived=False)
+        .filter(
+            Q(primary_practitioner=absence.practitioner)
+            & (
+                Q(
+                    supplies__runs_out_on__gte=start,
+                    supplies__runs_out_on__lte=end + dt.timedelta(days=400),
+                )
+                | around
             )
-            | Q(appointments__starts_at__gte=since, appointments__starts_at__lt=until)
-        ).values_list("pk", flat=True)
+            | around & Q(appointments__practitioner=absence.practitioner)
+        )
+        .values_list("pk", flat=True)
     )
     if apps.is_installed("aftercare.care"):
         touchpoint = apps.get_model("care", "Touchpoint")

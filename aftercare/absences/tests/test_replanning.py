@@ -99,3 +99,20 @@ def test_cancelling_after_the_notice_went_out_sends_a_correction(
         absence_cancel(actor=naturopath.actor(), absence=absence)
     correction = open_touchpoints(naturopath.client)["absence_correction"]
     assert correction.context["cancelled"] is True
+
+
+def test_a_colleagues_client_booked_with_the_absent_practitioner_gets_the_notice(
+    naturopath: Personas, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from aftercare.testing import make_appointment, make_client
+
+    theirs = make_client(
+        naturopath.practice, given_name="Carla", primary_practitioner=naturopath.colleague
+    )
+    make_appointment(
+        theirs, naturopath.owner, starts_at=dt.datetime(2027, 3, 22, 10, 0, tzinfo=dt.UTC)
+    )
+    with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
+        plan_absence(naturopath.actor())
+    notice = open_touchpoints(theirs)["absence_notice"]
+    assert notice.context["actions"] == "rebook your appointment on Monday 22 March at 10:00"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aftercare.absences.planning import DEFAULT_ABSENCE_RULES, AbsenceFact
-from aftercare.care.facts import ClientFacts, PracticePolicy, RuleSpec
+from aftercare.care.facts import AppointmentFact, ClientFacts, PracticePolicy, RuleSpec
 from aftercare.care.planner import in_quiet_hours, plan
 from aftercare.supplies.planning import DEFAULT_SUPPLY_RULES, SupplyFact
 
@@ -126,15 +127,12 @@ def test_affected_clients_get_an_advance_notice_with_their_order_by_day() -> Non
     assert notice.context["cover_contact"] == "Dr Colin"
 
 
+def booked(id: int, day: int, practitioner: int, status: str = "booked") -> AppointmentFact:
+    starts = dt.datetime(2027, 3, day, 10, 0, tzinfo=dt.UTC)
+    return AppointmentFact(id, starts, "follow_up", status, practitioner)
+
+
 def test_the_notice_asks_to_rebook_only_the_absent_practitioners_booked_appointments() -> None:
-    from dataclasses import replace
-
-    from aftercare.care.facts import AppointmentFact
-
-    def booked(id: int, day: int, practitioner: int, status: str = "booked") -> AppointmentFact:
-        starts = dt.datetime(2027, 3, day, 10, 0, tzinfo=dt.UTC)
-        return AppointmentFact(id, starts, "follow_up", status, practitioner)
-
     client = replace(
         facts(),
         appointments=(
@@ -150,6 +148,22 @@ def test_the_notice_asks_to_rebook_only_the_absent_practitioners_booked_appointm
         "rebook your appointment on Saturday 20 March at 10:00; "
         "rebook your appointment on Monday 22 March at 10:00"
     )
+
+
+def test_a_colleagues_client_booked_with_the_absent_practitioner_is_told_too() -> None:
+    colleague = OWNER + 1
+    absence = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4), announce_to_all=True)
+    booked_in = replace(
+        facts(supply()), practitioner_id=colleague, appointments=(booked(1, 22, OWNER),)
+    )
+    [notice] = by_kind(plan(booked_in, RULES, policy(absence), NOW), "absence_notice")
+    # The supply is prepared by their own practitioner, who is not away: not listed.
+    assert notice.context["actions"] == "rebook your appointment on Monday 22 March at 10:00"
+    # "Also tell clients who are not affected" means the absent practitioner's own clients.
+    unaffected = replace(facts(supply()), practitioner_id=colleague)
+    assert by_kind(plan(unaffected, RULES, policy(absence), NOW), "absence_notice") == []
+    own = replace(facts(), appointments=())
+    assert by_kind(plan(own, RULES, policy(absence), NOW), "absence_notice") != []
 
 
 def test_unaffected_clients_get_no_notice() -> None:
