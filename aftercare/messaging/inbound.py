@@ -127,30 +127,26 @@ def receive_inbound(
     found_practice, client, original = find_client(
         practice=practice, channel=channel, address=from_address, reply_token=reply_token
     )
+    # What is stored of it either way, cut to the columns' lengths.
+    fields = {
+        "channel": channel,
+        "from_address": from_address[:254],
+        "to_address": to_address[:254],
+        "subject": subject[:300],
+        "text_body": text,
+        "html_body": html,
+        "provider_id": provider_id[:100],
+    }
     if found_practice is None:
-        keep_unrouted(
-            channel=channel,
-            from_address=from_address,
-            to_address=to_address,
-            subject=subject,
-            text=text,
-            html=html,
-            provider_id=provider_id,
-        )
+        keep_unrouted(fields)
         return None
     with transaction.atomic():
         message = Message.objects.create(
             practice=found_practice,
             client=client,
             direction=Direction.INBOUND,
-            channel=channel,
-            from_address=from_address[:254],
-            to_address=to_address[:254],
-            subject=subject[:300],
-            text_body=text,
-            html_body=html,
+            **fields,
             status=MessageStatus.RECEIVED,
-            provider_id=provider_id[:100],
             automated=False,
             in_reply_to=original,
             created_at=clock.now(),
@@ -159,35 +155,18 @@ def receive_inbound(
     return message
 
 
-def keep_unrouted(
-    *,
-    channel: str,
-    from_address: str,
-    to_address: str,
-    subject: str,
-    text: str,
-    html: str,
-    provider_id: str,
-) -> UnroutedInbound:
-    if provider_id:
-        existing = UnroutedInbound.objects.filter(provider_id=provider_id[:100]).first()
+def keep_unrouted(fields: dict[str, str]) -> UnroutedInbound:
+    """Keep an inbound message no practice could claim (once per provider id)."""
+    if fields["provider_id"]:
+        existing = UnroutedInbound.objects.filter(provider_id=fields["provider_id"]).first()
         if existing is not None:
             return existing  # the provider retried its webhook
-    kept = UnroutedInbound.objects.create(
-        channel=channel,
-        from_address=from_address[:254],
-        to_address=to_address[:254],
-        subject=subject[:300],
-        text_body=text,
-        html_body=html,
-        provider_id=provider_id[:100],
-        received_at=clock.now(),
-    )
+    kept = UnroutedInbound.objects.create(**fields, received_at=clock.now())
     log.warning(
         "inbound %s from %s matches no practice; kept as unrouted #%s "
         "(aftercare inbound assign %s --practice ID)",
-        channel,
-        from_address,
+        kept.channel,
+        kept.from_address,
         kept.pk,
         kept.pk,
     )
