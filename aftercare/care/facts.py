@@ -186,6 +186,9 @@ class PlannedTouchpoint:
     held_back_reason: str = ""
     status_reason: str = ""
     blocked: bool = False
+    # Goes out on its own local day, earlier rather than later: quiet hours move it to their
+    # end on that day (a re-order reminder placed before an absence must not slip into it).
+    keep_day: bool = False
 
     def with_changes(self, **changes: Any) -> PlannedTouchpoint:
         """A copy with some fields changed: ``dataclasses.replace`` at a tenth of its cost.

@@ -21,7 +21,9 @@ The algorithm:
       channel is *blocked*: kept, but skipped when due if still blocked;
    b. a touchpoint past its kind's lateness limit is *expired* with the reason;
    c. a message inside a pause moves to the end of the pause;
-   d. a message inside quiet hours (client local time) moves to the end of quiet hours;
+   d. a message inside quiet hours (client local time) moves to the end of quiet hours; one
+      that must keep its day (``keep_day``, e.g. a re-order reminder placed before an absence)
+      moves to the end of that day's quiet hours, or goes at once, rather than into the next;
    e. the contact budget: at most N automated messages in any D days, counting messages
       already sent; higher-value messages keep their time, lower-value ones move later
       (to the first moment that fits and is outside quiet hours), never vanish.
@@ -192,6 +194,7 @@ def _touchpoint(
         due_at=due_at,
         value=rule.value,
         estimated_minutes=rule.estimated_minutes,
+        keep_day=occurrence.keep_day,
         context={
             "trigger": rule.trigger,
             **occurrence.context,
@@ -228,6 +231,36 @@ def leave_quiet_hours(instant: dt.datetime, tz: dt.tzinfo, policy: PracticePolic
     raise AssertionError(
         f"no moment outside quiet hours {start}–{end} within four days"
     )  # pragma: no cover
+
+
+def stay_in_day_out_of_quiet_hours(
+    instant: dt.datetime, tz: dt.tzinfo, policy: PracticePolicy, now: dt.datetime
+) -> dt.datetime:
+    """For a touchpoint that must keep its day: the end of quiet hours on that same local day
+    (earlier or later) if that is outside quiet hours and not yet past, else at once if that is
+    still on the day and outside quiet hours; only when neither is left, as
+    ``leave_quiet_hours``. A reminder due 21:00 with quiet hours 20:00–08:00 goes at 08:00 that
+    day, not 08:00 the next, which may be the first day of an absence."""
+    start, end = policy.quiet_hours_start, policy.quiet_hours_end
+    local = instant.astimezone(tz)
+    if not in_quiet_hours(local.time(), start, end):
+        return instant
+    same_day = local_moment(local.date(), end, tz)
+    if (
+        same_day >= now
+        and same_day.astimezone(tz).date() == local.date()
+        and not in_quiet_hours(same_day.astimezone(tz).time(), start, end)
+    ):
+        return same_day
+    # That end has passed: now, if it is still the same day and outside quiet hours.
+    local_now = now.astimezone(tz)
+    if (
+        now < instant
+        and local_now.date() == local.date()
+        and not in_quiet_hours(local_now.time(), start, end)
+    ):
+        return now
+    return leave_quiet_hours(instant, tz, policy)
 
 
 def blocked_reason(facts: ClientFacts, touchpoint: PlannedTouchpoint) -> str:
@@ -294,7 +327,10 @@ def apply_boundaries(
         if facts.paused_until is not None and due_at < facts.paused_until:
             due_at = facts.paused_until.astimezone(dt.UTC)
             reasons.append(f"messages paused until {_local_text(due_at, tz)}")
-        moved = leave_quiet_hours(due_at, tz, policy)
+        if touchpoint.keep_day:
+            moved = stay_in_day_out_of_quiet_hours(due_at, tz, policy, now)
+        else:
+            moved = leave_quiet_hours(due_at, tz, policy)
         if moved != due_at:
             reasons.append(
                 f"quiet hours ({policy.quiet_hours_start:%H:%M}–{policy.quiet_hours_end:%H:%M})"

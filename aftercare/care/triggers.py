@@ -54,6 +54,7 @@ class Occurrence(NamedTuple):
     context: Mapping[str, Any] = MappingProxyType({})
     due_at: dt.datetime | None = None  # set to bypass offset and local time
     source: str = ""  # key by source instead of rule ("42:supply5:reorder3")
+    keep_day: bool = False  # quiet hours move it within its day, not to the next one
 
 
 TriggerFunction = Callable[

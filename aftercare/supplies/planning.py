@@ -114,6 +114,8 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 plan.remind_on - dt.timedelta(days=rule.offset_days),
                 detail=f"{supply.name} runs out {day_text(supply.runs_out_on)}, order by {day_text(plan.order_by)}",
                 context=context,
+                # Its day is chosen around absences and the order-by day: keep it.
+                keep_day=True,
             )
         )
     return occurrences

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aftercare.absences.planning import DEFAULT_ABSENCE_RULES, AbsenceFact
@@ -166,6 +166,18 @@ def test_a_colleagues_client_booked_with_the_absent_practitioner_is_told_too() -
     assert by_kind(plan(own, RULES, policy(absence), NOW), "absence_notice") != []
 
 
+def test_a_reminder_the_rule_would_send_in_quiet_hours_keeps_its_day_before_an_absence() -> None:
+    rules = [replace(r, local_time=dt.time(21, 0)) for r in RULES if r.trigger == "supply_reorder"]
+    client = facts(supply(runs_out_on=dt.date(2027, 12, 1), lead_time_days=0))
+    absence = away(dt.date(2027, 11, 1), dt.date(2027, 11, 24))
+    [reminder] = plan(client, rules, policy(absence), NOW)
+    # The day before the absence, at the end of that day's quiet hours (20:00–08:00), not
+    # 08:00 the next day, the first day away.
+    local = reminder.due_at.astimezone(zoneinfo.ZoneInfo("Europe/London"))
+    assert local == dt.datetime(2027, 10, 31, 8, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    assert "quiet hours" in reminder.held_back_reason
+
+
 def test_unaffected_clients_get_no_notice() -> None:
     absence = away(dt.date(2027, 6, 1), dt.date(2027, 6, 7))
     assert by_kind(plan(facts(supply()), RULES, policy(absence), NOW), "absence_notice") == []
@@ -197,27 +209,38 @@ def scenarios(draw: st.DrawFn):  # type: ignore[no-untyped-def]
             absences.append(
                 AbsenceFact(id=number, practitioner_id=OWNER, first_day=first, last_day=last)
             )
-    quiet_start = dt.time(
-        draw(st.integers(min_value=18, max_value=23)), draw(st.sampled_from([0, 30]))
-    )
-    quiet_end = dt.time(draw(st.integers(min_value=5, max_value=9)), draw(st.sampled_from([0, 30])))
+    # Any quiet hours, to the minute, and any local time for the reminder rule: a reminder the
+    # rule would send inside quiet hours keeps its day (it moves to their end on that day).
+    minutes = st.times().map(lambda t: t.replace(second=0, microsecond=0))
+    quiet_start, quiet_end, local_time = draw(minutes), draw(minutes), draw(minutes)
     zone = draw(
         st.sampled_from(["Europe/London", "Europe/Berlin", "Australia/Sydney", "America/New_York"])
     )
-    return runs_out_on, lead, absences, quiet_start, quiet_end, zone
+    return runs_out_on, lead, absences, quiet_start, quiet_end, local_time, zone
 
 
+@settings(max_examples=300)
 @given(scenario=scenarios())
 def test_re_order_reminders_respect_lead_time_absences_and_quiet_hours(scenario) -> None:  # type: ignore[no-untyped-def]
-    runs_out_on, lead, absences, quiet_start, quiet_end, zone = scenario
+    runs_out_on, lead, absences, quiet_start, quiet_end, local_time, zone = scenario
     client = facts(supply(runs_out_on=runs_out_on, lead_time_days=lead), time_zone=zone)
-    rules = [rule for rule in RULES if rule.trigger == "supply_reorder"]
+    rules = [
+        replace(rule, local_time=local_time) for rule in RULES if rule.trigger == "supply_reorder"
+    ]
     practice = policy(*absences, quiet_hours_start=quiet_start, quiet_hours_end=quiet_end)
     for reminder in plan(client, rules, practice, NOW):
         if reminder.status != "planned":
             continue
         local = reminder.due_at.astimezone(zoneinfo.ZoneInfo(zone))
         assert not in_quiet_hours(local.time(), quiet_start, quiet_end)
-        assert not any(a.first_day <= local.date() <= a.last_day for a in absences)
+        away_then = [a for a in absences if a.first_day <= local.date() <= a.last_day]
+        if away_then:
+            # Only when every moment left before the absence was quiet (checked minute by minute).
+            tz = zoneinfo.ZoneInfo(zone)
+            begins = dt.datetime.combine(away_then[0].first_day, dt.time(0, 0), tzinfo=tz)
+            moment = NOW.replace(second=0) + dt.timedelta(minutes=1)
+            while moment < begins:
+                assert in_quiet_hours(moment.astimezone(tz).time(), quiet_start, quiet_end)
+                moment += dt.timedelta(minutes=1)
         if not reminder.context.get("late"):  # a late one goes at once, saying so
             assert local.date() <= runs_out_on - dt.timedelta(days=lead)
