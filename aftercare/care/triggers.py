@@ -31,12 +31,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from aftercare.care.facts import ClientFacts, PlannedTouchpoint, PracticePolicy, RuleSpec
+from aftercare.care.facts import (
+    AppointmentFact,
+    ClientFacts,
+    PlannedTouchpoint,
+    PracticePolicy,
+    RuleSpec,
+)
 
 
 class Occurrence(NamedTuple):
@@ -143,30 +149,41 @@ def same_day_in_year(day: dt.date, year: int) -> dt.date:
         return dt.date(year, 2, 28)
 
 
-def long_past(
+def _appointment_occurrences(
     facts: ClientFacts,
     rule: RuleSpec,
     policy: PracticePolicy,
     now: dt.datetime,
-    when: dt.datetime,
-    occurrence: str,
-) -> bool:
-    """Whether an occurrence at ``when`` is too old to plan and not stored: skip it early.
+    chosen: Iterable[tuple[AppointmentFact, str]],
+) -> list[Occurrence]:
+    """One occurrence per chosen appointment (with the words for its title), keyed ``appt{id}``.
 
-    Only a shortcut for speed (a client has years of visits); the planner makes the exact
+    Appointments too old to plan whose touchpoint is not stored are skipped before anything is
+    built: only a shortcut for speed (a client has years of visits); the planner makes the exact
     check on the due time.
     """
-    if when >= long_past_cutoff(rule, policy, now):
-        return False
-    return f"{facts.client_id}:rule{rule.id}:{occurrence}" not in facts.existing
-
-
-def long_past_cutoff(rule: RuleSpec, policy: PracticePolicy, now: dt.datetime) -> dt.datetime:
-    """Occurrences before this moment are long past (``long_past``); work it out once per rule."""
     horizon = (
         policy.lookback + policy.lateness_limit(rule.kind) + dt.timedelta(days=2 + rule.offset_days)
     )
-    return now - horizon
+    cutoff = now - horizon
+    stored_prefix = f"{facts.client_id}:rule{rule.id}:appt"
+    occurrences = []
+    for appointment, what in chosen:
+        if (
+            appointment.starts_at < cutoff
+            and f"{stored_prefix}{appointment.id}" not in facts.existing
+        ):
+            continue
+        day = local_date(appointment.starts_at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"appt{appointment.id}",
+                day,
+                detail=f"{what} on {day_text(day)}",
+                context={"appointment_id": appointment.id},
+            )
+        )
+    return occurrences
 
 
 def _is_first_visit(facts: ClientFacts, appointment_id: int) -> bool:
@@ -207,27 +224,15 @@ def appointment_attended(
 ) -> list[Occurrence]:
     first_visit = rule.trigger_options.get("first_visit")
     kind = rule.trigger_options.get("kind")
-    occurrences = []
-    cutoff = long_past_cutoff(rule, policy, now)
-    prefix = f"{facts.client_id}:rule{rule.id}:appt"
+    chosen = []
     for appointment in facts.attended():
-        if appointment.starts_at < cutoff and f"{prefix}{appointment.id}" not in facts.existing:
-            continue  # long_past(), with the cutoff worked out once
         is_first = _is_first_visit(facts, appointment.id) or appointment.kind == "first_visit"
         if first_visit is not None and bool(first_visit) != is_first:
             continue
         if kind and appointment.kind != kind:
             continue
-        day = local_date(appointment.starts_at, facts.time_zone)
-        occurrences.append(
-            Occurrence(
-                f"appt{appointment.id}",
-                day,
-                detail=f"{'first visit' if is_first else 'visit'} on {day_text(day)}",
-                context={"appointment_id": appointment.id},
-            )
-        )
-    return occurrences
+        chosen.append((appointment, "first visit" if is_first else "visit"))
+    return _appointment_occurrences(facts, rule, policy, now, chosen)
 
 
 @register_trigger(
@@ -239,24 +244,12 @@ def appointment_no_show(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
 ) -> list[Occurrence]:
     kind = rule.trigger_options.get("kind")
-    occurrences = []
-    cutoff = long_past_cutoff(rule, policy, now)
-    prefix = f"{facts.client_id}:rule{rule.id}:appt"
-    for appointment in facts.appointments:
-        if appointment.status != "no_show" or (kind and appointment.kind != kind):
-            continue
-        if appointment.starts_at < cutoff and f"{prefix}{appointment.id}" not in facts.existing:
-            continue  # long_past(), with the cutoff worked out once
-        day = local_date(appointment.starts_at, facts.time_zone)
-        occurrences.append(
-            Occurrence(
-                f"appt{appointment.id}",
-                day,
-                detail=f"missed appointment on {day_text(day)}",
-                context={"appointment_id": appointment.id},
-            )
-        )
-    return occurrences
+    chosen = [
+        (appointment, "missed appointment")
+        for appointment in facts.appointments
+        if appointment.status == "no_show" and (not kind or appointment.kind == kind)
+    ]
+    return _appointment_occurrences(facts, rule, policy, now, chosen)
 
 
 @register_trigger(
