@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aftercare.supplies.planning import supplies_of
+from aftercare.supplies.planning import absence_ranges_for, supplies_of
 from aftercare.supplies.projection import affected_by_absence, plan_reorder
 
 REPLY_INVITING_KINDS = frozenset({"check_in"})
@@ -152,7 +152,7 @@ def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.dateti
             actions.append(f"rebook your appointment on {local:%A %-d %B at %H:%M}")
     # Supplies are prepared by the client's own practitioner: only their absences delay them.
     own = absence.practitioner_id == facts.practitioner_id
-    ranges = [(a.first_day, a.last_day) for a in absences_for(facts, policy) if not a.cancelled]
+    ranges = absence_ranges_for(facts, policy)
     for supply in supplies_of(facts) if own else ():
         if supply.status != "active" or supply.runs_out_on is None:
             continue
