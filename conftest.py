@@ -16,6 +16,37 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("aftercare")
 
 
+def _flush_past_audit_triggers() -> None:
+    """Let the suite's flush (transactional tests on SQLite) empty the append-only audit table.
+
+    Django flushes SQLite with ``DELETE FROM``, which the append-only trigger refuses
+    (PostgreSQL flushes with TRUNCATE, which row triggers do not see). The triggers are dropped
+    for the flush and made again right after, in the same list of statements.
+    """
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    from aftercare.practice import audit_triggers
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if "practice_auditevent" not in tables:
+            return statements
+        return [
+            *audit_triggers.statements("sqlite", drop=True),
+            *statements,
+            *audit_triggers.statements("sqlite"),
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+_flush_past_audit_triggers()
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
     return make_personas()

@@ -40,6 +40,8 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_TWILIO_WHATSAPP_FROM": "the Twilio WhatsApp sender (E.164)",
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
+    "AFTERCARE_PROXY_SSL_HEADER": "header a trusted reverse proxy sets on https requests (X-Forwarded-Proto)",
+    "AFTERCARE_HSTS_SECONDS": "how long browsers must use https only (Strict-Transport-Security)",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -212,6 +214,8 @@ class Config:
     twilio_whatsapp_from: str = ""
     reply_domain: str = ""
     inbound_email_token: str = ""
+    proxy_ssl_header: tuple[str, str] | None = None
+    hsts_seconds: int = 0
 
 
 def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> Config:
@@ -219,18 +223,15 @@ def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> C
     env = os.environ if env is None else env
     data_dir = Path(env.get("AFTERCARE_DATA_DIR") or "./var").resolve()
     if create_dirs:
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ConfigError(
-                f"AFTERCARE_DATA_DIR: cannot create {str(data_dir)!r} ({error.strerror})"
-            ) from error
+        make_private_dir(data_dir)
 
     database_url = env.get("AFTERCARE_DATABASE_URL") or read_secret(env, "AFTERCARE_DATABASE_URL")
     if database_url:
         database = parse_database_url("AFTERCARE_DATABASE_URL", database_url)
     else:
         database = sqlite_database(str(data_dir / "aftercare.sqlite3"))
+    if create_dirs and database["ENGINE"] == "django.db.backends.sqlite3":
+        make_private_file(str(database["NAME"]))
 
     secret_key = read_secret(env, "AFTERCARE_SECRET_KEY") or stored_secret_key(
         data_dir, create=create_dirs
@@ -260,8 +261,66 @@ def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> C
         email_from=env.get("AFTERCARE_EMAIL_FROM")
         or f"Aftercare <no-reply@{urlsplit(base_url).hostname}>",
         triage_words_dir=parse_triage_words_dir(env, "AFTERCARE_TRIAGE_WORDS_DIR"),
+        proxy_ssl_header=parse_proxy_ssl_header(env, "AFTERCARE_PROXY_SSL_HEADER"),
+        hsts_seconds=parse_seconds(
+            env, "AFTERCARE_HSTS_SECONDS", 31_536_000 if base_url.startswith("https://") else 0
+        ),
         **messaging_settings(env),
     )
+
+
+def make_private_dir(path: Path) -> None:
+    """Create the data folder readable by its owner alone (0700): it holds health data."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError as error:
+        raise ConfigError(
+            f"AFTERCARE_DATA_DIR: cannot create {str(path)!r} ({error.strerror})"
+        ) from error
+
+
+def make_private_file(name: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask, often 0644).
+
+    SQLite gives its -wal and -shm files the database file's permissions, so they follow.
+    """
+    if name in {"", ":memory:"} or name.startswith("file:"):
+        return
+    try:
+        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        if os.stat(name).st_mode & 0o077:
+            os.chmod(name, 0o600)
+    except OSError as error:
+        raise ConfigError(
+            f"AFTERCARE_DATABASE_URL: cannot create {name!r} ({error.strerror})"
+        ) from error
+
+
+def parse_proxy_ssl_header(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto`` or ``X-Forwarded-Proto: https`` → Django's ``SECURE_PROXY_SSL_HEADER``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    header, _, value = raw.partition(":")
+    header, value = header.strip(), (value.strip() or "https")
+    if not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigError(
+            f"{name}: expected a header name such as X-Forwarded-Proto (optionally ': https'), "
+            f"got {raw!r}"
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+def parse_seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 100 * 365 * 86400:
+        raise ConfigError(f"{name}: expected a number of seconds such as 31536000, got {raw!r}")
+    return int(raw)
 
 
 def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from aftercare import config
 
@@ -28,6 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "aftercare.practice",
     "aftercare.clients",
     "aftercare.appointments",
@@ -42,12 +49,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "aftercare.practice.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aftercare.practice.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the sign-in page's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aftercare.urls"
@@ -76,13 +89,46 @@ AUTH_USER_MODEL = "practice.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks every sign-in first (locking by email and address together).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2id for new passwords; an older PBKDF2 hash is upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
+
+# Sign-in throttling (docs/security.md). Five wrong passwords from one address for one email
+# lock that pair for 15 minutes (django-axes); SIGN_IN_FAILURES_PER_HOUR failures against one
+# account from anywhere lock the account for the rest of the hour (aftercare.practice.sign_in).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (the email)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aftercare.practice.sign_in.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "aftercare.practice.access.client_ip"
+AXES_VERBOSE = False
+SIGN_IN_FAILURES_PER_HOUR = 20
+
+# Sessions: a new key at sign-in (Django's login), 30 minutes idle, 12 hours at most
+# (aftercare.practice.middleware.SessionLimitsMiddleware, which asks aftercare.clock).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_COOKIE_SAMESITE = "Lax"
+OTP_TOTP_ISSUER = "Aftercare"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = CONFIG.time_zone
@@ -107,6 +153,30 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# With an https base URL: redirect plain http, and tell browsers to use https only.
+SECURE_SSL_REDIRECT = BASE_URL.startswith("https://")
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = bool(CONFIG.hsts_seconds)
+SECURE_PROXY_SSL_HEADER = CONFIG.proxy_ssl_header
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a promise for the whole registered domain, submitted by its owner to
+    # the browsers' lists; a self-hosted app on care.example.org must not make it.
+    "security.W021",
+]
+
+# Content-Security-Policy: no inline scripts or styles anywhere (django-csp 4).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Email for sign-in matters (password reset). Without AFTERCARE_EMAIL_URL the mail is
 # printed to the server's console, so a local install can still reset a password.
@@ -131,5 +201,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

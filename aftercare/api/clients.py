@@ -47,7 +47,8 @@ from aftercare.clients.services import (
     client_update,
 )
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
-from aftercare.practice.models import LANGUAGES, AuditEvent
+from aftercare.practice.audit import record_reads
+from aftercare.practice.models import LANGUAGES
 
 router = Router(tags=["Clients"])
 
@@ -283,19 +284,8 @@ def list_clients(
 def _audit_listing(actor: Actor, ids: list[int], offset: int) -> None:
     """One audit event per page: an integration reading every client is an export in all
     but name, so the trail says who read which records (one insert, whatever the size)."""
-    if not ids:
-        return
-    AuditEvent.objects.create(
-        practice=actor.practice,
-        user=actor.user,
-        action=AuditEvent.Action.VIEW,
-        object_type=Client._meta.label_lower,
-        object_id="",
-        summary=f"Listed {len(ids)} clients through the API (from row {offset + 1})",
-        changes={"client_ids": ids},
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        via=actor.via,
+    record_reads(
+        actor, Client, ids, f"Listed {len(ids)} clients through the API (from row {offset + 1})"
     )
 
 

@@ -19,7 +19,7 @@ from aftercare.care.models import Promise, PromiseSource, PromiseStatus
 from aftercare.care.services_queue import check_reason, check_snooze_until
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor, get_scoped_or_404
-from aftercare.practice.audit import record_audit
+from aftercare.practice.audit import append_audit_events, record_audit
 from aftercare.practice.models import AuditEvent, Membership, User
 
 
@@ -190,16 +190,19 @@ def promises_mark_broken(now: dt.datetime) -> int:
     Promise.objects.filter(pk__in=[pk for pk, _, _ in late]).update(
         status=PromiseStatus.BROKEN, status_reason="Not kept by its due time", closed_at=now
     )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            practice_id=practice_id,
-            action=AuditEvent.Action.CHANGE,
-            object_type=Promise._meta.label_lower,
-            object_id=str(pk),
-            summary=f"Promise broken (not kept by its due time): {what}"[:300],
-            via="cli",
-            at=now,
+    by_practice: dict[int, list[AuditEvent]] = {}
+    for pk, practice_id, what in late:
+        by_practice.setdefault(practice_id, []).append(
+            AuditEvent(
+                practice_id=practice_id,
+                action=AuditEvent.Action.CHANGE,
+                object_type=Promise._meta.label_lower,
+                object_id=str(pk),
+                summary=f"Promise broken (not kept by its due time): {what}"[:300],
+                via="cli",
+                at=now,
+            )
         )
-        for pk, practice_id, what in late
-    )
+    for events in by_practice.values():
+        append_audit_events(events)
     return len(late)

@@ -67,6 +67,12 @@ def practice_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         request.membership = current_membership(request)  # type: ignore[attr-defined]
         if request.membership is None:  # type: ignore[attr-defined]
             return redirect("practice-none")
+        if (
+            request.membership.practice.require_two_factor  # type: ignore[attr-defined]
+            and not request.user.is_verified()  # type: ignore[union-attr]
+        ):
+            # The practice requires a second factor: nothing of it until this session has one.
+            return redirect("account-two-factor")
         request.actor = actor_from_request(request)  # type: ignore[attr-defined]
         # Forms read typed times and templates show aware datetimes in the active zone:
         # the practice's, so "10:00" means 10:00 at the practice whatever the server's zone.

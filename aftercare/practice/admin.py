@@ -1,5 +1,11 @@
+"""The Django admin: for the operator (superusers) only, behind the same second factor."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from django_otp.admin import OTPAdminSite
 
 from aftercare.practice.models import ApiToken, AuditEvent, Membership, Practice, User
 
@@ -37,6 +43,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "practice", "user", "action", "object_type", "object_id", "via"]
+    """Read-only: the database refuses changes anyway, the admin does not offer them."""
+
+    list_display = ["at", "practice_id", "user_id", "action", "object_type", "object_id", "via"]
     list_filter = ["action", "via"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class AftercareAdminSite(OTPAdminSite):
+    """Superusers with a verified second factor; staff without superuser rights get nothing."""
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and request.user.is_superuser
+
+
+# django-otp's documented way to put the default admin site behind the second factor.
+admin.site.__class__ = AftercareAdminSite

@@ -1,13 +1,37 @@
-"""The audit trail: who did what to which record, when and from where."""
+"""The audit trail: who did what to which record, when and from where.
+
+How a row is appended (``append_audit_events``):
+
+1. Lock the practice's chain head (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
+   transaction already holds the write lock from BEGIN IMMEDIATE), so two writers never chain
+   onto the same row.
+2. Give each row a fresh random salt and ``detail_digest`` = HMAC-SHA256(salt, personal
+   details). The salt is what ``redact`` removes: once it is gone nobody can test a guessed
+   name against the digest, yet the chain still holds.
+3. ``hash`` = SHA-256 of the row's fields, its digest and the previous row's hash; insert the
+   rows and move the head.
+
+``verify_chain`` walks a practice's rows by ``seq`` and recomputes every hash: an edited,
+removed or inserted row breaks it. Reads are recorded in bulk: one row per page, with the ids
+of the clients on it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
 
+from aftercare import clock
 from aftercare.practice.access import Actor
-from aftercare.practice.models import AuditEvent
+from aftercare.practice.models import AuditChainHead, AuditEvent, Practice
 
 
 def record_audit(
@@ -17,20 +41,197 @@ def record_audit(
     *,
     summary: str = "",
     changes: dict[str, Any] | None = None,
+    client_ids: Iterable[int] = (),
 ) -> AuditEvent:
     """Write one audit event for ``obj`` (within the caller's transaction)."""
-    return AuditEvent.objects.create(
-        practice=actor.practice,
-        user=actor.user,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        summary=summary[:300] or str(obj)[:300],
-        changes=changes or {},
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        via=actor.via,
+    return append_audit_events(
+        [
+            AuditEvent(
+                practice=actor.practice,
+                user=actor.user,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                clients=client_list([*client_ids, *_client_of(obj)]),
+                summary=summary[:300] or str(obj)[:300],
+                changes=changes or {},
+                ip_address=actor.ip_address,
+                user_agent=actor.user_agent,
+                via=actor.via,
+            )
+        ]
+    )[0]
+
+
+def record_reads(
+    actor: Actor, model: type[models.Model], client_ids: Sequence[int], summary: str
+) -> AuditEvent | None:
+    """One row for a page of client data read (a list, a search, the queue, the outbox)."""
+    if not client_ids:
+        return None
+    ids = sorted(set(client_ids))
+    return append_audit_events(
+        [
+            AuditEvent(
+                practice=actor.practice,
+                user=actor.user,
+                action=AuditEvent.Action.VIEW,
+                object_type=model._meta.label_lower,
+                object_id="",
+                clients=client_list(ids),
+                summary=summary[:300],
+                changes={"client_ids": ids},
+                ip_address=actor.ip_address,
+                user_agent=actor.user_agent,
+                via=actor.via,
+            )
+        ]
+    )[0]
+
+
+def client_list(ids: Iterable[int]) -> str:
+    """``,1,2,`` so ``clients__contains=',2,'`` finds a client on both databases."""
+    unique = sorted({int(pk) for pk in ids if pk is not None})
+    return "," + ",".join(str(pk) for pk in unique) + "," if unique else ""
+
+
+def _client_of(obj: models.Model) -> list[int]:
+    if obj._meta.label_lower == "clients.client":
+        return [obj.pk]
+    client_id = getattr(obj, "client_id", None)
+    return [client_id] if isinstance(client_id, int) else []
+
+
+def append_audit_events(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain and insert ``events`` (all of one practice, or none). See the module's steps."""
+    if not events:
+        return []
+    practice_ids = {event.practice_id for event in events}
+    if len(practice_ids) != 1:
+        raise ValueError("append_audit_events takes the events of one practice at a time")
+    practice_id = practice_ids.pop()
+    # No savepoint: a failed insert must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(practice_id)
+        now = clock.now()
+        for event in events:
+            if event.at is None:
+                event.at = now
+            event.detail_salt = secrets.token_hex(16)
+            event.detail_digest = detail_digest(event)
+            head.seq += 1
+            event.seq = head.seq
+            event.prev_hash = head.hash
+            event.hash = row_hash(event)
+            head.hash = event.hash
+        AuditEvent.objects.bulk_create(events)
+        head.save(update_fields=["seq", "hash"])
+    return events
+
+
+def _locked_head(practice_id: int | None) -> AuditChainHead:
+    heads = AuditChainHead.objects.filter(practice_id=practice_id)
+    if connection.vendor == "postgresql":
+        heads = heads.select_for_update()
+    head = heads.first()
+    if head is None:
+        head = AuditChainHead.objects.create(practice_id=practice_id)
+        if connection.vendor == "postgresql":
+            head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    return head
+
+
+def _details(event: AuditEvent) -> bytes:
+    return _canonical(
+        [event.summary, event.changes, event.ip_address or "", event.user_agent]
+    ).encode()
+
+
+def detail_digest(event: AuditEvent) -> str:
+    return hmac.new(bytes.fromhex(event.detail_salt), _details(event), hashlib.sha256).hexdigest()
+
+
+def row_hash(event: AuditEvent) -> str:
+    at = event.at.astimezone(dt.UTC)
+    core = [
+        event.seq,
+        event.practice_id,
+        event.user_id,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.clients,
+        event.via,
+        at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        event.detail_digest,
+        event.prev_hash,
+    ]
+    return hashlib.sha256(_canonical(core).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+@dataclass
+class ChainReport:
+    practice_id: int | None
+    rows: int = 0
+    redacted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(practice_id: int | None) -> ChainReport:
+    """Recompute a practice's chain; every broken link is a problem naming the row."""
+    report = ChainReport(practice_id)
+    previous = ""
+    expected_seq = 1
+    rows = AuditEvent.objects.filter(practice_id=practice_id).order_by("seq").iterator(2000)
+    for event in rows:
+        report.rows += 1
+        if event.seq != expected_seq:
+            report.problems.append(f"row {expected_seq} is missing (next is {event.seq})")
+        expected_seq = event.seq + 1
+        if event.prev_hash != previous:
+            report.problems.append(f"row {event.seq} does not follow the row before it")
+        if event.redacted:
+            report.redacted += 1
+        elif not hmac.compare_digest(detail_digest(event), event.detail_digest):
+            report.problems.append(f"row {event.seq}: its details were changed")
+        if not hmac.compare_digest(row_hash(event), event.hash):
+            report.problems.append(f"row {event.seq}: its fields were changed")
+        previous = event.hash
+    head = AuditChainHead.objects.filter(practice_id=practice_id).first()
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != previous):
+        report.problems.append(f"the newest rows are missing (the chain had {head.seq})")
+    return report
+
+
+def chained_practice_ids() -> list[int | None]:
+    """Every chain there is, including those of deleted practices and the one of no practice."""
+    return list(
+        AuditChainHead.objects.order_by("practice_id").values_list("practice_id", flat=True)
     )
+
+
+def redact(events: models.QuerySet[AuditEvent]) -> int:
+    """Blank the personal details of ``events``: the one change the database allows.
+
+    The summary becomes "(redacted)"; the salt goes, so the kept digest can no longer be
+    tested against a guessed name. Returns how many rows were redacted.
+    """
+    return events.exclude(detail_salt="").update(
+        summary="(redacted)", changes={}, ip_address=None, user_agent="", detail_salt=""
+    )
+
+
+def redact_practice(practice: Practice) -> int:
+    """Before a practice is deleted: its rows stay, pseudonymous."""
+    return redact(AuditEvent.objects.filter(practice=practice))
 
 
 def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

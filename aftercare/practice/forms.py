@@ -20,6 +20,7 @@ PRACTICE_FIELDS = [
     "address",
     "website",
     "emergency_numbers",
+    "require_two_factor",
 ]
 
 
@@ -35,6 +36,7 @@ class PracticeForm(forms.ModelForm):
             "country": "Country",
             "email": "Contact email",
             "phone": "Contact phone",
+            "require_two_factor": "Require a second factor (authenticator app) for every member",
         }
         help_texts = {
             "time_zone": "An IANA name such as Europe/London or America/New_York; "

@@ -60,6 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=clock.now)
+    sessions_revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Sessions signed in before this moment are signed out"
+    )
 
     objects = UserManager()
 
@@ -94,6 +97,10 @@ class Practice(models.Model):
         blank=True,
         default="",
         help_text="Shown to clients who need urgent help, e.g. 'Emergency: 999'",
+    )
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Every member must sign in with a code from an authenticator app",
     )
     created_at = models.DateTimeField(default=clock.now)
 
@@ -161,35 +168,88 @@ class ApiToken(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, when and from where. Written for every change and view."""
+    """Who did what to which record, when and from where. Append-only, chained per practice.
+
+    The database refuses updates and deletes (triggers in migration 0002), with one exception:
+    ``redact`` may blank the personal details (summary, changes, address, browser) when a client
+    is erased or a practice deleted; what was done, by which user id, when, stays. Each row's
+    ``hash`` covers its fields, a keyed digest of its personal details and the previous row's
+    hash, so ``aftercare audit verify`` notices a changed, removed or inserted row.
+
+    ``practice`` and ``user`` are plain ids without a database constraint: the rows outlive a
+    deleted practice or user, as pseudonymous rows.
+    """
 
     class Action(models.TextChoices):
         CREATE = "create"
         CHANGE = "change"
         DELETE = "delete"
-        VIEW = "view"
+        VIEW = "view", "Read"
         EXPORT = "export"
-        SIGN_IN = "sign_in"
+        ERASE = "erase"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in refused"
+        LOCKED_OUT = "locked_out", "Locked out"
+        SIGN_OUT = "sign_out", "Signed out"
 
     practice = models.ForeignKey(
-        Practice, on_delete=models.CASCADE, related_name="audit_events", null=True
+        Practice,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_events",
+        null=True,
     )
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    seq = models.PositiveBigIntegerField(
+        default=0, help_text="Position in the practice's chain (1, 2, 3 …)"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=64, blank=True)
+    clients = models.TextField(
+        blank=True, default="", help_text="Ids of the clients concerned, as ',1,2,' (filtering)"
+    )
     summary = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     via = models.CharField(max_length=10, default="web", help_text="web, api or cli")
     at = models.DateTimeField(default=clock.now, db_index=True)
+    detail_salt = models.CharField(max_length=32, blank=True, default="")
+    detail_digest = models.CharField(max_length=64, blank=True, default="")
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["practice", "object_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "seq"], name="one_audit_row_per_seq")
+        ]
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def redacted(self) -> bool:
+        return not self.detail_salt
+
+
+class AuditChainHead(models.Model):
+    """The newest row of each practice's audit chain; locked while a row is appended."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"audit chain of practice {self.practice_id}: {self.seq} rows"

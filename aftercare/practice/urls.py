@@ -10,12 +10,17 @@ urlpatterns = [
     path("settings/", views.practice_settings, name="practice-settings"),
     path("settings/tokens/", views.api_tokens, name="practice-tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke, name="practice-tokens-revoke"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(template_name="practice/sign_in.html"),
-        name="login",
-    ),
+    path("settings/audit/", views.audit_trail, name="practice-audit"),
+    path("sign-in/", views.sign_in, name="login"),
+    path("sign-in/code/", views.sign_in_code, name="sign-in-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
+    path("account/two-factor/", views.account_two_factor, name="account-two-factor"),
+    path(
+        "account/sign-out-everywhere/",
+        views.sign_out_everywhere,
+        name="account-sign-out-everywhere",
+    ),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(template_name="practice/password_reset.html"),

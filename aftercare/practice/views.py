@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import copy
+from base64 import b32encode
+from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from aftercare.practice import services
+from aftercare import clock
+from aftercare.practice import services, two_factor
+from aftercare.practice import sign_in as sign_in_rules
 from aftercare.practice.access import (
     SESSION_KEY,
     Actor,
     get_scoped_or_404,
     memberships_of,
+    owner_required,
     practice_required,
     scoped,
 )
 from aftercare.practice.forms import PracticeForm, TokenForm
-from aftercare.practice.models import ApiToken, Membership
+from aftercare.practice.models import ApiToken, AuditEvent, Membership, User
 from aftercare.practice.pages import TIME_ZONES, practice_page
 
 
@@ -112,3 +123,200 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.token_revoke(actor=actor, token=token)
     messages.success(request, f"Revoked the token {token.prefix}… ({token.name or 'no name'}).")
     return redirect("practice-tokens")
+
+
+# -- sign-in, the second factor and the account page -------------------------------------
+
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 300
+
+
+@sensitive_post_parameters()
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Email and password (django-axes and the per-account limit first), then a code if the
+    user has a second factor; only then is the user signed in (with a new session key)."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    form = AuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST":
+        user = sign_in_rules.find_user(request.POST.get("username", ""))
+        until = sign_in_rules.locked_until(user) if user else None
+        if until is not None:
+            sign_in_rules.record_sign_in_event(
+                request, user, AuditEvent.Action.SIGN_IN_FAILED, "Refused: the account is locked"
+            )
+            return sign_in_rules.account_locked_response(request, until)
+        if form.is_valid():
+            user = form.get_user()
+            if two_factor.is_on(user):
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": user.pk,
+                    "backend": user.backend,
+                    "at": clock.now().timestamp(),
+                    "next": next_url,
+                }
+                return redirect("sign-in-code")
+            auth.login(request, user)
+            return _after_sign_in(request, next_url)
+    return render(request, "practice/sign_in.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters()
+@never_cache
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the authenticator app, or one recovery code."""
+    pending = request.session.get(PENDING)
+    if not pending or clock.now().timestamp() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        messages.info(request, "Please sign in again.")
+        return redirect("login")
+    user = User.objects.get(pk=pending["user"])
+    error = ""
+    if request.method == "POST":
+        until = sign_in_rules.locked_until(user)
+        if until is not None:
+            return sign_in_rules.account_locked_response(request, until)
+        device = two_factor.check_code(user, request.POST.get("code", ""))
+        if device is None:
+            sign_in_rules.record_failure(request, user, "Wrong second-factor code")
+            error = "That code did not match. Codes change every 30 seconds; try the newest."
+        else:
+            del request.session[PENDING]
+            user.backend = pending["backend"]
+            auth.login(request, user)
+            otp_login(request, device)
+            return _after_sign_in(request, pending["next"])
+    return render(request, "practice/sign_in_code.html", {"error": error})
+
+
+def _after_sign_in(request: HttpRequest, next_url: str) -> HttpResponse:
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("home")
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own page: second factor, recovery codes, sign out everywhere."""
+    user = request.user
+    return render(
+        request,
+        "practice/account.html",
+        {
+            "two_factor_on": two_factor.is_on(user),
+            "two_factor_required": two_factor.required_for(user),
+            "recovery_codes_left": two_factor.recovery_codes_left(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+def account_two_factor(request: HttpRequest) -> HttpResponse:
+    """Turn the authenticator app on (scan, type a first code, keep the recovery codes),
+    prove it for this session when the practice requires it, or turn it off."""
+    user = request.user
+    action = request.POST.get("action", "")
+    if two_factor.is_on(user):
+        if request.method == "POST" and action == "verify":
+            device = two_factor.check_code(user, request.POST.get("code", ""))
+            if device is None:
+                sign_in_rules.record_failure(request, user, "Wrong second-factor code")
+                messages.error(request, "That code did not match.")
+            else:
+                otp_login(request, device)
+                return redirect("home")
+        elif request.method == "POST" and action == "recovery-codes":
+            codes = two_factor.new_recovery_codes(user)
+            _audit_own(request, "New recovery codes made")
+            return render(request, "practice/recovery_codes.html", {"codes": codes})
+        elif request.method == "POST" and action == "off":
+            if two_factor.required_for(user):
+                messages.error(request, "Your practice requires a second factor; it stays on.")
+            else:
+                two_factor.turn_off(user)
+                _audit_own(request, "Second factor turned off")
+                messages.success(request, "The second factor is off.")
+                return redirect("account")
+        return render(
+            request,
+            "practice/two_factor.html",
+            {"on": True, "verified": user.is_verified(), "required": two_factor.required_for(user)},
+        )
+    device = two_factor.pending_app_device(user)
+    error = ""
+    if request.method == "POST" and action == "confirm":
+        codes = two_factor.confirm_app_device(user, device, request.POST.get("code", ""))
+        if codes is not None:
+            otp_login(request, device)
+            _audit_own(request, "Second factor turned on")
+            return render(request, "practice/recovery_codes.html", {"codes": codes})
+        error = "That code did not match. Check the phone's time and type the newest code."
+    return render(
+        request,
+        "practice/two_factor.html",
+        {
+            "on": False,
+            "qr_code": mark_safe(two_factor.qr_code_svg(device)),
+            "secret": b32encode(device.bin_key).decode(),
+            "error": error,
+            "required": two_factor.required_for(user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this user, on every device, this one included."""
+    user = request.user
+    user.sessions_revoked_at = clock.now()
+    user.save(update_fields=["sessions_revoked_at"])
+    _audit_own(request, "Signed out everywhere")
+    auth.logout(request)
+    messages.success(request, "You were signed out on every device.")
+    return redirect("login")
+
+
+def _audit_own(request: HttpRequest, summary: str) -> None:
+    sign_in_rules.record_sign_in_event(request, request.user, AuditEvent.Action.CHANGE, summary)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@owner_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """The owner's view of the audit trail, newest first, filtered by person, client, action."""
+    actor = request.actor  # type: ignore[attr-defined]
+    events = AuditEvent.objects.filter(practice=actor.practice).order_by("-seq")
+    members = (
+        Membership.objects.filter(practice=actor.practice)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    chosen = {name: request.GET.get(name, "").strip() for name in ("user", "client", "action")}
+    if chosen["user"].isdigit():
+        events = events.filter(user_id=int(chosen["user"]))
+    if chosen["client"].isdigit():
+        events = events.filter(clients__contains=f",{int(chosen['client'])},")
+    if chosen["action"] in AuditEvent.Action.values:
+        events = events.filter(action=chosen["action"])
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = {member.user_id: member.user.display_name for member in members}
+    for event in page:
+        event.who = names.get(event.user_id, "a former member") if event.user_id else "—"
+    return render(
+        request,
+        "practice/audit.html",
+        {
+            "page": page,
+            "members": members,
+            "actions": AuditEvent.Action.choices,
+            "chosen": chosen,
+            "query": urlencode({key: value for key, value in chosen.items() if value}),
+        },
+    )

@@ -206,11 +206,12 @@ class TestClientPage:
                 personas.colleague,
                 starts_at=personas.appointment.starts_at.replace(day=day),
             )
-        # session, user, membership, client, tags, consent, audit insert, appointments, other memberships
+        # session, user, membership, client, tags, consent, audit (chain head, row, head),
+        # appointments, other memberships
         # + care: promises, shared resources, referrals, resources to share
         # + supplies (panel and timeline share one query)
         # + care engine: touchpoints
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(19):
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
