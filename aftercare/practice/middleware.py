@@ -10,7 +10,6 @@ from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 # Seen-at is written at most once a minute: every request need not write the session.

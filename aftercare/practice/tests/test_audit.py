@@ -1,0 +1,149 @@
+"""The audit trail: append-only in the database, chained, outliving its practice pseudonymously."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+
+from aftercare.practice.audit import record_audit, redact, verify_chain
+from aftercare.practice.models import AuditEvent, Practice
+from aftercare.testing import Personas, make_client
+
+NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOON, tick=False):
+        yield
+
+
+def some_events(personas: Personas, count: int = 3) -> list[AuditEvent]:
+    actor = personas.actor()
+    return [
+        record_audit(actor, "view", personas.client, summary=f"Opened Ruth Miller ({n})")
+        for n in range(count)
+    ]
+
+
+class TestAppendOnly:
+    def test_the_database_refuses_to_change_an_audit_row(self, personas: Personas) -> None:
+        event = some_events(personas, 1)[0]
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(summary="Nothing happened")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="create")
+
+    def test_the_database_refuses_to_delete_an_audit_row(self, personas: Personas) -> None:
+        event = some_events(personas, 1)[0]
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            event.delete()
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM practice_auditevent")
+
+    def test_redaction_is_the_one_change_allowed_and_keeps_the_chain(
+        self, personas: Personas
+    ) -> None:
+        events = some_events(personas)
+        assert redact(AuditEvent.objects.filter(pk=events[1].pk)) == 1
+        row = AuditEvent.objects.get(pk=events[1].pk)
+        assert (row.summary, row.changes, row.detail_salt) == ("(redacted)", {}, "")
+        report = verify_chain(personas.practice.pk)
+        assert report.ok and report.redacted == 1
+
+    def test_the_admin_offers_no_change_or_delete(self, client: Client, personas: Personas) -> None:
+        from django.contrib.admin import site
+
+        admin = site._registry[AuditEvent]
+        request = type("R", (), {"user": personas.owner})()
+        assert not admin.has_change_permission(request)
+        assert not admin.has_delete_permission(request)
+        assert not admin.has_add_permission(request)
+
+
+class TestChain:
+    def test_verify_passes_an_untouched_trail(self, personas: Personas, capsys) -> None:  # type: ignore[no-untyped-def]
+        some_events(personas)
+        call_command("audit", "verify")
+        assert "intact" in capsys.readouterr().out
+
+    def test_verify_fails_when_a_row_is_tampered_with_behind_the_apps_back(
+        self, personas: Personas
+    ) -> None:
+        events = some_events(personas)
+        with connection.cursor() as cursor:  # as an attacker with the database would
+            drop_triggers(cursor)
+            cursor.execute(
+                "UPDATE practice_auditevent SET summary = %s WHERE id = %s",
+                ["Nothing to see", events[1].pk],
+            )
+            cursor.execute("DELETE FROM practice_auditevent WHERE id = %s", [events[2].pk])
+        report = verify_chain(personas.practice.pk)
+        assert "row 2: its details were changed" in report.problems
+        assert any("newest rows are missing" in problem for problem in report.problems)
+        with pytest.raises(CommandError, match="tampered"):
+            call_command("audit", "verify")
+
+
+def drop_triggers(cursor) -> None:  # type: ignore[no-untyped-def]
+    from aftercare.practice.audit_triggers import statements
+
+    for sql in statements(connection.vendor, drop=True):
+        cursor.execute(sql)
+
+
+class TestPracticeDeletion:
+    def test_rows_outlive_their_practice_only_as_pseudonymous_rows(
+        self, personas: Personas
+    ) -> None:
+        gone = Practice.objects.create(name="Closing Clinic")
+        client = make_client(gone, given_name="Hilda", family_name="Quist")
+        actor = personas.actor()
+        actor = type(actor)(user=None, practice=gone, via="cli", ip_address="192.0.2.1")
+        record_audit(actor, "create", client, summary="Added Hilda Quist")
+        practice_id = gone.pk
+        gone.delete()
+        (row,) = AuditEvent.objects.filter(practice_id=practice_id)
+        assert row.summary == "(redacted)" and row.ip_address is None
+        assert row.action == "create" and row.object_type == "clients.client"
+        assert verify_chain(practice_id).ok
+
+
+class TestAuditPage:
+    def test_the_owner_filters_by_person_client_and_action(
+        self, owner_client: Client, personas: Personas
+    ) -> None:
+        some_events(personas, 2)
+        other = make_client(personas.practice, given_name="Ben", family_name="Hale")
+        record_audit(
+            personas.actor(personas.colleague), "change", other, summary="Changed Ben Hale"
+        )
+        page = owner_client.get("/settings/audit/").content.decode()
+        assert "Opened Ruth Miller (1)" in page and "Changed Ben Hale" in page
+        by_client = owner_client.get(f"/settings/audit/?client={other.pk}").content.decode()
+        assert "Changed Ben Hale" in by_client and "Opened Ruth Miller" not in by_client
+        by_user = owner_client.get(
+            f"/settings/audit/?user={personas.colleague.pk}"
+        ).content.decode()
+        assert "Changed Ben Hale" in by_user and "Opened Ruth Miller" not in by_user
+        by_action = owner_client.get("/settings/audit/?action=view").content.decode()
+        assert "Opened Ruth Miller" in by_action and "Changed Ben Hale" not in by_action
+
+    def test_only_the_owner_sees_it(self, client: Client, personas: Personas) -> None:
+        client.force_login(personas.colleague)
+        assert client.get("/settings/audit/").status_code == 404
+
+    def test_another_practices_entries_never_show(self, client: Client, personas: Personas) -> None:
+        some_events(personas, 1)
+        client.force_login(personas.outsider)
+        assert "Ruth Miller" not in client.get("/settings/audit/").content.decode()
