@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 
 from aftercare import clock
 from aftercare.messaging.checks import Verdict, batch_cache, recheck
@@ -88,6 +88,9 @@ class Worker:
         self.sent = 0
         self.transports: dict[str, Transport] = {}
         self._last_heartbeat: dt.datetime | None = None
+        # When the lease on the current batch runs out, by this process's monotonic clock
+        # (which keeps counting while the process is frozen by SIGSTOP).
+        self.lease_deadline = 0.0
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -212,6 +215,7 @@ class Worker:
     # -- step 2: send --------------------------------------------------------------------
 
     def claim_batch(self) -> list[int]:
+        self.lease_deadline = time.monotonic() + self.lease.total_seconds()
         now = clock.now()
         due = Message.objects.filter(
             direction=Direction.OUTBOUND, status=MessageStatus.QUEUED, next_attempt_at__lte=now
@@ -244,15 +248,16 @@ class Worker:
         return [pk for pk in ids if pk in held]  # oldest first
 
     def send_queued(self) -> bool:
-        """Send one claimed batch.
+        """Send one claimed batch, recording each message's result the moment it is known.
 
         1. Re-check every message; cancel or hold back the ones that should not go now.
         2. Record the attempts *before* any hand-over: for email in one transaction for the
            whole batch (a resend after a crash carries the same Message-ID, so an attempt that
            never reached the server costs nothing); for SMS/WhatsApp one commit per message,
            right before its hand-over, so "uncertain" is only ever said of a real hand-over.
-        3. Send over one connection per channel; then record the outcomes in one transaction,
-           each only where this worker still holds the lease.
+        3. Send over one connection per channel, and commit each outcome as soon as the
+           provider answers (only where this worker still holds the lease): a kill can then
+           leave at most the one message in flight unrecorded, never a whole batch.
         """
         ids = self.claim_batch()
         if not ids:
@@ -267,7 +272,11 @@ class Worker:
         now = clock.now()
         ready: list[Message] = []
         with transaction.atomic(), batch_cache():
+            # A worker frozen since its claim may have lost the batch already.
+            held = self.renew_lease(ids)
             for message in messages:
+                if message.pk not in held:
+                    continue
                 verdict = recheck(message, now)
                 if verdict is None:
                     ready.append(message)
@@ -282,40 +291,40 @@ class Worker:
             Message.objects.filter(
                 pk__in=[m.pk for m in batch_attempts], lease_owner=self.name
             ).update(attempt_count=F("attempt_count") + 1)
-        sent: list[tuple[Message, MessageAttempt, str]] = []
-        renewed_at = time.monotonic()
-        try:
-            for index, message in enumerate(ready):
-                if self.stopping:
-                    self.release([m.pk for m in ready[index:]], attempts)
-                    break
-                if time.monotonic() - renewed_at > self.lease.total_seconds() / 3:
-                    # A slow batch renews its lease rather than letting another worker
-                    # reclaim (and resend) messages this worker is still about to send.
-                    # Including the ones already sent: their outcome is recorded at the end.
-                    held = self.renew_lease([m.pk for m in ready])
-                    renewed_at = time.monotonic()
-                    if message.pk not in held:
-                        continue
-                attempt = attempts.get(message.pk)
-                if attempt is None:
-                    with transaction.atomic():
-                        attempt = MessageAttempt.objects.create(
-                            message=message, worker=self.name, started_at=clock.now()
-                        )
-                        self.holding(message).update(attempt_count=F("attempt_count") + 1)
-                try:
-                    provider_id = self.transport(message.channel).send(message)
-                except TransportError as error:
-                    self.record_failure(message, attempt, error, message.attempt_count + 1)
-                    continue
-                sent.append((message, attempt, provider_id))
-        finally:
-            self.record_sent(sent)
+        for index, message in enumerate(ready):
+            if self.stopping:
+                self.release([m.pk for m in ready[index:]], attempts)
+                break
+            if time.monotonic() > self.lease_deadline - 2 * self.lease.total_seconds() / 3:
+                # A third of the lease is gone: renew it rather than let another worker
+                # reclaim (and resend) what this one is about to send. After a freeze past
+                # the lease the messages are no longer held, and are left alone.
+                held = self.renew_lease([m.pk for m in ready[index:]])
+            if message.pk not in held:
+                if message.pk in attempts:
+                    MessageAttempt.objects.filter(pk=attempts[message.pk].pk).update(
+                        finished_at=clock.now(), error="lease lost before the hand-over"
+                    )
+                continue
+            attempt = attempts.get(message.pk)
+            if attempt is None:
+                with transaction.atomic():
+                    if not self.holding(message).update(attempt_count=F("attempt_count") + 1):
+                        continue  # lost the lease since the check above: never hand it over
+                    attempt = MessageAttempt.objects.create(
+                        message=message, worker=self.name, started_at=clock.now()
+                    )
+            try:
+                provider_id = self.transport(message.channel).send(message)
+            except TransportError as error:
+                self.record_failure(message, attempt, error, message.attempt_count + 1)
+                continue
+            self.record_sent(message, attempt, provider_id)
         return True
 
     def renew_lease(self, ids: list[int]) -> set[int]:
         """Extend the lease on ``ids``; return those this worker still holds."""
+        self.lease_deadline = time.monotonic() + self.lease.total_seconds()
         Message.objects.filter(
             pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
         ).update(lease_expires_at=clock.now() + self.lease)
@@ -334,35 +343,27 @@ class Worker:
             status_reason=verdict.reason[:300], lease_owner="", lease_expires_at=None, **change
         )
 
-    def record_sent(self, sent: list[tuple[Message, MessageAttempt, str]]) -> None:
-        """Record a batch's hand-overs in one statement, only where this worker holds the lease."""
-        if not sent:
-            return
+    def record_sent(self, message: Message, attempt: MessageAttempt, provider_id: str) -> None:
+        """Record one hand-over at once, only while this worker still holds the lease.
+
+        A worker that was frozen past its lease (and whose message another worker reclaimed)
+        changes nothing here: its late answer finds the lease gone.
+        """
         finished = clock.now()
         with transaction.atomic():
-            recorded = Message.objects.filter(
-                pk__in=[message.pk for message, _, _ in sent],
-                status=MessageStatus.SENDING,
-                lease_owner=self.name,
-            ).update(
+            recorded = self.holding(message).update(
                 status=MessageStatus.SENT,
-                provider_id=Case(
-                    *(When(pk=message.pk, then=Value(pid[:100])) for message, _, pid in sent),
-                    default=Value(""),
-                ),
+                provider_id=provider_id[:100],
                 sent_at=finished,
                 status_reason="",
                 lease_owner="",
                 lease_expires_at=None,
             )
-            MessageAttempt.objects.filter(pk__in=[a.pk for _, a, _ in sent]).update(
-                finished_at=finished
-            )
+            if recorded:
+                MessageAttempt.objects.filter(pk=attempt.pk).update(finished_at=finished)
         self.sent += recorded
-        if recorded < len(sent):
-            log.warning(
-                "%d messages were sent after their lease had moved on", len(sent) - recorded
-            )
+        if not recorded:
+            log.warning("message %s was sent after its lease had moved on", message.pk)
 
     def release(self, ids: list[int], attempts: dict[int, MessageAttempt] | None = None) -> None:
         """Give claimed messages back (SIGTERM); their attempts never reached a provider."""
