@@ -38,12 +38,13 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from aftercare import clock
-from aftercare.care import queue, selectors
 from aftercare.care.models import Action, Touchpoint
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role
 from aftercare.promises.models import Promise
+from aftercare.queue import items as queue
+from aftercare.queue import selectors
 from aftercare.queue.models import CareHour
 from aftercare.testing import make_user
 
