@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from aftercare.testing import Personas, make_personas
+from aftercare.testing import ApiClient, Personas, api_client_for, make_personas
 
 # Property tests check invariants, not speed: on a shared two-core machine (and in CI) a
 # per-example deadline only turns load into flaky failures. Speed lives in benchmarks/.
@@ -57,3 +57,28 @@ def owner_client(client, personas: Personas):  # type: ignore[no-untyped-def]
     """A Django test client signed in as the owner persona."""
     client.force_login(personas.owner)
     return client
+
+
+@pytest.fixture
+def owner_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.owner)
+
+
+@pytest.fixture
+def colleague_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.colleague)
+
+
+@pytest.fixture
+def assistant_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.assistant)
+
+
+@pytest.fixture
+def outsider_api(personas: Personas) -> ApiClient:
+    return api_client_for(personas, personas.outsider)
+
+
+@pytest.fixture
+def anonymous_api() -> ApiClient:
+    return ApiClient(None)

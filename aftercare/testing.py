@@ -4,18 +4,27 @@
 - ``colleague``: Colin, practitioner in the same practice.
 - ``assistant``: Ada, assistant in the same practice (no private notes).
 - ``outsider``: Oscar, owner of Hillside Clinic, another practice; sees nothing of Riverside.
+
+``ApiClient`` speaks JSON to the API with a persona's bearer token; the fixtures
+(``owner_api``, ``colleague_api``, ``assistant_api``, ``outsider_api``, ``anonymous_api``)
+live in the root conftest.py so every app's API tests share them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+
+from django.test import Client as DjangoClient
 
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role, User
+from aftercare.practice.services import token_create
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test persona
 
@@ -109,3 +118,48 @@ def make_personas() -> Personas:
         appointment=appointment,
         other_appointment=other_appointment,
     )
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None) -> None:
+        self.http = DjangoClient()
+        self.token = token
+
+    def request(self, method: str, path: str, body: Any = None, **extra: Any) -> Any:
+        headers = dict(extra.pop("headers", {}))
+        if self.token is not None:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        if body is None:
+            data: Any = ""
+        elif isinstance(body, str | bytes):
+            data = body
+        else:
+            data = json.dumps(body)
+        return self.http.generic(
+            method, path, data=data, content_type="application/json", headers=headers, **extra
+        )
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **extra: Any) -> Any:
+        if params:
+            path = f"{path}?{urlencode(params, doseq=True)}"
+        return self.request("GET", path, **extra)
+
+    def post(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("POST", path, body, **extra)
+
+    def patch(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("PATCH", path, body, **extra)
+
+    def put(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("PUT", path, body, **extra)
+
+    def delete(self, path: str, **extra: Any) -> Any:
+        return self.request("DELETE", path, **extra)
+
+
+def api_client_for(personas: Personas, user: User) -> ApiClient:
+    """A JSON API client with a new token of ``user`` in their practice."""
+    _token, raw = token_create(actor=personas.actor(user), user=user, name="test")
+    return ApiClient(raw)

@@ -5,7 +5,11 @@ urlpatterns = [
     path("", include("aftercare.practice.urls")),
     path("clients/", include("aftercare.clients.urls")),
     path("appointments/", include("aftercare.appointments.urls")),
+    # The care queue, care rules, promises and resources share the /care/ prefix.
+    path("care/", include("aftercare.queue.urls")),
     path("care/", include("aftercare.care.urls")),
+    path("care/", include("aftercare.promises.urls")),
+    path("care/", include("aftercare.resources.urls")),
     path("messages/", include("aftercare.messaging.urls")),
     path("absences/", include("aftercare.absences.urls")),
     path("supplies/", include("aftercare.supplies.urls")),

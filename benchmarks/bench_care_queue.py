@@ -38,11 +38,14 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from aftercare import clock
-from aftercare.care import queue, selectors
-from aftercare.care.models import Action, CareHour, Promise, Touchpoint
+from aftercare.care.models import Action, Touchpoint
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role
+from aftercare.promises.models import Promise
+from aftercare.queue import items as queue
+from aftercare.queue import selectors
+from aftercare.queue.models import CareHour
 from aftercare.testing import make_user
 
 NOW = dt.datetime(2026, 11, 24, 8, 15, tzinfo=dt.UTC)  # a Tuesday, inside the care hour

@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 
 
 class AbsencesConfig(AppConfig):
@@ -6,19 +6,17 @@ class AbsencesConfig(AppConfig):
     label = "absences"
 
     def ready(self) -> None:
+        from aftercare.absences import away, loaders, planning
         from aftercare.absences.messages import register_templates
+        from aftercare.absences.selectors import absence_ranges_by_practitioner
+        from aftercare.care.defaults import DEFAULT_RULES
+        from aftercare.supplies.reorder import register_absence_ranges
 
         register_templates()
-        from aftercare.absences import away
-
         away.register()
-        if apps.is_installed("aftercare.care"):
-            from aftercare.absences import loaders, planning
-            from aftercare.care.defaults import DEFAULT_RULES
-
-            planning.register()
-            loaders.register()
-            names = {rule["name"] for rule in DEFAULT_RULES}
-            DEFAULT_RULES.extend(
-                r for r in planning.DEFAULT_ABSENCE_RULES if r["name"] not in names
-            )
+        planning.register()
+        loaders.register()
+        register_absence_ranges(absence_ranges_by_practitioner)
+        # New practices start with these rules too (care_setup_practice reads the list).
+        names = {rule["name"] for rule in DEFAULT_RULES}
+        DEFAULT_RULES.extend(r for r in planning.DEFAULT_ABSENCE_RULES if r["name"] not in names)

@@ -30,7 +30,15 @@ from aftercare import clock
 from aftercare.absences.messages import absence_details
 from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.absences.selectors import current_absence
+from aftercare.messaging.availability import ReadEstimate, register_availability_provider
+from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
+from aftercare.messaging.models import Direction, Message
+from aftercare.messaging.services import message_acknowledge, message_queue
 from aftercare.practice.access import get_scoped_or_404
+from aftercare.promises.models import Promise
+from aftercare.promises.services import promise_keep
+from aftercare.queue.feed import FeedEvent, register_feed_provider
+from aftercare.queue.items import QueueItem, register_queue_source
 
 log = logging.getLogger("aftercare.absences")
 
@@ -59,9 +67,6 @@ def route_while_away(message: Any, result: Any) -> bool:
 
 
 def _route(message: Any, client: Any, absence: Absence) -> bool:
-    from aftercare.messaging.inbound import notify_practitioner
-    from aftercare.messaging.models import Message
-    from aftercare.messaging.services import message_queue
 
     details = absence_details(absence)
     channel = message.channel if message.channel != "portal" else ""
@@ -98,7 +103,6 @@ def _route(message: Any, client: Any, absence: Absence) -> bool:
 
 def _text_practitioner(message: Any, absence: Absence) -> None:
     """An SMS to the practitioner's own number, through the outbox, when they have one."""
-    from aftercare.messaging.models import Direction, Message
 
     phone = absence.practitioner.phone
     if not phone:
@@ -125,7 +129,6 @@ def _text_practitioner(message: Any, absence: Absence) -> None:
 
 def availability(client: Any, now: dt.datetime) -> Any:
     """For messaging's "when will this be read": the absence, honestly."""
-    from aftercare.messaging.availability import ReadEstimate
 
     absence = _away_now(client)
     if absence is None:
@@ -143,8 +146,6 @@ def availability(client: Any, now: dt.datetime) -> Any:
 
 def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
     """ "While you were away": one item per absence that ended lately and was not yet read."""
-    from aftercare.care.queue import QueueItem
-    from aftercare.messaging.models import Message
 
     today = clock.today(actor.practice.tz)
     absences = list(
@@ -245,8 +246,6 @@ def perform_on_return_summary(
 
 def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
     """Messages from the emergency list passed on while away, until the practitioner answers."""
-    from aftercare.care.queue import QueueItem
-    from aftercare.messaging.models import Message
 
     rows = (
         Message.objects.filter(
@@ -285,8 +284,6 @@ def perform_on_emergency_message(
     actor: Any, object_id: str, action: str, *, until: Any = None, reason: str = ""
 ) -> None:
     """ "Answered": only once a person has replied to the client; then the promise is kept."""
-    from aftercare.messaging.models import Message
-    from aftercare.messaging.services import message_acknowledge
 
     if action != "done":
         raise ValidationError({"action": "Answer the client, then mark it answered."})
@@ -311,17 +308,16 @@ def perform_on_emergency_message(
     entry = EmergencyListEntry.objects.filter(
         absence_id=message.context["escalated_for_absence"], client=message.client
     ).first()
-    if entry is not None and entry.promise_id is not None:
-        from aftercare.care.models import Promise
-        from aftercare.care.services_promises import promise_keep
-
-        if Promise.objects.filter(pk=entry.promise_id, status="open").exists():
-            promise_keep(actor=actor, promise_id=entry.promise_id)
+    if (
+        entry is not None
+        and entry.promise_id is not None
+        and Promise.objects.filter(pk=entry.promise_id, status="open").exists()
+    ):
+        promise_keep(actor=actor, promise_id=entry.promise_id)
 
 
 def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
     """The user's absences (and their colleagues', marked as such) for the calendar feed."""
-    from aftercare.care.ics import FeedEvent
 
     since = (now - dt.timedelta(days=60)).date()
     events = []
@@ -352,20 +348,10 @@ def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
 
 
 def register() -> None:
-    from django.apps import apps
-
-    if apps.is_installed("aftercare.messaging"):
-        from aftercare.messaging.availability import register_availability_provider
-        from aftercare.messaging.inbound import register_inbound_policy
-
-        register_inbound_policy(route_while_away)
-        register_availability_provider(availability)
-    if apps.is_installed("aftercare.care"):
-        from aftercare.care.ics import register_feed_provider
-        from aftercare.care.queue import register_queue_source
-
-        register_feed_provider(feed_events)
-        register_queue_source("while_away", return_summary_items, perform_on_return_summary)
-        register_queue_source(
-            "emergency_message", emergency_message_items, perform_on_emergency_message
-        )
+    register_inbound_policy(route_while_away)
+    register_availability_provider(availability)
+    register_feed_provider(feed_events)
+    register_queue_source("while_away", return_summary_items, perform_on_return_summary)
+    register_queue_source(
+        "emergency_message", emergency_message_items, perform_on_emergency_message
+    )

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from aftercare import clock
 from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.absences.planning import AbsenceFact
+from aftercare.care.reconcile import register_policy_loader
 
 # Cancelled or ended absences still matter a while: corrections for notices already sent.
 HISTORY = dt.timedelta(days=60)
@@ -56,6 +57,5 @@ def load_absences(practice_ids: Sequence[int]) -> dict[int, dict[int, tuple[Abse
 
 
 def register() -> None:
-    from aftercare.care.reconcile import register_policy_loader
 
     register_policy_loader("absences", load_absences)

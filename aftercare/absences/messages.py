@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from aftercare.absences.models import Absence
+from aftercare.messaging.templating import DefaultTemplate, register_default_template
 
 
 def day_text(day: Any) -> str:
@@ -33,7 +34,6 @@ SIGNATURE = "\n\n{{ details.away_practitioner }}, {{ practice }}{% if practice_p
 
 
 def register_templates() -> None:
-    from aftercare.messaging.templating import DefaultTemplate, register_default_template
 
     for template in [
         DefaultTemplate(

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aftercare.care.triggers import Occurrence, local_date, register_adjuster, register_trigger
 from aftercare.supplies.planning import absence_ranges_for, supplies_of
 from aftercare.supplies.projection import affected_by_absence, plan_reorder
 
@@ -187,7 +188,6 @@ def _details(absence: AbsenceFact, actions: list[str]) -> dict[str, Any]:
 
 
 def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
-    from aftercare.care.triggers import Occurrence, local_date
 
     today = local_date(now, facts.time_zone or policy.time_zone)
     occurrences = []
@@ -213,7 +213,6 @@ def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
 
 
 def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
-    from aftercare.care.triggers import Occurrence, local_date
 
     today = local_date(now, facts.time_zone or policy.time_zone)
     occurrences = []
@@ -270,7 +269,6 @@ DEFAULT_ABSENCE_RULES: list[dict[str, Any]] = [
 
 
 def register() -> None:
-    from aftercare.care.triggers import register_adjuster, register_trigger
 
     register_trigger(
         "absence_notice",

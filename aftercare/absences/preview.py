@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-
 from aftercare import clock
+from aftercare.absences.models import Absence
 from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
+from aftercare.messaging.models import Message
 from aftercare.practice.models import Practice, User
 from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
 from aftercare.supplies.projection import affected_by_absence, plan_reorder
@@ -151,7 +151,6 @@ def absence_preview(
     ).get(practitioner.pk, [])
     if exclude_absence_id is not None:
         # The absence being edited is replaced by the new dates, not counted twice.
-        from aftercare.absences.models import Absence
 
         old = (
             Absence.objects.filter(pk=exclude_absence_id)
@@ -220,28 +219,26 @@ def absence_preview(
             appointment.client_id,
             {"client": appointment.client, "reason": f"first visit on {local:%-d %b}"},
         )
-    if apps.is_installed("aftercare.messaging"):
-        message_model = apps.get_model("messaging", "Message")
-        flagged = (
-            message_model.objects.filter(
-                practice=practice,
-                direction="in",
-                triage_level__in=["attention", "urgent", "crisis"],
-                created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
-                client__primary_practitioner=practitioner,
-                client__archived=False,
-            )
-            .select_related("client")
-            .order_by("-created_at")
+    flagged = (
+        Message.objects.filter(
+            practice=practice,
+            direction="in",
+            triage_level__in=["attention", "urgent", "crisis"],
+            created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
+            client__primary_practitioner=practitioner,
+            client__archived=False,
         )
-        for message in flagged:
-            local = message.created_at.astimezone(tz)
-            reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
-            if message.client_id in suggestions:
-                if reason not in suggestions[message.client_id]["reason"]:
-                    suggestions[message.client_id]["reason"] += f"; {reason}"
-            else:
-                suggestions[message.client_id] = {"client": message.client, "reason": reason}
+        .select_related("client")
+        .order_by("-created_at")
+    )
+    for message in flagged:
+        local = message.created_at.astimezone(tz)
+        reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
+        if message.client_id in suggestions:
+            if reason not in suggestions[message.client_id]["reason"]:
+                suggestions[message.client_id]["reason"] += f"; {reason}"
+        else:
+            suggestions[message.client_id] = {"client": message.client, "reason": reason}
     chosen = sorted(set(emergency_ids or []))
     emergency_clients = list(
         Client.objects.filter(practice=practice, pk__in=chosen).order_by(

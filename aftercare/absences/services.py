@@ -11,15 +11,20 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 
 from aftercare import clock
+from aftercare.absences.messages import absence_details
 from aftercare.absences.models import Absence, EmergencyListEntry
+from aftercare.care.models import Touchpoint
+from aftercare.care.reconcile import reconcile_batch
 from aftercare.clients.models import Client
+from aftercare.messaging.services import message_queue
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
+from aftercare.promises.models import Promise, PromiseSource
+from aftercare.promises.services import promise_create, promise_release
 
 log = logging.getLogger("aftercare.absences")
 
@@ -74,33 +79,29 @@ def affected_client_ids(
         )
         .values_list("pk", flat=True)
     )
-    if apps.is_installed("aftercare.care"):
-        touchpoint = apps.get_model("care", "Touchpoint")
-        ids.update(
-            touchpoint.objects.filter(practice=absence.practice)
-            .filter(
-                Q(
-                    client__primary_practitioner=absence.practitioner,
-                    status__in=["planned", "due"],
-                    due_at__gte=since,
-                    due_at__lt=until,
-                )
-                | Q(key__contains=f":absence{absence.pk}")
+    ids.update(
+        Touchpoint.objects.filter(practice=absence.practice)
+        .filter(
+            Q(
+                client__primary_practitioner=absence.practitioner,
+                status__in=["planned", "due"],
+                due_at__gte=since,
+                due_at__lt=until,
             )
-            .values_list("client_id", flat=True)
+            | Q(key__contains=f":absence{absence.pk}")
         )
+        .values_list("client_id", flat=True)
+    )
     ids.update(absence.emergency_entries.values_list("client_id", flat=True))
     return sorted(ids)
 
 
 def replan_clients(client_ids: list[int]) -> None:
-    """Re-plan these clients once the transaction commits (nothing to do without the care engine)."""
-    if not client_ids or not apps.is_installed("aftercare.care"):
+    """Re-plan these clients once the transaction commits."""
+    if not client_ids:
         return
 
     def run() -> None:
-        from aftercare.care.reconcile import reconcile_batch
-
         for start in range(0, len(client_ids), 1000):
             reconcile_batch(client_ids[start : start + 1000], now=clock.now())
 
@@ -132,11 +133,6 @@ def _set_emergency_list(*, actor: Actor, absence: Absence, client_ids: list[int]
 
 
 def _make_promise(actor: Actor, absence: Absence, client: Client) -> int | None:
-    if not apps.is_installed("aftercare.care"):
-        return None
-    from aftercare.care.models import PromiseSource
-    from aftercare.care.services_promises import promise_create
-
     tz = absence.practice.tz
     promise = promise_create(
         actor=actor,
@@ -155,22 +151,14 @@ def _make_promise(actor: Actor, absence: Absence, client: Client) -> int | None:
 
 
 def _release_promise(actor: Actor, entry: EmergencyListEntry, *, reason: str) -> None:
-    if entry.promise_id is None or not apps.is_installed("aftercare.care"):
+    if entry.promise_id is None:
         return
-    from aftercare.care.models import Promise
-    from aftercare.care.services_promises import promise_release
-
     if Promise.objects.filter(pk=entry.promise_id, status="open").exists():
         promise_release(actor=actor, promise_id=entry.promise_id, reason=reason)
 
 
 def _tell_emergency_access(absence: Absence, client: Client) -> dt.datetime | None:
     """Tell the client, through the outbox, how to reach the practitioner while away."""
-    if not apps.is_installed("aftercare.messaging"):
-        return None
-    from aftercare.absences.messages import absence_details
-    from aftercare.messaging.services import message_queue
-
     message_queue(
         client=client,
         template_key="emergency_access",

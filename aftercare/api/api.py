@@ -80,13 +80,15 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
+# The one place where routers are mounted. Each app owns its ``api.py``; they are named here by
+# their dotted path (like INSTALLED_APPS), so this shared wiring imports no app above it.
 api.add_router("/me", me_router)
-api.add_router("/clients", "aftercare.api.clients.router")
-api.add_router("/appointments", "aftercare.api.appointments.router")
-api.add_router("/care-queue", "aftercare.care.api_queue.router")
-api.add_router("/promises", "aftercare.care.api_promises.router")
+api.add_router("/clients", "aftercare.clients.api.router")
+api.add_router("/appointments", "aftercare.appointments.api.router")
+api.add_router("/care-queue", "aftercare.queue.api.router")
+api.add_router("/promises", "aftercare.promises.api.router")
 api.add_router("/messages", "aftercare.messaging.api.router")
 api.add_router("/supplies", "aftercare.supplies.api.router")
-api.add_router("/touchpoints", "aftercare.care.api_engine.touchpoints_router")
-api.add_router("/care-rules", "aftercare.care.api_engine.rules_router")
+api.add_router("/touchpoints", "aftercare.care.api.touchpoints_router")
+api.add_router("/care-rules", "aftercare.care.api.rules_router")
 api.add_router("/absences", "aftercare.absences.api.router")

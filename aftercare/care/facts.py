@@ -82,7 +82,6 @@ class ClientFacts(_Extensible):
     appointments: tuple[AppointmentFact, ...] = ()
     tags: tuple[EventFact, ...] = ()  # id = tag name, at = when first seen
     resources: tuple[EventFact, ...] = ()
-    referrals: tuple[EventFact, ...] = ()
     # Times of automated messages already sent to the client (the contact budget counts them).
     sent_message_times: tuple[dt.datetime, ...] = ()
     existing: Mapping[str, ExistingTouchpoint] = field(default_factory=dict)

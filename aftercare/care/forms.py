@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from aftercare.care.models import Action, CarePolicy, CareRule, Resource
+from aftercare.care.models import Action, CarePolicy, CareRule
 from aftercare.care.triggers import CONDITIONS, TRIGGERS, trigger_choices
+from aftercare.resources.models import Resource
 
 TEMPLATE_KEYS = [
     ("check_in", "Check-in"),

@@ -50,18 +50,11 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
-from aftercare.care.models import (
-    CarePolicy,
-    CareRule,
-    ObservedTag,
-    Referral,
-    ResourceShare,
-    Touchpoint,
-    TouchpointStatus,
-)
+from aftercare.care.models import CarePolicy, CareRule, ObservedTag, Touchpoint, TouchpointStatus
 from aftercare.care.planner import Planner
 from aftercare.care.triggers import day_text, local_date
 from aftercare.clients.models import Client
+from aftercare.resources.models import ResourceShare
 
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})  # a shared, read-only empty mapping
 
@@ -255,7 +248,6 @@ class BatchRows:
     observed: list[tuple[Any, ...]]
     touchpoints: list[dict[str, Any]]
     resources: list[tuple[Any, ...]]
-    referrals: list[tuple[Any, ...]]
 
 
 def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
@@ -289,11 +281,6 @@ def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
                 "client_id", "resource_id", "shared_at", "resource__title"
             )
         ),
-        referrals=list(
-            Referral.objects.filter(client_id__in=ids).values_list(
-                "id", "client_id", "referred_at", "referred_to"
-            )
-        ),
     )
 
 
@@ -322,9 +309,6 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
     resources: dict[int, list[EventFact]] = defaultdict(list)
     for client_id, resource_id, at, title in rows_read.resources:
         resources[client_id].append(EventFact(str(resource_id), at, title))
-    referrals: dict[int, list[EventFact]] = defaultdict(list)
-    for pk, client_id, at, referred_to in rows_read.referrals:
-        referrals[client_id].append(EventFact(str(pk), at, referred_to))
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
     for name, loader in FACT_LOADERS.items():
         for client_id, value in loader(ids).items():
@@ -368,7 +352,6 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
             appointments=tuple(appointments.get(client_id, ())),
             tags=tuple(tag_facts),
             resources=_by_time(resources.get(client_id, ())),
-            referrals=_by_time(referrals.get(client_id, ())),
             sent_message_times=tuple(sent_times.get(client_id, ())),
             existing={
                 key: ExistingTouchpoint(key, r["status"], r["due_at"], r["action"])

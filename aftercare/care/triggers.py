@@ -320,9 +320,12 @@ def first_visit_anniversary(
     )
 
 
-def _event_trigger(
+def event_occurrences(
     events: Sequence[Any], facts: ClientFacts, prefix: str, wanted: str, what: str
 ) -> list[Occurrence]:
+    """One occurrence per event (``EventFact``), keyed ``<prefix><event id>``; ``wanted`` filters
+    by id or label (empty: every event). For triggers on one-off events: a tag, a share, a referral.
+    """
     occurrences = []
     for event in events:
         if wanted and wanted not in {event.id, event.label}:
@@ -343,7 +346,7 @@ def _event_trigger(
 def tag_added(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
 ) -> list[Occurrence]:
-    return _event_trigger(
+    return event_occurrences(
         facts.tags, facts, "tag", str(rule.trigger_options.get("tag", "")), "tagged"
     )
 
@@ -354,20 +357,13 @@ def tag_added(
 def resource_assigned(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
 ) -> list[Occurrence]:
-    return _event_trigger(
+    return event_occurrences(
         facts.resources,
         facts,
         "resource",
         str(rule.trigger_options.get("resource", "")),
         "shared",
     )
-
-
-@register_trigger("referral_made", label="A referral was made")
-def referral_made(
-    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
-) -> list[Occurrence]:
-    return _event_trigger(facts.referrals, facts, "referral", "", "referred to")
 
 
 # --- built-in conditions -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from aftercare.clients.models import Client, Tag
-from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.phones import PhoneError, normalize_phone
 from aftercare.practice.models import Membership, Practice, User
 
 CLIENT_FIELDS = [

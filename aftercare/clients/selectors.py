@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag
-from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.phones import PhoneError, normalize_phone
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 
 PAGE_SIZE = 50

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from aftercare.clients import services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
 from aftercare.clients.models import Purpose
-from aftercare.clients.phones import format_phone
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -24,6 +23,7 @@ from aftercare.clients.selectors import (
     consent_by_purpose,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
+from aftercare.phones import format_phone
 from aftercare.practice.access import Actor
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aftercare.appointments.models import Appointment
+from aftercare.care.services import policy_of
 from aftercare.messaging.models import Message
 
 
@@ -108,7 +110,6 @@ def appointment_not_cancelled(message: Message, now: dt.datetime) -> Verdict | N
     appointment_id = message.context.get("appointment_id")
     if not appointment_id:
         return None
-    from aftercare.appointments.models import Appointment
 
     status = (
         Appointment.objects.filter(pk=appointment_id, practice_id=message.practice_id)
@@ -125,7 +126,6 @@ def outside_quiet_hours(message: Message, now: dt.datetime) -> Verdict | None:
     client = message.client
     if client is None or not message.automated or message.in_reply_to_id is not None:
         return None
-    from aftercare.care.services import policy_of
 
     # The care engine's policy: the same quiet hours the planner chose the due time with.
     policy = cached(("care_policy", client.practice_id), lambda: policy_of(client.practice))

@@ -23,7 +23,7 @@ from aftercare import clock
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
-from aftercare.messaging.smtp import parse_email
+from aftercare.messaging.smtp import deliver_parsed, parse_email
 from aftercare.practice.models import Practice
 
 log = logging.getLogger("aftercare.hooks")
@@ -165,7 +165,6 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
         if not raw:
             return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
         parsed = parse_email(email.message_from_bytes(raw, policy=email.policy.default))
-    from aftercare.messaging.smtp import deliver_parsed
 
     deliver_parsed(parsed)
     return JsonResponse({"ok": True})

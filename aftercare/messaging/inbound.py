@@ -28,6 +28,7 @@ from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
+from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
 from aftercare.practice.models import Practice
 
@@ -287,7 +288,6 @@ def notify_practitioner(message: Message) -> list[Message]:
     worker's next pass sends them and a failure is retried, never lost. The text names no
     health details: it says who wrote and how urgent it is, and links to the client.
     """
-    from aftercare.messaging.transports import sms_live
 
     client = message.client
     practice = message.practice

@@ -1,7 +1,8 @@
 """What messaging adds to other parts: banners, care queue sources, the client thread.
 
-Registered from ``MessagingConfig.ready()``. The care queue and client-page registries are
-built by other engineers; each registration is skipped while its registry is not installed.
+Registered from ``MessagingConfig.ready()`` into the registries of the apps below messaging:
+the page banners (practice), the care queue's sources (queue), the client page's sections
+(clients).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.clients.models import Client
+from aftercare.clients.timeline import ClientSection, register_client_section
+from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
     Direction,
@@ -21,8 +25,11 @@ from aftercare.messaging.models import (
     MessageStatus,
     WorkerHeartbeat,
 )
+from aftercare.messaging.services import message_acknowledge
 from aftercare.messaging.transports import preview_mode
-from aftercare.practice.navigation import Banner
+from aftercare.practice.access import get_scoped_or_404
+from aftercare.practice.navigation import Banner, banner_providers
+from aftercare.queue.items import QueueItem, register_queue_source
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
 THREAD_LIMIT = 100
@@ -70,8 +77,6 @@ URGENCY_VALUE = {"attention": 80, "urgent": 95, "crisis": 100}
 
 
 def _client_url(client_id: int | None) -> str:
-    from aftercare.clients.models import Client
-    from aftercare.messaging.inbound import client_path
 
     if client_id is None:
         return reverse("messaging-unmatched")
@@ -80,7 +85,6 @@ def _client_url(client_id: int | None) -> str:
 
 def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
     """Inbound messages triaged attention or above, until a person acknowledges them."""
-    from aftercare.care.queue import QueueItem
 
     rows = (
         Message.objects.filter(
@@ -120,7 +124,6 @@ def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
 
 def unreachable_items(actor: Any, now: dt.datetime) -> list[Any]:
     """Messages that failed for good, or may not have arrived: a person should call."""
-    from aftercare.care.queue import QueueItem
 
     rows = (
         Message.objects.filter(
@@ -166,9 +169,6 @@ def acknowledge_item(
 ) -> None:
     from django.core.exceptions import ValidationError
 
-    from aftercare.messaging.services import message_acknowledge
-    from aftercare.practice.access import get_scoped_or_404
-
     if action == "snooze":
         raise ValidationError({"action": "Replies cannot be snoozed: read it, or open the client."})
     if action == "skip" and not reason.strip():
@@ -193,7 +193,6 @@ def thread_of(client: Any) -> list[Message]:
 
 
 def thread_section(client: Any, actor: Any) -> Any:
-    from aftercare.clients.timeline import ClientSection
 
     return ClientSection(
         title="Messages",
@@ -207,21 +206,10 @@ def thread_section(client: Any, actor: Any) -> Any:
 
 
 def register_all() -> None:
-    from aftercare.practice.navigation import banner_providers
 
     for provider in (worker_banner, preview_banner):
         if provider not in banner_providers:
             banner_providers.append(provider)
-    try:
-        from aftercare.care.queue import register_queue_source
-    except ImportError:
-        pass
-    else:
-        register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
-        register_queue_source("unreachable", unreachable_items, acknowledge_item)
-    try:
-        from aftercare.clients.timeline import register_client_section
-    except ImportError:
-        pass
-    else:
-        register_client_section(thread_section)
+    register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
+    register_queue_source("unreachable", unreachable_items, acknowledge_item)
+    register_client_section(thread_section)

@@ -15,6 +15,7 @@ from django.db import transaction
 from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.links import portal_url
 from aftercare.messaging import templating
 from aftercare.messaging.availability import when_read_sentence
 from aftercare.messaging.models import (
@@ -107,7 +108,6 @@ def render_context(
     needs_when_read: bool = False,
 ) -> dict[str, Any]:
     """The documented, safe template context (plain strings; no private notes)."""
-    from aftercare.portal.links import portal_url
 
     practice = client.practice
     practitioner = client.primary_practitioner

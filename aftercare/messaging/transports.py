@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
+from aftercare.links import portal_url
+
 if TYPE_CHECKING:
     from aftercare.messaging.models import Message
 
@@ -54,7 +56,6 @@ class PreviewTransport(Transport):
 
 def unsubscribe_headers(message: Message) -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: an https one-click link and a mailto fallback."""
-    from aftercare.portal.links import portal_url
 
     if message.client_id is None:
         return {}

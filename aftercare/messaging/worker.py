@@ -26,12 +26,13 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from aftercare import clock
+from aftercare.care.models import Action, Touchpoint, TouchpointStatus
+from aftercare.care.preparers import SkipTouchpoint, prepare_touchpoint
 from aftercare.messaging.checks import Verdict, batch_cache, recheck
 from aftercare.messaging.models import (
     Direction,
@@ -52,15 +53,6 @@ HEARTBEAT_EVERY = dt.timedelta(seconds=10)
 # Providers without an idempotency key: a resend after a crash could reach the client twice.
 UNIDEMPOTENT_CHANNELS = frozenset({"sms", "whatsapp"})
 
-
-class SkipTouchpoint(Exception):
-    """Raised by a touchpoint preparer: skip this touchpoint with the message as the reason."""
-
-
-# Preparers run for each due message touchpoint inside its savepoint, just before the message
-# is written; each may add to the message's ``details`` (and write rows that must commit with
-# the message, e.g. the care engine records a resource as shared) or raise SkipTouchpoint.
-touchpoint_preparers: list[Callable[[Any, dict[str, Any]], None]] = []
 
 # Hooks run after a message failed permanently (the care queue lists these itself; other
 # apps may want to know too).
@@ -155,8 +147,6 @@ class Worker:
         One transaction per batch (not per touchpoint) because on SQLite every commit is an
         fsync; each touchpoint still gets a savepoint so one bad template cannot hold up the rest.
         """
-        from aftercare.care.models import Action, Touchpoint, TouchpointStatus
-
         now = clock.now()
         due = Touchpoint.objects.filter(
             action=Action.MESSAGE, status=TouchpointStatus.DUE, due_at__lte=now
@@ -182,8 +172,7 @@ class Worker:
                 details = dict(touchpoint.context or {})
                 try:
                     with transaction.atomic():
-                        for prepare in list(touchpoint_preparers):
-                            prepare(touchpoint, details)
+                        prepare_touchpoint(touchpoint, details)
                         message_queue(
                             client=touchpoint.client,
                             template_key=touchpoint.template_key or touchpoint.kind,

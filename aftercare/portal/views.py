@@ -1,6 +1,6 @@
 """The client portal: pages reached by signed links, no login, no JavaScript needed.
 
-Each view reads its link (``aftercare.portal.links``), loads one object by the id inside it,
+Each view reads its link (``aftercare.links``), loads one object by the id inside it,
 and shows a kind page for an expired or broken link instead of an error.
 """
 
@@ -14,9 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare import clock
-from aftercare.care.models import ResourceShare
-from aftercare.care.rendering import render_markdown
 from aftercare.clients.models import Client, Purpose
+from aftercare.links import LinkExpired, LinkInvalid, read_token
 from aftercare.messaging.availability import when_read_sentence
 from aftercare.messaging.models import CheckIn
 from aftercare.messaging.services import (
@@ -25,8 +24,9 @@ from aftercare.messaging.services import (
     client_set_preferences,
     usable_address,
 )
-from aftercare.portal.links import LinkExpired, LinkInvalid, read_token
 from aftercare.portal.services import Answer, check_in_answer, check_in_send_new_link
+from aftercare.resources.models import ResourceShare
+from aftercare.resources.rendering import render_markdown
 
 SCORES = list(range(11))
 

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from aftercare.practice.models import Membership, Practice, User
+from aftercare.practice.models import Membership, Practice, Role, User
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -39,6 +39,19 @@ class Actor:
     @property
     def is_owner(self) -> bool:
         return self.membership is not None and self.membership.is_owner
+
+
+def owner_actor(practice: Practice, *, via: str = "cli") -> Actor | None:
+    """The practice's first owner as the actor of work nobody asked for in person (the demo)."""
+    owner = (
+        Membership.objects.filter(practice=practice, role=Role.OWNER)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if owner is None:
+        return None
+    return Actor(user=owner.user, practice=practice, membership=owner, via=via)
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 import phonenumbers
 from django import forms
 
-from aftercare.clients.phones import PhoneError, normalize_phone
+from aftercare.phones import PhoneError, normalize_phone
 from aftercare.practice.models import Practice
 
 PRACTICE_FIELDS = [

@@ -21,7 +21,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("Outbox", "messaging-outbox"),
     ("Absences", "absences-list"),
     ("Running out", "supplies-running-out"),
-    ("Resources", "care-resources"),
+    ("Resources", "resources-list"),
     ("Settings", "practice-settings"),
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,3 +31,12 @@ def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     ):
         return redirect(target)
     return redirect(fallback)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where the form has that field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

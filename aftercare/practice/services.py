@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -12,6 +13,17 @@ from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.practice.forms import PRACTICE_FIELDS
 from aftercare.practice.models import ApiToken, Membership, Practice, Role, User
+
+PracticeHook = Callable[..., object]
+_practice_created_hooks: list[PracticeHook] = []
+
+
+def on_practice_created(hook: PracticeHook) -> PracticeHook:
+    """Register ``hook(practice=…)`` to run when a practice is created (the care engine gives it
+    its care policy and default rules); registering twice is harmless."""
+    if hook not in _practice_created_hooks:
+        _practice_created_hooks.append(hook)
+    return hook
 
 
 def generate_password() -> str:
@@ -43,9 +55,8 @@ def practice_create(
         new_password = password or generate_password()
         user = User.objects.create_user(email=email, password=new_password, full_name=owner_name)
     Membership.objects.create(user=user, practice=practice, role=Role.OWNER)
-    from aftercare.care.services import care_setup_practice  # the care app builds on practice
-
-    care_setup_practice(practice=practice)
+    for hook in list(_practice_created_hooks):
+        hook(practice=practice)
     actor = Actor(user=user, practice=practice, via="cli")
     record_audit(actor, "create", practice, summary=f"Created practice {practice.name}")
     return practice, user, new_password

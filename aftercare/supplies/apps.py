@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 
 
 class SuppliesConfig(AppConfig):
@@ -6,17 +6,15 @@ class SuppliesConfig(AppConfig):
     label = "supplies"
 
     def ready(self) -> None:
+        from aftercare.care.defaults import DEFAULT_RULES
         from aftercare.clients.timeline import register_client_section, register_timeline_provider
+        from aftercare.supplies import loaders, planning
         from aftercare.supplies.client_page import supplies_section, supply_timeline
 
         register_client_section(supplies_section)
         register_timeline_provider(supply_timeline)
-        if apps.is_installed("aftercare.care"):
-            from aftercare.care.defaults import DEFAULT_RULES
-            from aftercare.supplies import loaders, planning
-
-            planning.register()
-            loaders.register()
-            # New practices start with these rules too (care_setup_practice reads the list).
-            names = {rule["name"] for rule in DEFAULT_RULES}
-            DEFAULT_RULES.extend(r for r in planning.DEFAULT_SUPPLY_RULES if r["name"] not in names)
+        planning.register()
+        loaders.register()
+        # New practices start with these rules too (care_setup_practice reads the list).
+        names = {rule["name"] for rule in DEFAULT_RULES}
+        DEFAULT_RULES.extend(r for r in planning.DEFAULT_SUPPLY_RULES if r["name"] not in names)

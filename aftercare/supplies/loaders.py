@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from aftercare.care.reconcile import register_fact_loader
 from aftercare.supplies.models import Supply
 from aftercare.supplies.planning import SupplyFact
 from aftercare.supplies.reorder_link import reorder_url
@@ -34,6 +35,5 @@ def load_supplies(client_ids: Sequence[int]) -> dict[int, tuple[SupplyFact, ...]
 
 
 def register() -> None:
-    from aftercare.care.reconcile import register_fact_loader
 
     register_fact_loader("supplies", load_supplies)

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aftercare.care.triggers import Occurrence, local_date, register_trigger
 from aftercare.supplies.projection import DEFAULT_BUFFER_DAYS, plan_reorder
 
 
@@ -61,7 +62,6 @@ def absence_ranges_for(facts: Any, policy: Any) -> list[tuple[dt.date, dt.date]]
 
 
 def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
-    from aftercare.care.triggers import Occurrence
 
     kinds = rule.trigger_options.get("kinds") or ["medication", "remedy"]
     return [
@@ -77,7 +77,6 @@ def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
 
 
 def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
-    from aftercare.care.triggers import Occurrence, local_date
 
     buffer_days = int(rule.trigger_options.get("buffer_days", DEFAULT_BUFFER_DAYS))
     today = local_date(now, facts.time_zone or policy.time_zone)
@@ -122,7 +121,6 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
 
 
 def supply_reorder_requested(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
-    from aftercare.care.triggers import Occurrence, local_date
 
     prepared_by = rule.trigger_options.get("prepared_by") or ["practice", "pharmacy"]
     return [
@@ -190,7 +188,6 @@ DEFAULT_SUPPLY_RULES: list[dict[str, Any]] = [
 
 
 def register() -> None:
-    from aftercare.care.triggers import register_trigger
 
     register_trigger(
         "supply_started",

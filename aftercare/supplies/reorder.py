@@ -1,13 +1,43 @@
-"""Re-order plans for many supplies at once, taking each practitioner's absences into account."""
+"""Re-order plans for many supplies at once, taking each practitioner's absences into account.
+
+The absences app sits above supplies (its notices build on supplies), so it tells re-order
+planning when practitioners are away through ``register_absence_ranges`` instead of being
+imported here. Without a registered provider nobody is ever away.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 
-from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.supplies.models import Status, Supply
 from aftercare.supplies.projection import ReorderPlan, plan_reorder
+
+DateRange = tuple[dt.date, dt.date]
+# ``provider(practice_id=…, practitioner_ids=…, since=…) -> {practitioner_id: [(first, last)]}``
+AbsenceRanges = Callable[..., dict[int, list[DateRange]]]
+_absence_providers: list[AbsenceRanges] = []
+
+
+def register_absence_ranges(provider: AbsenceRanges) -> AbsenceRanges:
+    """Add a source of practitioners' absences (registering twice is harmless)."""
+    if provider not in _absence_providers:
+        _absence_providers.append(provider)
+    return provider
+
+
+def absence_ranges_by_practitioner(
+    *, practice_id: int, practitioner_ids: Iterable[int | None], since: dt.date
+) -> dict[int, list[DateRange]]:
+    """Each practitioner's absences ending on or after ``since`` (one query per provider)."""
+    ids = list(practitioner_ids)
+    ranges: dict[int, list[DateRange]] = defaultdict(list)
+    for provider in _absence_providers:
+        found = provider(practice_id=practice_id, practitioner_ids=ids, since=since)
+        for practitioner_id, dates in found.items():
+            ranges[practitioner_id].extend(dates)
+    return ranges
 
 
 def reorder_plans(supplies: Sequence[Supply], *, today: dt.date) -> dict[int, ReorderPlan]:

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from aftercare import clock
-from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.supplies.models import Status, Supply
 from aftercare.supplies.projection import ready_on
+from aftercare.supplies.reorder import absence_ranges_by_practitioner
 from aftercare.supplies.services import supply_request_reorder
 
 SALT = "aftercare.supplies.reorder"

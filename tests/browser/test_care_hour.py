@@ -7,7 +7,7 @@ import datetime as dt
 from playwright.sync_api import Page, expect
 
 from aftercare import clock
-from aftercare.care.tests.factories import NOW, make_care_hour, make_task
+from aftercare.queue.tests.factories import NOW, make_care_hour, make_task
 from aftercare.testing import Personas
 from tests.browser.conftest import sign_in
 

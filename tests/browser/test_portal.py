@@ -6,9 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from aftercare.links import make_token
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_queue
-from aftercare.portal.links import make_token
 from aftercare.testing import Personas
 
 PHONE = {"width": 390, "height": 844}

@@ -7,9 +7,8 @@ import pytest
 from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.absences.tests.factories import plan_absence
-from aftercare.api.tests.conftest import ApiClient, api_client_for
 from aftercare.supplies.tests.factories import add_supply
-from aftercare.testing import Personas
+from aftercare.testing import ApiClient, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +19,6 @@ NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
 def frozen_clock():  # type: ignore[no-untyped-def]
     with clock.at(NOW):
         yield
-
-
-@pytest.fixture
-def owner_api(personas: Personas) -> ApiClient:
-    return api_client_for(personas, personas.owner)
 
 
 def body(personas: Personas, **fields: object) -> dict[str, object]:

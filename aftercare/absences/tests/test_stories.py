@@ -13,11 +13,11 @@ from aftercare.absences.tests.factories import plan_absence
 from aftercare.care.advance import advance_touchpoints
 from aftercare.care.models import Touchpoint
 from aftercare.care.reconcile import reconcile_client
-from aftercare.care.selectors import care_queue
 from aftercare.care.services import care_setup_practice
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.worker import Worker
+from aftercare.queue.selectors import care_queue
 from aftercare.supplies.models import Supply
 from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import Personas, make_appointment, make_client
@@ -136,8 +136,8 @@ def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Person
     from django.core.exceptions import ValidationError
 
     from aftercare.absences.away import emergency_message_items, perform_on_emergency_message
-    from aftercare.care.models import Promise
     from aftercare.messaging.services import message_reply
+    from aftercare.promises.models import Promise
 
     with clock.at(PLANNED_ON):
         plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from aftercare.api.tests.conftest import ApiClient
 from aftercare.practice.models import ApiToken, AuditEvent
 from aftercare.practice.services import token_create, token_revoke
-from aftercare.testing import Personas
+from aftercare.testing import ApiClient, Personas
 
 
 def test_a_request_without_a_token_gets_401_naming_the_header(anonymous_api: ApiClient) -> None:

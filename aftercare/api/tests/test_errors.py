@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aftercare.api.tests.conftest import ApiClient
+from aftercare.testing import ApiClient
 
 
 def test_an_unknown_api_path_is_a_json_404(owner_api: ApiClient) -> None:
@@ -57,7 +57,7 @@ def test_an_unexpected_error_is_logged_and_answered_in_json(
     def broken(**kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("aftercare.api.clients.client_create", broken)
+    monkeypatch.setattr("aftercare.clients.api.client_create", broken)
     response = owner_api.post("/api/v1/clients", {"given_name": "Nora", "email": "n@x.org"})
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error; it has been logged."}

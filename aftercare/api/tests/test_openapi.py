@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from aftercare.api.tests.conftest import ApiClient
+from aftercare.testing import ApiClient
 
 CLIENT_FIELDS = {
     "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",

@@ -15,12 +15,11 @@ import pytest
 
 from aftercare.absences.tests.factories import plan_absence
 from aftercare.api.api import api
-from aftercare.api.tests.conftest import ApiClient
 from aftercare.appointments.models import Appointment
 from aftercare.care.models import CareRule, Touchpoint
 from aftercare.clients.models import Client
 from aftercare.supplies.tests.factories import add_supply
-from aftercare.testing import Personas
+from aftercare.testing import ApiClient, Personas
 
 # Path parameter name -> a record of the owner's practice (Riverside) it should name.
 # Add a line here when your router has a new kind of path parameter.

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import random
 import zoneinfo
 
 import pytest
 from django.core.management import call_command
 
 from aftercare import clock
-from aftercare.care.models import CarePolicy, Touchpoint
+from aftercare.care import demo
+from aftercare.care.models import CarePolicy, CareRule, Touchpoint
 from aftercare.care.planner import in_quiet_hours
+from aftercare.care.reconcile import reconcile_client
+from aftercare.queue.tests.factories import NOW as TUESDAY
+from aftercare.testing import Personas
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -55,3 +60,24 @@ def test_the_demo_preview_shows_care_never_in_quiet_hours_nor_over_the_budget():
                 <= policy.contact_budget_messages
             )
     assert {"check_in", "recall", "birthday_card", "anniversary_note"} <= kinds
+
+
+@pytest.mark.django_db
+def test_the_demo_plans_sleep_hygiene_for_the_latest_first_visit_client(
+    personas: Personas,
+) -> None:
+
+    personas.appointment.kind = "first_visit"
+    personas.appointment.status = "attended"
+    personas.appointment.starts_at = TUESDAY - dt.timedelta(days=1)
+    personas.appointment.ends_at = TUESDAY - dt.timedelta(days=1) + dt.timedelta(minutes=50)
+    personas.appointment.save()
+    demo.add_demo_data(personas.practice, rng=random.Random(4), now=TUESDAY)
+
+    rule = CareRule.objects.get(name="Sleep hygiene after a first visit")
+    assert rule.resource is not None and rule.resource.title == "Sleep hygiene"
+    reconcile_client(personas.client.pk, now=TUESDAY)
+    planned = Touchpoint.objects.get(rule=rule)
+    assert planned.client_id == personas.client.pk
+    assert planned.context["resource_id"] == rule.resource_id
+    assert not planned.blocked

@@ -125,30 +125,13 @@ class TestRules:
         odd = RuleSpec(id=9, name="x", trigger="appointment_attended", condition={"moon": "full"})
         assert plan(tagged, [odd], POLICY, at("2026-11-20 12:00")) == []
 
-    def test_tag_and_referral_triggers_count_from_when_they_happened(self):
-        client = facts(
-            tags=(EventFact("sleep", at("2026-11-10 15:00")),),
-            referrals=(EventFact("7", at("2026-11-12 15:00"), label="Dr Patel"),),
+    def test_a_tag_trigger_counts_from_when_the_tag_was_first_seen(self):
+        client = facts(tags=(EventFact("sleep", at("2026-11-10 15:00")),))
+        rule = RuleSpec(
+            id=1, name="Sleep", trigger="tag_added", trigger_options={"tag": "sleep"}, offset_days=1
         )
-        rules = [
-            RuleSpec(
-                id=1,
-                name="Sleep",
-                trigger="tag_added",
-                trigger_options={"tag": "sleep"},
-                offset_days=1,
-            ),
-            RuleSpec(
-                id=2,
-                name="Follow up",
-                trigger="referral_made",
-                offset_days=14,
-                template_key="referral_follow_up",
-            ),
-        ]
-        planned = plan(client, rules, POLICY, at("2026-11-10 16:00"))
-        assert [t.key for t in planned] == ["42:rule1:tagsleep", "42:rule2:referral7"]
-        assert planned[1].due_at == at("2026-11-26 09:00", "Europe/London")
+        planned = plan(client, [rule], POLICY, at("2026-11-10 16:00"))
+        assert [t.key for t in planned] == ["42:rule1:tagsleep"]
 
 
 class TestTime:

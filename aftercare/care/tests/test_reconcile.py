@@ -8,11 +8,12 @@ from django.test.utils import CaptureQueriesContext
 
 from aftercare import clock
 from aftercare.appointments.services import appointment_set_status
-from aftercare.care.models import CareRule, ObservedTag, Referral, Touchpoint
+from aftercare.care.models import CareRule, ObservedTag, Touchpoint
 from aftercare.care.reconcile import reconcile_all, reconcile_client
 from aftercare.care.services import care_setup_practice
 from aftercare.clients.models import Tag
 from aftercare.clients.services import client_set_archived, client_update
+from aftercare.promises.models import Referral
 from aftercare.testing import Personas, make_appointment, make_client
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

@@ -10,15 +10,15 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from aftercare import clock
-from aftercare.api.tests.conftest import api_client_for
 from aftercare.care.advance import advance_touchpoints
-from aftercare.care.models import CareRule, Resource, ResourceShare, Touchpoint
+from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.reconcile import reconcile_client
 from aftercare.clients.models import Client, Tag
+from aftercare.links import RESOURCE_MAX_AGE, make_token
 from aftercare.messaging.models import Message
 from aftercare.messaging.worker import Worker
-from aftercare.portal.links import RESOURCE_MAX_AGE, make_token
-from aftercare.testing import Personas, make_appointment, make_client
+from aftercare.resources.models import Resource, ResourceShare
+from aftercare.testing import Personas, api_client_for, make_appointment, make_client
 
 VISIT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 

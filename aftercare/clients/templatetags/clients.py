@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from aftercare.clients.phones import format_phone
+from aftercare.phones import format_phone
 
 register = template.Library()
 

@@ -2,23 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from aftercare.api.tests.conftest import ApiClient, api_client_for
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.worker import Worker
-from aftercare.testing import Personas
-
-
-@pytest.fixture
-def owner_api(personas: Personas) -> ApiClient:
-    return api_client_for(personas, personas.owner)
-
-
-@pytest.fixture
-def outsider_api(personas: Personas) -> ApiClient:
-    return api_client_for(personas, personas.outsider)
+from aftercare.testing import ApiClient, Personas
 
 
 def test_it_lists_a_clients_thread_with_statuses(

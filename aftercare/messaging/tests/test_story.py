@@ -41,7 +41,7 @@ def test_a_check_in_by_email_is_answered_and_flagged_within_one_worker_pass(
         assert reply.client == personas.client
         assert reply.triage_level == "attention"
         assert reply.triage_reasons[0].startswith("side effects")
-        if importlib.util.find_spec("aftercare.care.queue") is not None:
+        if importlib.util.find_spec("aftercare.queue.items") is not None:
             from aftercare.messaging.plugins import flagged_reply_items
 
             items = flagged_reply_items(personas.actor(), reply.created_at)

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.test import Client as HttpClient
 
+from aftercare.links import make_token, portal_url
 from aftercare.messaging.models import CheckIn, Direction, Message, MessageStatus
 from aftercare.messaging.services import message_acknowledge, message_queue
 from aftercare.messaging.worker import Worker
-from aftercare.portal.links import make_token, portal_url
 from aftercare.testing import Personas
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)

@@ -55,19 +55,19 @@ def _absence(personas: Personas) -> Any:
 
 
 def _care_hour(personas: Personas) -> Any:
-    from aftercare.care.tests.factories import make_care_hour
+    from aftercare.queue.tests.factories import make_care_hour
 
     return make_care_hour(personas.owner, personas.client)
 
 
 def _resource(personas: Personas) -> Any:
-    from aftercare.care.models import Resource
+    from aftercare.resources.models import Resource
 
     return Resource.objects.create(practice=personas.practice, title="Riverside handout", body="x")
 
 
 def _referral(personas: Personas) -> Any:
-    from aftercare.care.models import Referral
+    from aftercare.promises.models import Referral
 
     return Referral.objects.create(
         practice=personas.practice, client=personas.client, referred_to="Clinic", why="Riverside"
@@ -75,7 +75,7 @@ def _referral(personas: Personas) -> Any:
 
 
 def _promise(personas: Personas) -> Any:
-    from aftercare.care.tests.factories import make_promise
+    from aftercare.queue.tests.factories import make_promise
 
     return make_promise(personas.client)
 
@@ -124,13 +124,13 @@ KWARGS: dict[str, Kwargs] = {
     "appointments-edit": lambda p: {"pk": p.appointment.pk},
     "appointments-status": lambda p: {"pk": p.appointment.pk},
     "care-hours-delete": lambda p: {"pk": _care_hour(p).pk},
-    "care-resources-detail": lambda p: {"pk": _resource(p).pk},
-    "care-resources-edit": lambda p: {"pk": _resource(p).pk},
-    "care-resources-delete": lambda p: {"pk": _resource(p).pk},
-    "care-resources-share": lambda p: {"client_pk": p.client.pk},
-    "care-promises-create": lambda p: {"client_pk": p.client.pk},
-    "care-referrals-create": lambda p: {"client_pk": p.client.pk},
-    "care-referrals-outcome": lambda p: {"pk": _referral(p).pk},
+    "resources-detail": lambda p: {"pk": _resource(p).pk},
+    "resources-edit": lambda p: {"pk": _resource(p).pk},
+    "resources-delete": lambda p: {"pk": _resource(p).pk},
+    "resources-share": lambda p: {"client_pk": p.client.pk},
+    "promises-create": lambda p: {"client_pk": p.client.pk},
+    "referrals-create": lambda p: {"client_pk": p.client.pk},
+    "referrals-outcome": lambda p: {"pk": _referral(p).pk},
     "supplies-create": lambda p: {"client_id": p.client.pk},
     "supplies-edit": lambda p: {"pk": _supply(p).pk},
     "supplies-status": lambda p: {"pk": _supply(p).pk},

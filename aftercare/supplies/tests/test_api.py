@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 
 from aftercare import clock
-from aftercare.api.tests.conftest import ApiClient, api_client_for
 from aftercare.supplies.models import Supply
 from aftercare.supplies.tests.factories import add_supply
-from aftercare.testing import Personas
+from aftercare.testing import ApiClient, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +21,6 @@ NEW_SUPPLY = {
     "started_on": "2027-01-01",
     "lead_time_days": 14,
 }
-
-
-@pytest.fixture
-def owner_api(personas: Personas) -> ApiClient:
-    return api_client_for(personas, personas.owner)
-
-
-@pytest.fixture
-def outsider_api(personas: Personas) -> ApiClient:
-    return api_client_for(personas, personas.outsider)
 
 
 def test_adding_a_supply_returns_its_derived_run_out_day(

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class PromisesConfig(AppConfig):
+    name = "aftercare.promises"
+    label = "promises"
+
+    def ready(self) -> None:
+        from aftercare.care.reconcile import register_fact_loader
+        from aftercare.care.ticks import register_tick_step
+        from aftercare.clients.timeline import register_client_section, register_timeline_provider
+        from aftercare.promises import planning
+        from aftercare.promises.client_page import care_records_section, promise_entries
+        from aftercare.promises.selectors import promise_items
+        from aftercare.promises.services import perform_on_promise, promises_mark_broken
+        from aftercare.queue.items import register_queue_source
+
+        register_queue_source("promise", promise_items, perform_on_promise)
+        register_tick_step("promises: mark broken", promises_mark_broken)
+        register_timeline_provider(promise_entries)
+        register_client_section(care_records_section)
+        register_fact_loader("referrals", planning.load_referrals)
+        planning.register_triggers()

@@ -1,0 +1,133 @@
+"""Reads for promises and referrals: the care queue's promise source and one client's records.
+
+The queue source costs one query whatever the number of promises (see queue/items.py for
+how sources plug in); a client's records cost one query each, loaded once per page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+
+from aftercare.clients.models import Client
+from aftercare.practice.access import Actor
+from aftercare.promises.models import Promise, PromiseStatus, Referral
+from aftercare.queue import items
+from aftercare.queue.selectors import SOURCE_LIMIT, client_url
+
+# Open promises show in the queue from this long before they can first be kept.
+PROMISE_LEAD_TIME = dt.timedelta(days=2)
+PROMISE_VALUE = 80
+PROMISE_MINUTES = 10
+_CACHE_ATTRIBUTE = "_promise_records"
+
+
+def promise_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
+    """Open promises from shortly before they are due, and broken ones until acknowledged."""
+    lead = now + PROMISE_LEAD_TIME
+    rows = (
+        Promise.objects.filter(practice=actor.practice)
+        .filter(
+            Q(
+                status=PromiseStatus.OPEN,
+                client__archived=False,
+            )
+            # From shortly before it can first be kept; a window with no start, at once.
+            & (
+                Q(due_from__lte=lead)
+                | Q(due_at__lte=lead)
+                | Q(due_at__isnull=True, due_from__isnull=True)
+            )
+            & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+            | Q(status=PromiseStatus.BROKEN, acknowledged_at__isnull=True)
+        )
+        .select_related("client")
+        # Broken ones first, then by deadline: the order they rank in.
+        .order_by("status", Coalesce("due_at", "due_until"), "id")[:SOURCE_LIMIT]
+    )
+    found = []
+    for promise in rows:
+        deadline = promise.deadline
+        if promise.status == PromiseStatus.BROKEN:
+            found.append(
+                items.QueueItem(
+                    id=f"promise:{promise.pk}",
+                    kind="broken_promise",
+                    client_id=promise.client_id,
+                    client_name=promise.client.full_name,
+                    title=f"Promise broken: {promise.what}",
+                    reason="Not kept by its due time; tell the client and put it right",
+                    urgency="urgent",
+                    due_at=deadline,
+                    estimated_minutes=PROMISE_MINUTES,
+                    value=PROMISE_VALUE,
+                    actions=("done", "open"),
+                    owner_id=promise.practitioner_id or promise.client.primary_practitioner_id,
+                    done_label="Acknowledge",
+                    url=client_url(promise.client_id),
+                )
+            )
+            continue
+        overdue = deadline is not None and deadline <= now
+        due_soon = deadline is not None and deadline - now <= dt.timedelta(days=1)
+        found.append(
+            items.QueueItem(
+                id=f"promise:{promise.pk}",
+                kind="promise",
+                client_id=promise.client_id,
+                client_name=promise.client.full_name,
+                title=f"Promise: {promise.what}",
+                reason=_promise_reason(promise, actor.practice.tz),
+                urgency="urgent" if overdue else "attention" if due_soon else "routine",
+                due_at=deadline,
+                estimated_minutes=PROMISE_MINUTES,
+                value=PROMISE_VALUE,
+                owner_id=promise.practitioner_id or promise.client.primary_practitioner_id,
+                done_label="Kept",
+                url=client_url(promise.client_id),
+            )
+        )
+    return found
+
+
+def _promise_reason(promise: Promise, tz: dt.tzinfo) -> str:
+    deadline = promise.deadline
+    if deadline is None:
+        return "Promised to the client"
+    when = deadline.astimezone(tz).strftime("%a %d %b %H:%M")
+    if promise.due_from and promise.due_until:
+        return f"Promised within a window ending {when}"
+    return f"Promised for {when}"
+
+
+@dataclass(frozen=True)
+class ClientPromiseRecords:
+    promises: list[Promise]
+    referrals: list[Referral]
+
+
+def client_promise_records(client: Client, *, limit: int = 100) -> ClientPromiseRecords:
+    """Promises and referrals of one client (the latest ``limit`` of each), read once per client.
+
+    The timeline and the client page's section share them: the first call stores them on the
+    client object.
+    """
+    records = getattr(client, _CACHE_ATTRIBUTE, None)
+    if records is None:
+        records = ClientPromiseRecords(
+            promises=list(
+                Promise.objects.filter(client=client, practice_id=client.practice_id)
+                .select_related("practitioner")
+                .order_by("-created_at", "-id")[:limit]
+            ),
+            referrals=list(
+                Referral.objects.filter(client=client, practice_id=client.practice_id).order_by(
+                    "-referred_at", "-id"
+                )[:limit]
+            ),
+        )
+        setattr(client, _CACHE_ATTRIBUTE, records)
+    return records

@@ -1,0 +1,183 @@
+"""The care queue: everything that needs a person, most valuable first (pure Python, no models).
+
+The queue is assembled from *queue sources*. A source is a kind of work (task touchpoints,
+promises, flagged replies, supplies to prepare…) that knows how to list its items and how to
+carry out an action on one of them. Other apps add their work to the queue without editing
+this module or the queue's views:
+
+1. Write a function ``list_items(actor, now) -> list[QueueItem]`` returning the open items of
+   the actor's practice. It must cost a fixed number of queries whatever the number of items
+   (one ``select_related`` query is typical), because the queue page calls every source.
+   Give each item ``id = f"{kind}:{object id}"``, an ``owner_id`` (the practitioner it belongs
+   to, or ``None`` for "anyone") and the ``actions`` it supports.
+2. Write a function ``perform(actor, object_id, action, *, until, reason) -> None`` that
+   carries out ``done`` / ``snooze`` (``until`` is an aware datetime) / ``skip`` (``reason`` is
+   required) on the object with that id, loading it through the access helpers (another
+   practice's object must raise ``Http404``) and raising ``django.core.exceptions.ValidationError``
+   with a message naming the field for bad input. It records who did it and when.
+3. Register both, once, from your AppConfig.ready()::
+
+       from aftercare.queue.items import register_queue_source
+       register_queue_source("flagged_reply", list_flagged_replies, perform_on_flagged_reply)
+
+The queue page, the care hour, the API ``GET /api/v1/care-queue`` and the one-click actions
+then work for your items. Ranking and the care-hour fitting below are pure functions of the
+items and the clock, so they are tested without a database (see tests/test_queue.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the registry only stores callables; it never touches the database
+    from aftercare.practice.access import Actor
+
+URGENCIES: tuple[str, ...] = ("routine", "attention", "urgent", "crisis")
+ACTIONS: tuple[str, ...] = ("done", "snooze", "skip", "open")
+DEFAULT_MINUTES = 5
+# An overdue item gains value each day it waits (capped), so old routine work is not buried
+# for ever under fresh work of the same urgency.
+OVERDUE_POINTS_PER_DAY = 2
+OVERDUE_POINTS_CAP = 20
+SCOPES: tuple[str, ...] = ("mine", "practice")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One piece of work that needs a person."""
+
+    id: str  # "<kind>:<object id>", stable across page loads
+    kind: str
+    client_id: int | None
+    client_name: str
+    title: str
+    reason: str = ""
+    urgency: str = "routine"
+    due_at: dt.datetime | None = None
+    estimated_minutes: int = DEFAULT_MINUTES
+    value: int = 50  # 0–100: how much this act of care matters
+    actions: tuple[str, ...] = ACTIONS
+    owner_id: int | None = None  # the practitioner it belongs to; None means anyone
+    done_label: str = "Done"
+    url: str = ""  # where "open" leads (usually the client page)
+
+    def __post_init__(self) -> None:
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"urgency must be one of {URGENCIES}, got {self.urgency!r}")
+        if self.estimated_minutes < 0:
+            raise ValueError("estimated_minutes cannot be negative")
+        unknown = set(self.actions) - set(ACTIONS)
+        if unknown:
+            raise ValueError(f"unknown actions {sorted(unknown)}")
+        if self.due_at is not None and self.due_at.tzinfo is None:
+            raise ValueError("due_at must be an aware datetime")
+
+    @property
+    def object_id(self) -> str:
+        return self.id.split(":", 1)[1]
+
+    @property
+    def urgency_rank(self) -> int:
+        return URGENCIES.index(self.urgency)
+
+
+class ListItems(Protocol):
+    def __call__(self, actor: Actor, now: dt.datetime) -> list[QueueItem]: ...
+
+
+class Perform(Protocol):
+    def __call__(
+        self,
+        actor: Actor,
+        object_id: str,
+        action: str,
+        *,
+        until: dt.datetime | None = None,
+        reason: str = "",
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    kind: str
+    list_items: ListItems
+    perform: Perform | None = None
+
+
+_sources: dict[str, QueueSource] = {}
+
+
+def register_queue_source(kind: str, list_items: ListItems, perform: Perform | None = None) -> None:
+    """Add (or replace, so re-registering in tests is harmless) the source for ``kind``."""
+    if ":" in kind:
+        raise ValueError("a queue source kind cannot contain ':'")
+    _sources[kind] = QueueSource(kind=kind, list_items=list_items, perform=perform)
+
+
+def queue_sources() -> list[QueueSource]:
+    return list(_sources.values())
+
+
+def queue_source(kind: str) -> QueueSource | None:
+    return _sources.get(kind)
+
+
+def split_item_id(item_id: str) -> tuple[str, str]:
+    """``"promise:12"`` → ``("promise", "12")``; ValueError for anything else."""
+    kind, sep, object_id = item_id.partition(":")
+    if not sep or not kind or not object_id:
+        raise ValueError(f"not a queue item id: {item_id!r}")
+    return kind, object_id
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+def priority(item: QueueItem, now: dt.datetime) -> int:
+    """The item's value plus a bonus for each day it is overdue (capped)."""
+    bonus = 0
+    if item.due_at is not None and item.due_at < now:
+        days = (now - item.due_at).days
+        bonus = min(OVERDUE_POINTS_CAP, days * OVERDUE_POINTS_PER_DAY)
+    return item.value + bonus
+
+
+_FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def sort_key(item: QueueItem, now: dt.datetime) -> tuple[Any, ...]:
+    """Most urgent first, then most valuable, then earliest due, then the id (deterministic)."""
+    return (-item.urgency_rank, -priority(item, now), item.due_at or _FAR_FUTURE, item.id)
+
+
+def rank(items: Iterable[QueueItem], now: dt.datetime) -> list[QueueItem]:
+    return sorted(items, key=lambda item: sort_key(item, now))
+
+
+def in_scope(items: Iterable[QueueItem], scope: str, user_id: int | None) -> list[QueueItem]:
+    """``mine``: items owned by the user or by nobody in particular; ``practice``: all."""
+    if scope == "practice":
+        return list(items)
+    return [item for item in items if item.owner_id is None or item.owner_id == user_id]
+
+
+def fit_care_hour(items: Sequence[QueueItem], minutes: int, now: dt.datetime) -> list[QueueItem]:
+    """The most valuable items that together fit in ``minutes``, in queue order.
+
+    1. Rank the items (urgency, value, due time, id).
+    2. Walk them in that order, taking each one whose estimated minutes still fit in what is
+       left of the box, and skipping (not stopping at) one that does not, so a short valuable
+       item further down still gets its turn.
+    The result never exceeds ``minutes``; no item left out would fit in the minutes left over;
+    the same input always gives the same output.
+    """
+    left = max(0, minutes)
+    chosen: list[QueueItem] = []
+    for item in rank(items, now):
+        if item.estimated_minutes <= left:
+            chosen.append(item)
+            left -= item.estimated_minutes
+    return chosen
