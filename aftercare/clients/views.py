@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare.clients import services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
-from aftercare.clients.models import Purpose
+from aftercare.clients.models import Client, Purpose
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -25,6 +25,7 @@ from aftercare.clients.selectors import (
 from aftercare.clients.timeline import sections_for, timeline_for
 from aftercare.phones import format_phone
 from aftercare.practice.access import Actor
+from aftercare.practice.audit import record_reads
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
 
 
@@ -77,6 +78,13 @@ def client_list(request: HttpRequest) -> HttpResponse:
     filters = _filters_from(form) if form.is_bound else ClientFilters()
     page = client_page(actor, filters, number=_page_number(request))
     kept = {key: value for key, value in request.GET.items() if key != "page" and value}
+    record_reads(
+        actor,
+        Client,
+        [client.pk for client in page.clients],
+        f"{'Searched' if kept else 'Listed'} clients (page {page.number}, "
+        f"{len(page.clients)} shown)",
+    )
 
     def page_url(number: int) -> str:
         return "?" + urlencode({**kept, "page": number})

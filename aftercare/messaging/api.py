@@ -14,6 +14,7 @@ from aftercare.api.pagination import PageParams, paginate
 from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.practice.access import get_scoped_or_404, scoped
+from aftercare.practice.audit import record_audit, record_reads
 
 router = Router(tags=["Messages"])
 
@@ -86,7 +87,14 @@ def list_messages(
         messages = messages.filter(status=filters.status)
     if errors:
         raise invalid(errors)
-    return paginate(request, messages, page, message_to_api)
+    result = paginate(request, messages, page, message_to_api)
+    record_reads(
+        actor,
+        Message,
+        [row["client_id"] for row in result["results"] if row["client_id"]],
+        f"Read {len(result['results'])} messages through the API (from row {page.offset + 1})",
+    )
+    return result
 
 
 @router.get("/{int:message_id}", response={200: MessageOut, **ERRORS}, summary="One message")
@@ -95,4 +103,5 @@ def get_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
     message = get_scoped_or_404(
         Message.objects.exclude(template_key="staff_alert"), actor, pk=message_id
     )
+    record_audit(actor, "view", message, summary="Read a message through the API")
     return message_to_api(message)

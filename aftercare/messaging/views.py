@@ -26,7 +26,7 @@ from aftercare.messaging.services import (
 )
 from aftercare.messaging.transports import preview_mode, sms_live
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
-from aftercare.practice.audit import record_audit
+from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES
 
 PAGE_SIZE = 50
@@ -50,6 +50,12 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if status:
         rows = rows.filter(status=status)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_reads(
+        actor,
+        Message,
+        [message.client_id for message in page if message.client_id],
+        f"Opened the outbox (page {page.number})",
+    )
     return render(
         request,
         "messaging/outbox.html",
@@ -64,6 +70,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Message.objects.select_related("client", "acknowledged_by"), actor, pk=pk
     )
     attempts = list(message.attempts.all())
+    record_audit(
+        actor, "view", message, summary=f"Read a message ({message.get_channel_display()})"
+    )
     return render(request, "messaging/detail.html", {"message": message, "attempts": attempts})
 
 

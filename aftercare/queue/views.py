@@ -18,7 +18,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftercare import clock
+from aftercare.clients.models import Client
 from aftercare.practice.access import get_scoped_or_404
+from aftercare.practice.audit import record_reads
 from aftercare.practice.models import Membership
 from aftercare.practice.pages import practice_page
 from aftercare.queue import feed as calendar_feed
@@ -80,11 +82,18 @@ def care_queue(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     queue_items = selectors.care_queue(actor, now, scope=scope)
     tomorrow = clock.today(actor.practice.tz) + dt.timedelta(days=1)
+    shown = queue_items[: selectors.QUEUE_PAGE_SIZE]
+    record_reads(
+        actor,
+        Client,
+        [item.client_id for item in shown if item.client_id],
+        f"Opened the care queue ({len(shown)} items)",
+    )
     return render(
         request,
         "queue/queue.html",
         {
-            "items": queue_items[: selectors.QUEUE_PAGE_SIZE],
+            "items": shown,
             "total": len(queue_items),
             "capped": len(queue_items) >= selectors.SOURCE_LIMIT,
             "more": max(0, len(queue_items) - selectors.QUEUE_PAGE_SIZE),

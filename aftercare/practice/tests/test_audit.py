@@ -147,3 +147,41 @@ class TestAuditPage:
         some_events(personas, 1)
         client.force_login(personas.outsider)
         assert "Ruth Miller" not in client.get("/settings/audit/").content.decode()
+
+
+class TestReadsInBulk:
+    def test_a_list_or_search_page_is_one_row_naming_every_client_on_it(
+        self, owner_client: Client, personas: Personas
+    ) -> None:
+        others = [make_client(personas.practice, given_name=f"C{n}") for n in range(5)]
+        before = AuditEvent.objects.filter(action="view").count()
+        owner_client.get("/clients/")
+        owner_client.get("/clients/", {"q": "C3"})
+        rows = list(AuditEvent.objects.filter(action="view").order_by("seq"))[before:]
+        assert len(rows) == 2
+        listed, searched = rows
+        assert all(f",{c.pk}," in listed.clients for c in [personas.client, *others])
+        assert searched.summary.startswith("Searched") and f",{others[3].pk}," in searched.clients
+        assert f",{others[1].pk}," not in searched.clients
+
+    def test_the_care_queue_outbox_and_message_bodies_through_the_api_are_recorded(
+        self, owner_client: Client, personas: Personas
+    ) -> None:
+        from aftercare.messaging.services import message_queue
+        from aftercare.practice.services import token_create
+        from aftercare.queue.tests.factories import make_task
+
+        make_task(personas.client, title="Ring Ruth", due_at=NOON - dt.timedelta(hours=1))
+        message = message_queue(client=personas.client, template_key="check_in", channel="email")
+        owner_client.get("/care/")
+        owner_client.get("/messages/outbox/")
+        _, token = token_create(actor=personas.actor(), user=personas.owner)
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        api.get("/api/v1/messages")
+        api.get(f"/api/v1/messages/{message.pk}")
+        reads = AuditEvent.objects.filter(action="view", practice=personas.practice)
+        assert reads.filter(summary__startswith="Opened the care queue").count() == 1
+        outbox = reads.get(summary__startswith="Opened the outbox")
+        assert f",{personas.client.pk}," in outbox.clients
+        assert reads.filter(via="api", summary__startswith="Read 1 messages").count() == 1
+        assert reads.filter(via="api", object_id=str(message.pk)).count() == 1
