@@ -140,8 +140,12 @@ def sqlite_database(path: str) -> dict[str, object]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             # WAL lets readers work while one writer writes; synchronous=FULL makes a
-            # committed transaction survive a power cut.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            # committed transaction survive a power cut; secure_delete overwrites deleted
+            # content with zeros, so an erased client leaves no bytes in the file.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                "PRAGMA secure_delete=ON;"
+            ),
         },
     }
 

@@ -35,6 +35,7 @@ from aftercare.api.inputs import (
     request_body_doc,
 )
 from aftercare.api.pagination import PageParams, paginate
+from aftercare.clients import export
 from aftercare.clients.forms import ClientForm
 from aftercare.clients.models import Channel, Client, Tag
 from aftercare.clients.selectors import ClientFilters as SelectedClients
@@ -47,8 +48,8 @@ from aftercare.clients.services import (
     client_update,
 )
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
-from aftercare.practice.audit import record_reads
-from aftercare.practice.models import LANGUAGES
+from aftercare.practice.audit import record_audit, record_reads
+from aftercare.practice.models import LANGUAGES, AuditEvent
 
 router = Router(tags=["Clients"])
 
@@ -399,3 +400,37 @@ def delete_client(
     if not client.archived:
         client_set_archived(actor=actor, client=client, archived=True)
     return client_to_api(client, with_notes=actor.sees_private_notes)
+
+
+@router.get(
+    "/{int:client_id}/export",
+    response={200: dict[str, Any], 403: ErrorOut, **ERRORS},
+    summary="Everything held about one client, as JSON or CSV (owner only)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The client's data: JSON (the default) or, with format=csv, "
+                "CSV with the columns section, record, field, value.",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
+)
+def export_client(
+    request: HttpRequest, client_id: int, format: Literal["json", "csv"] = "json"
+) -> Any:
+    """The client's record, consent history, every row that belongs to them and who read or
+    changed it (GDPR access and portability); the same export as the web app and
+    ``aftercare export client ID``."""
+    actor = api_actor(request)
+    client = _get_client(actor, client_id)
+    if not actor.is_owner:
+        raise PermissionDenied("Only the practice owner may export a client's data.")
+    data = export.client_export(client)
+    record_audit(actor, AuditEvent.Action.EXPORT, client, summary=f"Exported as {format}")
+    if format == "csv":
+        return HttpResponse(export.export_csv(data), content_type="text/csv; charset=utf-8")
+    return data

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from aftercare import clock
+from aftercare.clients.erasure import client_erase
 from aftercare.clients.events import client_changed
 from aftercare.clients.forms import CLIENT_FIELDS, tags_for
 from aftercare.clients.models import Client, ConsentEvent, Purpose
@@ -122,8 +123,7 @@ def client_set_archived(*, actor: Actor, client: Client, archived: bool) -> Clie
 @transaction.atomic
 def client_delete(*, actor: Actor, client: Client) -> None:
     """Erase a client and everything about them (the audit trail keeps only the id)."""
-    record_audit(actor, "delete", client, summary=f"Deleted client #{client.pk}")
-    client.delete()
+    client_erase(actor=actor, client=client)
 
 
 def client_record_view(*, actor: Actor, client: Client) -> None:

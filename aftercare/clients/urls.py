@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.client_detail, name="clients-detail"),
     path("<int:pk>/edit/", views.client_edit, name="clients-edit"),
     path("<int:pk>/archive/", views.client_archive, name="clients-archive"),
+    path("<int:pk>/export.<str:extension>", views.client_export_download, name="clients-export"),
+    path("<int:pk>/erase/", views.client_erase_page, name="clients-erase"),
 ]

@@ -6,14 +6,14 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from aftercare.clients import services
+from aftercare.clients import erasure, export, services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
 from aftercare.clients.models import Client, Purpose
 from aftercare.clients.selectors import (
@@ -24,8 +24,9 @@ from aftercare.clients.selectors import (
 )
 from aftercare.clients.timeline import sections_for, timeline_for
 from aftercare.phones import format_phone
-from aftercare.practice.access import Actor
-from aftercare.practice.audit import record_reads
+from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
+from aftercare.practice.audit import record_audit, record_reads
+from aftercare.practice.models import AuditEvent
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
 
 
@@ -189,3 +190,37 @@ def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
         f"Archived {client.full_name}." if archived else f"Restored {client.full_name}.",
     )
     return redirect_back(request, reverse("clients-detail", args=[client.pk]))
+
+
+@owner_required
+def client_export_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    """Everything held about one client, as JSON or CSV (owner only; audited)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if extension not in {"json", "csv"}:
+        raise Http404("Export as json or csv")
+    client = get_scoped_or_404(Client.objects.select_related("practice"), actor, pk=pk)
+    data = export.client_export(client)
+    record_audit(actor, AuditEvent.Action.EXPORT, client, summary=f"Exported as {extension}")
+    body = export.export_json(data) if extension == "json" else export.export_csv(data)
+    content_type = "application/json" if extension == "json" else "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    name = export.export_file_name(client, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@owner_required
+def client_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase a client for good, after the owner types the client's name to confirm."""
+    actor = request.actor  # type: ignore[attr-defined]
+    client = get_scoped_or_404(Client.objects.all(), actor, pk=pk)
+    error = ""
+    if request.method == "POST":
+        typed = " ".join(request.POST.get("confirm_name", "").split())
+        if typed.casefold() != " ".join(client.full_name.split()).casefold():
+            error = f"Type the client's name exactly as shown, {client.full_name}, to erase them."
+        else:
+            erasure.client_erase(actor=actor, client=client)
+            messages.success(request, "The client was erased. Nothing about them is left.")
+            return redirect("clients-list")
+    return render(request, "clients/erase.html", {"client": client, "error": error})

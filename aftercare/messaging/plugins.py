@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.clients.erasure import register_erasure_step
+from aftercare.clients.export import register_export_section, row_of
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, register_client_section
 from aftercare.messaging.inbound import client_path
@@ -23,6 +25,7 @@ from aftercare.messaging.models import (
     Direction,
     Message,
     MessageStatus,
+    UnroutedInbound,
     WorkerHeartbeat,
 )
 from aftercare.messaging.services import message_acknowledge
@@ -205,7 +208,28 @@ def thread_section(client: Any, actor: Any) -> Any:
     )
 
 
+# -- one client's export and erasure: unclaimed inbound messages from their addresses --------
+
+
+def _unrouted_from(client: Client) -> Any:
+    addresses = [address for address in (client.email, client.phone) if address]
+    return UnroutedInbound.objects.filter(from_address__in=addresses) if addresses else None
+
+
+def unrouted_export(client: Client) -> list[dict[str, Any]]:
+    rows = _unrouted_from(client)
+    return [row_of(row) for row in rows.order_by("pk")] if rows is not None else []
+
+
+def unrouted_erase(client: Client) -> None:
+    rows = _unrouted_from(client)
+    if rows is not None:
+        rows.delete()
+
+
 def register_all() -> None:
+    register_export_section("messaging.unroutedinbound", unrouted_export)
+    register_erasure_step(unrouted_erase)
 
     for provider in (worker_banner, preview_banner):
         if provider not in banner_providers:
