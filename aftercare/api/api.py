@@ -28,13 +28,24 @@ How another app adds its resources:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
 
 from aftercare.api.auth import TokenAuth, api_actor
+from aftercare.api.bounds import document_bounds
 from aftercare.api.errors import JsonBodyParser, install_error_handlers
 
-api = NinjaAPI(
+
+class AftercareAPI(NinjaAPI):
+    """The schema also states the input bounds and every error status (aftercare.api.bounds)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_bounds(super().get_openapi_schema(**kwargs))
+
+
+api = AftercareAPI(
     title="Aftercare API",
     version="1",
     description=(

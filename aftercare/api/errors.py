@@ -25,6 +25,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from aftercare.api.bounds import OutOfBounds, check_json_text, check_json_value
+
 logger = logging.getLogger(__name__)
 
 NON_FIELD = "non_field_errors"
@@ -89,13 +91,20 @@ def parse_json_object(request: HttpRequest, *, required: bool = True) -> dict[st
             raise ApiError(400, "The request body is empty; send a JSON object.")
         return {}
     try:
+        check_json_text(request.body)
         data = json.loads(request.body)
     except UnicodeDecodeError as error:
         raise ApiError(400, "Malformed JSON body: it is not UTF-8 text.") from error
     except json.JSONDecodeError as error:
         raise ApiError(400, f"Malformed JSON body: {error}.") from error
+    except OutOfBounds as error:
+        raise ApiError(422, error.detail, error.errors) from error
     if not isinstance(data, dict):
         raise ApiError(400, f"The request body must be a JSON object, not {json_type_name(data)}.")
+    try:
+        check_json_value(data)
+    except OutOfBounds as error:
+        raise ApiError(422, error.detail, error.errors) from error
     return data
 
 

@@ -6,12 +6,16 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import Resolver404, URLPattern, URLResolver, re_path, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.api.api import api
+from aftercare.api.bounds import query_errors
 from aftercare.api.errors import json_error
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -27,6 +31,32 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
             )
             replacement["Allow"] = allowed
             return replacement
+        return response
+
+    return wrapper
+
+
+def _guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Check the query before the view; run a write in one transaction, undone on an error."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        errors = query_errors(request)
+        if errors:
+            field = next(iter(errors))
+            return json_error(422, f"Invalid input: {field}.", errors)
+        if request.method not in WRITE_METHODS:
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                return json_error(404, "Not found.")
+        try:
+            with transaction.atomic():
+                response = view(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+        except Http404:
+            return json_error(404, "Not found.")
         return response
 
     return wrapper
@@ -67,7 +97,7 @@ def _api_patterns() -> list[URLPattern | URLResolver]:
                 # ninja's root page is an HTML 404; answer in JSON like the rest of the API.
                 pattern.callback = index
             else:
-                pattern.callback = _json_method_not_allowed(pattern.callback)
+                pattern.callback = _guarded(_json_method_not_allowed(pattern.callback))
     return patterns
 
 

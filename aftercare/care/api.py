@@ -13,6 +13,7 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ValidationError as PydanticValidationError
 
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import (
@@ -229,6 +230,16 @@ def _validated(
     for name in ("enabled",):
         if not isinstance(merged[name], bool):
             raise invalid({name: ["Expected true or false."]})
+    # The JSON types first (a number where text belongs is a 422, not a crash in the form).
+    try:
+        CareRuleIn.model_validate(merged)
+    except PydanticValidationError as error:
+        raise invalid(
+            {
+                ".".join(str(p) for p in item["loc"]) or "non_field_errors": [item["msg"]]
+                for item in error.errors()
+            }
+        ) from error
     # A copy: the form writes into its instance, and the service must see the change.
     merged["resource"] = merged.pop("resource_id")
     form = CareRuleForm(

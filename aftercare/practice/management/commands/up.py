@@ -41,6 +41,8 @@ def web_process(*, host: str, port: int) -> Process:
             "--threads=2",
             "--access-logfile=-",
             "--graceful-timeout=10",
+            # The longest request line gunicorn reads: every query value the API accepts fits.
+            "--limit-request-line=8190",
             # Its default socket path is per user: two servers on one machine would clash.
             "--no-control-socket",
         ],
