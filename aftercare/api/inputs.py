@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.dateparse import parse_datetime
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from aftercare.api.errors import FieldErrors, json_type_name
 
@@ -169,3 +169,16 @@ def filter_by_time_range(
             except FieldTypeError as error:
                 errors[name] = [str(error)]
     return queryset
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` text (pydantic alone would read ``0`` as 1 January 1970)."""
+    if isinstance(value, str) and len(value) == 10:
+        return value
+    if value is None or isinstance(value, dt.date):
+        return value
+    raise ValueError("Expected a date as YYYY-MM-DD.")
+
+
+# A date in a query or body: YYYY-MM-DD and nothing else.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]

@@ -104,5 +104,6 @@ def _api_patterns() -> list[URLPattern | URLResolver]:
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [
     *_api_patterns(),
-    re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
+    # [\s\S]: a path with a newline in it is still the API's, and answered in JSON.
+    re_path(r"^(?P<path>[\s\S]*)$", not_found, name="api-not-found"),
 ]

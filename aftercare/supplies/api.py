@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import form_errors, invalid, parse_json_object
+from aftercare.api.inputs import IsoDate
 from aftercare.api.pagination import PageParams, paginate
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
@@ -72,7 +73,7 @@ class SupplyIn(Schema):
 class SupplyFilters(Schema):
     client_id: int | None = None
     status: str | None = None
-    runs_out_before: dt.date | None = Field(None, description="Runs out on or before this day")
+    runs_out_before: IsoDate | None = Field(None, description="Runs out on or before this day")
 
 
 def serialize(supply: Supply) -> dict[str, Any]:

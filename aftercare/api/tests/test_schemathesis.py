@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 pytestmark = [
     pytest.mark.slow,
