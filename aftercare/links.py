@@ -18,8 +18,13 @@ from aftercare import clock
 CHECK_IN_MAX_AGE = dt.timedelta(days=14)
 PREFERENCES_MAX_AGE = dt.timedelta(days=180)
 # List-Unsubscribe links must keep working long after the mail was sent (RFC 8058 clients
-# may POST months later); the salt is different so the token does nothing else.
-UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=3650)
+# may POST months later): a year and a month. Every message carries a link signed when it is
+# written, so a client who hears from the practice at least once a year always holds a
+# working one; an older link offers to send a fresh one. The salt is different so the token
+# does nothing else.
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=400)
+# One-tap re-order links (supplies) expire after 60 days: a reminder is about this cycle.
+REORDER_MAX_AGE = dt.timedelta(days=60)
 # A handout shared with a client (the token holds the ResourceShare's id).
 RESOURCE_MAX_AGE = dt.timedelta(days=365)
 
@@ -80,6 +85,24 @@ def read_token(kind: str, token: str) -> int:
     if clock.now().timestamp() - signed_at > MAX_AGES[kind].total_seconds():
         raise LinkExpired(object_id)
     return object_id
+
+
+def sign_text(salt: str, value: str) -> str:
+    """``value`` signed with the time it was signed (for links whose payload is not one id)."""
+    return _ClockSigner(salt=salt).sign(value)
+
+
+def read_text(salt: str, token: str, max_age: dt.timedelta) -> str:
+    """The value of a ``sign_text`` token; LinkInvalid, or LinkExpired (object id 0)."""
+    signer = _ClockSigner(salt=salt)
+    try:
+        value, _, stamp = signing.Signer.unsign(signer, token).rpartition(signer.sep)
+        signed_at = signing.b62_decode(stamp)
+    except (signing.BadSignature, ValueError) as error:
+        raise LinkInvalid from error
+    if clock.now().timestamp() - signed_at > max_age.total_seconds():
+        raise LinkExpired(0)
+    return value
 
 
 def portal_url(kind: str, object_id: int) -> str:

@@ -2,7 +2,8 @@
 
 The token signs the supply and the day its current supply started, so a link from an earlier
 cycle cannot re-order the next one, and the same link always gives the same page: a second
-tap says the request is already in.
+tap says the request is already in. It expires after ``links.REORDER_MAX_AGE`` (60 days):
+an older link says so and asks the client to contact the practice.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from aftercare import clock
+from aftercare.links import REORDER_MAX_AGE, LinkExpired, LinkInvalid, read_text, sign_text
 from aftercare.supplies.models import Status, Supply
 from aftercare.supplies.projection import ready_on
 from aftercare.supplies.reorder import absence_ranges_by_practitioner
@@ -26,7 +27,7 @@ SALT = "aftercare.supplies.reorder"
 
 
 def reorder_token(supply_id: int, started_on: dt.date) -> str:
-    return signing.Signer(salt=SALT).sign(f"{supply_id}.{started_on:%Y%m%d}")
+    return sign_text(SALT, f"{supply_id}.{started_on:%Y%m%d}")
 
 
 def reorder_url(supply_id: int, started_on: dt.date) -> str:
@@ -36,11 +37,12 @@ def reorder_url(supply_id: int, started_on: dt.date) -> str:
 
 
 def supply_for_token(token: str) -> Supply:
+    """The supply of a live link; LinkExpired for an old one, 404 for a broken one."""
     try:
-        value = signing.Signer(salt=SALT).unsign(token)
+        value = read_text(SALT, token, REORDER_MAX_AGE)
         supply_id, started = value.split(".")
         pk = int(supply_id)
-    except (signing.BadSignature, ValueError) as error:
+    except (LinkInvalid, ValueError) as error:
         raise Http404("This link is not valid.") from error
     supply = (
         Supply.objects.select_related("client", "practice", "client__primary_practitioner")
@@ -64,7 +66,10 @@ def honest_ready_day(supply: Supply) -> dt.date:
 
 @require_http_methods(["GET", "POST"])
 def reorder(request: HttpRequest, token: str) -> HttpResponse:
-    supply = supply_for_token(token)
+    try:
+        supply = supply_for_token(token)
+    except LinkExpired:
+        return render(request, "supplies/reorder_expired.html", status=410)
     requested = False
     if request.method == "POST" and supply.status == Status.ACTIVE:
         requested = supply_request_reorder(supply=supply)

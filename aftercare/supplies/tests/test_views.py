@@ -145,3 +145,34 @@ def test_another_practices_supply_is_not_found(client: HttpClient, personas: Per
     )
     assert client.get(reverse("supplies-create", args=[personas.client.pk])).status_code == 404
     assert "Magnesium" not in client.get(reverse("supplies-running-out") + "?days=365").text
+
+
+def test_a_reorder_link_expires_after_60_days_and_says_so(personas) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.test import Client as WebClient
+
+    from aftercare import clock
+    from aftercare.supplies.reorder_link import reorder_url
+    from aftercare.supplies.tests.factories import add_supply
+
+    sent = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    supply = add_supply(personas.actor(), personas.client)
+    with clock.at(sent):
+        path = reorder_url(supply.pk, supply.started_on).split("care.example.org")[-1]
+        path = path[path.index("/supplies/") :]
+    with clock.at(sent + dt.timedelta(days=59)):
+        assert WebClient().get(path).status_code == 200
+    with clock.at(sent + dt.timedelta(days=61)):
+        expired = WebClient().get(path)
+    assert expired.status_code == 410
+    assert "expired" in expired.content.decode()
+
+
+def test_unsubscribe_links_last_a_year_and_a_month() -> None:
+    import datetime as dt
+
+    from aftercare.links import REORDER_MAX_AGE, UNSUBSCRIBE_MAX_AGE
+
+    assert dt.timedelta(days=365) < UNSUBSCRIBE_MAX_AGE <= dt.timedelta(days=400)
+    assert dt.timedelta(days=60) == REORDER_MAX_AGE
