@@ -248,11 +248,37 @@ register_default_template(
         subject="Did you find the help you needed, {{ name }}?",
         text=(
             "Dear {{ name }},\n\n"
-            "{{ practitioner }} would like to know whether you found the help you needed"
-            "{% if details.referred_to %} with {{ details.referred_to }}{% endif %}.\n\n"
-            "Tell us here: {{ checkin_url }} — or simply reply." + FOOTER
+            "{% if details.referred_to %}A little while ago we suggested you see "
+            "{{ details.referred_to }}. {% endif %}"
+            "{{ practitioner }} would like to know whether you found the help you needed — "
+            "and if not, we will gladly think it through with you again.\n\n"
+            "It takes a minute to tell us: {{ checkin_url }}\n\n"
+            "Or simply reply to this message." + FOOTER
         ),
         sms="Hello {{ name }}, did you find the help you needed? Tell us: {{ checkin_url }}",
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="referral_follow_up",
+        language="de",
+        label="Nachfrage nach einer Überweisung",
+        asks_check_in=True,
+        subject="Haben Sie die Hilfe gefunden, die Sie brauchten, {{ name }}?",
+        text=(
+            "Liebe(r) {{ name }},\n\n"
+            "{% if details.referred_to %}Vor einiger Zeit haben wir Ihnen "
+            "{{ details.referred_to }} empfohlen. {% endif %}"
+            "{{ practitioner }} möchte gern wissen, ob Sie die Hilfe gefunden haben, die Sie "
+            "brauchten – und wenn nicht, überlegen wir gern noch einmal gemeinsam mit Ihnen.\n\n"
+            "Die Antwort dauert eine Minute: {{ checkin_url }}\n\n"
+            "Oder antworten Sie einfach auf diese Nachricht.\n\n"
+            "{{ practice }}\nIhre Einstellungen: {{ preferences_url }}"
+        ),
+        sms=(
+            "Hallo {{ name }}, haben Sie die Hilfe gefunden, die Sie brauchten? "
+            "Sagen Sie es uns: {{ checkin_url }}"
+        ),
     )
 )
 register_default_template(
