@@ -106,6 +106,7 @@ def render_context(
     check_in: CheckIn | None = None,
     details: dict[str, Any] | None = None,
     needs_when_read: bool = False,
+    message_url: str = "",
 ) -> dict[str, Any]:
     """The documented, safe template context (plain strings; no private notes)."""
 
@@ -125,6 +126,7 @@ def render_context(
         "unsubscribe_url": portal_url("unsubscribe", client.pk),
         "portal_url": preferences,
         "when_read": when_read_sentence(client, clock.now()) if needs_when_read else "",
+        "message_url": message_url,
         "details": {
             key: value
             for key, value in (details or {}).items()
@@ -134,28 +136,46 @@ def render_context(
 
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
-    """Fill subject and bodies of ``message`` from its template, for its channel."""
-    language = client.language or client.practice.language or "en"
-    source = template_source(client.practice, message.template_key, language)
+    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template.
+
+    1. Email: the subject, the text and the HTML part.
+    2. SMS/WhatsApp in a practice that keeps them link-only (the default), for a private
+       template: the message itself goes to ``portal_text`` and the text sent only says there
+       is a message, with a signed link to it (``message_link``; plus the emergency numbers
+       for an ``urgent_help`` template). Automated or written by a person alike: a personal
+       reply is as private as a check-in.
+    3. Other SMS/WhatsApp: the template's short ``sms`` text.
+    """
+    practice = client.practice
+    language = client.language or practice.language or "en"
+    source = template_source(practice, message.template_key, language)
     needs_when_read = any("when_read" in part for part in source.values())
     context = render_context(
         client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
     )
+    message.subject = " ".join(templating.render_string(source["subject"], context).split())[:300]
     if message.channel == "email":
         rendered = templating.render(
             subject=source["subject"], text=source["text"], html=source["html"], context=context
         )
-        message.subject, message.text_body, message.html_body = (
-            rendered.subject,
-            rendered.text,
-            rendered.html,
-        )
+        message.text_body, message.html_body = rendered.text, rendered.html
         return
-    link_only = messaging_settings_for(client.practice).sms_link_only and message.automated
-    body = source["sms"] if link_only else source["text"]
-    message.subject = templating.render_string(source["subject"], context).strip()[:300]
-    message.text_body = templating.render_string(body, context).strip()
     message.html_body = ""
+    if messaging_settings_for(practice).sms_link_only and templating.is_private(
+        message.template_key
+    ):
+        message.portal_text = templating.render_string(source["text"], context).strip()
+        notice = template_source(practice, "message_link", language)
+        notice_context = {
+            **context,
+            "message_url": portal_url("message", message.pk),
+            # The notice sees none of the message's details: only whether to give the numbers.
+            "details": {"urgent_help": templating.needs_urgent_help(message.template_key)},
+        }
+        message.text_body = templating.render_string(notice["sms"], notice_context).strip()
+        return
+    message.portal_text = ""
+    message.text_body = templating.render_string(source["sms"], context).strip()
 
 
 def sender_address(channel: str) -> str:
@@ -225,7 +245,7 @@ def message_queue(
     if templating.asks_check_in(template_key):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
-    message.save(update_fields=["subject", "text_body", "html_body"])
+    message.save(update_fields=["subject", "text_body", "html_body", "portal_text"])
     return message
 
 

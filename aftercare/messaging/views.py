@@ -244,6 +244,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "chosen": chosen,
             "preview": preview,
             "context_names": templating.CONTEXT_NAMES,
+            "private": templating.is_private(key),
         },
         status=400 if errors else 200,
     )
