@@ -136,46 +136,99 @@ def render_context(
 
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
-    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template.
+    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template(s).
 
     1. Email: the subject, the text and the HTML part.
-    2. SMS/WhatsApp in a practice that keeps them link-only (the default), for a private
-       template: the message itself goes to ``portal_text`` and the text sent only says there
-       is a message, with a signed link to it (``message_link``; plus the emergency numbers
-       for an ``urgent_help`` template). Automated or written by a person alike: a personal
-       reply is as private as a check-in.
+    2. SMS/WhatsApp in a practice that keeps them link-only (the default), when a part's
+       template is private: the message itself (the text an email would carry) goes to
+       ``portal_text``, and the text sent only says there is a message, with a signed link to
+       it (``message_link``; plus the emergency numbers for an ``urgent_help`` template).
+       Automated or written by a person alike: a personal reply is as private as a check-in.
     3. Other SMS/WhatsApp: the template's short ``sms`` text.
+
+    A bundle (care planner step 6e, ``details["bundle"]``): each part rendered alone, then one
+    text; the lines all parts end with (the practice's footer, the preferences link) are said
+    once, at the end.
     """
+    parts = [
+        (message.template_key, message.context),
+        *((part["template_key"], part["details"]) for part in message.context.get("bundle") or []),
+    ]
+    keys = [key for key, _ in parts]
     practice = client.practice
-    language = client.language or practice.language or "en"
-    source = template_source(practice, message.template_key, language)
-    needs_when_read = any("when_read" in part for part in source.values())
-    context = render_context(
-        client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
+    link_only = (
+        message.channel != "email"
+        and messaging_settings_for(practice).sms_link_only
+        and any(templating.is_private(key) for key in keys)
     )
-    message.subject = " ".join(templating.render_string(source["subject"], context).split())[:300]
-    if message.channel == "email":
-        rendered = templating.render(
-            subject=source["subject"], text=source["text"], html=source["html"], context=context
+    form = "email" if message.channel == "email" else "text" if link_only else "sms"
+    rendered = [
+        _render_part(client, check_in=check_in, template_key=key, details=details, form=form)
+        for key, details in parts
+    ]
+    message.subject = rendered[0].subject
+    text = rendered[0].text if len(rendered) == 1 else join_texts([r.text for r in rendered])
+    message.html_body, message.portal_text = "", ""
+    if form == "email":
+        message.text_body = text
+        message.html_body = (
+            rendered[0].html if len(rendered) == 1 else templating.text_to_html(text)
         )
-        message.text_body, message.html_body = rendered.text, rendered.html
-        return
-    message.html_body = ""
-    if messaging_settings_for(practice).sms_link_only and templating.is_private(
-        message.template_key
-    ):
-        message.portal_text = templating.render_string(source["text"], context).strip()
-        notice = template_source(practice, "message_link", language)
+    elif form == "text":
+        message.portal_text = text.strip()
+        notice = template_source(practice, "message_link", _language(client))
         notice_context = {
-            **context,
-            "message_url": portal_url("message", message.pk),
+            **render_context(client, message_url=portal_url("message", message.pk)),
             # The notice sees none of the message's details: only whether to give the numbers.
-            "details": {"urgent_help": templating.needs_urgent_help(message.template_key)},
+            "details": {"urgent_help": any(templating.needs_urgent_help(key) for key in keys)},
         }
         message.text_body = templating.render_string(notice["sms"], notice_context).strip()
-        return
-    message.portal_text = ""
-    message.text_body = templating.render_string(source["sms"], context).strip()
+    else:
+        message.text_body = text.strip()
+
+
+def join_texts(texts: list[str]) -> str:
+    """Several messages as one: the closing lines they share, only after the last one."""
+    split = [text.rstrip("\n").split("\n") for text in texts]
+    shared = 0
+    while (
+        all(len(lines) > shared + 1 for lines in split)
+        and len({lines[-1 - shared] for lines in split}) == 1
+    ):
+        shared += 1
+    bodies = ["\n".join(lines[: len(lines) - shared]).rstrip() for lines in split]
+    closing = "\n".join(split[0][len(split[0]) - shared :]) if shared else ""
+    joined = "\n\n* * *\n\n".join(bodies)
+    return f"{joined}\n{closing}\n" if closing else f"{joined}\n"
+
+
+def _language(client: Client) -> str:
+    return client.language or client.practice.language or "en"
+
+
+def _render_part(
+    client: Client,
+    *,
+    check_in: CheckIn | None,
+    template_key: str,
+    details: dict[str, Any],
+    form: str,
+) -> templating.RenderedMessage:
+    """One template rendered as an email (``form="email"``), its full ``text`` or its ``sms``."""
+    source = template_source(client.practice, template_key, _language(client))
+    needs_when_read = any("when_read" in part for part in source.values())
+    context = render_context(
+        client, check_in=check_in, details=details, needs_when_read=needs_when_read
+    )
+    if form == "email":
+        return templating.render(
+            subject=source["subject"], text=source["text"], html=source["html"], context=context
+        )
+    return templating.RenderedMessage(
+        subject=" ".join(templating.render_string(source["subject"], context).split())[:300],
+        text=templating.render_string(source[form], context).strip() + "\n",
+        html="",
+    )
 
 
 def sender_address(channel: str) -> str:
@@ -199,11 +252,14 @@ def message_queue(
     sent_by: User | None = None,
     in_reply_to: Message | None = None,
     send_at: dt.datetime | None = None,
+    also: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Queue one outbound message for ``client``, rendered now from its template.
 
-    Without a usable address the message is stored as failed with the reason, so the care
-    queue shows "could not reach" instead of the message vanishing.
+    ``also`` bundles more parts into the same message (``{"template_key", "details",
+    "touchpoint_id"}`` each, the care planner's bundles): one email, one check-in link if any
+    part asks for one. Without a usable address the message is stored as failed with the
+    reason, so the care queue shows "could not reach" instead of the message vanishing.
     """
     now = clock.now()
     chosen = choose_channel(client, channel)
@@ -216,7 +272,7 @@ def message_queue(
         purpose=purpose,
         touchpoint=touchpoint,
         automated=automated,
-        context=dict(details or {}),
+        context={**(details or {}), **({"bundle": list(also)} if also else {})},
         sent_by=sent_by,
         in_reply_to=in_reply_to,
         next_attempt_at=send_at or now,
@@ -242,11 +298,15 @@ def message_queue(
     message.from_address = sender_address(chosen)
     message.save()
     check_in = None
-    if templating.asks_check_in(template_key):
+    if any(templating.asks_check_in(key) for key in [template_key, *_part_keys(also)]):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
     message.save(update_fields=["subject", "text_body", "html_body", "portal_text"])
     return message
+
+
+def _part_keys(also: list[dict[str, Any]] | None) -> list[str]:
+    return [part["template_key"] for part in also or ()]
 
 
 @transaction.atomic
