@@ -149,3 +149,14 @@ def test_email_is_unchanged_by_link_only(personas: Personas) -> None:
     assert message.channel == "email"
     assert "Sertraline 50 mg" in message.text_body
     assert message.portal_text == ""
+
+
+def test_the_link_only_text_is_a_template_the_practice_can_preview_and_edit(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    page = owner_client.get(f"/messages/templates/message_link/en/?client={personas.client.pk}")
+    assert page.status_code == 200
+    assert "Read it here: http://127.0.0.1:8000/p/m/…/" in page.text
+    assert "keep health details out of it" in page.text
+    check_in = owner_client.get("/messages/templates/check_in/en/").text
+    assert "Sent only when SMS are not link-only" in check_in
