@@ -10,12 +10,13 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client, Purpose
-from aftercare.links import LinkExpired, LinkInvalid, portal_url, read_token
+from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
 from aftercare.messaging.availability import when_read_sentence
 from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.messaging.services import (
@@ -332,7 +333,7 @@ def message(request: HttpRequest, token: str) -> HttpResponse:
             "client": client,
             "practice": practice,
             # The one thing the message asks, as a button a thumb can find.
-            "answer_url": portal_url("check_in", check_in.pk)
+            "answer_url": reverse("portal-check-in", args=[make_token("check_in", check_in.pk)])
             if check_in is not None and check_in.answered_at is None
             else "",
         },
