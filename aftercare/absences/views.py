@@ -126,7 +126,7 @@ def _form_page(request: HttpRequest, actor: Actor, absence: Absence | None) -> H
         label="Emergency list",
         help_text=(
             "Clients who may reach you while you are away. Each gets a promise in the care queue "
-            "and a message telling them how. Clients in your active care are suggested."
+            "and a message telling them how. Clients in active care are suggested, with why."
         ),
         chosen_ids=chosen_ids,
         query=query,
