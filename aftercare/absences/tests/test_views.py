@@ -247,3 +247,23 @@ def test_the_form_with_its_picker_costs_the_same_queries_for_few_or_many_clients
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = post()
     assert page.count("Suggested: first visit") == 12
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"emergency_client_ids": ["9" * 40, "", " , "]},
+        {"emergency_client_ids_q": "x" * 5000, "emergency_client_ids_search": "1"},
+        {"emergency_client_ids_listed": ["abc", "-1"], "emergency_client_ids_search": "1"},
+        {"practitioner": "abc", "first_day": "tomorrow", "emergency_client_ids": ["1,x"]},
+    ],
+)
+def test_odd_input_to_the_form_is_a_page_with_errors_never_a_server_error(
+    owner_client: HttpClient, personas: Personas, odd: dict[str, object]
+) -> None:
+    data = {**FORM, "practitioner": personas.owner.pk, "save": "1", **odd}
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code in {200, 302}
+    if "emergency_client_ids_search" not in odd:
+        assert response.status_code == 200
+        assert not Absence.objects.exists()
