@@ -27,24 +27,30 @@ UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=400)
 REORDER_MAX_AGE = dt.timedelta(days=60)
 # A handout shared with a client (the token holds the ResourceShare's id).
 RESOURCE_MAX_AGE = dt.timedelta(days=365)
+# One message read on the portal because the SMS/WhatsApp carrying it is link-only (the token
+# holds the Message's id). A text can be seen by others on a shared phone: not for long.
+MESSAGE_MAX_AGE = dt.timedelta(days=30)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
     "preferences": "aftercare.portal.preferences",
     "unsubscribe": "aftercare.portal.unsubscribe",
     "resource": "aftercare.portal.resource",
+    "message": "aftercare.portal.message",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
     "preferences": PREFERENCES_MAX_AGE,
     "unsubscribe": UNSUBSCRIBE_MAX_AGE,
     "resource": RESOURCE_MAX_AGE,
+    "message": MESSAGE_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
     "preferences": "portal-preferences",
     "unsubscribe": "portal-unsubscribe",
     "resource": "portal-resource",
+    "message": "portal-message",
 }
 
 

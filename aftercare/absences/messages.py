@@ -76,6 +76,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="emergency_access",
+            private=False,  # the promise itself, readable where they will text back
             label="You can reach me during my absence (emergency list)",
             subject="You can reach me while I am away",
             text=(
@@ -92,6 +93,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="absence_auto_reply",
+            private=False,  # answers what the client wrote; nothing about their health
             label="Auto-reply while away",
             subject="I am away until {{ details.last_day }}",
             text=(
@@ -111,6 +113,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="emergency_passed_on",
+            private=False,  # answers what the client wrote; nothing about their health
             label="Your message was passed on (emergency list)",
             subject="Your message has been passed on to {{ details.away_practitioner }}",
             text=(
@@ -127,12 +130,16 @@ def register_templates() -> None:
         DefaultTemplate(
             key="reorder_reminder",
             label="Re-order reminder",
-            subject="Time to re-order {{ details.supply_name }}",
+            subject=(
+                "{% if details.second %}A reminder: t{% else %}T{% endif %}ime to re-order "
+                "{{ details.supply_name }}"
+            ),
             text=(
                 "Dear {{ name }},\n\n"
                 "Your {{ details.supply_name }} will run out around {{ details.runs_out_on }}. "
                 "{% if details.lead_time_days %}It takes {{ details.lead_time_days }} days to prepare, so "
-                "please{% else %}Please{% endif %} order by {{ details.order_by }}"
+                "please{% else %}Please{% endif %} "
+                "{% if details.order_today %}order today{% else %}order by {{ details.order_by }}{% endif %}"
                 "{% if details.absence_note %} ({{ details.absence_note }}){% endif %}.\n\n"
                 "{% if details.reorder_url %}Re-order with one tap: {{ details.reorder_url }}\n\n{% endif %}"
                 "Warm regards,\n{{ practitioner }}"
@@ -140,7 +147,8 @@ def register_templates() -> None:
             ),
             sms=(
                 "Hello {{ name }}, your {{ details.supply_name }} runs out around "
-                "{{ details.runs_out_on }}. Order by {{ details.order_by }}"
+                "{{ details.runs_out_on }}. "
+                "{% if details.order_today %}Please order today{% else %}Order by {{ details.order_by }}{% endif %}"
                 "{% if details.reorder_url %}: {{ details.reorder_url }}{% endif %}"
             ),
         ),

@@ -6,16 +6,17 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.clients import erasure, export, services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
 from aftercare.clients.models import Client, Purpose
+from aftercare.clients.picker import PICKER_NAME, ids_in, picker_results
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -224,3 +225,32 @@ def client_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The client was erased. Nothing about them is left.")
             return redirect("clients-list")
     return render(request, "clients/erase.html", {"client": client, "error": error})
+
+
+@require_GET
+@practice_page
+def client_pick(request: HttpRequest) -> HttpResponse:
+    """The client picker's results as people type (an HTML fragment for htmx).
+
+    ``field`` names the picker; ``<field>_q`` is the search, ``<field>`` the ticked clients,
+    ``<field>_listed`` the ones the page lists already, ``<field>_single`` a one-client picker.
+    """
+    name = request.GET.get("field", "")
+    if not PICKER_NAME.fullmatch(name):
+        return HttpResponseBadRequest("Unknown client picker.")
+    picker = picker_results(
+        request.actor,  # type: ignore[attr-defined]
+        name=name,
+        query=request.GET.get(f"{name}_q", "")[:200],
+        chosen_ids=ids_in(request.GET.getlist(name)),
+        listed_ids=ids_in(request.GET.getlist(f"{name}_listed")),
+        multiple=request.GET.get(f"{name}_single") != "1",
+    )
+    if picker.query:
+        record_reads(
+            request.actor,  # type: ignore[attr-defined]
+            Client,
+            [row.client.pk for row in picker.results],
+            f"Searched clients to pick ({len(picker.results)} shown)",
+        )
+    return render(request, "clients/picker_results.html", {"picker": picker})

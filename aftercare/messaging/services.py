@@ -106,6 +106,7 @@ def render_context(
     check_in: CheckIn | None = None,
     details: dict[str, Any] | None = None,
     needs_when_read: bool = False,
+    message_url: str = "",
 ) -> dict[str, Any]:
     """The documented, safe template context (plain strings; no private notes)."""
 
@@ -125,6 +126,7 @@ def render_context(
         "unsubscribe_url": portal_url("unsubscribe", client.pk),
         "portal_url": preferences,
         "when_read": when_read_sentence(client, clock.now()) if needs_when_read else "",
+        "message_url": message_url,
         "details": {
             key: value
             for key, value in (details or {}).items()
@@ -134,28 +136,99 @@ def render_context(
 
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
-    """Fill subject and bodies of ``message`` from its template, for its channel."""
-    language = client.language or client.practice.language or "en"
-    source = template_source(client.practice, message.template_key, language)
+    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template(s).
+
+    1. Email: the subject, the text and the HTML part.
+    2. SMS/WhatsApp in a practice that keeps them link-only (the default), when a part's
+       template is private: the message itself (the text an email would carry) goes to
+       ``portal_text``, and the text sent only says there is a message, with a signed link to
+       it (``message_link``; plus the emergency numbers for an ``urgent_help`` template).
+       Automated or written by a person alike: a personal reply is as private as a check-in.
+    3. Other SMS/WhatsApp: the template's short ``sms`` text.
+
+    A bundle (care planner step 6e, ``details["bundle"]``): each part rendered alone, then one
+    text; the lines all parts end with (the practice's footer, the preferences link) are said
+    once, at the end.
+    """
+    parts = [
+        (message.template_key, message.context),
+        *((part["template_key"], part["details"]) for part in message.context.get("bundle") or []),
+    ]
+    keys = [key for key, _ in parts]
+    practice = client.practice
+    link_only = (
+        message.channel != "email"
+        and messaging_settings_for(practice).sms_link_only
+        and any(templating.is_private(key) for key in keys)
+    )
+    form = "email" if message.channel == "email" else "text" if link_only else "sms"
+    rendered = [
+        _render_part(client, check_in=check_in, template_key=key, details=details, form=form)
+        for key, details in parts
+    ]
+    message.subject = rendered[0].subject
+    text = rendered[0].text if len(rendered) == 1 else join_texts([r.text for r in rendered])
+    message.html_body, message.portal_text = "", ""
+    if form == "email":
+        message.text_body = text
+        message.html_body = (
+            rendered[0].html if len(rendered) == 1 else templating.text_to_html(text)
+        )
+    elif form == "text":
+        message.portal_text = text.strip()
+        notice = template_source(practice, "message_link", _language(client))
+        notice_context = {
+            **render_context(client, message_url=portal_url("message", message.pk)),
+            # The notice sees none of the message's details: only whether to give the numbers.
+            "details": {"urgent_help": any(templating.needs_urgent_help(key) for key in keys)},
+        }
+        message.text_body = templating.render_string(notice["sms"], notice_context).strip()
+    else:
+        message.text_body = text.strip()
+
+
+def join_texts(texts: list[str]) -> str:
+    """Several messages as one: the closing lines they share, only after the last one."""
+    split = [text.rstrip("\n").split("\n") for text in texts]
+    shared = 0
+    while (
+        all(len(lines) > shared + 1 for lines in split)
+        and len({lines[-1 - shared] for lines in split}) == 1
+    ):
+        shared += 1
+    bodies = ["\n".join(lines[: len(lines) - shared]).rstrip() for lines in split]
+    closing = "\n".join(split[0][len(split[0]) - shared :]) if shared else ""
+    joined = "\n\n* * *\n\n".join(bodies)
+    return f"{joined}\n{closing}\n" if closing else f"{joined}\n"
+
+
+def _language(client: Client) -> str:
+    return client.language or client.practice.language or "en"
+
+
+def _render_part(
+    client: Client,
+    *,
+    check_in: CheckIn | None,
+    template_key: str,
+    details: dict[str, Any],
+    form: str,
+) -> templating.RenderedMessage:
+    """One template rendered as an email (``form="email"``), its full ``text`` or its ``sms``."""
+    source = template_source(client.practice, template_key, _language(client))
     needs_when_read = any("when_read" in part for part in source.values())
     context = render_context(
-        client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
+        client, check_in=check_in, details=details, needs_when_read=needs_when_read
     )
-    if message.channel == "email":
-        rendered = templating.render(
+    if form == "email":
+        return templating.render(
             subject=source["subject"], text=source["text"], html=source["html"], context=context
         )
-        message.subject, message.text_body, message.html_body = (
-            rendered.subject,
-            rendered.text,
-            rendered.html,
-        )
-        return
-    link_only = messaging_settings_for(client.practice).sms_link_only and message.automated
-    body = source["sms"] if link_only else source["text"]
-    message.subject = templating.render_string(source["subject"], context).strip()[:300]
-    message.text_body = templating.render_string(body, context).strip()
-    message.html_body = ""
+    return templating.RenderedMessage(
+        subject=" ".join(templating.render_string(source["subject"], context).split())[:300],
+        text=templating.render_string(source[form], context).strip() + "\n",
+        html="",
+    )
 
 
 def sender_address(channel: str) -> str:
@@ -179,11 +252,14 @@ def message_queue(
     sent_by: User | None = None,
     in_reply_to: Message | None = None,
     send_at: dt.datetime | None = None,
+    also: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Queue one outbound message for ``client``, rendered now from its template.
 
-    Without a usable address the message is stored as failed with the reason, so the care
-    queue shows "could not reach" instead of the message vanishing.
+    ``also`` bundles more parts into the same message (``{"template_key", "details",
+    "touchpoint_id"}`` each, the care planner's bundles): one email, one check-in link if any
+    part asks for one. Without a usable address the message is stored as failed with the
+    reason, so the care queue shows "could not reach" instead of the message vanishing.
     """
     now = clock.now()
     chosen = choose_channel(client, channel)
@@ -196,7 +272,7 @@ def message_queue(
         purpose=purpose,
         touchpoint=touchpoint,
         automated=automated,
-        context=dict(details or {}),
+        context={**(details or {}), **({"bundle": list(also)} if also else {})},
         sent_by=sent_by,
         in_reply_to=in_reply_to,
         next_attempt_at=send_at or now,
@@ -222,11 +298,15 @@ def message_queue(
     message.from_address = sender_address(chosen)
     message.save()
     check_in = None
-    if templating.asks_check_in(template_key):
+    if any(templating.asks_check_in(key) for key in [template_key, *_part_keys(also)]):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
-    message.save(update_fields=["subject", "text_body", "html_body"])
+    message.save(update_fields=["subject", "text_body", "html_body", "portal_text"])
     return message
+
+
+def _part_keys(also: list[dict[str, Any]] | None) -> list[str]:
+    return [part["template_key"] for part in also or ()]
 
 
 @transaction.atomic
@@ -239,6 +319,12 @@ def message_reply(*, actor: Actor, client: Client, body: str, subject: str = "")
         Message.objects.filter(client=client, direction=Direction.INBOUND).order_by("-id").first()
     )
     channel = last_inbound.channel if last_inbound and last_inbound.channel != "portal" else ""
+    # Answering the client reads everything they wrote before: nothing of theirs waits now.
+    read = Message.objects.filter(
+        client=client, direction=Direction.INBOUND, acknowledged_at__isnull=True
+    ).update(acknowledged_at=clock.now(), acknowledged_by=actor.user)
+    if read:
+        client_changed(client)
     message = message_queue(
         client=client,
         template_key="personal",
@@ -338,7 +424,11 @@ def client_set_preferences(
 
 @transaction.atomic
 def message_acknowledge(*, actor: Actor, message: Message) -> None:
-    """A person has read a flagged reply or a failed message: it leaves the care queue."""
+    """A person has read a reply or a failed message: it leaves the care queue.
+
+    A client's reply read, their automated questions may go again (``messaging/waiting.py``):
+    the client is re-planned.
+    """
     now = clock.now()
     updated = Message.objects.filter(pk=message.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=actor.user
@@ -346,3 +436,5 @@ def message_acknowledge(*, actor: Actor, message: Message) -> None:
     if updated:
         message.acknowledged_at, message.acknowledged_by = now, actor.user
         record_audit(actor, "change", message, summary="Read and acknowledged")
+        if message.client_id is not None and message.direction == Direction.INBOUND:
+            client_changed(message.client)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("prefs/<str:token>/", views.preferences, name="portal-preferences"),
     path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
     path("r/<str:token>/", views.resource, name="portal-resource"),
+    path("m/<str:token>/", views.message, name="portal-message"),
 ]

@@ -12,6 +12,7 @@ engine's "referral made" trigger can plan its follow-up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor, get_scoped_or_404
-from aftercare.practice.audit import append_audit_events, record_audit
+from aftercare.practice.audit import append_audit_events, client_list, record_audit
 from aftercare.practice.models import AuditEvent, Membership, User
 from aftercare.promises.models import Promise, PromiseSource, PromiseStatus, Referral
 from aftercare.queue.services import check_reason, check_snooze_until
@@ -178,39 +179,67 @@ def perform_on_promise(
         raise ValidationError({"action": f"Unknown action {action!r}."})
 
 
+# A verdict on a promise whose time is up: ``(status, reason)``, or None to wait a little.
+Verdict = tuple[str, str] | None
+Judge = Callable[[Promise, dt.datetime], Verdict]
+_judges: dict[str, Judge] = {}
+NOT_KEPT = "Not kept by its due time"
+
+
+def register_promise_judge(source: str, judge: Judge) -> Judge:
+    """Let the feature that makes promises of ``source`` judge them when their time is up.
+
+    A promise nobody marks kept is broken at its deadline — unless it says something other than
+    "do this by then": the absences feature's "you can reach me while I am away" is kept when
+    every message passed on was answered in person, and was kept if the client never wrote.
+    ``judge(promise, now)`` returns ``("kept" | "broken", reason)`` or None to decide later.
+    """
+    _judges[source] = judge
+    return judge
+
+
 @transaction.atomic
 def promises_mark_broken(now: dt.datetime) -> int:
-    """Tick step: every promise still open at its due time becomes broken (and says so).
+    """Tick step: every promise still open at its due time is judged, and says why.
 
-    Two queries and one bulk insert whatever the number of promises; idempotent.
+    Broken, unless the feature that made it judges it (``register_promise_judge``). Two queries
+    and one bulk insert whatever the number of promises, plus what the judges read; idempotent.
     """
     late = list(
         Promise.objects.select_for_update()
         .filter(status=PromiseStatus.OPEN)
         .filter(Q(due_at__lte=now) | Q(due_until__lte=now))
-        .values_list("pk", "practice_id", "what")
+        .select_related("client")
     )
-    if not late:
+    closed = []
+    for promise in late:
+        judge = _judges.get(promise.source)
+        verdict = judge(promise, now) if judge else (PromiseStatus.BROKEN, NOT_KEPT)
+        if verdict is None:
+            continue
+        promise.status, promise.status_reason = verdict[0], verdict[1][:300]
+        promise.closed_at = now
+        closed.append(promise)
+    if not closed:
         return 0
-    Promise.objects.filter(pk__in=[pk for pk, _, _ in late]).update(
-        status=PromiseStatus.BROKEN, status_reason="Not kept by its due time", closed_at=now
-    )
+    Promise.objects.bulk_update(closed, ["status", "status_reason", "closed_at"])
     by_practice: dict[int, list[AuditEvent]] = {}
-    for pk, practice_id, what in late:
-        by_practice.setdefault(practice_id, []).append(
+    for promise in closed:
+        by_practice.setdefault(promise.practice_id, []).append(
             AuditEvent(
-                practice_id=practice_id,
+                practice_id=promise.practice_id,
                 action=AuditEvent.Action.CHANGE,
                 object_type=Promise._meta.label_lower,
-                object_id=str(pk),
-                summary=f"Promise broken (not kept by its due time): {what}"[:300],
+                object_id=str(promise.pk),
+                clients=client_list([promise.client_id]),
+                summary=f"Promise {promise.status}: {promise.what} ({promise.status_reason})"[:300],
                 via="cli",
                 at=now,
             )
         )
     for events in by_practice.values():
         append_audit_events(events)
-    return len(late)
+    return len(closed)
 
 
 @transaction.atomic
@@ -249,7 +278,11 @@ def referral_create(
 
 @transaction.atomic
 def referral_record_outcome(*, actor: Actor, referral: Referral, outcome: str) -> Referral:
-    """What the follow-up found ("found a sleep clinic, first visit next week")."""
+    """What the follow-up found ("found a sleep clinic, first visit next week").
+
+    Once the outcome is known the client is not asked again: re-planning cancels a follow-up
+    message still planned for this referral.
+    """
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError({"outcome": "Write what the follow-up found."})
@@ -257,4 +290,5 @@ def referral_record_outcome(*, actor: Actor, referral: Referral, outcome: str) -
     referral.outcome_at = clock.now()
     referral.save(update_fields=["outcome", "outcome_at"])
     record_audit(actor, "change", referral, summary="Recorded the referral's outcome")
+    client_changed(referral.client)
     return referral

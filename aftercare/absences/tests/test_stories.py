@@ -16,6 +16,7 @@ from aftercare.care.reconcile import reconcile_client
 from aftercare.care.services import care_setup_practice
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message
+from aftercare.messaging.testing import message_carrying
 from aftercare.messaging.worker import Worker
 from aftercare.queue.selectors import care_queue
 from aftercare.supplies.models import Supply
@@ -100,14 +101,20 @@ def test_the_naturopaths_client_is_told_in_time_and_re_orders_with_one_tap(
     notice = Touchpoint.objects.get(client=personas.client, kind="absence_notice")
     assert notice.due_at.date() == dt.date(2027, 2, 22) < dt.date(2027, 3, 15)
     assert notice.context["actions"] == "order Magnesium citrate by Monday 1 March"
-    reminder = Touchpoint.objects.get(client=personas.client, kind="reorder_reminder")
+    reminder = (
+        Touchpoint.objects.filter(client=personas.client, kind="reorder_reminder")
+        .order_by("due_at")
+        .first()
+    )
+    assert reminder is not None
     when = dt.datetime(2027, 2, 22, 10, 5, tzinfo=dt.UTC)
     with clock.at(when):
         advance_touchpoints(when)
         Worker().run_once()
-    sent = Message.objects.get(touchpoint=notice)
+    sent = message_carrying(notice)
     assert "order Magnesium citrate by Monday 1 March" in sent.text_body
-    text = Message.objects.get(touchpoint=reminder).text_body
+    # The reminder goes out the same morning as the notice: in the same email.
+    text = message_carrying(reminder).text_body
     link = re.search(r"https?://\S+/supplies/r/\S+/", text).group(0)  # type: ignore[union-attr]
     path = "/" + link.split("/", 3)[3]
     with clock.at(when), django_capture_on_commit_callbacks(execute=True):
@@ -138,6 +145,7 @@ def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Person
     from aftercare.absences.away import emergency_message_items, perform_on_emergency_message
     from aftercare.messaging.services import message_reply
     from aftercare.promises.models import Promise
+    from aftercare.promises.services import promises_mark_broken
 
     with clock.at(PLANNED_ON):
         plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
@@ -154,4 +162,10 @@ def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Person
         )
         perform_on_emergency_message(personas.actor(), str(inbound.pk), "done")
         assert emergency_message_items(personas.actor(), DURING) == []
-    assert Promise.objects.get(client=personas.client).status == "kept"
+    # The client may write again: the promise is judged once the absence is over.
+    assert Promise.objects.get(client=personas.client).status == "open"
+    after = dt.datetime(2027, 4, 5, 9, 0, tzinfo=dt.UTC)
+    assert promises_mark_broken(after) == 1
+    promise = Promise.objects.get(client=personas.client)
+    assert promise.status == "kept", promise.status_reason
+    assert promise.status_reason.startswith("Kept: 1 message passed on during the absence")
