@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -163,3 +167,28 @@ def api_client_for(personas: Personas, user: User) -> ApiClient:
     """A JSON API client with a new token of ``user`` in their practice."""
     _token, raw = token_create(actor=personas.actor(user), user=user, name="test")
     return ApiClient(raw)
+
+
+def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for running ``aftercare`` in a subprocess against its own data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERCARE_", "DJANGO_"))}
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "aftercare.settings",
+        "AFTERCARE_DATA_DIR": str(data_dir),
+        "AFTERCARE_SECRET_KEY": "subprocess-test-secret-key-that-is-long-enough",
+        **extra,
+    }
+
+
+def run_module(env: dict[str, str], module: str, *args: str, check: bool = True) -> Any:
+    """``python -m module args`` (``aftercare`` for the command); its CompletedProcess."""
+    done = subprocess.run(  # noqa: S603 - our own code
+        [sys.executable, "-m", module, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]  # noqa: S101 - a test helper
+    return done

@@ -87,7 +87,7 @@ def test_moving_and_cancelling_through_the_api(owner_api: ApiClient, personas: P
 @pytest.mark.parametrize(
     ("ids", "said"),
     [
-        ([99999999999999999999], "is not a client"),
+        ([99999999999999999999], "Out of range"),
         (["7; x"], "valid integer"),
         ([10**9], "No client 1000000000 in this practice"),
     ],

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from aftercare.testing import command_env, run_module
+
 REPO = Path(__file__).resolve().parents[3]
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 8
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,22 +41,10 @@ def free_port() -> int:
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERCARE_", "DJANGO_"))}
-    env |= {
-        "AFTERCARE_DATA_DIR": str(tmp_path),
-        "AFTERCARE_SECRET_KEY": "schemathesis-secret-key-that-is-long-enough",
-    }
+    env = command_env(tmp_path)
 
     def aftercare(*args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - our own command
-            [sys.executable, "-m", "aftercare", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return run_module(env, "aftercare", *args).stdout
 
     aftercare("migrate", "-v0")
     aftercare("practice", "create", "--name", "Fuzz Practice", "--owner-email", "o@example.org")
@@ -99,8 +89,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(tmp_path: Pat
                 str(MAX_EXAMPLES),
                 "--seed",
                 "20261130",
+                # One worker: with threads, Hypothesis's description of its own strategies can
+                # trip over CPython's AST recursion counter (a runtime error in the tool, not a
+                # finding about the API).
                 "--workers",
-                "2",
+                "1",
                 "--header",
                 f"Authorization: Bearer {token}",
             ],

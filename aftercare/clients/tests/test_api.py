@@ -327,7 +327,7 @@ def test_the_owner_may_erase_a_client_for_good(ruth: Client, owner_api: ApiClien
     response = owner_api.delete(f"{url(ruth)}?erase=true")
     assert response.status_code == 204
     assert not Client.objects.filter(pk=ruth.pk).exists()
-    assert AuditEvent.objects.filter(action="delete", object_id=str(ruth.pk), via="api").exists()
+    assert AuditEvent.objects.filter(action="erase", object_id=str(ruth.pk), via="api").exists()
 
 
 def test_a_colleague_may_not_erase_a_client(ruth: Client, colleague_api: ApiClient) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,38 +14,21 @@ from aftercare.clients.models import Client
 from aftercare.clients.tests.gdpr_setup import EMAIL, NAME, PHONE
 from aftercare.practice.audit import verify_chain
 from aftercare.practice.models import AuditEvent
-from aftercare.testing import Personas
-
-
-def aftercare_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERCARE_", "DJANGO_"))}
-    return env | {
-        "DJANGO_SETTINGS_MODULE": "aftercare.settings",
-        "AFTERCARE_DATA_DIR": str(data_dir),
-        "AFTERCARE_SECRET_KEY": "erasure-test-secret-key-that-is-long-enough",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - our own code
-        [sys.executable, "-m", *args], env=env, capture_output=True, text=True, timeout=180
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+from aftercare.testing import Personas, command_env, run_module
 
 
 @pytest.mark.skipif(
     bool(os.environ.get("AFTERCARE_TEST_DATABASE_URL")), reason="searches the SQLite file"
 )
 def test_no_table_and_no_byte_of_the_database_keeps_an_erased_client(tmp_path: Path) -> None:
-    env = aftercare_env(tmp_path)
-    run(env, "aftercare", "migrate", "-v0")
-    client_id = int(run(env, "aftercare.clients.tests.gdpr_setup", "fill").strip())
+    env = command_env(tmp_path)
+    run_module(env, "aftercare", "migrate", "-v0")
+    client_id = int(run_module(env, "aftercare.clients.tests.gdpr_setup", "fill").stdout.strip())
     database = tmp_path / "aftercare.sqlite3"
     traces = [f"{NAME[0]} {NAME[1]}", NAME[0], NAME[1], EMAIL, PHONE]
     assert found_in_tables(database, traces), "the setup must put the client everywhere"
 
-    run(env, "aftercare.clients.tests.gdpr_setup", "erase", str(client_id))
+    run_module(env, "aftercare.clients.tests.gdpr_setup", "erase", str(client_id))
 
     assert found_in_tables(database, traces) == []
     for path in (database, tmp_path / "aftercare.sqlite3-wal"):
@@ -55,7 +36,7 @@ def test_no_table_and_no_byte_of_the_database_keeps_an_erased_client(tmp_path: P
             data = path.read_bytes()
             assert [t for t in traces if t.encode() in data] == [], path.name
     assert "Other" in {row[0] for row in rows(database, "SELECT given_name FROM clients_client")}
-    output = run(env, "aftercare", "audit", "verify")
+    output = run_module(env, "aftercare", "audit", "verify").stdout
     assert "All" in output and "intact" in output
 
 

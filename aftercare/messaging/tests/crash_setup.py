@@ -1,4 +1,4 @@
-"""Fill a fresh database with N clients, each with one due check-in touchpoint (crash test).
+"""Fill a fresh database with N clients, each with one due touchpoint (crash and fault tests).
 
 Run as ``python -m aftercare.messaging.tests.crash_setup N`` with the environment of the
 workers under test. Quiet hours are switched off so the test does not depend on the hour.
@@ -17,7 +17,8 @@ def main(count: int) -> None:
     populate(count)
 
 
-def populate(count: int) -> None:
+def populate(count: int, *, sms: int = 0) -> None:
+    """``count`` clients reached by email, then ``sms`` more reached by SMS."""
     from aftercare import clock
     from aftercare.care.models import Action, CarePolicy, Touchpoint, TouchpointStatus
     from aftercare.clients.models import Client
@@ -28,8 +29,15 @@ def populate(count: int) -> None:
         practice=practice, quiet_hours_start=dt.time(0, 0), quiet_hours_end=dt.time(0, 0)
     )
     clients = Client.objects.bulk_create(
-        Client(practice=practice, given_name=f"C{i}", email=f"c{i}@example.org", consent_care=True)
-        for i in range(count)
+        Client(
+            practice=practice,
+            given_name=f"C{i}",
+            email=f"c{i}@example.org",
+            phone=f"+447700{900000 + i:06d}",
+            preferred_channel="sms" if i >= count else "email",
+            consent_care=True,
+        )
+        for i in range(count + sms)
     )
     due = clock.now() - dt.timedelta(minutes=5)
     Touchpoint.objects.bulk_create(
@@ -41,6 +49,7 @@ def populate(count: int) -> None:
             action=Action.MESSAGE,
             template_key="recall",
             purpose="care",
+            channel=client.preferred_channel,
             due_at=due,
             status=TouchpointStatus.DUE,
         )

@@ -4,7 +4,7 @@ Run as ``python -m aftercare.messaging.tests.fault_injection EMAILS SMS KILLS SE
 environment of the workers (``AFTERCARE_DATA_DIR`` with a fresh SQLite file, an SMTP server and
 ``FAULT_TWILIO_PORT``, a loopback server that answers as Twilio's Messages API does).
 
-1. Migrate, then give each of EMAILS + SMS clients one due check-in touchpoint.
+1. Migrate, then give each of EMAILS + SMS clients one due touchpoint (crash_setup).
 2. Set Django up once and fork two workers from it, so a replacement starts in milliseconds
    and most kills land while a worker is rendering or sending, not while it boots.
 3. Until KILLS kills have been made: wait a random moment, SIGKILL a random worker, fork a
@@ -42,52 +42,12 @@ def main(emails: int, sms: int, kills: int, seed: int) -> None:
     django.setup()
     from django.core.management import call_command
 
+    from aftercare.messaging.tests import crash_setup
+
     call_command("migrate", verbosity=0)
-    populate(emails, sms)
+    crash_setup.populate(emails, sms=sms)
     figures = inject_faults(kills, random.Random(seed))
     sys.stdout.write(json.dumps(figures) + "\n")
-
-
-def populate(emails: int, sms: int) -> None:
-    import datetime as dt
-
-    from aftercare import clock
-    from aftercare.care.models import Action, CarePolicy, Touchpoint, TouchpointStatus
-    from aftercare.clients.models import Client
-    from aftercare.practice.models import Practice
-
-    practice = Practice.objects.create(name="Fault Practice", time_zone="Europe/London")
-    # No quiet hours, no contact budget in the way: the test must pass at any hour.
-    CarePolicy.objects.create(
-        practice=practice, quiet_hours_start=dt.time(0, 0), quiet_hours_end=dt.time(0, 0)
-    )
-    clients = Client.objects.bulk_create(
-        Client(
-            practice=practice,
-            given_name=f"F{i}",
-            email=f"f{i}@example.org",
-            phone=f"+447700{900000 + i:06d}",
-            preferred_channel="sms" if i >= emails else "email",
-            consent_care=True,
-        )
-        for i in range(emails + sms)
-    )
-    due = clock.now() - dt.timedelta(minutes=5)
-    Touchpoint.objects.bulk_create(
-        Touchpoint(
-            practice=practice,
-            client=client,
-            key=f"{client.pk}:fault:0",
-            kind="recall",
-            action=Action.MESSAGE,
-            template_key="recall",
-            purpose="care",
-            channel=client.preferred_channel,
-            due_at=due,
-            status=TouchpointStatus.DUE,
-        )
-        for client in clients
-    )
 
 
 class LoopbackTwilio(HttpClient):

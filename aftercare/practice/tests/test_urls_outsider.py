@@ -121,6 +121,8 @@ KWARGS: dict[str, Kwargs] = {
     "clients-detail": lambda p: {"pk": p.client.pk},
     "clients-edit": lambda p: {"pk": p.client.pk},
     "clients-archive": lambda p: {"pk": p.client.pk},
+    "clients-export": lambda p: {"pk": p.client.pk, "extension": "json"},
+    "clients-erase": lambda p: {"pk": p.client.pk},
     "appointments-edit": lambda p: {"pk": p.appointment.pk},
     "appointments-status": lambda p: {"pk": p.appointment.pk},
     "care-hours-delete": lambda p: {"pk": _care_hour(p).pk},
