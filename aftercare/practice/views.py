@@ -229,6 +229,9 @@ def account_two_factor(request: HttpRequest) -> HttpResponse:
             else:
                 otp_login(request, device)
                 return redirect("home")
+        elif request.method == "POST" and not user.is_verified():
+            # Only a session that proved the second factor may replace or remove it.
+            messages.error(request, "Type a code from your app first.")
         elif request.method == "POST" and action == "recovery-codes":
             codes = two_factor.new_recovery_codes(user)
             _audit_own(request, "New recovery codes made")
