@@ -22,24 +22,29 @@ PREFERENCES_MAX_AGE = dt.timedelta(days=180)
 UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=3650)
 # A handout shared with a client (the token holds the ResourceShare's id).
 RESOURCE_MAX_AGE = dt.timedelta(days=365)
+# A questionnaire (PHQ-9, GAD-7, WHO-5) to fill in: the token holds the Measure's id.
+MEASURE_MAX_AGE = dt.timedelta(days=14)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
     "preferences": "aftercare.portal.preferences",
     "unsubscribe": "aftercare.portal.unsubscribe",
     "resource": "aftercare.portal.resource",
+    "measure": "aftercare.portal.measure",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
     "preferences": PREFERENCES_MAX_AGE,
     "unsubscribe": UNSUBSCRIBE_MAX_AGE,
     "resource": RESOURCE_MAX_AGE,
+    "measure": MEASURE_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
     "preferences": "portal-preferences",
     "unsubscribe": "portal-unsubscribe",
     "resource": "portal-resource",
+    "measure": "portal-measure",
 }
 
 

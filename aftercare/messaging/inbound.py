@@ -198,6 +198,13 @@ def assign_unrouted(unrouted: UnroutedInbound, practice: Practice) -> Message:
     return message
 
 
+def record_triage(message: Message, result: Triage) -> Triage:
+    message.triage_level = result.level
+    message.triage_reasons = list(result.reasons)
+    message.save(update_fields=["triage_level", "triage_reasons"])
+    return result
+
+
 def classify_message(message: Message, *, text: str | None = None, **answers: object) -> Triage:
     languages = ["en"]
     if message.client is not None and message.client.language:
@@ -206,14 +213,22 @@ def classify_message(message: Message, *, text: str | None = None, **answers: ob
         languages.append(message.practice.language)
     body = message.text_body if text is None else text
     result = triage(body, languages=languages, **answers)  # type: ignore[arg-type]
-    message.triage_level = result.level
-    message.triage_reasons = list(result.reasons)
-    message.save(update_fields=["triage_level", "triage_reasons"])
-    return result
+    return record_triage(message, result)
 
 
-def route_inbound(message: Message, *, text: str | None = None, **answers: object) -> Triage | None:
-    """Decide what happens to an inbound message (the steps in the module docstring)."""
+def route_inbound(
+    message: Message,
+    *,
+    text: str | None = None,
+    decided: Triage | None = None,
+    **answers: object,
+) -> Triage | None:
+    """Decide what happens to an inbound message (the steps in the module docstring).
+
+    ``decided`` is a triage result worked out elsewhere, used instead of reading the words:
+    a questionnaire's answers (PHQ-9 question 9 above 0 is a crisis) take the same path from
+    there on as a reply whose words triage marks so.
+    """
     client = message.client
     if client is not None and message.channel in {"sms", "whatsapp"}:
         keyword = keyword_of(message.text_body)
@@ -225,7 +240,10 @@ def route_inbound(message: Message, *, text: str | None = None, **answers: objec
         if keyword in START_WORDS and client.opted_out_at is not None:
             client_opt_in(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
             return None
-    result = classify_message(message, text=text, **answers)
+    if decided is not None:
+        result = record_triage(message, decided)
+    else:
+        result = classify_message(message, text=text, **answers)
     for policy in list(_policies):
         if policy(message, result):
             return result

@@ -9,4 +9,6 @@ urlpatterns = [
     path("prefs/<str:token>/", views.preferences, name="portal-preferences"),
     path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
     path("r/<str:token>/", views.resource, name="portal-resource"),
+    path("m/<str:token>/", views.measure, name="portal-measure"),
+    path("m/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
 ]

@@ -62,7 +62,10 @@ def phq9_document() -> dict:
     ("change", "message"),
     [
         (lambda d: d["bands"].pop(2), "bands: moderately_severe starts at 15; expected 10"),
-        (lambda d: d["bands"][-1].update({"to": 26}), "bands: totals from 27 to 27 fall in no band"),
+        (
+            lambda d: d["bands"][-1].update({"to": 26}),
+            "bands: totals from 27 to 27 fall in no band",
+        ),
         (lambda d: d["bands"][0].update({"level": "panic"}), "bands[0].level"),
         (lambda d: d.update({"key": "PHQ 9"}), "key: use up to 30 lower-case"),
         (lambda d: d["safety_items"][0].update({"item": "99"}), "safety_items[0].item"),
