@@ -15,7 +15,7 @@ from aftercare.measures.chart import LEGEND
 from aftercare.measures.models import Measure, MeasureStatus
 from aftercare.measures.selectors import (
     latest_per_questionnaire,
-    questionnaires_for,
+    questionnaires_of,
     score_charts,
     score_rows,
 )
@@ -40,7 +40,7 @@ def _measures_of(client: Client) -> list[Measure]:
 
 def measures_section(client: Client, actor: Actor) -> ClientSection:
     """Send a questionnaire, fill one in together, the latest scores and their charts."""
-    questionnaires = questionnaires_for(client.practice_id)
+    questionnaires = questionnaires_of(client)
     measures = _measures_of(client)
     names = {key: q.name for key, q in questionnaires.items()}
     context: dict[str, object] = {
@@ -68,7 +68,7 @@ def measures_section(client: Client, actor: Actor) -> ClientSection:
 
 
 def measure_entries(client: Client, actor: Actor) -> list[TimelineEntry]:
-    names = {key: q.name for key, q in questionnaires_for(client.practice_id).items()}
+    names = {key: q.name for key, q in questionnaires_of(client).items()}
     entries = []
     for measure in _measures_of(client):
         name = names.get(measure.questionnaire, measure.questionnaire)

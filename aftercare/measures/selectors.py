@@ -76,12 +76,20 @@ def completed_measures(client: Client, *, limit: int = SCORES_LIMIT) -> list[Mea
     return list(reversed(newest))
 
 
+def questionnaires_of(client: Client) -> dict[str, Questionnaire]:
+    """``questionnaires_for`` the client's practice, read once per client object (one page)."""
+    cached = client.__dict__.get("_page_questionnaires")
+    if cached is None:
+        cached = client.__dict__["_page_questionnaires"] = questionnaires_for(client.practice_id)
+    return cached
+
+
 def score_rows(client: Client, *, with_check_ins: bool = True) -> list[ScoreRow]:
     """Every score of the client, oldest first: measures and the check-ins' 0–10 scores.
 
     Two queries (measures, check-ins) plus one for the practice's own questionnaires.
     """
-    questionnaires = questionnaires_for(client.practice_id)
+    questionnaires = questionnaires_of(client)
     rows = []
     for measure in completed_measures(client):
         questionnaire = questionnaires.get(measure.questionnaire)
@@ -181,7 +189,7 @@ def score_charts(client: Client, rows: list[ScoreRow], *, today: dt.date) -> lis
     start = min(row.completed_at.astimezone(tz).date() for row in rows) - dt.timedelta(days=7)
     end = max(today, max(row.completed_at.astimezone(tz).date() for row in rows))
     markers, spans = chart_markers(client, start, end)
-    questionnaires = questionnaires_for(client.practice_id)
+    questionnaires = questionnaires_of(client)
     charts = []
     by_measure: dict[str, list[ScoreRow]] = {}
     for row in rows:

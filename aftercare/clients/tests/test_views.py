@@ -210,7 +210,9 @@ class TestClientPage:
         # + care: promises, shared resources, referrals, resources to share
         # + supplies (panel and timeline share one query)
         # + care engine: touchpoints
-        with django_assert_max_num_queries(17):
+        # + measures: the client's measures (panel and timeline share one query), the practice's
+        #   own questionnaires, completed measures and check-in scores
+        with django_assert_max_num_queries(21):
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 
