@@ -17,6 +17,7 @@ The safety path, in order:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,17 @@ from django.db import transaction
 from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.links import portal_url
-from aftercare.measures.models import CompletedVia, Measure, MeasureStatus
-from aftercare.measures.questionnaires import Questionnaire
+from aftercare.measures.models import (
+    CompletedVia,
+    Measure,
+    MeasureStatus,
+    PracticeQuestionnaire,
+)
+from aftercare.measures.questionnaires import (
+    Questionnaire,
+    QuestionnaireError,
+    built_in_questionnaires,
+)
 from aftercare.measures.scoring import (
     AnswerError,
     Change,
@@ -43,14 +53,31 @@ from aftercare.measures.scoring import (
 )
 from aftercare.measures.selectors import questionnaires_for
 from aftercare.messaging.inbound import route_inbound
-from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.models import Direction, Message, MessageStatus, MessageTemplate
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.triaging import Triage
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import record_audit
-from aftercare.practice.models import User
+from aftercare.practice.models import Practice, User
 
 TEMPLATE_PREFIX = "measure_"
+# The words of the message that carries a questionnaire's link. They never name the
+# questionnaire or what it is about: an SMS is read over shoulders and on lock screens.
+LINK_SUBJECT = "A few questions from {{ practitioner }}"
+LINK_TEXT = (
+    "Dear {{ name }},\n\n"
+    "{{ practitioner }} would like you to answer {{ details.questions }} short questions about how "
+    "you have been lately. It takes a few minutes, one question at a time:\n\n"
+    "{{ details.measure_url }}\n\n"
+    "Your answers help us see how things change between visits. If you need help sooner, please "
+    "don't wait for us: {{ emergency_numbers }}"
+    "\n\n--\n{{ practice }}{% if practice_phone %} · {{ practice_phone }}{% endif %}\n"
+    "Your message preferences: {{ preferences_url }}"
+)
+LINK_SMS = (
+    "Hello {{ name }}, {{ practitioner }} has a few short questions for you: "
+    "{{ details.measure_url }}"
+)
 
 
 class MeasureError(ValueError):
@@ -286,3 +313,24 @@ def measure_fill_in_session(
         summary=f"Filled in the {questionnaire.name} with {client.full_name}",
     )
     return measure
+
+
+@transaction.atomic
+def questionnaire_add(*, practice: Practice, questionnaire: Questionnaire, text: str) -> None:
+    """Store a practice's own (checked) questionnaire, and the message that sends its link.
+
+    Its key may not be a bundled one's. The link's message is the practice's own template
+    (``measure_<key>``, editable on the templates page), since the default templates are known
+    only for the bundled questionnaires.
+    """
+    if questionnaire.key in built_in_questionnaires():
+        raise QuestionnaireError(f"key: {questionnaire.key} is a bundled questionnaire's key")
+    PracticeQuestionnaire.objects.update_or_create(
+        practice=practice, key=questionnaire.key, defaults={"document": json.loads(text)}
+    )
+    MessageTemplate.objects.get_or_create(
+        practice=practice,
+        key=template_key_for(questionnaire.key),
+        language="en",
+        defaults={"subject": LINK_SUBJECT, "text": LINK_TEXT, "sms": LINK_SMS},
+    )

@@ -132,6 +132,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @practice_page
 def measure_worsened(request: HttpRequest) -> HttpResponse:
     """Clients whose latest score is reliably worse than the one before it."""
-    _health_data_allowed(request)
     actor = request.actor  # type: ignore[attr-defined]
+    if not actor.sees_private_notes:  # scores are health data; the page is in everyone's menu
+        return render(request, "measures/worsened.html", {"rows": [], "hidden": True})
     return render(request, "measures/worsened.html", {"rows": worsened_clients(actor.practice)})
