@@ -207,6 +207,7 @@ def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 max(notify_on, today) - dt.timedelta(days=rule.offset_days),
                 detail=f"{absence.practitioner_name} away {absence.first_day:%-d %b}–{absence.last_day:%-d %b}",
                 context=_details(absence, actions),
+                essential=True,  # told before the absence, whatever else they were sent
             )
         )
     return occurrences
@@ -237,6 +238,7 @@ def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> 
                 + ("cancelled" if absence.cancelled else "moved"),
                 context=_details(absence, actions),
                 due_at=now if rule.offset_days == 0 else None,
+                essential=True,
             )
         )
     return occurrences

@@ -66,6 +66,14 @@ class ExistingTouchpoint(NamedTuple):
     status: str
     due_at: dt.datetime
     action: str
+    kind: str = ""  # check_in, recall…: one act of care per visit, whatever rule planned it
+
+
+class SentMessage(NamedTuple):
+    """An automated message already sent to the client: the contact budget counts it."""
+
+    at: dt.datetime
+    value: int = 50  # how much it mattered; it holds back only messages that matter as little
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,8 @@ class ClientFacts(_Extensible):
     appointments: tuple[AppointmentFact, ...] = ()
     tags: tuple[EventFact, ...] = ()  # id = tag name, at = when first seen
     resources: tuple[EventFact, ...] = ()
-    # Times of automated messages already sent to the client (the contact budget counts them).
-    sent_message_times: tuple[dt.datetime, ...] = ()
+    # Automated messages already sent to the client (the contact budget counts them).
+    sent_messages: tuple[SentMessage, ...] = ()
     existing: Mapping[str, ExistingTouchpoint] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -188,6 +196,10 @@ class PlannedTouchpoint:
     # Goes out on its own local day, earlier rather than later: quiet hours move it to their
     # end on that day (a re-order reminder placed before an absence must not slip into it).
     keep_day: bool = False
+    # Care that must not wait for the contact budget (a first-visit or new-medication
+    # check-in, a re-order reminder, an absence notice): it still counts against the budget
+    # of other messages, but is never held back by it.
+    essential: bool = False
 
     def with_changes(self, **changes: Any) -> PlannedTouchpoint:
         """A copy with some fields changed: ``dataclasses.replace`` at a tenth of its cost.

@@ -15,8 +15,13 @@ The algorithm:
 3. Touchpoints already sent, done, skipped or expired are history and are left out; ``due``
    ones stay as they are. Occurrences older than their lateness limit plus the policy's
    lookback are history from before anyone planned them and are left out too.
-4. Adjusters registered by other features (absences) may move or add touchpoints.
-5. Boundaries, each recording why in ``held_back_reason``:
+4. One act of care per visit: when several rules plan the same kind of touchpoint for the
+   same visit (the general "after a visit" check-in and one for that visit kind), the most
+   specific rule wins (a visit kind beats first-visit-or-not, then each condition counts;
+   then the higher value, then the older rule); one already sent, done or due for that visit
+   stops the others.
+5. Adjusters registered by other features (absences, messaging) may move or add touchpoints.
+6. Boundaries, each recording why in ``held_back_reason``:
    a. a message to an opted-out client, without consent for its purpose or without any
       channel is *blocked*: kept, but skipped when due if still blocked;
    b. a touchpoint past its kind's lateness limit is *expired* with the reason;
@@ -24,9 +29,19 @@ The algorithm:
    d. a message inside quiet hours (client local time) moves to the end of quiet hours; one
       that must keep its day (``keep_day``, e.g. a re-order reminder placed before an absence)
       moves to the end of that day's quiet hours, or goes at once, rather than into the next;
-   e. the contact budget: at most N automated messages in any D days, counting messages
-      already sent; higher-value messages keep their time, lower-value ones move later
-      (to the first moment that fits and is outside quiet hours), never vanish.
+   e. bundling: an email due within a day of another planned email to the client goes with
+      it, as one message (at most ``BUNDLE_LIMIT`` parts; a celebration never goes early, a
+      ``keep_day`` message only on its own day);
+   f. the contact budget protects clients from noise, never from care: at most N automated
+      messages in any D days, where a message is held back only by messages that matter at
+      least as much (sent ones included; a bundle counts once). Essential care (a first-visit
+      or new-medication check-in, a re-order reminder, an absence notice) is never held back.
+      A message goes to the first moment that fits and is outside quiet hours — unless that is
+      past its lateness limit: then it joins a message it can be bundled with before then, or
+      goes at its time over the budget, saying so. Held, bundled or sent: never dropped.
+
+Messages are placed most important first (essential, then by value), so each one sees the
+times of everything that matters more.
 """
 
 from __future__ import annotations
@@ -34,13 +49,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aftercare.care.facts import (
     HISTORY_STATUSES,
     MESSAGE,
     ClientFacts,
+    ExistingTouchpoint,
     PlannedTouchpoint,
     PracticePolicy,
     RuleSpec,
@@ -58,6 +75,14 @@ PURPOSE_NAMES = {
     "information": "useful information",
     "celebrations": "celebrations",
 }
+# Step 6e: messages to one client within this long of each other go as one, on email (an SMS
+# or WhatsApp message stays short and on its own), at most this many together.
+BUNDLE_WINDOW = dt.timedelta(days=1)
+BUNDLE_CHANNELS = frozenset({"email"})
+BUNDLE_LIMIT = 3
+# Step 4: a sent, done or due touchpoint of a visit stops other rules' ones of the same kind.
+TAKEN_STATUSES = frozenset({"sent", "done", "due"})
+ESSENTIAL_VALUE = 101  # above any rule's value (0–100): essential care outranks everything
 
 
 def plan(
@@ -95,6 +120,7 @@ class Planner:
         self.policy = policy
         self.now = now
         self.rules: list[_PreparedRule] = []
+        self.specificity = {rule.id: specificity(rule) for rule in rules}
         for rule in rules:
             info = TRIGGERS.get(rule.trigger)
             if not rule.enabled or info is None:
@@ -142,11 +168,55 @@ class Planner:
                     desired[key] = touchpoint.with_changes(status="due", due_at=stored.due_at)
                 elif stored is not None or touchpoint.due_at >= prepared.stale_before:
                     desired[key] = touchpoint
+        if desired:
+            _one_act_per_visit(desired, existing, self.specificity)
         touchpoints = list(desired.values())
         for adjuster in ADJUSTERS:
             touchpoints = adjuster(facts, policy, touchpoints, now)
         touchpoints = apply_boundaries(facts, policy, touchpoints, now, tz)
         return sorted(touchpoints, key=lambda t: (t.due_at, t.key))
+
+
+def specificity(rule: RuleSpec) -> tuple[int, int, int]:
+    """How narrowly a rule picks its visits (step 4): a visit kind, first visit or not, each
+    condition; then its value; then the older rule (the smaller id)."""
+    options = rule.trigger_options
+    narrowness = 2 * ("kind" in options) + ("first_visit" in options) + len(rule.condition)
+    return (narrowness, rule.value, -rule.id)
+
+
+def _one_act_per_visit(
+    desired: dict[str, PlannedTouchpoint],
+    existing: Mapping[str, ExistingTouchpoint],
+    ranks: Mapping[int, tuple[int, int, int]],
+) -> None:
+    """Step 4: keep one touchpoint of each kind per visit (``appt…`` occurrences), in place."""
+    groups: dict[tuple[str, str], list[PlannedTouchpoint]] = defaultdict(list)
+    for touchpoint in desired.values():
+        occurrence = touchpoint.key.rpartition(":")[2]
+        if occurrence.startswith("appt"):
+            groups[(touchpoint.kind, occurrence)].append(touchpoint)
+    if not groups:
+        return
+    taken = {
+        (stored.kind, stored.key.rpartition(":")[2])
+        for stored in existing.values()
+        if stored.status in TAKEN_STATUSES and stored.kind
+    }
+    lowest = (-1, -1, 0)
+    for group, members in groups.items():
+        due = [member for member in members if member.status == "due"]
+        if due:
+            keep: PlannedTouchpoint | None = due[0]
+        elif group in taken:
+            keep = None  # another rule's touchpoint for this visit went out or is going
+        elif len(members) == 1:
+            continue
+        else:
+            keep = max(members, key=lambda member: ranks.get(member.rule_id or 0, lowest))
+        for member in members:
+            if member is not keep:
+                del desired[member.key]
 
 
 def condition_holds(facts: ClientFacts, rule: RuleSpec) -> bool:
@@ -195,6 +265,8 @@ def _touchpoint(
         value=rule.value,
         estimated_minutes=rule.estimated_minutes,
         keep_day=occurrence.keep_day,
+        # Essential care is care: information and celebrations wait for the budget like noise.
+        essential=occurrence.essential and rule.purpose == "care",
         context={
             "trigger": rule.trigger,
             **occurrence.context,
@@ -285,14 +357,17 @@ def apply_boundaries(
     now: dt.datetime,
     tz: dt.tzinfo,
 ) -> list[PlannedTouchpoint]:
-    """Steps 5a–5e of the module docstring."""
+    """Steps 6a–6f of the module docstring."""
     result: list[PlannedTouchpoint] = []
     to_place: list[PlannedTouchpoint] = []
-    fixed_times = [t.astimezone(dt.UTC) for t in facts.sent_message_times]
+    # (time, value) of every automated message that counts against the budget, sorted.
+    counted: list[tuple[dt.datetime, int]] = [
+        (sent.at.astimezone(dt.UTC), sent.value) for sent in facts.sent_messages
+    ]
     for touchpoint in touchpoints:
         if touchpoint.status == "due":
             if touchpoint.action == MESSAGE:
-                fixed_times.append(touchpoint.due_at)
+                counted.append((touchpoint.due_at, _weight(touchpoint)))
             result.append(touchpoint)
             continue
         limit = policy.lateness_limit(touchpoint.kind)
@@ -318,43 +393,143 @@ def apply_boundaries(
             continue
         to_place.append(touchpoint)
 
-    fixed_times.sort()
-    budget = policy.contact_budget_messages
-    window = dt.timedelta(days=policy.contact_budget_days)
-    for touchpoint in sorted(to_place, key=lambda t: (-t.value, t.due_at, t.key)):
+    counted.sort()
+    placement = _Placement(facts, policy, now, tz, counted)
+    for touchpoint in sorted(to_place, key=lambda t: (-_weight(t), t.due_at, t.key)):
+        result.append(placement.place(touchpoint))
+    return result
+
+
+def _weight(touchpoint: PlannedTouchpoint) -> int:
+    return ESSENTIAL_VALUE if touchpoint.essential else touchpoint.value
+
+
+class _Placement:
+    """Steps 6c–6f for one client's live messages, most important first."""
+
+    def __init__(
+        self,
+        facts: ClientFacts,
+        policy: PracticePolicy,
+        now: dt.datetime,
+        tz: dt.tzinfo,
+        counted: list[tuple[dt.datetime, int]],
+    ) -> None:
+        self.facts, self.policy, self.now, self.tz = facts, policy, now, tz
+        self.counted = counted
+        self.budget = policy.contact_budget_messages
+        self.window = dt.timedelta(days=policy.contact_budget_days)
+        self.primaries: list[PlannedTouchpoint] = []  # placed messages others may join
+        self.parts: dict[str, int] = {}  # a primary's key → how many messages it carries
+
+    def place(self, touchpoint: PlannedTouchpoint) -> PlannedTouchpoint:
+        policy, tz = self.policy, self.tz
         reasons: list[str] = []
         due_at = touchpoint.due_at
-        if facts.paused_until is not None and due_at < facts.paused_until:
-            due_at = facts.paused_until.astimezone(dt.UTC)
+        if self.facts.paused_until is not None and due_at < self.facts.paused_until:
+            due_at = self.facts.paused_until.astimezone(dt.UTC)
             reasons.append(f"messages paused until {_local_text(due_at, tz)}")
+        due_at = self._out_of_quiet_hours(touchpoint, due_at, reasons)
+        weight = _weight(touchpoint)
+        partner = self._partner(touchpoint, due_at, due_at - BUNDLE_WINDOW, due_at + BUNDLE_WINDOW)
+        if partner is None and not touchpoint.essential and self._budget_applies():
+            times = [at for at, value in self.counted if value >= weight]
+            budgeted = _fit_budget(due_at, times, self.budget, self.window, tz, policy)
+            latest = touchpoint.due_at + policy.lateness_limit(touchpoint.kind)
+            if budgeted <= latest:
+                if budgeted != due_at:
+                    reasons.append(self._budget_words())
+                    due_at = budgeted
+            else:
+                # Held back that long it would come too late: join a message before then, or
+                # go over the budget. Never dropped.
+                partner = self._partner(touchpoint, due_at, due_at, latest)
+                if partner is None:
+                    reasons.append(
+                        f"over the {self._budget_words()}, sent anyway: held back any longer "
+                        f"it would come too late"
+                    )
+        if partner is not None:
+            self.parts[partner.key] += 1
+            reasons.append(f"sent together with “{partner.title}” in one message")
+            placed = touchpoint.with_changes(
+                due_at=partner.due_at,
+                context={**touchpoint.context, "bundle_with": partner.key},
+            )
+            return _with_reasons(placed, touchpoint.due_at, reasons, tz)
+        bisect.insort(self.counted, (due_at, weight))
+        placed = (
+            touchpoint.with_changes(due_at=due_at) if due_at != touchpoint.due_at else touchpoint
+        )
+        if placed.channel in BUNDLE_CHANNELS:
+            self.primaries.append(placed)
+            self.parts[placed.key] = 1
+        return _with_reasons(placed, touchpoint.due_at, reasons, tz)
+
+    def _budget_applies(self) -> bool:
+        return self.budget >= 1 and self.window > dt.timedelta(0)
+
+    def _budget_words(self) -> str:
+        budget = self.budget
+        return (
+            f"contact budget (at most {budget} automated message"
+            f"{'s' if budget != 1 else ''} in {self.policy.contact_budget_days} days)"
+        )
+
+    def _out_of_quiet_hours(
+        self, touchpoint: PlannedTouchpoint, due_at: dt.datetime, reasons: list[str]
+    ) -> dt.datetime:
+        policy = self.policy
         if touchpoint.keep_day:
-            moved = stay_in_day_out_of_quiet_hours(due_at, tz, policy, now)
+            moved = stay_in_day_out_of_quiet_hours(due_at, self.tz, policy, self.now)
         else:
-            moved = leave_quiet_hours(due_at, tz, policy)
+            moved = leave_quiet_hours(due_at, self.tz, policy)
         if moved != due_at:
             reasons.append(
                 f"quiet hours ({policy.quiet_hours_start:%H:%M}–{policy.quiet_hours_end:%H:%M})"
             )
-            due_at = moved
-        if budget >= 1 and window > dt.timedelta(0):
-            budgeted = _fit_budget(due_at, fixed_times, budget, window, tz, policy)
-            if budgeted != due_at:
-                reasons.append(
-                    f"contact budget (at most {budget} automated message"
-                    f"{'s' if budget != 1 else ''} in {policy.contact_budget_days} days)"
-                )
-                due_at = budgeted
-        bisect.insort(fixed_times, due_at)
-        if reasons:
-            touchpoint = touchpoint.with_changes(
-                due_at=due_at,
-                held_back_reason=(
-                    f"Moved from {_local_text(touchpoint.due_at, tz)} to "
-                    f"{_local_text(due_at, tz)}: {'; '.join(reasons)}."
-                )[:300],
-            )
-        result.append(touchpoint)
-    return result
+        return moved
+
+    def _partner(
+        self,
+        touchpoint: PlannedTouchpoint,
+        due_at: dt.datetime,
+        earliest: dt.datetime,
+        latest: dt.datetime,
+    ) -> PlannedTouchpoint | None:
+        """The placed message nearest ``due_at`` within [earliest, latest] it may join (6e)."""
+        if touchpoint.channel not in BUNDLE_CHANNELS or touchpoint.context.get("bundle_with"):
+            return None
+        if touchpoint.purpose == "celebrations":
+            earliest = max(earliest, due_at)  # a birthday card never goes early
+        own_day = due_at.astimezone(self.tz).date() if touchpoint.keep_day else None
+        best: PlannedTouchpoint | None = None
+        for primary in self.primaries:
+            at = primary.due_at
+            if not earliest <= at <= latest or primary.channel != touchpoint.channel:
+                continue
+            if self.parts[primary.key] >= BUNDLE_LIMIT or at < self.now:
+                continue
+            if own_day is not None and at.astimezone(self.tz).date() != own_day:
+                continue
+            if best is None or abs(at - due_at) < abs(best.due_at - due_at):
+                best = primary
+        return best
+
+
+def _with_reasons(
+    touchpoint: PlannedTouchpoint, planned_at: dt.datetime, reasons: list[str], tz: dt.tzinfo
+) -> PlannedTouchpoint:
+    if not reasons:
+        return touchpoint
+    if touchpoint.due_at == planned_at:
+        text = f"{'; '.join(reasons).capitalize()}."
+    else:
+        text = (
+            f"Moved from {_local_text(planned_at, tz)} to "
+            f"{_local_text(touchpoint.due_at, tz)}: {'; '.join(reasons)}."
+        )
+    return touchpoint.with_changes(held_back_reason=text[:300])
 
 
 def _fit_budget(

@@ -49,6 +49,7 @@ from aftercare.care.facts import (
     PlannedTouchpoint,
     PracticePolicy,
     RuleSpec,
+    SentMessage,
 )
 from aftercare.care.models import CarePolicy, CareRule, ObservedTag, Touchpoint, TouchpointStatus
 from aftercare.care.planner import Planner
@@ -299,11 +300,11 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
     observed: dict[int, dict[str, tuple[int, dt.datetime]]] = defaultdict(dict)
     for pk, client_id, name, seen in rows_read.observed:
         observed[client_id][name] = (pk, seen)
-    sent_times: dict[int, list[dt.datetime]] = defaultdict(list)
+    sent: dict[int, list[SentMessage]] = defaultdict(list)
     planner_rows: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in rows_read.touchpoints:
         if row["status"] == TouchpointStatus.SENT and row["action"] == "message":
-            sent_times[row["client_id"]].append(row["due_at"])
+            sent[row["client_id"]].append(SentMessage(row["due_at"], row["value"]))
         if _planner_made(row):
             planner_rows[row["client_id"]][row["key"]] = row
     resources: dict[int, list[EventFact]] = defaultdict(list)
@@ -352,9 +353,9 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
             appointments=tuple(appointments.get(client_id, ())),
             tags=tuple(tag_facts),
             resources=_by_time(resources.get(client_id, ())),
-            sent_message_times=tuple(sent_times.get(client_id, ())),
+            sent_messages=tuple(sent.get(client_id, ())),
             existing={
-                key: ExistingTouchpoint(key, r["status"], r["due_at"], r["action"])
+                key: ExistingTouchpoint(key, r["status"], r["due_at"], r["action"], r["kind"])
                 for key, r in planner_rows.get(client_id, _NOTHING).items()
             },
             extra=extras.get(client_id, _NOTHING),

@@ -61,6 +61,7 @@ class Occurrence(NamedTuple):
     due_at: dt.datetime | None = None  # set to bypass offset and local time
     source: str = ""  # key by source instead of rule ("42:supply5:reorder3")
     keep_day: bool = False  # quiet hours move it within its day, not to the next one
+    essential: bool = False  # care that never waits for the contact budget (planner step 5e)
 
 
 TriggerFunction = Callable[
@@ -155,6 +156,8 @@ def _appointment_occurrences(
     policy: PracticePolicy,
     now: dt.datetime,
     chosen: Iterable[tuple[AppointmentFact, str]],
+    *,
+    essential: Callable[[AppointmentFact], bool] = lambda appointment: False,
 ) -> list[Occurrence]:
     """One occurrence per chosen appointment (with the words for its title), keyed ``appt{id}``.
 
@@ -181,6 +184,7 @@ def _appointment_occurrences(
                 day,
                 detail=f"{what} on {day_text(day)}",
                 context={"appointment_id": appointment.id},
+                essential=essential(appointment),
             )
         )
     return occurrences
@@ -232,7 +236,17 @@ def appointment_attended(
         if kind and appointment.kind != kind:
             continue
         chosen.append((appointment, "first visit" if is_first else "visit"))
-    return _appointment_occurrences(facts, rule, policy, now, chosen)
+    # Asking after a first visit is care no budget should delay (planner step 6f).
+    return _appointment_occurrences(
+        facts,
+        rule,
+        policy,
+        now,
+        chosen,
+        essential=lambda appointment: (
+            _is_first_visit(facts, appointment.id) or appointment.kind == "first_visit"
+        ),
+    )
 
 
 @register_trigger(

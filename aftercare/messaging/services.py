@@ -135,8 +135,46 @@ def render_context(
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
     """Fill subject and bodies of ``message`` from its template, for its channel."""
+    _render_part(message, client=client, check_in=check_in, template_key=message.template_key)
+    parts = message.context.get("bundle") or []
+    if not parts:
+        return
+    # A bundle (care planner step 6e): each part rendered alone, then one text; the lines all
+    # parts end with (the practice's footer, the preferences link) are said once, at the end.
+    texts = [message.text_body]
+    for part in parts:
+        part_message = Message(
+            channel=message.channel, automated=message.automated, context=part["details"]
+        )
+        _render_part(
+            part_message, client=client, check_in=check_in, template_key=part["template_key"]
+        )
+        texts.append(part_message.text_body)
+    message.text_body = join_texts(texts)
+    if message.channel == "email":
+        message.html_body = templating.text_to_html(message.text_body)
+
+
+def join_texts(texts: list[str]) -> str:
+    """Several messages as one: the closing lines they share, only after the last one."""
+    split = [text.rstrip("\n").split("\n") for text in texts]
+    shared = 0
+    while (
+        all(len(lines) > shared + 1 for lines in split)
+        and len({lines[-1 - shared] for lines in split}) == 1
+    ):
+        shared += 1
+    bodies = ["\n".join(lines[: len(lines) - shared]).rstrip() for lines in split]
+    closing = "\n".join(split[0][len(split[0]) - shared :]) if shared else ""
+    joined = "\n\n* * *\n\n".join(bodies)
+    return f"{joined}\n{closing}\n" if closing else f"{joined}\n"
+
+
+def _render_part(
+    message: Message, *, client: Client, check_in: CheckIn | None, template_key: str
+) -> None:
     language = client.language or client.practice.language or "en"
-    source = template_source(client.practice, message.template_key, language)
+    source = template_source(client.practice, template_key, language)
     needs_when_read = any("when_read" in part for part in source.values())
     context = render_context(
         client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
@@ -179,11 +217,14 @@ def message_queue(
     sent_by: User | None = None,
     in_reply_to: Message | None = None,
     send_at: dt.datetime | None = None,
+    also: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Queue one outbound message for ``client``, rendered now from its template.
 
-    Without a usable address the message is stored as failed with the reason, so the care
-    queue shows "could not reach" instead of the message vanishing.
+    ``also`` bundles more parts into the same message (``{"template_key", "details",
+    "touchpoint_id"}`` each, the care planner's bundles): one email, one check-in link if any
+    part asks for one. Without a usable address the message is stored as failed with the
+    reason, so the care queue shows "could not reach" instead of the message vanishing.
     """
     now = clock.now()
     chosen = choose_channel(client, channel)
@@ -196,7 +237,7 @@ def message_queue(
         purpose=purpose,
         touchpoint=touchpoint,
         automated=automated,
-        context=dict(details or {}),
+        context={**(details or {}), **({"bundle": list(also)} if also else {})},
         sent_by=sent_by,
         in_reply_to=in_reply_to,
         next_attempt_at=send_at or now,
@@ -222,11 +263,15 @@ def message_queue(
     message.from_address = sender_address(chosen)
     message.save()
     check_in = None
-    if templating.asks_check_in(template_key):
+    if any(templating.asks_check_in(key) for key in [template_key, *_part_keys(also)]):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
     message.save(update_fields=["subject", "text_body", "html_body"])
     return message
+
+
+def _part_keys(also: list[dict[str, Any]] | None) -> list[str]:
+    return [part["template_key"] for part in also or ()]
 
 
 @transaction.atomic

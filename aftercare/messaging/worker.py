@@ -26,6 +26,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
@@ -63,6 +64,75 @@ def retry_delay(attempts: int) -> dt.timedelta:
     """Capped exponential backoff with jitter: 1, 2, 4 … minutes, at most 6 hours."""
     delay = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
     return delay * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
+
+
+def _going_with_their_bundle(candidates: list[tuple[int, Any]]) -> set[int]:
+    """Due touchpoints the planner bundled into another one that is still planned or due.
+
+    They are claimed with that one (``_claim_bundle``), so one email carries them all. One whose
+    first touchpoint went away (skipped, cancelled) goes on its own.
+    """
+    bundled = {
+        pk: context["bundle_with"]
+        for pk, context in candidates
+        if isinstance(context, dict) and context.get("bundle_with")
+    }
+    if not bundled:
+        return set()
+    open_keys = set(
+        Touchpoint.objects.filter(
+            key__in=set(bundled.values()),
+            status__in=(TouchpointStatus.PLANNED, TouchpointStatus.DUE),
+        ).values_list("key", flat=True)
+    )
+    return {pk for pk, key in bundled.items() if key in open_keys}
+
+
+def _claim_bundle(touchpoint: Any, now: dt.datetime) -> list[dict[str, Any]]:
+    """Claim the touchpoints bundled into ``touchpoint``; their parts of its message.
+
+    Runs inside the touchpoint's savepoint: if its message is not written, the claims roll back
+    and the parts go on their own in a later pass. A part whose preparer skips it is skipped
+    with the reason; the others still ride along.
+    """
+    parts = []
+    bundled = Touchpoint.objects.filter(
+        client_id=touchpoint.client_id,
+        action=Action.MESSAGE,
+        status__in=(TouchpointStatus.PLANNED, TouchpointStatus.DUE),
+        context__bundle_with=touchpoint.key,
+    ).order_by("-value", "id")
+    for part in bundled.select_related("client__practice", "rule"):
+        claimed = Touchpoint.objects.filter(pk=part.pk, status=part.status).update(
+            status=TouchpointStatus.SENT, updated_at=now
+        )
+        if not claimed:
+            continue
+        details = dict(part.context or {})
+        try:
+            prepare_touchpoint(part, details)
+        except SkipTouchpoint as skip:
+            Touchpoint.objects.filter(pk=part.pk).update(
+                status=TouchpointStatus.SKIPPED, status_reason=str(skip)[:300], updated_at=now
+            )
+            continue
+        parts.append(
+            {
+                "touchpoint_id": part.pk,
+                "template_key": part.template_key or part.kind,
+                "details": details,
+            }
+        )
+    return parts
+
+
+def _record_bundle(message: Message, now: dt.datetime) -> None:
+    """Each bundled touchpoint says which message carried it (its timeline shows it)."""
+    for part in message.context.get("bundle", ()):
+        Touchpoint.objects.filter(pk=part["touchpoint_id"]).update(
+            status_reason=f"Sent together with another message (message #{message.pk})"[:300],
+            updated_at=now,
+        )
 
 
 class Worker:
@@ -154,10 +224,13 @@ class Worker:
                 due = due.select_for_update(skip_locked=True, of=("self",))
             # On SQLite the transaction took the write lock at BEGIN (IMMEDIATE), so no other
             # worker can claim these rows between this read and the conditional UPDATE below.
-            candidates = list(due.values_list("pk", flat=True)[: self.batch_size])
+            candidates = list(due.values_list("pk", "context")[: self.batch_size])
             if not candidates:
                 return False
-            for pk in candidates:
+            riding_along = _going_with_their_bundle(candidates)
+            for pk, _context in candidates:
+                if pk in riding_along:
+                    continue  # it goes out inside its bundle's first message
                 claimed = Touchpoint.objects.filter(pk=pk, status=TouchpointStatus.DUE).update(
                     status=TouchpointStatus.SENT, updated_at=now
                 )
@@ -170,14 +243,16 @@ class Worker:
                 try:
                     with transaction.atomic():
                         prepare_touchpoint(touchpoint, details)
-                        message_queue(
+                        message = message_queue(
                             client=touchpoint.client,
                             template_key=touchpoint.template_key or touchpoint.kind,
                             purpose=touchpoint.purpose,
                             channel=touchpoint.channel,
                             touchpoint=touchpoint,
                             details=details,
+                            also=_claim_bundle(touchpoint, now),
                         )
+                        _record_bundle(message, now)
                 except SkipTouchpoint as skip:
                     Touchpoint.objects.filter(pk=pk).update(
                         status=TouchpointStatus.SKIPPED,

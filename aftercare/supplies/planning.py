@@ -70,6 +70,7 @@ def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
             supply.started_on,
             detail=f"{supply.name}, started {day_text(supply.started_on)}",
             context={"supply_id": supply.id, "supply_name": supply.name},
+            essential=True,  # asking after a new medication never waits for the budget
         )
         for supply in supplies_of(facts)
         if supply.kind in kinds and supply.status != "stopped"
@@ -113,8 +114,10 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 plan.remind_on - dt.timedelta(days=rule.offset_days),
                 detail=f"{supply.name} runs out {day_text(supply.runs_out_on)}, order by {day_text(plan.order_by)}",
                 context=context,
-                # Its day is chosen around absences and the order-by day: keep it.
+                # Its day is chosen around absences and the order-by day: keep it, and never
+                # let the contact budget move it past that day.
                 keep_day=True,
+                essential=True,
             )
         )
     return occurrences

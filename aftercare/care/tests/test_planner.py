@@ -21,8 +21,16 @@ from aftercare.care.facts import (
     ExistingTouchpoint,
     PracticePolicy,
     RuleSpec,
+    SentMessage,
 )
-from aftercare.care.planner import Planner, in_quiet_hours, leave_quiet_hours, plan
+from aftercare.care.planner import (
+    BUNDLE_LIMIT,
+    BUNDLE_WINDOW,
+    Planner,
+    in_quiet_hours,
+    leave_quiet_hours,
+    plan,
+)
 from aftercare.care.triggers import Occurrence
 
 UTC = dt.UTC
@@ -179,22 +187,112 @@ class TestTime:
 class TestBoundaries:
     def test_the_contact_budget_moves_the_lower_value_message_later(self):
         client = facts(
-            appointments=(visit(1, at("2026-11-10 10:00")), visit(2, at("2026-11-20 10:00"))),
-            sent_message_times=(at("2026-11-25 09:00"),),
+            appointments=(visit(1, at("2026-11-20 10:00")),),
+            sent_messages=(SentMessage(at("2026-11-25 09:00"), value=60),),
+            consents=frozenset({"care", "information"}),
         )
         rules = [
-            RuleSpec(id=1, name="High", trigger="appointment_attended", offset_days=7, value=90),
-            RuleSpec(id=2, name="Low", trigger="appointment_attended", offset_days=7, value=10),
+            RuleSpec(id=1, name="High", trigger="recall", trigger_options={"weeks": 1}, value=90),
+            RuleSpec(
+                id=2,
+                name="Low",
+                trigger="appointment_attended",
+                offset_days=9,
+                template_key="information",
+                purpose="information",
+                value=10,
+            ),
         ]
-        planned = plan(client, rules, POLICY, at("2026-11-20 12:00"))
-        assert len(planned) == 4  # nothing vanishes
-        low = {t.key: t for t in planned if t.rule_id == 2}
-        assert (
-            "contact budget (at most 2 automated messages in 7 days)"
-            in low["42:rule2:appt2"].held_back_reason
+        planned = {t.rule_id: t for t in plan(client, rules, POLICY, at("2026-11-20 12:00"))}
+        assert len(planned) == 2  # nothing vanishes
+        assert planned[1].held_back_reason == ""  # 27 Nov: with the 25th, two in seven days
+        low = planned[2]  # due 29 Nov: a third in the week; waits until the 25th leaves it
+        assert low.due_at == at("2026-12-02 09:00")
+        assert "contact budget (at most 2 automated messages in 7 days)" in low.held_back_reason
+
+    def test_a_message_is_held_back_only_by_messages_that_matter_at_least_as_much(self):
+        # Two birthday cards sent this week do not delay a recall worth more than they were.
+        client = facts(
+            appointments=(visit(1, at("2026-11-13 10:00")),),
+            sent_messages=(
+                SentMessage(at("2026-11-18 09:00"), value=40),
+                SentMessage(at("2026-11-19 09:00"), value=40),
+            ),
         )
-        high = {t.key: t for t in planned if t.rule_id == 1}
-        assert high["42:rule1:appt2"].held_back_reason == ""
+        recall = RuleSpec(
+            id=1, name="Recall", trigger="recall", trigger_options={"weeks": 1}, value=50
+        )
+        [planned] = plan(client, [recall], POLICY, at("2026-11-20 08:30"))
+        assert planned.due_at == at("2026-11-20 09:00", "Europe/London")
+        assert planned.held_back_reason == ""
+
+    def test_essential_care_is_never_held_back_by_the_budget(self):
+        # A first-visit check-in and a new-medication check-in, with two messages worth more
+        # than either already sent this week: both still go on their day.
+        first_visit = visit(1, at("2026-11-20 10:00"), kind="first_visit")
+        client = facts(
+            appointments=(first_visit,),
+            sent_messages=(
+                SentMessage(at("2026-11-21 09:00"), value=100),
+                SentMessage(at("2026-11-22 09:00"), value=100),
+            ),
+        )
+        [check_in] = by_kind(plan(client, RULES, POLICY, at("2026-11-20 12:00")), "check_in")
+        assert check_in.essential
+        assert check_in.due_at == at("2026-11-23 09:00", "Europe/London")
+        assert "budget" not in check_in.held_back_reason
+
+    def test_the_budget_never_holds_a_message_until_it_is_too_late(self):
+        # A birthday card may be two days late; two weightier messages sent the day before
+        # would hold it a week. Nothing to join it with: it goes on the day, saying why.
+        client = facts(
+            birth_date=dt.date(1970, 11, 24),
+            consents=frozenset({"care", "celebrations"}),
+            sent_messages=(
+                SentMessage(at("2026-11-23 09:00"), value=90),
+                SentMessage(at("2026-11-23 10:00"), value=90),
+            ),
+        )
+        card, _next_year = by_kind(
+            plan(client, RULES, POLICY, at("2026-11-23 12:00")), "birthday_card"
+        )
+        assert card.status == "planned" and not card.blocked
+        assert card.due_at == at("2026-11-24 09:00", "Europe/London")
+        assert "sent anyway" in card.held_back_reason
+        # The day after, it has not expired either: the card is still due to go.
+        later = by_kind(plan(client, RULES, POLICY, at("2026-11-24 08:00")), "birthday_card")
+        assert later[0].status == "planned"
+
+    def test_messages_due_within_a_day_go_as_one_email(self):
+        # A check-in due Tuesday 09:00 and a recall due Tuesday 10:00: one email, at 09:00.
+        client = facts(appointments=(visit(1, at("2026-11-17 10:00")),))
+        rules = [
+            RuleSpec(
+                id=1,
+                name="Check in",
+                trigger="appointment_attended",
+                offset_days=7,
+                template_key="check_in",
+                value=60,
+            ),
+            RuleSpec(
+                id=2,
+                name="Recall",
+                trigger="recall",
+                trigger_options={"weeks": 1},
+                local_time=dt.time(10, 0),
+                template_key="recall",
+                value=50,
+            ),
+        ]
+        check_in, recall = plan(client, rules, POLICY, at("2026-11-17 12:00"))
+        assert check_in.kind == "check_in" and "bundle_with" not in check_in.context
+        assert recall.context["bundle_with"] == check_in.key
+        assert recall.due_at == check_in.due_at == at("2026-11-24 09:00", "Europe/London")
+        assert "sent together with" in recall.held_back_reason
+        # By SMS they stay apart: a text is short and on its own.
+        by_sms = plan(replace(client, channel="sms"), rules, POLICY, at("2026-11-17 12:00"))
+        assert all("bundle_with" not in t.context for t in by_sms)
 
     def test_messages_without_consent_or_to_opted_out_clients_are_blocked_with_the_reason(self):
         client = facts(birth_date=dt.date(1970, 12, 24), consents=frozenset({"care"}))
@@ -240,6 +338,59 @@ class TestBoundaries:
         assert [(t.key, t.status, t.due_at) for t in planned] == [
             ("42:rule2:appt2", "due", at("2026-11-27 09:05"))
         ]
+
+
+class TestOneActPerVisit:
+    GENERAL = RuleSpec(
+        id=2,
+        name="Check in after a visit",
+        trigger="appointment_attended",
+        trigger_options={"first_visit": False},
+        offset_days=7,
+        template_key="check_in",
+        value=60,
+    )
+    ACUPUNCTURE = RuleSpec(
+        id=9,
+        name="Check in after acupuncture",
+        trigger="appointment_attended",
+        trigger_options={"kind": "acupuncture"},
+        offset_days=2,
+        template_key="check_in",
+        value=60,
+    )
+
+    def test_the_rule_for_the_visit_kind_wins_over_the_general_one(self):
+        client = facts(
+            appointments=(
+                visit(1, at("2026-11-02 10:00"), kind="first_visit"),
+                visit(2, at("2026-11-20 10:00"), kind="acupuncture"),
+            )
+        )
+        planned = plan(client, [self.GENERAL, self.ACUPUNCTURE], POLICY, at("2026-11-20 12:00"))
+        check_ins = [t for t in planned if t.key.endswith("appt2")]
+        assert [t.rule_id for t in check_ins] == [9]  # one check-in for the visit, not two
+
+    def test_a_check_in_already_sent_for_the_visit_stops_another_rules(self):
+        client = facts(
+            appointments=(
+                visit(1, at("2026-11-02 10:00"), kind="first_visit"),
+                visit(2, at("2026-11-20 10:00"), kind="acupuncture"),
+            ),
+            existing={
+                "42:rule2:appt2": ExistingTouchpoint(
+                    "42:rule2:appt2", "sent", at("2026-11-21 09:00"), "message", "check_in"
+                )
+            },
+        )
+        planned = plan(client, [self.GENERAL, self.ACUPUNCTURE], POLICY, at("2026-11-21 12:00"))
+        assert [t for t in planned if t.key.endswith("appt2")] == []
+
+    def test_different_kinds_of_care_for_one_visit_all_stay(self):
+        handout = replace(self.ACUPUNCTURE, id=10, template_key="information", purpose="care")
+        client = facts(appointments=(visit(2, at("2026-11-20 10:00"), kind="acupuncture"),))
+        planned = plan(client, [self.ACUPUNCTURE, handout], POLICY, at("2026-11-20 12:00"))
+        assert sorted(t.kind for t in planned) == ["check_in", "information"]
 
 
 class TestExtension:
@@ -318,7 +469,9 @@ def client_facts_near(draw, now: dt.datetime) -> ClientFacts:
                 st.frozensets(st.sampled_from(["care", "information", "celebrations"])),
             )
         ),
-        sent_message_times=tuple(draw(st.lists(near, max_size=6))),
+        sent_messages=tuple(
+            draw(st.lists(st.builds(SentMessage, near, st.integers(0, 100)), max_size=6))
+        ),
         opted_out=draw(st.sampled_from([False, False, False, True])),
     )
 
@@ -382,12 +535,35 @@ def test_the_planner_keeps_its_invariants(scenario, rules, policy):
     for message in messages:
         local = message.due_at.astimezone(tz).time()
         assert not in_quiet_hours(local, policy.quiet_hours_start, policy.quiet_hours_end), message
-    # Never over the contact budget: every window holding a planned message stays within it.
-    window = dt.timedelta(days=policy.contact_budget_days)
-    everything = sorted([*client.sent_message_times, *(m.due_at for m in messages)])
+    # A bundled message goes with a live email at its time; a bundle holds few parts.
+    primaries = {m.key: m for m in messages if "bundle_with" not in m.context}
     for message in messages:
-        for start in [t for t in everything if message.due_at - window < t <= message.due_at]:
-            count = sum(1 for t in everything if start <= t < start + window)
+        if "bundle_with" in message.context:
+            primary = primaries[message.context["bundle_with"]]
+            assert (primary.due_at, primary.channel) == (message.due_at, "email")
+    parts = [m.context.get("bundle_with", m.key) for m in messages]
+    assert all(parts.count(key) <= BUNDLE_LIMIT for key in primaries)
+    # Never over the contact budget, counting for each message only what matters more than it
+    # (sent or planned, essential care above all; a bundle once) — unless it says it went over
+    # the budget so as not to come too late. Essential care is never held back by the budget.
+    window = dt.timedelta(days=policy.contact_budget_days)
+    for message in primaries.values():
+        if message.essential:
+            assert "contact budget" not in message.held_back_reason
+            continue
+        if "sent anyway" in message.held_back_reason:
+            continue
+        weightier = sorted(
+            [s.at for s in client.sent_messages if s.value > message.value]
+            + [
+                m.due_at
+                for m in primaries.values()
+                if m is not message and (m.essential or m.value > message.value)
+            ]
+            + [message.due_at]
+        )
+        for start in [t for t in weightier if message.due_at - window < t <= message.due_at]:
+            count = sum(1 for t in weightier if start <= t < start + window)
             assert count <= policy.contact_budget_messages, (message, start)
     # Whatever is held back, blocked or expired says why.
     for touchpoint in planned:
@@ -399,14 +575,22 @@ def test_the_planner_keeps_its_invariants(scenario, rules, policy):
 
 @settings(max_examples=60, deadline=None)
 @given(scenario=scenarios)
-def test_moving_a_message_later_never_moves_it_earlier(scenario):
+def test_boundaries_move_a_message_later_never_drop_it(scenario):
     now, client = scenario
     unbounded = PracticePolicy(
         quiet_hours_start=dt.time(0), quiet_hours_end=dt.time(0), contact_budget_messages=99
     )
-    free = {t.key: t.due_at for t in plan(client, RULES, unbounded, now)}
+    free = {t.key: t for t in plan(client, RULES, unbounded, now)}
     for touchpoint in plan(client, RULES, POLICY, now):
-        assert touchpoint.due_at >= free[touchpoint.key]
+        before = free[touchpoint.key]
+        # Only joining a message due within a day may bring one earlier (never a celebration).
+        if "bundle_with" in touchpoint.context and touchpoint.purpose != "celebrations":
+            assert touchpoint.due_at >= before.due_at - BUNDLE_WINDOW
+        else:
+            assert touchpoint.due_at >= before.due_at
+        # Nothing expires because of quiet hours or the budget: only what was late anyway.
+        if touchpoint.status == "expired":
+            assert before.status == "expired"
 
 
 def test_a_quiet_hours_end_skipped_by_the_clocks_moves_to_the_next_days_end():
