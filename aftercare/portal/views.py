@@ -380,7 +380,10 @@ def measure(request: HttpRequest, token: str) -> HttpResponse:
             "chosen": answers.get(item.key),
             "error": error,
             "token": token,
-            "last": index + 1 == len(asked),
+            # "Send my answers" only when no question can follow (PHQ-9 question 10 follows
+            # question 9 when an answer above is not "Not at all").
+            "last": item.key == questionnaire.items[-1].key
+            or (index + 1 == len(asked) and questionnaire.items[-1].asked_if_any_above is None),
         },
         status=400 if error else 200,
     )
