@@ -93,7 +93,8 @@ def score_rows(client: Client, *, with_check_ins: bool = True) -> list[ScoreRow]
     rows = []
     for measure in completed_measures(client):
         questionnaire = questionnaires.get(measure.questionnaire)
-        assert measure.completed_at is not None and measure.total is not None  # noqa: S101
+        if measure.completed_at is None or measure.total is None:  # completed ones have both
+            continue
         changed = None
         if questionnaire is not None and measure.previous_total is not None:
             changed = change(questionnaire, measure.previous_total, measure.total)
@@ -279,12 +280,16 @@ def worsened_clients(practice: Practice, *, limit: int = 200) -> list[Worsened]:
             continue
         seen.add(key)
         questionnaire = questionnaires.get(measure.questionnaire)
-        if questionnaire is None or measure.total is None or measure.previous_total is None:
+        if (
+            questionnaire is None
+            or measure.total is None
+            or measure.previous_total is None
+            or measure.completed_at is None
+        ):
             continue
         changed = change(questionnaire, measure.previous_total, measure.total)
         if not changed.reliably_worse:
             continue
-        assert measure.completed_at is not None  # noqa: S101
         found.append(
             Worsened(
                 client_id=measure.client_id,
