@@ -3,7 +3,9 @@
 ``receive_inbound(...)`` stores an inbound Message and calls ``route_inbound(message)``:
 
 1. Keywords (SMS STOP/UNSUBSCRIBE/START…) change the client's opt-out, and stop there.
-2. Triage classifies the text (routine / attention / urgent / crisis, with reasons).
+2. Triage classifies the text (routine / attention / urgent / crisis, with reasons) — or takes
+   a result decided elsewhere (``decided``: a questionnaire's answers, where PHQ-9 question 9
+   above 0 is a crisis), which then goes the same way.
 3. *Inbound policies* registered with ``register_inbound_policy`` run in order; the first that
    returns True has handled the reply (the absences app: "the practitioner is away" → escalate
    for the emergency list, honest auto-reply for everyone else).
