@@ -6,9 +6,13 @@ whose practitioner is away today —
 
 1. crisis: not handled here; messaging's default answers with the emergency numbers and alerts
    the practitioner at once. Crisis always escalates, away or not.
-2. from a client on the absence's emergency list: escalated at once to the practitioner's own
-   channel (email, and SMS to their own number when set), and the client is told it was passed
-   on. The promise made when the client was added stays open until kept by a person.
+2. from a client on the emergency list of an absence going on today — whoever the client's own
+   practitioner is, or none — escalated at once to the absent practitioner's own channel
+   (email, and SMS to their own number when set), and the client is told it was passed on.
+   Each such message waits, urgent, in the care queue until a person answers the client. The
+   promise made when the client was added ("you can reach me while I am away") is judged when
+   the absence is over (``judge_emergency_promise``): kept when every message passed on got a
+   personal answer (or the client never wrote: nothing was asked), broken when one did not.
 3. from anyone else: one honest auto-reply per client per absence (return date, cover contact,
    emergency numbers); the message waits for the first day back, when the "while you were
    away" summary at the top of the care queue lists it.
@@ -35,8 +39,7 @@ from aftercare.messaging.inbound import notify_practitioner, register_inbound_po
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_acknowledge, message_queue
 from aftercare.practice.access import get_scoped_or_404
-from aftercare.promises.models import Promise
-from aftercare.promises.services import promise_keep
+from aftercare.promises.services import register_promise_judge
 from aftercare.queue.feed import FeedEvent, register_feed_provider
 from aftercare.queue.items import QueueItem, register_queue_source
 
@@ -47,11 +50,27 @@ WORKDAY_START = dt.time(9, 0)
 
 
 def _away_now(client: Any) -> Absence | None:
-    if client is None or client.primary_practitioner_id is None:
+    """The absence that decides what happens to a message from ``client`` today: one whose
+    emergency list they are on (whoever's it is), else their own practitioner's."""
+    if client is None:
         return None
-    return current_absence(
-        practitioner_id=client.primary_practitioner_id, day=clock.today(client.practice.tz)
+    today = clock.today(client.practice.tz)
+    listed = (
+        EmergencyListEntry.objects.filter(
+            client=client,
+            absence__cancelled=False,
+            absence__first_day__lte=today,
+            absence__last_day__gte=today,
+        )
+        .select_related("absence__practice", "absence__practitioner")
+        .order_by("absence__first_day", "absence_id")
+        .first()
     )
+    if listed is not None:
+        return listed.absence
+    if client.primary_practitioner_id is None:
+        return None
+    return current_absence(practitioner_id=client.primary_practitioner_id, day=today)
 
 
 def route_while_away(message: Any, result: Any) -> bool:
@@ -71,7 +90,7 @@ def _route(message: Any, client: Any, absence: Absence) -> bool:
     details = absence_details(absence)
     channel = message.channel if message.channel != "portal" else ""
     if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
-        notify_practitioner(message)
+        notify_practitioner(message, practitioner=absence.practitioner)
         _text_practitioner(message, absence)
         message.context = {**(message.context or {}), "escalated_for_absence": absence.pk}
         message.save(update_fields=["context"])
@@ -257,6 +276,11 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
         .select_related("client")
         .order_by("created_at")[:200]
     )
+    # The item is the absent practitioner's, whoever the client's own practitioner is.
+    away_ids = {message.context["escalated_for_absence"] for message in rows}
+    practitioner_of = dict(
+        Absence.objects.filter(pk__in=away_ids).values_list("pk", "practitioner_id")
+    )
     return [
         QueueItem(
             id=f"emergency_message:{message.pk}",
@@ -270,7 +294,9 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
             estimated_minutes=10,
             value=100,
             actions=("done", "open"),
-            owner_id=message.client.primary_practitioner_id,
+            owner_id=practitioner_of.get(
+                message.context["escalated_for_absence"], message.client.primary_practitioner_id
+            ),
             done_label="Answered",
             url=reverse("clients-detail", args=[message.client_id])
             if _has_url("clients-list")
@@ -283,7 +309,11 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
 def perform_on_emergency_message(
     actor: Any, object_id: str, action: str, *, until: Any = None, reason: str = ""
 ) -> None:
-    """ "Answered": only once a person has replied to the client; then the promise is kept."""
+    """ "Answered": only once a person has replied to the client in person.
+
+    The promise is not kept here: the client may write again. It is judged when the absence is
+    over (``judge_emergency_promise``).
+    """
 
     if action != "done":
         raise ValidationError({"action": "Answer the client, then mark it answered."})
@@ -292,28 +322,75 @@ def perform_on_emergency_message(
     except ValueError as error:
         raise ValidationError({"id": "Not a message."}) from error
     message = get_scoped_or_404(Message.objects.select_related("client"), actor, pk=pk)
-    answered = Message.objects.filter(
-        client=message.client,
-        direction="out",
-        sent_by__isnull=False,
-        created_at__gte=message.created_at,
-    ).exists()
-    if not answered:
+    if personal_answer_after(message) is None:
         raise ValidationError(
             {
                 "action": "Reply to the client first (on the client page): the promise is kept only by an answer."
             }
         )
     message_acknowledge(actor=actor, message=message)
-    entry = EmergencyListEntry.objects.filter(
-        absence_id=message.context["escalated_for_absence"], client=message.client
-    ).first()
-    if (
-        entry is not None
-        and entry.promise_id is not None
-        and Promise.objects.filter(pk=entry.promise_id, status="open").exists()
-    ):
-        promise_keep(actor=actor, promise_id=entry.promise_id)
+
+
+def personal_answer_after(message: Message) -> Message | None:
+    """The first message a person wrote to the client after ``message`` arrived, if any."""
+    return (
+        Message.objects.filter(
+            client_id=message.client_id,
+            direction="out",
+            sent_by__isnull=False,
+            created_at__gte=message.created_at,
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+# A message passed on in the absence's last hours may be answered the day after: the promise
+# waits this long for an answer before it is judged broken.
+ANSWER_GRACE = dt.timedelta(hours=24)
+
+
+def judge_emergency_promise(promise: Any, now: dt.datetime) -> tuple[str, str] | None:
+    """ "You can reach me while I am away", judged once the absence is over.
+
+    1. Kept, when the client never wrote: nothing was asked.
+    2. Kept, when every message passed on got a personal answer.
+    3. Undecided (None), while the only unanswered ones arrived less than ``ANSWER_GRACE`` ago.
+    4. Otherwise broken, naming the first message left unanswered.
+    """
+    entry = (
+        EmergencyListEntry.objects.filter(promise_id=promise.pk).select_related("absence").first()
+    )
+    if entry is None:
+        return ("broken", "Not kept by its due time")
+    passed_on = list(
+        Message.objects.filter(
+            client_id=promise.client_id,
+            direction="in",
+            context__escalated_for_absence=entry.absence_id,
+        ).order_by("created_at", "id")
+    )
+    who = entry.absence.practitioner.display_name
+    if not passed_on:
+        return ("kept", "Kept: the client did not write during the absence; nothing was asked.")
+    unanswered = [message for message in passed_on if personal_answer_after(message) is None]
+    if not unanswered:
+        if len(passed_on) == 1:
+            return ("kept", f"Kept: 1 message passed on during the absence, answered by {who}.")
+        return (
+            "kept",
+            f"Kept: {len(passed_on)} messages passed on during the absence, each answered "
+            f"in person by {who}.",
+        )
+    if all(now - message.created_at < ANSWER_GRACE for message in unanswered):
+        return None
+    first = unanswered[0]
+    when = first.created_at.astimezone(promise.client.practice.tz)
+    return (
+        "broken",
+        f"Broken: the message of {when:%a %-d %b %H:%M} was passed on but not answered in person "
+        f"({len(unanswered)} of {len(passed_on)} unanswered).",
+    )
 
 
 def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
@@ -355,3 +432,4 @@ def register() -> None:
     register_queue_source(
         "emergency_message", emergency_message_items, perform_on_emergency_message
     )
+    register_promise_judge("absence", judge_emergency_promise)

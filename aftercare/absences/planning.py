@@ -7,7 +7,9 @@ the booked appointments among ``facts.appointments`` carry their practitioner's 
 1. The *adjuster* ``move_around_absences`` (runs before the boundaries, so quiet hours and
    the contact budget still apply to the new time):
    a. a check-in that invites a reply and would land during the practitioner's absence moves
-      to the first day back at the same local time — unless the absence names a cover;
+      to the first day back at the same local time — unless the absence names a cover, or the
+      client is on its emergency list (they were promised they can reach the practitioner:
+      those are the clients to stay close to);
    b. a recall waits until the return, cover or not;
    c. re-order reminders are already placed before the absence by ``supply_reorder``.
 2. The trigger ``absence_notice``: ``notify_days_before`` days before the absence (or at once
@@ -121,7 +123,10 @@ def move_around_absences(
         for _ in range(len(absences) + 1):  # back-to-back absences: move again
             local = touchpoint.due_at.astimezone(tz)
             clash = next((a for a in absences if a.first_day <= local.date() <= a.last_day), None)
-            if clash is None or (invites_reply and not waits and clash.cover_contact):
+            answered_while_away = clash is not None and (
+                clash.cover_contact or facts.client_id in clash.emergency_client_ids
+            )
+            if clash is None or (invites_reply and not waits and answered_while_away):
                 break
             moved = dt.datetime.combine(clash.back_on, local.time().replace(tzinfo=None))
             moved_utc = moved.replace(tzinfo=tz).astimezone(dt.UTC)

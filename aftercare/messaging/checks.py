@@ -121,10 +121,21 @@ def appointment_not_cancelled(message: Message, now: dt.datetime) -> Verdict | N
     return None
 
 
+def written_by_a_person_or_an_answer(message: Message) -> bool:
+    """A person's own words (or an answer to what the client just wrote) go when sent.
+
+    Everything else — automated messages, and notices the practice sends without anyone
+    writing them just now (the emergency list's "you can reach me") — waits for quiet hours.
+    """
+    if message.in_reply_to_id is not None:
+        return True
+    return not message.automated and message.sent_by_id is not None
+
+
 @register_send_check
 def outside_quiet_hours(message: Message, now: dt.datetime) -> Verdict | None:
     client = message.client
-    if client is None or not message.automated or message.in_reply_to_id is not None:
+    if client is None or written_by_a_person_or_an_answer(message):
         return None
 
     # The care engine's policy: the same quiet hours the planner chose the due time with.

@@ -27,12 +27,13 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
 from aftercare import clock
+from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
-from aftercare.practice.models import Practice
+from aftercare.practice.models import Practice, User
 
 log = logging.getLogger("aftercare.inbound")
 
@@ -246,6 +247,8 @@ def route_inbound(
         result = record_triage(message, decided)
     else:
         result = classify_message(message, text=text, **answers)
+    if client is not None:
+        client_changed(client)  # unread now: automated questions wait (messaging/waiting.py)
     for policy in list(_policies):
         if policy(message, result):
             return result
@@ -300,8 +303,9 @@ def client_path(client: Client | None) -> str:
         return "/"
 
 
-def notify_practitioner(message: Message) -> list[Message]:
-    """Tell the client's practitioner (or the practice) at once, on their own channels.
+def notify_practitioner(message: Message, *, practitioner: User | None = None) -> list[Message]:
+    """Tell the client's practitioner (or ``practitioner``, or the practice) at once, on their
+    own channels.
 
     An email to themself, and an SMS to their own number when they have one and SMS is set
     up. Both go through the outbox like everything else (client=None marks staff mail), so the
@@ -311,7 +315,8 @@ def notify_practitioner(message: Message) -> list[Message]:
 
     client = message.client
     practice = message.practice
-    practitioner = client.primary_practitioner if client else None
+    if practitioner is None and client is not None:
+        practitioner = client.primary_practitioner
     name = client.full_name if client else message.from_address
     link = f"{settings.BASE_URL}{client_path(client)}"
     common = {

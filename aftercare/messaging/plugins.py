@@ -15,8 +15,12 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.care.reconcile import register_fact_loader
+from aftercare.care.triggers import register_adjuster
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, register_client_section
+from aftercare.messaging import waiting
+from aftercare.messaging.checks import register_send_check
 from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
@@ -122,6 +126,46 @@ def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
     return items
 
 
+def unread_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
+    """Every other reply from a client until a person reads it: routine ones need a reader too.
+
+    Flagged ones are ``flagged_reply`` items; those passed on or held for an absence have theirs
+    (the emergency message, the return summary).
+    """
+    rows = (
+        waiting.unread_from_clients()
+        .filter(practice=actor.practice)
+        .exclude(triage_level__in=FLAGGED_LEVELS)
+        .exclude(context__has_key="escalated_for_absence")
+        .exclude(context__has_key="waits_for_absence")
+        .select_related("client")
+        .order_by("created_at")[:200]
+    )
+    items = []
+    for message in rows:
+        client = message.client
+        words = " ".join(message.text_body.split())
+        items.append(
+            QueueItem(
+                id=f"reply:{message.pk}",
+                kind="reply",
+                client_id=client.pk,
+                client_name=client.full_name,
+                title=f"Read {client.full_name}'s reply",
+                reason=(words[:200] + "…") if len(words) > 200 else words,
+                urgency="routine",
+                due_at=message.created_at,
+                estimated_minutes=5,
+                value=55,
+                actions=("done", "open"),
+                owner_id=client.primary_practitioner_id,
+                done_label="Read",
+                url=_client_url(client.pk),
+            )
+        )
+    return items
+
+
 def unreachable_items(actor: Any, now: dt.datetime) -> list[Any]:
     """Messages that failed for good, or may not have arrived: a person should call."""
 
@@ -211,5 +255,9 @@ def register_all() -> None:
         if provider not in banner_providers:
             banner_providers.append(provider)
     register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
+    register_queue_source("reply", unread_reply_items, acknowledge_item)
     register_queue_source("unreachable", unreachable_items, acknowledge_item)
     register_client_section(thread_section)
+    register_fact_loader("waiting_since", waiting.load_waiting_since)
+    register_adjuster(waiting.answer_first)
+    register_send_check(waiting.no_question_while_unread)

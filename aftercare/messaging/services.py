@@ -284,6 +284,12 @@ def message_reply(*, actor: Actor, client: Client, body: str, subject: str = "")
         Message.objects.filter(client=client, direction=Direction.INBOUND).order_by("-id").first()
     )
     channel = last_inbound.channel if last_inbound and last_inbound.channel != "portal" else ""
+    # Answering the client reads everything they wrote before: nothing of theirs waits now.
+    read = Message.objects.filter(
+        client=client, direction=Direction.INBOUND, acknowledged_at__isnull=True
+    ).update(acknowledged_at=clock.now(), acknowledged_by=actor.user)
+    if read:
+        client_changed(client)
     message = message_queue(
         client=client,
         template_key="personal",
@@ -383,7 +389,11 @@ def client_set_preferences(
 
 @transaction.atomic
 def message_acknowledge(*, actor: Actor, message: Message) -> None:
-    """A person has read a flagged reply or a failed message: it leaves the care queue."""
+    """A person has read a reply or a failed message: it leaves the care queue.
+
+    A client's reply read, their automated questions may go again (``messaging/waiting.py``):
+    the client is re-planned.
+    """
     now = clock.now()
     updated = Message.objects.filter(pk=message.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=actor.user
@@ -391,3 +401,5 @@ def message_acknowledge(*, actor: Actor, message: Message) -> None:
     if updated:
         message.acknowledged_at, message.acknowledged_by = now, actor.user
         record_audit(actor, "change", message, summary="Read and acknowledged")
+        if message.client_id is not None and message.direction == Direction.INBOUND:
+            client_changed(message.client)

@@ -59,7 +59,8 @@ def promise_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
                     client_id=promise.client_id,
                     client_name=promise.client.full_name,
                     title=f"Promise broken: {promise.what}",
-                    reason="Not kept by its due time; tell the client and put it right",
+                    reason=f"{promise.status_reason or 'Not kept by its due time'}; "
+                    "tell the client and put it right",
                     urgency="urgent",
                     due_at=deadline,
                     estimated_minutes=PROMISE_MINUTES,

@@ -12,6 +12,7 @@ engine's "referral made" trigger can plan its follow-up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -178,36 +179,63 @@ def perform_on_promise(
         raise ValidationError({"action": f"Unknown action {action!r}."})
 
 
+# A verdict on a promise whose time is up: ``(status, reason)``, or None to wait a little.
+Verdict = tuple[str, str] | None
+Judge = Callable[[Promise, dt.datetime], Verdict]
+_judges: dict[str, Judge] = {}
+NOT_KEPT = "Not kept by its due time"
+
+
+def register_promise_judge(source: str, judge: Judge) -> Judge:
+    """Let the feature that makes promises of ``source`` judge them when their time is up.
+
+    A promise nobody marks kept is broken at its deadline — unless it says something other than
+    "do this by then": the absences feature's "you can reach me while I am away" is kept when
+    every message passed on was answered in person, and was kept if the client never wrote.
+    ``judge(promise, now)`` returns ``("kept" | "broken", reason)`` or None to decide later.
+    """
+    _judges[source] = judge
+    return judge
+
+
 @transaction.atomic
 def promises_mark_broken(now: dt.datetime) -> int:
-    """Tick step: every promise still open at its due time becomes broken (and says so).
+    """Tick step: every promise still open at its due time is judged, and says why.
 
-    Two queries and one bulk insert whatever the number of promises; idempotent.
+    Broken, unless the feature that made it judges it (``register_promise_judge``). Two queries
+    and one bulk insert whatever the number of promises, plus what the judges read; idempotent.
     """
     late = list(
         Promise.objects.select_for_update()
         .filter(status=PromiseStatus.OPEN)
         .filter(Q(due_at__lte=now) | Q(due_until__lte=now))
-        .values_list("pk", "practice_id", "what")
+        .select_related("client")
     )
-    if not late:
+    closed = []
+    for promise in late:
+        judge = _judges.get(promise.source)
+        verdict = judge(promise, now) if judge else (PromiseStatus.BROKEN, NOT_KEPT)
+        if verdict is None:
+            continue
+        promise.status, promise.status_reason = verdict[0], verdict[1][:300]
+        promise.closed_at = now
+        closed.append(promise)
+    if not closed:
         return 0
-    Promise.objects.filter(pk__in=[pk for pk, _, _ in late]).update(
-        status=PromiseStatus.BROKEN, status_reason="Not kept by its due time", closed_at=now
-    )
+    Promise.objects.bulk_update(closed, ["status", "status_reason", "closed_at"])
     AuditEvent.objects.bulk_create(
         AuditEvent(
-            practice_id=practice_id,
+            practice_id=promise.practice_id,
             action=AuditEvent.Action.CHANGE,
             object_type=Promise._meta.label_lower,
-            object_id=str(pk),
-            summary=f"Promise broken (not kept by its due time): {what}"[:300],
+            object_id=str(promise.pk),
+            summary=f"Promise {promise.status}: {promise.what} ({promise.status_reason})"[:300],
             via="cli",
             at=now,
         )
-        for pk, practice_id, what in late
+        for promise in closed
     )
-    return len(late)
+    return len(closed)
 
 
 @transaction.atomic

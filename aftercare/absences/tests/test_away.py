@@ -65,3 +65,29 @@ def test_the_calendar_feed_shows_absences_with_the_private_reason_only_to_the_pr
     assert "Family wedding" in own.description
     assert "Family wedding" not in colleague.description
     assert colleague.summary == "Olivia Owner away"
+
+
+def test_a_message_passed_on_in_the_last_hours_may_be_answered_the_day_after(
+    personas: Personas,
+) -> None:
+    from aftercare.absences.away import ANSWER_GRACE, judge_emergency_promise
+    from aftercare.messaging.services import message_reply
+    from aftercare.promises.models import Promise
+
+    with clock.at(PLANNED_ON):
+        plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
+    last_evening = dt.datetime(2027, 4, 4, 21, 0, tzinfo=dt.UTC)
+    with clock.at(last_evening):
+        receive_inbound(channel="email", from_address=personas.client.email, text="Help?")
+    promise = Promise.objects.get(client=personas.client)
+    back = dt.datetime(2027, 4, 5, 0, 0, tzinfo=dt.UTC) - dt.timedelta(hours=1)  # BST midnight
+    assert judge_emergency_promise(promise, back) is None  # waits for the answer
+    with clock.at(BACK):
+        message_reply(actor=personas.actor(), client=personas.client, body="Back: call me.")
+    assert judge_emergency_promise(promise, BACK)[0] == "kept"  # type: ignore[index]
+    # Never answered at all: broken once the grace is over.
+    from aftercare.messaging.models import Message
+
+    Message.objects.filter(direction="out", sent_by__isnull=False).delete()
+    verdict = judge_emergency_promise(promise, last_evening + ANSWER_GRACE)
+    assert verdict is not None and verdict[0] == "broken"

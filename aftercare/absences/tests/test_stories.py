@@ -140,6 +140,7 @@ def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Person
     from aftercare.absences.away import emergency_message_items, perform_on_emergency_message
     from aftercare.messaging.services import message_reply
     from aftercare.promises.models import Promise
+    from aftercare.promises.services import promises_mark_broken
 
     with clock.at(PLANNED_ON):
         plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
@@ -156,4 +157,10 @@ def test_the_promise_is_kept_only_when_the_practitioner_answers(personas: Person
         )
         perform_on_emergency_message(personas.actor(), str(inbound.pk), "done")
         assert emergency_message_items(personas.actor(), DURING) == []
-    assert Promise.objects.get(client=personas.client).status == "kept"
+    # The client may write again: the promise is judged once the absence is over.
+    assert Promise.objects.get(client=personas.client).status == "open"
+    after = dt.datetime(2027, 4, 5, 9, 0, tzinfo=dt.UTC)
+    assert promises_mark_broken(after) == 1
+    promise = Promise.objects.get(client=personas.client)
+    assert promise.status == "kept", promise.status_reason
+    assert promise.status_reason.startswith("Kept: 1 message passed on during the absence")

@@ -69,8 +69,9 @@ def test_the_queue_costs_a_fixed_number_of_queries(
         client = make_client(personas.practice, given_name=f"C{number}")
         make_task(client)
         make_promise(client, personas.owner)
-    # + one each for the absences' "while you were away" and emergency-list sources
-    with django_assert_max_num_queries(11):
+    # + one each for the absences' "while you were away" and emergency-list sources, and for
+    # messaging's unread replies
+    with django_assert_max_num_queries(12):
         response = owner_client.get(reverse("care-queue"), {"scope": "practice"})
     assert response.content.decode().count('class="card queue-item"') == 2 * count
 

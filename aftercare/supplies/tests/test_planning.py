@@ -119,6 +119,15 @@ def test_a_check_in_during_an_absence_moves_to_the_first_day_back_unless_covered
     assert check_in.due_at.date() == dt.date(2027, 3, 17)
 
 
+def test_a_client_on_the_emergency_list_is_still_checked_in_with_during_the_absence() -> None:
+    # They were promised they can reach the practitioner: the very clients to stay close to.
+    medication = supply(kind="medication", started_on=dt.date(2027, 3, 14))
+    listed = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4), emergency_client_ids=frozenset({42}))
+    [check_in] = by_kind(plan(facts(medication), RULES, policy(listed), NOW), "check_in")
+    assert check_in.due_at.date() == dt.date(2027, 3, 17)
+    assert "away" not in check_in.held_back_reason
+
+
 def test_affected_clients_get_an_advance_notice_with_their_order_by_day() -> None:
     absence = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4), cover_contact="Dr Colin")
     [notice] = by_kind(plan(facts(supply()), RULES, policy(absence), NOW), "absence_notice")
