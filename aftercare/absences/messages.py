@@ -127,12 +127,16 @@ def register_templates() -> None:
         DefaultTemplate(
             key="reorder_reminder",
             label="Re-order reminder",
-            subject="Time to re-order {{ details.supply_name }}",
+            subject=(
+                "{% if details.second %}A reminder: t{% else %}T{% endif %}ime to re-order "
+                "{{ details.supply_name }}"
+            ),
             text=(
                 "Dear {{ name }},\n\n"
                 "Your {{ details.supply_name }} will run out around {{ details.runs_out_on }}. "
                 "{% if details.lead_time_days %}It takes {{ details.lead_time_days }} days to prepare, so "
-                "please{% else %}Please{% endif %} order by {{ details.order_by }}"
+                "please{% else %}Please{% endif %} "
+                "{% if details.order_today %}order today{% else %}order by {{ details.order_by }}{% endif %}"
                 "{% if details.absence_note %} ({{ details.absence_note }}){% endif %}.\n\n"
                 "{% if details.reorder_url %}Re-order with one tap: {{ details.reorder_url }}\n\n{% endif %}"
                 "Warm regards,\n{{ practitioner }}"
@@ -140,7 +144,8 @@ def register_templates() -> None:
             ),
             sms=(
                 "Hello {{ name }}, your {{ details.supply_name }} runs out around "
-                "{{ details.runs_out_on }}. Order by {{ details.order_by }}"
+                "{{ details.runs_out_on }}. "
+                "{% if details.order_today %}Please order today{% else %}Order by {{ details.order_by }}{% endif %}"
                 "{% if details.reorder_url %}: {{ details.reorder_url }}{% endif %}"
             ),
         ),

@@ -40,6 +40,8 @@ class ClientPreview:
                     "held_back_reason": t.held_back_reason,
                     "status_reason": t.status_reason,
                     "value": t.value,
+                    "essential": t.essential,
+                    "bundle_with": t.context.get("bundle_with", ""),
                 }
                 for t in self.touchpoints
             ],

@@ -8,11 +8,16 @@ Triggers:
 
 - ``supply_started`` — a new supply of the kinds in ``{"kinds": [...]}`` was started: a
   side-effects check-in ``offset_days`` later (default rules: medication 3 days, remedy 7).
-- ``supply_reorder`` — the re-order reminder of an active supply, on the day
+- ``supply_reorder`` — the re-order reminders of an active supply: the first on the day
   ``projection.plan_reorder`` chooses (run-out − lead time − buffer, kept out of the client's
-  practitioner's absences). The rule's offset is not added: the reminder day is the plan's.
-  Keyed by supply and start day, so a new supply cycle gets a new reminder and a changed dose
-  moves the planned one. A supply re-order requested, re-ordered or stopped has none.
+  practitioner's absences), and a second halfway to the order-by day for a client who has not
+  ordered by then. The rule's offset is not added: the reminder days are the plan's. Keyed by
+  supply and start day, so a new supply cycle gets new reminders and a changed dose moves the
+  planned ones. A supply re-order requested, re-ordered or stopped has none. A reminder never
+  names a day already past: when the order-by day has come it says "order today".
+- ``supply_reorder_overdue`` — a task for the practitioner when the client has still not
+  ordered on the day before the last day an order can be ready in time (the *last call*,
+  before any absence; at once when that has passed).
 - ``supply_reorder_requested`` — a task for the practitioner when a client asks to re-order a
   supply the practice (or a pharmacy) prepares.
 """
@@ -25,7 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftercare.care.triggers import Occurrence, local_date, register_trigger
-from aftercare.supplies.projection import DEFAULT_BUFFER_DAYS, plan_reorder
+from aftercare.supplies.projection import (
+    DEFAULT_BUFFER_DAYS,
+    last_call_on,
+    plan_reorder,
+    second_reminder_on,
+)
 
 
 @dataclass(frozen=True)
@@ -98,8 +108,11 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
             "supply_name": supply.name,
             "runs_out_on": day_text(supply.runs_out_on),
             "order_by": day_text(plan.order_by),
+            "order_by_date": plan.order_by.isoformat(),
             "lead_time_days": supply.lead_time_days,
         }
+        if plan.order_by <= today:
+            context["order_today"] = True  # never name a day already past
         if supply.reorder_url:
             context["reorder_url"] = supply.reorder_url
         if plan.moved_for_absence:
@@ -118,6 +131,64 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 # let the contact budget move it past that day.
                 keep_day=True,
                 essential=True,
+            )
+        )
+        # The second reminder counts from the first's intended day, so it stays put while
+        # the first is late; it is planned only after the first actually goes.
+        intended = plan_reorder(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absences=ranges,
+            buffer_days=buffer_days,
+        )
+        again = second_reminder_on(intended, ranges)
+        again_key = f"supply{supply.id}from{supply.started_on:%Y%m%d}again"
+        stored = f"{facts.client_id}:rule{rule.id}:{again_key}" in facts.existing
+        if again is not None and (again > plan.remind_on or stored):
+            occurrences.append(
+                Occurrence(
+                    again_key,
+                    again - dt.timedelta(days=rule.offset_days),
+                    detail=f"second reminder: {supply.name}, order by {day_text(plan.order_by)}",
+                    context={**context, "second": True},
+                    keep_day=True,
+                    essential=True,
+                )
+            )
+    return occurrences
+
+
+def supply_reorder_overdue(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list[Any]:
+    buffer_days = int(rule.trigger_options.get("buffer_days", DEFAULT_BUFFER_DAYS))
+    today = local_date(now, facts.time_zone or policy.time_zone)
+    ranges = absence_ranges_for(facts, policy)
+    occurrences = []
+    for supply in supplies_of(facts):
+        if supply.status != "active" or supply.runs_out_on is None:
+            continue
+        plan = plan_reorder(
+            runs_out_on=supply.runs_out_on,
+            lead_time_days=supply.lead_time_days,
+            absences=ranges,
+            buffer_days=buffer_days,
+        )
+        call_on = last_call_on(plan, ranges, today)
+        occurrences.append(
+            Occurrence(
+                f"supply{supply.id}from{supply.started_on:%Y%m%d}lastcall",
+                call_on - dt.timedelta(days=rule.offset_days),
+                detail=(
+                    f"{supply.name} not re-ordered; the last day to order in time is "
+                    f"{day_text(plan.order_by)}"
+                    if plan.order_by >= today
+                    else f"{supply.name} not re-ordered; it can no longer be ready in time"
+                ),
+                context={
+                    "supply_id": supply.id,
+                    "supply_name": supply.name,
+                    "order_by": day_text(plan.order_by),
+                    "runs_out_on": day_text(supply.runs_out_on),
+                },
             )
         )
     return occurrences
@@ -176,6 +247,18 @@ DEFAULT_SUPPLY_RULES: list[dict[str, Any]] = [
         "value": 90,
     },
     {
+        "name": "Call when a supply is not re-ordered in time",
+        "trigger": "supply_reorder_overdue",
+        "trigger_options": {"buffer_days": DEFAULT_BUFFER_DAYS},
+        "offset_days": 0,
+        "local_time": dt.time(9, 0),
+        "action": "task",
+        "task_kind": "call",
+        "estimated_minutes": 10,
+        "purpose": "care",
+        "value": 95,
+    },
+    {
         "name": "Prepare a re-ordered supply",
         "trigger": "supply_reorder_requested",
         "trigger_options": {"prepared_by": ["practice", "pharmacy"]},
@@ -202,6 +285,11 @@ def register() -> None:
         label="A supply should be re-ordered (run-out − lead time − buffer, before absences)",
         options_help='{"buffer_days": 7}',
     )(supply_reorder)
+    register_trigger(
+        "supply_reorder_overdue",
+        label="A supply is still not re-ordered the day before the last day to order in time",
+        options_help='{"buffer_days": 7}',
+    )(supply_reorder_overdue)
     register_trigger(
         "supply_reorder_requested",
         label="A client asked to re-order a supply",

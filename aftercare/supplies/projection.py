@@ -14,7 +14,9 @@ Vocabulary (used in code, UI and docs):
   of the practitioner (nobody is there to prepare it), and the order day itself must not
   fall inside one.
 - The re-order reminder goes out ``buffer_days`` (default 7) before ``order_by``, moved
-  earlier again if that day falls inside an absence.
+  earlier again if that day falls inside an absence. A client who has not ordered gets a
+  second reminder halfway to ``order_by``; on the day before ``order_by`` (the *last call*)
+  the practitioner is asked to call them.
 
 Absences are inclusive ``(first_day, last_day)`` pairs of dates.
 """
@@ -187,6 +189,29 @@ def plan_reorder(
         moved_for_absence=moved,
         late=late,
     )
+
+
+def second_reminder_on(plan: ReorderPlan, absences: Sequence[DateRange] = ()) -> dt.date | None:
+    """A second re-order reminder for a client who has not ordered: halfway to ``order_by``.
+
+    At least a day after the first and at least a day before ``order_by`` (so there is still
+    time to order), kept out of absences by moving earlier; None when there is no such day.
+    """
+    gap = (plan.order_by - plan.remind_on).days
+    if gap < 2:
+        return None
+    day = move_out_of_absences(plan.remind_on + dt.timedelta(days=max(1, gap // 2)), absences)
+    if day <= plan.remind_on or day >= plan.order_by:
+        return None
+    return day
+
+
+def last_call_on(plan: ReorderPlan, absences: Sequence[DateRange], today: dt.date) -> dt.date:
+    """When the practitioner should call a client who has still not ordered: the day before
+    ``order_by`` (the last day an order is ready in time), before any absence — or today, when
+    that has passed."""
+    day = move_out_of_absences(plan.order_by - dt.timedelta(days=1), absences)
+    return max(day, today)
 
 
 def ready_on(

@@ -44,7 +44,11 @@ def running_out(request: HttpRequest) -> HttpResponse:
     today = clock.today(actor.practice.tz)
     supplies = list(selectors.supplies_running_out(actor=actor, today=today, days=days))
     plans = reorder_plans(supplies, today=today)
-    rows = [{"supply": supply, "plan": plans.get(supply.pk)} for supply in supplies]
+    steps = selectors.reorder_steps(supplies)
+    rows = [
+        {"supply": supply, "plan": plans.get(supply.pk), "steps": steps.get(supply.pk, [])}
+        for supply in supplies
+    ]
     return render(
         request,
         "supplies/running_out.html",

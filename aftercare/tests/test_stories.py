@@ -22,9 +22,11 @@ from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_reply
 from aftercare.messaging.worker import Worker
+from aftercare.portal.services import Answer, check_in_answer
 from aftercare.promises.models import Promise
 from aftercare.queue.selectors import care_queue
-from aftercare.testing import Personas, make_client
+from aftercare.supplies.tests.factories import add_supply
+from aftercare.testing import Personas, make_appointment, make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +50,82 @@ def alerts_to(personas: Personas) -> list[Message]:
             client=None, template_key="staff_alert", direction=Direction.OUTBOUND
         ).order_by("id")
     )
+
+
+def sent_to(client: Client) -> list[Message]:
+    return list(
+        Message.objects.filter(client=client, direction=Direction.OUTBOUND, status="sent").order_by(
+            "sent_at", "id"
+        )
+    )
+
+
+# --- (a) the medication: nobody checked in ------------------------------------------------
+
+
+def test_a_the_new_medication_check_in_asks_and_a_worrying_answer_is_flagged_at_once(
+    personas: Personas, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """An elderly client, first visit on Monday, a new medication from Tuesday, her birthday
+    on Thursday, and two routine messages already sent this week: the contact budget is full
+    of lower-value mail. Care still asks, on time."""
+    care_setup_practice(practice=personas.practice)
+    monday = dt.date(2026, 11, 16)
+    edith = make_client(
+        personas.practice,
+        given_name="Edith",
+        family_name="Hale",
+        email="edith@example.org",
+        birth_date=dt.date(1941, 11, 19),
+        consent_celebrations=True,
+        primary_practitioner=personas.owner,
+    )
+    with clock.at(at(monday)), django_capture_on_commit_callbacks(execute=True):
+        make_appointment(
+            edith,
+            personas.owner,
+            kind="first_visit",
+            status="attended",
+            starts_at=at(monday, dt.time(10, 0)),
+        )
+        add_supply(
+            personas.actor(),
+            edith,
+            name="Amlodipine 5 mg",
+            kind="medication",
+            prepared_by="pharmacy",
+            started_on=monday + dt.timedelta(days=1),
+        )
+    days = [monday + dt.timedelta(days=n) for n in range(0, 6)]
+    for day in days:
+        for hour in (8, 9, 10, 11, 18):
+            live(at(day, dt.time(hour, 5)))
+    sent = sent_to(edith)
+    # Thursday: the first-visit check-in and her birthday card, one email at 09:00;
+    # Friday 10:00: the side-effects check-in for the new medication. Nothing was held back.
+    by_day = {m.sent_at.date(): m for m in sent}
+    thursday, friday = monday + dt.timedelta(days=3), monday + dt.timedelta(days=4)
+    assert "Happy birthday" in by_day[thursday].text_body
+    assert by_day[thursday].template_key == "check_in"
+    medication_check_in = by_day[friday]
+    assert medication_check_in.template_key == "check_in"
+    assert medication_check_in.sent_at.time() >= dt.time(10, 0)
+
+    # She answers on Friday evening through the check-in page: hot sweats and nausea.
+    with clock.at(at(friday, dt.time(19, 30))):
+        check_in_answer(
+            check_in=medication_check_in.check_in,
+            answer=Answer(
+                score=4,
+                side_effects="hot sweats and nausea since the new tablets",
+                contact_me=False,
+                free_text="",
+            ),
+        )
+        top = care_queue(personas.actor(), at(friday, dt.time(19, 31)), scope="mine")[0]
+    assert top.kind == "flagged_reply" and top.client_name == "Edith Hale"
+    assert top.urgency == "attention" and "side effects" in top.title
+    # The practitioner was not woken, but nothing waits a day either: it tops the queue now.
 
 
 # --- (b) the emergency list: "you can reach me while I am away" ------------------------------
@@ -194,3 +272,55 @@ def test_b_the_you_can_reach_me_notice_waits_for_the_end_of_quiet_hours(
     live(dt.datetime(2027, 1, 5, 8, 1, tzinfo=dt.UTC))
     notice.refresh_from_db()
     assert notice.status == "sent"
+
+
+# --- (c) the supplements: nobody said the practice would be closed ------------------------
+
+
+def test_c_a_client_who_ignores_the_reminder_is_reminded_again_and_the_practitioner_calls_in_time(
+    personas: Personas, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """A 90-day compounded supplement, 14 days to prepare, running out on 3 April; the
+    naturopath is away 15 March – 4 April, so it must be ordered by 1 March."""
+    care_setup_practice(practice=personas.practice)
+    with clock.at(at(dt.date(2027, 1, 5))), django_capture_on_commit_callbacks(execute=True):
+        supply = add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 3))
+        plan_absence(personas.actor(), first_day=dt.date(2027, 3, 15), last_day=dt.date(2027, 4, 4))
+    day = dt.date(2027, 2, 20)
+    while day <= dt.date(2027, 3, 3):
+        for hour in (9, 10, 15):
+            live(at(day, dt.time(hour, 5)))
+        day += dt.timedelta(days=1)
+
+    reminders = [m for m in sent_to(personas.client) if "re-order" in m.subject.lower()]
+    # The first reminder (with the notice), then a second: the client never ordered.
+    assert [m.sent_at.date() for m in reminders] == [dt.date(2027, 2, 22), dt.date(2027, 2, 25)]
+    assert reminders[1].subject.startswith("A reminder:")
+    for message in reminders:
+        assert "order by Monday 1 March" in message.text_body
+    # The day before the last day to order, the practitioner is asked to call: in the queue.
+    call = care_queue(personas.actor(), at(dt.date(2027, 2, 28), dt.time(9, 30)), scope="mine")
+    [item] = [i for i in call if "not re-ordered" in i.title]
+    assert "last day to order in time is Monday 1 March 2027" in item.title
+    assert item.due_at.date() == dt.date(2027, 2, 28) < dt.date(2027, 3, 15)
+    supply.refresh_from_db()
+    assert supply.status == "active"
+
+
+def test_c_no_message_names_a_day_already_past(
+    personas: Personas, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """The worker was down for a week: the reminder goes out after its order-by day, and says
+    "order today" — and the practitioner has the call in the queue."""
+    care_setup_practice(practice=personas.practice)
+    with clock.at(at(dt.date(2027, 1, 5))), django_capture_on_commit_callbacks(execute=True):
+        add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 3))
+    # Nothing ran from the planning day until 22 March: the order-by day (20 March) passed.
+    live(at(dt.date(2027, 3, 22), dt.time(10, 5)))
+    reminders = [m for m in sent_to(personas.client) if m.template_key == "reorder_reminder"]
+    assert reminders, "the late reminder still goes out"
+    for message in reminders:
+        assert "order today" in message.text_body.lower()
+        assert "20 March" not in message.text_body
+    items = care_queue(personas.actor(), at(dt.date(2027, 3, 22), dt.time(10, 10)), scope="mine")
+    assert any("not re-ordered" in item.title for item in items)

@@ -31,8 +31,12 @@ def naturopath(personas: Personas) -> Personas:
 
 
 def open_touchpoints(client) -> dict[str, Touchpoint]:  # type: ignore[no-untyped-def]
+    """The open touchpoints by kind; of several of a kind (a second reminder), the first."""
     return {
-        t.kind: t for t in Touchpoint.objects.filter(client=client, status__in=["planned", "due"])
+        t.kind: t
+        for t in Touchpoint.objects.filter(client=client, status__in=["planned", "due"]).order_by(
+            "-due_at"
+        )
     }
 
 

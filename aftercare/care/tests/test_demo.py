@@ -52,13 +52,22 @@ def test_the_demo_preview_shows_care_never_in_quiet_hours_nor_over_the_budget():
                 assert not in_quiet_hours(
                     due.astimezone(tz).time(), policy.quiet_hours_start, policy.quiet_hours_end
                 )
-                live.append(due)
+                if not touchpoint["bundle_with"]:  # a bundle is one message
+                    live.append((due, touchpoint))
+        # Within the budget, counting for each message those that matter more (essential care
+        # is never held back; one that would come too late goes over the budget, saying so).
         window = dt.timedelta(days=policy.contact_budget_days)
-        for due in live:
-            assert (
-                sum(1 for other in live if due <= other < due + window)
-                <= policy.contact_budget_messages
-            )
+        for due, touchpoint in live:
+            if touchpoint["essential"] or "sent anyway" in touchpoint["held_back_reason"]:
+                continue
+            weightier = [
+                other_due
+                for other_due, other in live
+                if other is touchpoint or other["essential"] or other["value"] > touchpoint["value"]
+            ]
+            for start in [t for t in weightier if due - window < t <= due]:
+                count = sum(1 for t in weightier if start <= t < start + window)
+                assert count <= policy.contact_budget_messages
     assert {"check_in", "recall", "birthday_card", "anniversary_note"} <= kinds
 
 

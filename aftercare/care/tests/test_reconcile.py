@@ -231,6 +231,7 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Side-effects check-in after a new medication",
         "Side-effects check-in after a new remedy",
         "Re-order reminder",
+        "Call when a supply is not re-ordered in time",
         "Prepare a re-ordered supply",
         "Advance notice of an absence",
         "Correction when an absence moves or is cancelled",

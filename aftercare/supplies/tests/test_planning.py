@@ -84,14 +84,44 @@ def test_a_new_remedy_gets_it_after_seven_days() -> None:
 
 
 def test_the_re_order_reminder_is_due_lead_time_and_a_week_before_running_out() -> None:
-    [reminder] = by_kind(plan(facts(supply()), RULES, policy(), NOW), "reorder_reminder")
+    reminder, second = by_kind(plan(facts(supply()), RULES, policy(), NOW), "reorder_reminder")
     assert reminder.due_at == dt.datetime(2027, 3, 13, 10, 0, tzinfo=dt.UTC)
     assert reminder.context["order_by"] == "Saturday 20 March 2027"
+    assert "order_today" not in reminder.context
+    # A client who has not ordered is reminded again halfway to the order-by day...
+    assert second.due_at == dt.datetime(2027, 3, 16, 10, 0, tzinfo=dt.UTC)
+    assert second.context["second"] is True
+    # ...and the day before it, the practitioner is asked to call them.
+    [call] = by_kind(plan(facts(supply()), RULES, policy(), NOW), "call")
+    assert call.action == "task" and call.due_at == dt.datetime(2027, 3, 19, 9, 0, tzinfo=dt.UTC)
+    assert "last day to order in time is Saturday 20 March 2027" in call.title
+
+
+def test_a_reminder_planned_on_or_after_its_order_by_day_says_order_today() -> None:
+    # Runs out in ten days with fourteen days to prepare: the order-by day has passed.
+    late = supply(runs_out_on=dt.date(2027, 1, 15))
+    [reminder] = by_kind(plan(facts(late), RULES, policy(), NOW), "reorder_reminder")
+    assert reminder.context["order_today"] is True
+    assert reminder.due_at.date() == NOW.date()
+    [call] = by_kind(plan(facts(late), RULES, policy(), NOW), "call")
+    assert call.due_at.date() == NOW.date()  # the practitioner is asked at once
+    assert "can no longer be ready in time" in call.title
+
+
+def test_escalation_happens_before_an_absence_not_during_it() -> None:
+    absence = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4))
+    touchpoints = plan(facts(supply()), RULES, policy(absence), NOW)
+    [call] = by_kind(touchpoints, "call")
+    assert call.due_at.date() == dt.date(2027, 2, 28) < absence.first_day  # order by 1 March
+    for reminder in by_kind(touchpoints, "reorder_reminder"):
+        assert reminder.due_at.date() < dt.date(2027, 3, 1)
 
 
 def test_the_re_order_reminder_moves_before_an_absence_that_overlaps_preparation() -> None:
     absence = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4))
-    [reminder] = by_kind(plan(facts(supply()), RULES, policy(absence), NOW), "reorder_reminder")
+    reminder, _second = by_kind(
+        plan(facts(supply()), RULES, policy(absence), NOW), "reorder_reminder"
+    )
     assert reminder.due_at.date() == dt.date(2027, 2, 22)
     assert reminder.context["order_by"] == "Monday 1 March 2027"
     assert "earlier than usual" in reminder.context["absence_note"]

@@ -8,6 +8,9 @@ from django.urls import reverse
 
 from aftercare import clock
 from aftercare.absences.models import Absence
+from aftercare.care.models import Touchpoint
+from aftercare.care.reconcile import reconcile_client
+from aftercare.care.services import care_setup_practice
 from aftercare.supplies.models import Supply
 from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import Personas, make_client
@@ -53,6 +56,28 @@ def test_running_out_shows_the_order_by_day_moved_for_an_absence(
     assert "moved for an absence" in response.text
 
 
+def test_running_out_shows_what_really_happened_not_what_the_projection_hoped(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    care_setup_practice(practice=personas.practice)
+    supply = add_supply(personas.actor(), personas.client, started_on=dt.date(2026, 10, 20))
+    reconcile_client(personas.client)
+    first = (
+        Touchpoint.objects.filter(client=personas.client, kind="reorder_reminder")
+        .order_by("due_at")
+        .first()
+    )
+    assert first is not None
+    # The first reminder never went: its day passed while the worker was down.
+    Touchpoint.objects.filter(pk=first.pk).update(
+        status="expired", status_reason="More than 7 days late: the worker was not running."
+    )
+    text = owner_client.get(reverse("supplies-running-out") + "?days=30").text
+    assert "Reminder not sent" in text and "the worker was not running" in text
+    assert "Call the client planned for" in text
+    assert supply.name in text
+
+
 def test_running_out_refuses_a_days_value_it_cannot_read(owner_client: HttpClient) -> None:
     response = owner_client.get(reverse("supplies-running-out") + "?days=soon")
     assert response.status_code == 400
@@ -68,7 +93,7 @@ def test_running_out_costs_the_same_queries_for_many_supplies(
             personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
         )
         add_supply(actor, client, started_on=dt.date(2026, 10, 20))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + what the care engine planned for them
         response = owner_client.get(reverse("supplies-running-out") + "?days=30")
     assert response.text.count("Mark re-ordered") == 15
 
