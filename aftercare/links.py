@@ -22,6 +22,9 @@ PREFERENCES_MAX_AGE = dt.timedelta(days=180)
 UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=3650)
 # A handout shared with a client (the token holds the ResourceShare's id).
 RESOURCE_MAX_AGE = dt.timedelta(days=365)
+# One message read on the portal because the SMS/WhatsApp carrying it is link-only (the token
+# holds the Message's id). A text can be seen by others on a shared phone: not for long.
+MESSAGE_MAX_AGE = dt.timedelta(days=30)
 # A questionnaire (PHQ-9, GAD-7, WHO-5) to fill in: the token holds the Measure's id.
 MEASURE_MAX_AGE = dt.timedelta(days=14)
 
@@ -30,6 +33,7 @@ SALTS = {
     "preferences": "aftercare.portal.preferences",
     "unsubscribe": "aftercare.portal.unsubscribe",
     "resource": "aftercare.portal.resource",
+    "message": "aftercare.portal.message",
     "measure": "aftercare.portal.measure",
 }
 MAX_AGES = {
@@ -37,6 +41,7 @@ MAX_AGES = {
     "preferences": PREFERENCES_MAX_AGE,
     "unsubscribe": UNSUBSCRIBE_MAX_AGE,
     "resource": RESOURCE_MAX_AGE,
+    "message": MESSAGE_MAX_AGE,
     "measure": MEASURE_MAX_AGE,
 }
 URL_NAMES = {
@@ -44,6 +49,7 @@ URL_NAMES = {
     "preferences": "portal-preferences",
     "unsubscribe": "portal-unsubscribe",
     "resource": "portal-resource",
+    "message": "portal-message",
     "measure": "portal-measure",
 }
 

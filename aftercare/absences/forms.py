@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from aftercare import clock
 from aftercare.absences.models import Absence
-from aftercare.clients.models import Client
+from aftercare.clients.picker import ClientsField
 from aftercare.practice.models import Practice, User
 
 ABSENCE_FIELDS = [
@@ -33,30 +33,12 @@ def practitioners_of(practice: Practice) -> QuerySet[User]:
     ).order_by("full_name", "email")
 
 
-def parse_client_ids(raw: Any) -> list[int]:
-    """Client ids from a list (API, repeated form field) or a comma-separated string."""
-    if raw in (None, ""):
-        return []
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    ids = []
-    for item in items:
-        text = str(item).strip()
-        if not text:
-            continue
-        try:
-            ids.append(int(text))
-        except ValueError as error:
-            raise forms.ValidationError(
-                f"{text!r} is not a client id.", code="client_id"
-            ) from error
-    return sorted(set(ids))
-
-
 class AbsenceForm(forms.ModelForm):
-    emergency_client_ids = forms.CharField(
+    # Ticked in the client picker (web) or a list of client ids (API).
+    emergency_client_ids = ClientsField(
         required=False,
         label="Emergency list",
-        help_text="Clients who may reach you while you are away (tick suggestions below).",
+        help_text="Clients who may reach you while you are away.",
     )
 
     class Meta:
@@ -83,12 +65,12 @@ class AbsenceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.practice = practice
         self.fields["practitioner"].queryset = practitioners_of(practice)
-        # Checkboxes arrive as a repeated field; the API sends a list.
+        self.fields["emergency_client_ids"].practice = practice
+        # The API passes its list apart from the form data.
         self.emergency_ids_input = emergency_ids
         if self.instance.pk and not self.is_bound:
-            self.initial["emergency_client_ids"] = ",".join(
-                str(pk)
-                for pk in self.instance.emergency_entries.values_list("client_id", flat=True)
+            self.initial["emergency_client_ids"] = list(
+                self.instance.emergency_entries.values_list("client_id", flat=True)
             )
 
     def clean_notify_days_before(self) -> int:
@@ -100,21 +82,9 @@ class AbsenceForm(forms.ModelForm):
         return days
 
     def clean_emergency_client_ids(self) -> list[int]:
-        raw = (
-            self.emergency_ids_input
-            if self.emergency_ids_input is not None
-            else self.cleaned_data.get("emergency_client_ids")
-        )
-        ids = parse_client_ids(raw)
-        found = set(
-            Client.objects.filter(practice=self.practice, pk__in=ids).values_list("pk", flat=True)
-        )
-        missing = [pk for pk in ids if pk not in found]
-        if missing:
-            raise forms.ValidationError(
-                f"No client {', '.join(map(str, missing))} in this practice.", code="client_id"
-            )
-        return ids
+        if self.emergency_ids_input is not None:
+            return self.fields["emergency_client_ids"].clean(self.emergency_ids_input)
+        return self.cleaned_data["emergency_client_ids"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

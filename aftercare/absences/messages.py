@@ -76,6 +76,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="emergency_access",
+            private=False,  # the promise itself, readable where they will text back
             label="You can reach me during my absence (emergency list)",
             subject="You can reach me while I am away",
             text=(
@@ -92,6 +93,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="absence_auto_reply",
+            private=False,  # answers what the client wrote; nothing about their health
             label="Auto-reply while away",
             subject="I am away until {{ details.last_day }}",
             text=(
@@ -111,6 +113,7 @@ def register_templates() -> None:
         ),
         DefaultTemplate(
             key="emergency_passed_on",
+            private=False,  # answers what the client wrote; nothing about their health
             label="Your message was passed on (emergency list)",
             subject="Your message has been passed on to {{ details.away_practitioner }}",
             text=(

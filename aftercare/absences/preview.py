@@ -200,54 +200,15 @@ def absence_preview(
         )
 
     # 3. clients in active care: suggestions for the emergency list
-    suggestions: dict[int, dict[str, Any]] = {}
-    first_visits = (
-        Appointment.objects.filter(
-            practice=practice,
-            practitioner=practitioner,
-            kind="first_visit",
-            status="attended",
-            starts_at__gte=now - dt.timedelta(days=ACTIVE_CARE_DAYS),
-            client__archived=False,
-        )
-        .select_related("client")
-        .order_by("-starts_at")
-    )
-    for appointment in first_visits:
-        local = appointment.starts_at.astimezone(tz)
-        suggestions.setdefault(
-            appointment.client_id,
-            {"client": appointment.client, "reason": f"first visit on {local:%-d %b}"},
-        )
-    flagged = (
-        Message.objects.filter(
-            practice=practice,
-            direction="in",
-            triage_level__in=["attention", "urgent", "crisis"],
-            created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
-            client__primary_practitioner=practitioner,
-            client__archived=False,
-        )
-        .select_related("client")
-        .order_by("-created_at")
-    )
-    for message in flagged:
-        local = message.created_at.astimezone(tz)
-        reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
-        if message.client_id in suggestions:
-            if reason not in suggestions[message.client_id]["reason"]:
-                suggestions[message.client_id]["reason"] += f"; {reason}"
-        else:
-            suggestions[message.client_id] = {"client": message.client, "reason": reason}
+    active_care = active_care_suggestions(practice=practice, practitioner=practitioner, now=now)
     chosen = sorted(set(emergency_ids or []))
     emergency_clients = list(
         Client.objects.filter(practice=practice, pk__in=chosen).order_by(
             "family_name", "given_name", "id"
         )
     )
-    for row in suggestions.values():
+    for row in active_care:
         row["chosen"] = row["client"].pk in chosen
-    active_care = sorted(suggestions.values(), key=lambda row: row["client"].full_name)
 
     # 4. notices: one per affected client, listing everything that concerns them
     actions: dict[int, list[str]] = defaultdict(list)
@@ -294,3 +255,52 @@ def absence_preview(
         notices=notices,
         announce_count=announce_count,
     )
+
+
+def active_care_suggestions(
+    *, practice: Practice, practitioner: User, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Clients of ``practitioner`` in active care, suggested for the emergency list with why:
+    a first visit with them in the last 30 days, a reply flagged in the last 14 days. Sorted by
+    name; two queries whatever the number."""
+    tz = practice.tz
+    suggestions: dict[int, dict[str, Any]] = {}
+    first_visits = (
+        Appointment.objects.filter(
+            practice=practice,
+            practitioner=practitioner,
+            kind="first_visit",
+            status="attended",
+            starts_at__gte=now - dt.timedelta(days=ACTIVE_CARE_DAYS),
+            client__archived=False,
+        )
+        .select_related("client")
+        .order_by("-starts_at")
+    )
+    for appointment in first_visits:
+        local = appointment.starts_at.astimezone(tz)
+        suggestions.setdefault(
+            appointment.client_id,
+            {"client": appointment.client, "reason": f"first visit on {local:%-d %b}"},
+        )
+    flagged = (
+        Message.objects.filter(
+            practice=practice,
+            direction="in",
+            triage_level__in=["attention", "urgent", "crisis"],
+            created_at__gte=now - dt.timedelta(days=FLAGGED_DAYS),
+            client__primary_practitioner=practitioner,
+            client__archived=False,
+        )
+        .select_related("client")
+        .order_by("-created_at")
+    )
+    for message in flagged:
+        local = message.created_at.astimezone(tz)
+        reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
+        if message.client_id in suggestions:
+            if reason not in suggestions[message.client_id]["reason"]:
+                suggestions[message.client_id]["reason"] += f"; {reason}"
+        else:
+            suggestions[message.client_id] = {"client": message.client, "reason": reason}
+    return sorted(suggestions.values(), key=lambda row: row["client"].full_name)

@@ -14,13 +14,15 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.absences import services
-from aftercare.absences.forms import AbsenceForm, parse_client_ids
+from aftercare.absences.forms import AbsenceForm
 from aftercare.absences.models import Absence
-from aftercare.absences.preview import absence_preview
+from aftercare.absences.preview import absence_preview, active_care_suggestions
+from aftercare.clients.picker import client_picker, ids_in
 from aftercare.practice.access import Actor, get_scoped_or_404, practice_required, scoped
 from aftercare.practice.models import Practice
 
 NOTICE_SALT = "aftercare.absences.public_notice"
+PICKER = "emergency_client_ids"
 PAST_SHOWN = 10
 
 
@@ -59,19 +61,23 @@ def absence_list(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, actor: Actor, absence: Absence | None) -> HttpResponse:
-    """GET: the form. POST "preview": the preview below the form. POST "save": save."""
+    """GET: the form. POST "preview" (or the client picker's Search): the preview below the
+    form. POST "save": save.
+
+    The emergency list is chosen with the client picker (``aftercare/clients/picker.py``),
+    which lists the clients in active care with why; without JavaScript its Search button
+    submits the form like Preview, so nothing typed or ticked is lost.
+    """
     preview = None
     if request.method == "POST":
-        chosen = request.POST.getlist("emergency_client_ids")
         form = AbsenceForm(
             request.POST,
             instance=absence if absence is not None else Absence(practice=actor.practice),
             practice=actor.practice,
-            emergency_ids=",".join(chosen),
         )
         if form.is_valid():
             data = form.absence_data()
-            ids = form.cleaned_data["emergency_client_ids"]
+            ids = form.cleaned_data[PICKER]
             if "save" in request.POST:
                 if absence is None:
                     saved = services.absence_create(
@@ -94,27 +100,43 @@ def _form_page(request: HttpRequest, actor: Actor, absence: Absence | None) -> H
                 emergency_ids=ids,
                 exclude_absence_id=absence.pk if absence else None,
             )
+        chosen_ids = ids_in(request.POST.getlist(PICKER))
+        query = request.POST.get(f"{PICKER}_q", "")[:200]
+        practitioner = form.cleaned_data.get("practitioner")
     else:
         # A new absence is the signed-in practitioner's by default; an existing one keeps its own.
         initial: dict[str, Any] = {} if absence is not None else {"practitioner": actor.user}
         form = AbsenceForm(instance=absence, practice=actor.practice, initial=initial)
-    chosen_ids = (
-        set(parse_client_ids(form.data.getlist("emergency_client_ids"))) if form.is_bound else set()
+        chosen_ids = (
+            list(absence.emergency_entries.values_list("client_id", flat=True)) if absence else []
+        )
+        query = ""
+        practitioner = absence.practitioner if absence is not None else actor.user
+    if preview is not None:
+        suggested = preview.active_care
+    elif practitioner is not None:
+        suggested = active_care_suggestions(
+            practice=actor.practice, practitioner=practitioner, now=clock.now()
+        )
+    else:
+        suggested = []
+    picker = client_picker(
+        actor,
+        name=PICKER,
+        label="Emergency list",
+        help_text=(
+            "Clients who may reach you while you are away. Each gets a promise in the care queue "
+            "and a message telling them how. Clients in active care are suggested, with why."
+        ),
+        chosen_ids=chosen_ids,
+        query=query,
+        suggestions=[(row["client"], row["reason"]) for row in suggested],
+        errors=form.errors.get(PICKER, []) if form.is_bound else [],
     )
-    if absence is not None and not form.is_bound:
-        chosen_ids = set(absence.emergency_entries.values_list("client_id", flat=True))
     return render(
         request,
         "absences/form.html",
-        {
-            "form": form,
-            "absence": absence,
-            "preview": preview,
-            "chosen_ids": chosen_ids,
-            "suggested_ids": {row["client"].pk for row in preview.active_care}
-            if preview
-            else set(),
-        },
+        {"form": form, "absence": absence, "preview": preview, "picker": picker},
     )
 
 

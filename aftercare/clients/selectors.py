@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -100,6 +101,23 @@ def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Clien
     elif filters.practitioner_id is not None:
         clients = clients.filter(primary_practitioner_id=filters.practitioner_id)
     return clients
+
+
+def clients_to_pick(
+    actor: Actor, query: str, *, exclude: Iterable[int] = (), limit: int = 10
+) -> tuple[list[Client], bool]:
+    """Active clients matching ``query`` for the client picker, in name order, and whether there
+    are more than ``limit``. The same search as the clients list; one query. No query, no rows:
+    the picker never lists the whole practice."""
+    if not query.strip():
+        return [], False
+    rows = list(
+        client_list_queryset(actor, ClientFilters(query=query))
+        .exclude(pk__in=list(exclude))
+        .select_related(None)
+        .prefetch_related(None)[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
 
 
 def client_page(

@@ -6,16 +6,17 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.clients import services
 from aftercare.clients.forms import ClientFilterForm, ClientForm
 from aftercare.clients.models import Purpose
+from aftercare.clients.picker import PICKER_NAME, ids_in, picker_results
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -181,3 +182,25 @@ def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
         f"Archived {client.full_name}." if archived else f"Restored {client.full_name}.",
     )
     return redirect_back(request, reverse("clients-detail", args=[client.pk]))
+
+
+@require_GET
+@practice_page
+def client_pick(request: HttpRequest) -> HttpResponse:
+    """The client picker's results as people type (an HTML fragment for htmx).
+
+    ``field`` names the picker; ``<field>_q`` is the search, ``<field>`` the ticked clients,
+    ``<field>_listed`` the ones the page lists already, ``<field>_single`` a one-client picker.
+    """
+    name = request.GET.get("field", "")
+    if not PICKER_NAME.fullmatch(name):
+        return HttpResponseBadRequest("Unknown client picker.")
+    picker = picker_results(
+        request.actor,  # type: ignore[attr-defined]
+        name=name,
+        query=request.GET.get(f"{name}_q", "")[:200],
+        chosen_ids=ids_in(request.GET.getlist(name)),
+        listed_ids=ids_in(request.GET.getlist(f"{name}_listed")),
+        multiple=request.GET.get(f"{name}_single") != "1",
+    )
+    return render(request, "clients/picker_results.html", {"picker": picker})

@@ -74,6 +74,9 @@ class Message(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
+    # A link-only SMS/WhatsApp: the message itself, which the client reads on the portal page
+    # the text links to (``text_body`` only says there is a message). Empty otherwise.
+    portal_text = models.TextField(blank=True)
     template_key = models.CharField(max_length=40, blank=True)
     purpose = models.CharField(max_length=20, default="care")
     status = models.CharField(

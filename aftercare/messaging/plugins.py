@@ -2,7 +2,7 @@
 
 Registered from ``MessagingConfig.ready()`` into the registries of the apps below messaging:
 the page banners (practice), the care queue's sources (queue), the client page's sections
-(clients).
+(clients), and sending a resource shared by hand (resources; ``messaging/shares.py``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from aftercare.messaging.models import (
     WorkerHeartbeat,
 )
 from aftercare.messaging.services import message_acknowledge
+from aftercare.messaging.shares import send_shared_resource
 from aftercare.messaging.transports import preview_mode
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, register_queue_source
+from aftercare.resources.services import on_shared_by_hand
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
 THREAD_LIMIT = 100
@@ -254,6 +256,7 @@ def register_all() -> None:
     for provider in (worker_banner, preview_banner):
         if provider not in banner_providers:
             banner_providers.append(provider)
+    on_shared_by_hand(send_shared_resource)
     register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
     register_queue_source("reply", unread_reply_items, acknowledge_item)
     register_queue_source("unreachable", unreachable_items, acknowledge_item)

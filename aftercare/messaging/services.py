@@ -106,6 +106,7 @@ def render_context(
     check_in: CheckIn | None = None,
     details: dict[str, Any] | None = None,
     needs_when_read: bool = False,
+    message_url: str = "",
 ) -> dict[str, Any]:
     """The documented, safe template context (plain strings; no private notes)."""
 
@@ -125,6 +126,7 @@ def render_context(
         "unsubscribe_url": portal_url("unsubscribe", client.pk),
         "portal_url": preferences,
         "when_read": when_read_sentence(client, clock.now()) if needs_when_read else "",
+        "message_url": message_url,
         "details": {
             key: value
             for key, value in (details or {}).items()
@@ -134,25 +136,55 @@ def render_context(
 
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
-    """Fill subject and bodies of ``message`` from its template, for its channel."""
-    _render_part(message, client=client, check_in=check_in, template_key=message.template_key)
-    parts = message.context.get("bundle") or []
-    if not parts:
-        return
-    # A bundle (care planner step 6e): each part rendered alone, then one text; the lines all
-    # parts end with (the practice's footer, the preferences link) are said once, at the end.
-    texts = [message.text_body]
-    for part in parts:
-        part_message = Message(
-            channel=message.channel, automated=message.automated, context=part["details"]
+    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template(s).
+
+    1. Email: the subject, the text and the HTML part.
+    2. SMS/WhatsApp in a practice that keeps them link-only (the default), when a part's
+       template is private: the message itself (the text an email would carry) goes to
+       ``portal_text``, and the text sent only says there is a message, with a signed link to
+       it (``message_link``; plus the emergency numbers for an ``urgent_help`` template).
+       Automated or written by a person alike: a personal reply is as private as a check-in.
+    3. Other SMS/WhatsApp: the template's short ``sms`` text.
+
+    A bundle (care planner step 6e, ``details["bundle"]``): each part rendered alone, then one
+    text; the lines all parts end with (the practice's footer, the preferences link) are said
+    once, at the end.
+    """
+    parts = [
+        (message.template_key, message.context),
+        *((part["template_key"], part["details"]) for part in message.context.get("bundle") or []),
+    ]
+    keys = [key for key, _ in parts]
+    practice = client.practice
+    link_only = (
+        message.channel != "email"
+        and messaging_settings_for(practice).sms_link_only
+        and any(templating.is_private(key) for key in keys)
+    )
+    form = "email" if message.channel == "email" else "text" if link_only else "sms"
+    rendered = [
+        _render_part(client, check_in=check_in, template_key=key, details=details, form=form)
+        for key, details in parts
+    ]
+    message.subject = rendered[0].subject
+    text = rendered[0].text if len(rendered) == 1 else join_texts([r.text for r in rendered])
+    message.html_body, message.portal_text = "", ""
+    if form == "email":
+        message.text_body = text
+        message.html_body = (
+            rendered[0].html if len(rendered) == 1 else templating.text_to_html(text)
         )
-        _render_part(
-            part_message, client=client, check_in=check_in, template_key=part["template_key"]
-        )
-        texts.append(part_message.text_body)
-    message.text_body = join_texts(texts)
-    if message.channel == "email":
-        message.html_body = templating.text_to_html(message.text_body)
+    elif form == "text":
+        message.portal_text = text.strip()
+        notice = template_source(practice, "message_link", _language(client))
+        notice_context = {
+            **render_context(client, message_url=portal_url("message", message.pk)),
+            # The notice sees none of the message's details: only whether to give the numbers.
+            "details": {"urgent_help": any(templating.needs_urgent_help(key) for key in keys)},
+        }
+        message.text_body = templating.render_string(notice["sms"], notice_context).strip()
+    else:
+        message.text_body = text.strip()
 
 
 def join_texts(texts: list[str]) -> str:
@@ -170,30 +202,33 @@ def join_texts(texts: list[str]) -> str:
     return f"{joined}\n{closing}\n" if closing else f"{joined}\n"
 
 
+def _language(client: Client) -> str:
+    return client.language or client.practice.language or "en"
+
+
 def _render_part(
-    message: Message, *, client: Client, check_in: CheckIn | None, template_key: str
-) -> None:
-    language = client.language or client.practice.language or "en"
-    source = template_source(client.practice, template_key, language)
+    client: Client,
+    *,
+    check_in: CheckIn | None,
+    template_key: str,
+    details: dict[str, Any],
+    form: str,
+) -> templating.RenderedMessage:
+    """One template rendered as an email (``form="email"``), its full ``text`` or its ``sms``."""
+    source = template_source(client.practice, template_key, _language(client))
     needs_when_read = any("when_read" in part for part in source.values())
     context = render_context(
-        client, check_in=check_in, details=message.context, needs_when_read=needs_when_read
+        client, check_in=check_in, details=details, needs_when_read=needs_when_read
     )
-    if message.channel == "email":
-        rendered = templating.render(
+    if form == "email":
+        return templating.render(
             subject=source["subject"], text=source["text"], html=source["html"], context=context
         )
-        message.subject, message.text_body, message.html_body = (
-            rendered.subject,
-            rendered.text,
-            rendered.html,
-        )
-        return
-    link_only = messaging_settings_for(client.practice).sms_link_only and message.automated
-    body = source["sms"] if link_only else source["text"]
-    message.subject = templating.render_string(source["subject"], context).strip()[:300]
-    message.text_body = templating.render_string(body, context).strip()
-    message.html_body = ""
+    return templating.RenderedMessage(
+        subject=" ".join(templating.render_string(source["subject"], context).split())[:300],
+        text=templating.render_string(source[form], context).strip() + "\n",
+        html="",
+    )
 
 
 def sender_address(channel: str) -> str:
@@ -266,7 +301,7 @@ def message_queue(
     if any(templating.asks_check_in(key) for key in [template_key, *_part_keys(also)]):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
-    message.save(update_fields=["subject", "text_body", "html_body"])
+    message.save(update_fields=["subject", "text_body", "html_body", "portal_text"])
     return message
 
 

@@ -6,8 +6,15 @@ strings (never model objects, so a template cannot reach private notes):
 ``name`` (the client's preferred name), ``full_name``, ``practitioner`` (the client's
 practitioner's name), ``practice`` (the practice name), ``practice_phone``, ``practice_email``,
 ``emergency_numbers``, ``checkin_url``, ``preferences_url``, ``unsubscribe_url``,
-``portal_url``, ``when_read`` (when a person will read a reply), and ``details`` (the
-touchpoint's context, e.g. ``details.supply_name``).
+``portal_url``, ``when_read`` (when a person will read a reply), ``message_url`` (the portal
+page of a link-only text) and ``details`` (the touchpoint's context, e.g.
+``details.supply_name``).
+
+Each template has three renderings: email (``subject``, ``text``, ``html``), a short ``sms``
+for SMS and WhatsApp, and — when the practice keeps SMS *link-only* (the default) — the
+``message_link`` text instead, which only says there is a message and links to a portal page
+showing ``text`` (``private`` templates, i.e. all but those that answer what the client just
+wrote and carry nothing about their health). See ``services.render_into``.
 
 Other apps add default templates for their purposes from ``AppConfig.ready()``::
 
@@ -41,6 +48,7 @@ CONTEXT_NAMES = (
     "unsubscribe_url",
     "portal_url",
     "when_read",
+    "message_url",
     "details",
 )
 
@@ -54,6 +62,12 @@ class DefaultTemplate:
     language: str = "en"
     label: str = ""
     asks_check_in: bool = False  # renders a check-in link (creates a CheckIn)
+    # May carry health details: with link-only SMS/WhatsApp the text is ``message_link``
+    # instead. False only for texts that carry nothing about the client's health whatever the
+    # details (an acknowledgement of their message, an auto-reply), so they arrive readable.
+    private: bool = True
+    # The link-only text still gives the emergency numbers: help must not wait behind a link.
+    urgent_help: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,17 @@ def template_keys() -> list[str]:
 def asks_check_in(key: str) -> bool:
     template = default_template(key)
     return bool(template and template.asks_check_in)
+
+
+def is_private(key: str) -> bool:
+    """Whether texts of ``key`` go link-only when the practice says so (unknown keys do)."""
+    template = default_template(key)
+    return template is None or template.private
+
+
+def needs_urgent_help(key: str) -> bool:
+    template = default_template(key)
+    return bool(template and template.urgent_help)
 
 
 def check_syntax(source: str, *, field: str) -> None:
@@ -248,17 +273,44 @@ register_default_template(
         subject="Did you find the help you needed, {{ name }}?",
         text=(
             "Dear {{ name }},\n\n"
-            "{{ practitioner }} would like to know whether you found the help you needed"
-            "{% if details.referred_to %} with {{ details.referred_to }}{% endif %}.\n\n"
-            "Tell us here: {{ checkin_url }} — or simply reply." + FOOTER
+            "{% if details.referred_to %}A little while ago we suggested you see "
+            "{{ details.referred_to }}. {% endif %}"
+            "{{ practitioner }} would like to know whether you found the help you needed — "
+            "and if not, we will gladly think it through with you again.\n\n"
+            "It takes a minute to tell us: {{ checkin_url }}\n\n"
+            "Or simply reply to this message." + FOOTER
         ),
         sms="Hello {{ name }}, did you find the help you needed? Tell us: {{ checkin_url }}",
     )
 )
 register_default_template(
     DefaultTemplate(
+        key="referral_follow_up",
+        language="de",
+        label="Nachfrage nach einer Überweisung",
+        asks_check_in=True,
+        subject="Haben Sie die Hilfe gefunden, die Sie brauchten, {{ name }}?",
+        text=(
+            "Liebe(r) {{ name }},\n\n"
+            "{% if details.referred_to %}Vor einiger Zeit haben wir Ihnen "
+            "{{ details.referred_to }} empfohlen. {% endif %}"
+            "{{ practitioner }} möchte gern wissen, ob Sie die Hilfe gefunden haben, die Sie "
+            "brauchten – und wenn nicht, überlegen wir gern noch einmal gemeinsam mit Ihnen.\n\n"
+            "Die Antwort dauert eine Minute: {{ checkin_url }}\n\n"
+            "Oder antworten Sie einfach auf diese Nachricht.\n\n"
+            "{{ practice }}\nIhre Einstellungen: {{ preferences_url }}"
+        ),
+        sms=(
+            "Hallo {{ name }}, haben Sie die Hilfe gefunden, die Sie brauchten? "
+            "Sagen Sie es uns: {{ checkin_url }}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
         key="reply_acknowledgement",
         label="Acknowledgement of a client's message",
+        private=False,
         subject="We have your message, {{ name }}",
         text=(
             "Dear {{ name }},\n\nThank you — your message has reached {{ practice }}. "
@@ -297,6 +349,7 @@ register_default_template(
     DefaultTemplate(
         key="crisis_support",
         label="Emergency numbers after a crisis answer",
+        urgent_help=True,
         subject="{{ name }}, please reach out now",
         text=(
             "Dear {{ name }},\n\nWhat you wrote worries us. Please do not wait: "
@@ -305,6 +358,45 @@ register_default_template(
         sms=(
             "{{ name }}, what you wrote worries us. Please get help now: {{ emergency_numbers }}. "
             "{{ practitioner }} has been told."
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="message_link",
+        label="Link-only SMS/WhatsApp: there is a message, read it here",
+        private=False,
+        subject="A message from {{ practice }}",
+        text=(
+            "Hello {{ name }}, there is a new message for you from {{ practice }}. "
+            "Read it here: {{ message_url }}"
+            "{% if details.urgent_help %} If you need help now: {{ emergency_numbers }}{% endif %}"
+        ),
+        sms=(
+            "Hello {{ name }}, there is a new message for you from {{ practice }}. "
+            "Read it here: {{ message_url }}"
+            "{% if details.urgent_help %} If you need help now: {{ emergency_numbers }}{% endif %}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
+        key="message_link",
+        language="de",
+        label="Nur-Link-SMS/WhatsApp: eine Nachricht, hier zu lesen",
+        private=False,
+        subject="Eine Nachricht von {{ practice }}",
+        text=(
+            "Hallo {{ name }}, Sie haben eine neue Nachricht von {{ practice }}. "
+            "Hier lesen: {{ message_url }}"
+            "{% if details.urgent_help %} Wenn Sie jetzt Hilfe brauchen: "
+            "{{ emergency_numbers }}{% endif %}"
+        ),
+        sms=(
+            "Hallo {{ name }}, Sie haben eine neue Nachricht von {{ practice }}. "
+            "Hier lesen: {{ message_url }}"
+            "{% if details.urgent_help %} Wenn Sie jetzt Hilfe brauchen: "
+            "{{ emergency_numbers }}{% endif %}"
         ),
     )
 )

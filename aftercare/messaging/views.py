@@ -225,7 +225,12 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
         )
     preview = None
     if chosen is not None and not errors:
-        context = render_context(chosen, needs_when_read="when_read" in source["text"])
+        context = render_context(
+            chosen,
+            needs_when_read="when_read" in source["text"],
+            # What a link-only text links to, as an example (no message exists yet).
+            message_url=f"{settings.BASE_URL}/p/m/…/",
+        )
         preview = {
             "email": templating.render(
                 subject=source["subject"], text=source["text"], html=source["html"], context=context
@@ -244,6 +249,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "chosen": chosen,
             "preview": preview,
             "context_names": templating.CONTEXT_NAMES,
+            "private": templating.is_private(key),
         },
         status=400 if errors else 200,
     )

@@ -1,8 +1,10 @@
 """Demo data for the portal: clients who answered their check-in through its page.
 
 One answer reports side effects and is flagged for the practitioner (it tops the care queue);
-one is a friendly "sleeping better". Each check-in is sent through the outbox first, then
-answered at its own moment (``clock.at``), through the same service the check-in page uses.
+one is a friendly "sleeping better", which the practitioner answers by SMS — link-only, so the
+text says there is a message and the client reads it on the portal's message page. Each
+check-in is sent through the outbox first, then answered at its own moment (``clock.at``),
+through the same service the check-in page uses.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from aftercare.portal.services import Answer, check_in_answer
 from aftercare.practice.models import Practice
 
 FLAGGED_ANSWER = "hot sweats and nausea since the new tablets"
+REPLY_BY_SMS = (
+    "Dear {name}, glad you are sleeping better. Keep taking the magnesium an hour before bed "
+    "for another month, and tell me if the headaches come back."
+)
 
 
 def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
@@ -57,3 +63,20 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
                 free_text="Sleeping better, thank you!",
             ),
         )
+
+    # The practitioner's answer, by SMS: link-only, so the client reads it on the portal.
+    if steady.phone:
+        answered_at = sent_at + dt.timedelta(days=1)
+        with clock.at(answered_at):
+            reply = message_queue(
+                client=steady,
+                template_key="personal",
+                channel="sms",
+                automated=False,
+                sent_by=steady.primary_practitioner,
+                details={
+                    "subject": "Sleeping better",
+                    "body": REPLY_BY_SMS.format(name=steady.name_to_use),
+                },
+            )
+        mark_sent(reply, answered_at)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("prefs/<str:token>/", views.preferences, name="portal-preferences"),
     path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
     path("r/<str:token>/", views.resource, name="portal-resource"),
-    path("m/<str:token>/", views.measure, name="portal-measure"),
-    path("m/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
+    path("m/<str:token>/", views.message, name="portal-message"),
+    path("q/<str:token>/", views.measure, name="portal-measure"),
+    path("q/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
 ]

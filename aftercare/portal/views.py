@@ -10,18 +10,19 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client, Purpose
-from aftercare.links import LinkExpired, LinkInvalid, read_token
+from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
 from aftercare.measures.models import Measure
 from aftercare.measures.scoring import items_to_ask
 from aftercare.measures.selectors import questionnaires_for
 from aftercare.measures.services import MeasureError, measure_answer, next_question
 from aftercare.messaging.availability import when_read_sentence
-from aftercare.messaging.models import CheckIn
+from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.messaging.services import (
     MESSAGE_CHANNELS,
     client_opt_out,
@@ -291,6 +292,54 @@ def resource(request: HttpRequest, token: str) -> HttpResponse:
             "body_html": render_markdown(share.resource.body),
             "client": share.client,
             "practice": practice,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def message(request: HttpRequest, token: str) -> HttpResponse:
+    """One message to its client, read here because the SMS/WhatsApp only carried the link.
+
+    A forged link, or one to a message that was never sent link-only, is the kind 404; an
+    expired one a kind 410 that names the practice and never shows the content.
+    """
+    expired = False
+    try:
+        message_id = read_token("message", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as old:
+        message_id, expired = old.object_id, True
+    found = (
+        Message.objects.select_related("client__practice", "check_in")
+        .filter(pk=message_id, direction=Direction.OUTBOUND, client__isnull=False)
+        .exclude(portal_text="")
+        .first()
+    )
+    if found is None:
+        return invalid_link(request)
+    client = found.client
+    assert client is not None  # noqa: S101 - filtered above
+    practice = client.practice
+    if expired:
+        return render(
+            request,
+            "portal/message_expired.html",
+            {"client": client, "practice": practice},
+            status=410,
+        )
+    check_in = getattr(found, "check_in", None)
+    return render(
+        request,
+        "portal/message.html",
+        {
+            "message": found,
+            "client": client,
+            "practice": practice,
+            # The one thing the message asks, as a button a thumb can find.
+            "answer_url": reverse("portal-check-in", args=[make_token("check_in", check_in.pk)])
+            if check_in is not None and check_in.answered_at is None
+            else "",
         },
     )
 

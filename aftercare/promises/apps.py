@@ -6,6 +6,7 @@ class PromisesConfig(AppConfig):
     label = "promises"
 
     def ready(self) -> None:
+        from aftercare.care.defaults import DEFAULT_RULES
         from aftercare.care.reconcile import register_fact_loader
         from aftercare.care.ticks import register_tick_step
         from aftercare.clients.timeline import register_client_section, register_timeline_provider
@@ -21,3 +22,6 @@ class PromisesConfig(AppConfig):
         register_client_section(care_records_section)
         register_fact_loader("referrals", planning.load_referrals)
         planning.register_triggers()
+        # New practices start with the referral follow-up (care_setup_practice reads the list).
+        names = {rule["name"] for rule in DEFAULT_RULES}
+        DEFAULT_RULES.extend(r for r in planning.DEFAULT_REFERRAL_RULES if r["name"] not in names)

@@ -274,7 +274,11 @@ def referral_create(
 
 @transaction.atomic
 def referral_record_outcome(*, actor: Actor, referral: Referral, outcome: str) -> Referral:
-    """What the follow-up found ("found a sleep clinic, first visit next week")."""
+    """What the follow-up found ("found a sleep clinic, first visit next week").
+
+    Once the outcome is known the client is not asked again: re-planning cancels a follow-up
+    message still planned for this referral.
+    """
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError({"outcome": "Write what the follow-up found."})
@@ -282,4 +286,5 @@ def referral_record_outcome(*, actor: Actor, referral: Referral, outcome: str) -
     referral.outcome_at = clock.now()
     referral.save(update_fields=["outcome", "outcome_at"])
     record_audit(actor, "change", referral, summary="Recorded the referral's outcome")
+    client_changed(referral.client)
     return referral

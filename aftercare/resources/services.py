@@ -2,10 +2,19 @@
 
 Sharing a resource calls ``client_changed`` so the care engine's "resource assigned" trigger
 can plan its follow-up.
+
+A share by hand must also *reach* the client, but this app sits below messaging and cannot send:
+apps above register ``on_shared_by_hand(hook)``, and ``resource_share`` runs every hook inside
+its transaction (messaging's queues the "information" message with the signed link). Each hook
+returns a ``ShareNotice`` telling the person sharing whether the client will get it, and if not,
+why; the share is recorded either way. A share by a care rule runs no hooks: the rule's own
+message is what carries it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +28,39 @@ from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.resources.models import Resource, ResourceShare
 
 RESOURCE_FIELDS = ("title", "body", "link", "topics")
+
+
+@dataclass(frozen=True)
+class ShareNotice:
+    """What a share hook tells the person sharing: whether the client will get it, in words."""
+
+    reached: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class SharedByHand:
+    """The recorded share and what the hooks said about reaching the client."""
+
+    share: ResourceShare
+    notices: list[ShareNotice] = field(default_factory=list)
+
+    @property
+    def reached(self) -> bool:
+        """True when some hook got it on its way to the client."""
+        return any(notice.reached for notice in self.notices)
+
+
+ShareHook = Callable[[ResourceShare, Actor], "ShareNotice | None"]
+_share_hooks: list[ShareHook] = []
+
+
+def on_shared_by_hand(hook: ShareHook) -> ShareHook:
+    """Register ``hook(share, actor)`` to run after a person shares a resource (usable as a
+    decorator; registering twice is harmless). It runs inside the share's transaction."""
+    if hook not in _share_hooks:
+        _share_hooks.append(hook)
+    return hook
 
 
 def _check_resource(data: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +116,12 @@ def resource_delete(*, actor: Actor, resource: Resource) -> None:
 @transaction.atomic
 def resource_share(
     *, actor: Actor, resource: Resource, client: Client, note: str = ""
-) -> ResourceShare:
-    """Share ``resource`` with ``client`` (both of the actor's practice) and tell the care engine."""
+) -> SharedByHand:
+    """Share ``resource`` with ``client`` (both of the actor's practice) by hand.
+
+    1. Record the share (audited) and tell the care engine (``client_changed``).
+    2. Run the share hooks: they send it to the client and say whether they could.
+    """
     if resource.practice_id != actor.practice.pk:
         raise ValidationError({"resource": "Choose a resource of your practice."})
     if client.practice_id != actor.practice.pk:
@@ -89,7 +135,8 @@ def resource_share(
     )
     record_audit(actor, "create", share, summary=f"Shared {resource.title} with {client.full_name}")
     client_changed(client)
-    return share
+    notices = [notice for hook in list(_share_hooks) if (notice := hook(share, actor)) is not None]
+    return SharedByHand(share=share, notices=notices)
 
 
 def resource_share_by_rule(*, resource: Resource, client: Client, rule_name: str) -> ResourceShare:

@@ -19,7 +19,11 @@ from aftercare.resources.rendering import render_markdown
 
 
 def _client(request: HttpRequest, client_pk: int) -> Client:
-    return get_scoped_or_404(Client.objects.all(), request.actor, pk=client_pk)  # type: ignore[attr-defined]
+    return get_scoped_or_404(
+        Client.objects.select_related("practice", "primary_practitioner"),
+        request.actor,  # type: ignore[attr-defined]
+        pk=client_pk,
+    )
 
 
 def client_page(client: Client) -> str:
@@ -121,13 +125,19 @@ def resource_share(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = _client(request, client_pk)
     form = ShareForm(request.POST, practice=actor.practice)
     if form.is_valid():
-        share = services.resource_share(
+        shared = services.resource_share(
             actor=actor,
             resource=form.cleaned_data["resource"],
             client=client,
             note=form.cleaned_data["note"],
         )
-        messages.success(request, f"Shared {share.resource.title} with {client.full_name}.")
+        said = " ".join(notice.text for notice in shared.notices)
+        text = f"Shared {shared.share.resource.title} with {client.full_name}. {said}".strip()
+        # Not reaching the client is worth a warning: the person may want to hand it over.
+        if shared.notices and not shared.reached:
+            messages.warning(request, text)
+        else:
+            messages.success(request, text)
     else:
         messages.error(
             request,

@@ -5,7 +5,8 @@ the split (commit a5fc532: ``aftercare migrate``, ``aftercare demo --clients 30 
 calendar feed address, one ``tick`` and one ``worker --once``). The test loads it into a file,
 runs ``aftercare migrate`` on it the way an operator would, and checks that every table still
 holds every row and that the moved models (promises, referrals, resources, shares, care hours,
-the calendar feed) read them through the ORM under their new apps.
+the calendar feed) read them through the ORM under their new apps. The upgrade also gives the
+practice the default rules added since, such as the referral follow-up (``promises.0002``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from aftercare.resources.models import Resource, ResourceShare
 
 rule = CareRule.objects.select_related("resource").get(name="Sleep hygiene after a first visit")
 print(json.dumps({
+    "referral_rules": sorted(
+        CareRule.objects.filter(trigger="referral_made").values_list("practice_id", "template_key")
+    ),
     "counts": {
         model.__name__: model.objects.count()
         for model in (Promise, Referral, Resource, ResourceShare, CareHour, CalendarFeed)
@@ -113,6 +117,7 @@ def test_a_database_from_before_the_split_upgrades_with_every_row_kept(tmp_path:
         "CalendarFeed": before["care_calendarfeed"],
     }
     assert read["rule_resource"] == "Sleep hygiene"
+    assert read["referral_rules"] == [[1, "referral_follow_up"]]
     assert read["share_titles"] and read["promise_clients"]
     assert read["content_types"] == [
         "promises.promise",

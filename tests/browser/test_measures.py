@@ -33,7 +33,7 @@ def test_a_client_answers_a_phq9_on_a_phone_and_the_practitioner_sees_the_chart(
     sent = measure_send(actor=personas.actor(), client=personas.client, questionnaire_key="phq9")
     page = browser_page
     page.set_viewport_size(PHONE)
-    page.goto(f"/p/m/{make_token('measure', sent.pk)}/")
+    page.goto(f"/p/q/{make_token('measure', sent.pk)}/")
     for number, label in enumerate(ANSWERS, start=1):
         expect(page.get_by_role("heading", name=f"Question {number} of ")).to_be_visible()
         # One question per screen, nothing wider than the phone.

@@ -82,3 +82,20 @@ def test_moving_and_cancelling_through_the_api(owner_api: ApiClient, personas: P
     assert response.json()["cancelled"] is True
     assert owner_api.get("/api/v1/absences").json()["count"] == 0
     assert owner_api.get("/api/v1/absences", {"include_cancelled": True}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("ids", "said"),
+    [
+        ([99999999999999999999], "is not a client"),
+        (["7; x"], "valid integer"),
+        ([10**9], "No client 1000000000 in this practice"),
+    ],
+)
+def test_emergency_client_ids_that_are_no_clients_are_a_422_saying_why(
+    owner_api: ApiClient, personas: Personas, ids: list[object], said: str
+) -> None:
+    response = owner_api.post("/api/v1/absences", body(personas, emergency_client_ids=ids))
+    assert response.status_code == 422, response.json()
+    assert said in str(response.json())
+    assert not Absence.objects.exists()

@@ -11,7 +11,7 @@ from aftercare.absences.models import Absence
 from aftercare.absences.tests.factories import plan_absence
 from aftercare.absences.views import notice_token
 from aftercare.supplies.tests.factories import add_supply
-from aftercare.testing import Personas
+from aftercare.testing import Personas, make_appointment, make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,152 @@ def test_changing_a_colleagues_absence_keeps_it_theirs_and_moves_it(
     assert response.status_code == 302
     absence.refresh_from_db()
     assert (absence.practitioner, absence.first_day) == (personas.colleague, dt.date(2027, 3, 16))
+
+
+# --- the emergency list: the client picker ------------------------------------------------
+
+
+def test_two_clients_typed_with_a_comma_or_a_space_are_never_a_server_error(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    second = make_client(personas.practice, given_name="Nina", primary_practitioner=personas.owner)
+    for typed in (f"{personas.client.pk},{second.pk}", f"{personas.client.pk} {second.pk}"):
+        data = {**FORM, "practitioner": personas.owner.pk, "preview": "1"}
+        response = owner_client.post(
+            reverse("absences-create"), {**data, "emergency_client_ids": typed}
+        )
+        assert response.status_code == 200
+        assert "The emergency list (2)" in response.text
+    garbage = owner_client.post(
+        reverse("absences-create"),
+        {**FORM, "practitioner": personas.owner.pk, "save": "1", "emergency_client_ids": "7; x"},
+    )
+    assert garbage.status_code == 200
+    assert "“x” is not a client: choose clients from the list." in garbage.text
+    assert not Absence.objects.exists()
+
+
+def test_another_practices_client_is_refused_by_name_of_the_field_and_nothing_is_saved(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    data = {**FORM, "practitioner": personas.owner.pk, "save": "1"}
+    response = owner_client.post(
+        reverse("absences-create"), {**data, "emergency_client_ids": [personas.other_client.pk]}
+    )
+    assert response.status_code == 200
+    assert "in this practice" in response.text
+    assert not Absence.objects.exists()
+
+
+def test_the_form_suggests_clients_in_active_care_with_why_before_any_preview(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    nina = make_client(
+        personas.practice,
+        given_name="Nina",
+        email="nina@example.org",
+        primary_practitioner=personas.owner,
+    )
+    make_appointment(
+        nina,
+        personas.owner,
+        kind="first_visit",
+        status="attended",
+        starts_at=NOW - dt.timedelta(days=3),
+    )
+    page = owner_client.get(reverse("absences-create")).text
+    assert "Find a client by name, email or phone" in page
+    assert "client ids" not in page and "address" not in page.split("Emergency list")[1][:600]
+    assert f'name="emergency_client_ids" value="{nina.pk}">' in page  # suggested, not ticked
+    assert "Suggested: first visit on 29 Jan" in page
+
+
+def test_without_javascript_search_reloads_the_form_keeping_what_was_typed_and_ticked(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    nina = make_client(personas.practice, given_name="Nina", family_name="Adler", email="")
+    data = {
+        **FORM,
+        "practitioner": personas.owner.pk,
+        "emergency_client_ids": [nina.pk],
+        "emergency_client_ids_q": "07911 123456",
+        "emergency_client_ids_search": "1",
+    }
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code == 200
+    page = response.text
+    assert 'value="Dr Colin, 020 7946 0000"' in page
+    assert f'name="emergency_client_ids" value="{nina.pk}" checked' in page
+    assert f'name="emergency_client_ids" value="{personas.client.pk}">' in page  # the match
+    assert "ruth@example.org · +44 7911 123456" in page
+    assert not Absence.objects.exists()
+    # Tick the match too and save: both are on the list.
+    saved = owner_client.post(
+        reverse("absences-create"),
+        {**data, "emergency_client_ids": [nina.pk, personas.client.pk], "save": "1"},
+    )
+    assert saved.status_code == 302
+    absence = Absence.objects.get()
+    assert sorted(e.client_id for e in absence.emergency_entries.all()) == sorted(
+        [nina.pk, personas.client.pk]
+    )
+
+
+def test_changing_an_absence_lists_its_emergency_list_ticked(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    absence = plan_absence(personas.actor(), emergency_client_ids=[personas.client.pk])
+    page = owner_client.get(reverse("absences-edit", args=[absence.pk])).text
+    assert f'name="emergency_client_ids" value="{personas.client.pk}" checked' in page
+
+
+def test_the_form_with_its_picker_costs_the_same_queries_for_few_or_many_clients(
+    owner_client: HttpClient, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    def post() -> str:
+        data = {
+            **FORM,
+            "practitioner": personas.owner.pk,
+            "preview": "1",
+            "emergency_client_ids_q": "miller",
+            "emergency_client_ids": [personas.client.pk],
+        }
+        return owner_client.post(reverse("absences-create"), data).text
+
+    post()
+    with django_assert_max_num_queries(40) as few:
+        post()
+    for number in range(12):
+        client = make_client(
+            personas.practice, given_name=f"Sam{number:02d}", primary_practitioner=personas.owner
+        )
+        make_appointment(
+            client,
+            personas.owner,
+            kind="first_visit",
+            status="attended",
+            starts_at=NOW - dt.timedelta(days=2),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = post()
+    assert page.count("Suggested: first visit") == 12
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"emergency_client_ids": ["9" * 40, "", " , "]},
+        {"emergency_client_ids_q": "x" * 5000, "emergency_client_ids_search": "1"},
+        {"emergency_client_ids_listed": ["abc", "-1"], "emergency_client_ids_search": "1"},
+        {"practitioner": "abc", "first_day": "tomorrow", "emergency_client_ids": ["1,x"]},
+    ],
+)
+def test_odd_input_to_the_form_is_a_page_with_errors_never_a_server_error(
+    owner_client: HttpClient, personas: Personas, odd: dict[str, object]
+) -> None:
+    data = {**FORM, "practitioner": personas.owner.pk, "save": "1", **odd}
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code in {200, 302}
+    if "emergency_client_ids_search" not in odd:
+        assert response.status_code == 200
+        assert not Absence.objects.exists()

@@ -131,13 +131,7 @@ def test_a_tag_rule_counts_from_when_the_tag_was_first_seen(
 
 
 def test_a_referral_triggers_its_follow_up(care):
-    CareRule.objects.create(
-        practice=care.practice,
-        name="Did you find the help you needed?",
-        trigger="referral_made",
-        offset_days=14,
-        template_key="referral_follow_up",
-    )
+    # By the default rule every practice starts with (14 days later): nobody has to write one.
     Referral.objects.create(
         practice=care.practice,
         client=care.client,
@@ -235,6 +229,8 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Prepare a re-ordered supply",
         "Advance notice of an absence",
         "Correction when an absence moves or is cancelled",
+        # added by the promises app
+        "Follow up a referral: did you find the help you needed?",
     }
     assert practice.care_policy.quiet_hours_start == dt.time(20, 0)
 

@@ -31,7 +31,7 @@ def test_posting_a_measure_sends_it_and_answers_id_url_and_status(
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == {"id", "url", "status"}
-    assert body["status"] == "waiting" and "/p/m/" in body["url"]
+    assert body["status"] == "waiting" and "/p/q/" in body["url"]
     measure = Measure.objects.get(pk=body["id"])
     assert measure.questionnaire == "who5" and measure.created_by == personas.owner
     assert Message.objects.get(pk=measure.message_id).template_key == "measure_who5"

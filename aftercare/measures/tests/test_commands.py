@@ -50,7 +50,7 @@ def test_a_practice_adds_its_own_questionnaire_and_can_send_it(
         actor=personas.actor(), client=personas.client, questionnaire_key="worry3"
     )
     message = Message.objects.get(pk=measure.message_id)
-    assert "/p/m/" in message.text_body and message.status == "queued"
+    assert "/p/q/" in message.text_body and message.status == "queued"
     # Another practice does not get it.
     other = StringIO()
     call_command(

@@ -39,7 +39,7 @@ def sent(personas: Personas) -> Measure:
 
 
 def portal_path(measure: Measure) -> str:
-    return f"/p/m/{make_token('measure', measure.pk)}/"
+    return f"/p/q/{make_token('measure', measure.pk)}/"
 
 
 def answer(client: HttpClient, path: str, item: str, value: int) -> Any:
@@ -172,7 +172,7 @@ def test_a_care_rule_sends_a_who5_the_day_before_every_visit(
     measure = Measure.objects.get(client=personas.client)
     assert measure.questionnaire == "who5" and measure.touchpoint_id == touchpoint.pk
     message = Message.objects.get(touchpoint=touchpoint)
-    match = re.search(r"/p/m/[^/\s]+/", message.text_body)
+    match = re.search(r"/p/q/[^/\s]+/", message.text_body)
     assert match is not None
     page = client.get(match.group(0)).content.decode()
     assert "I have felt cheerful and in good spirits" in page

@@ -41,11 +41,16 @@ def test_every_default_template_renders_for_every_channel(
             assert len(message.text_body) < 320, "SMS stays short: two segments at most"
 
 
-def test_sms_in_link_only_mode_carries_no_health_details(personas: Personas) -> None:
+def test_sms_in_link_only_mode_says_there_is_a_message_and_links_to_it(
+    personas: Personas,
+) -> None:
     message = message_queue(client=personas.client, template_key="check_in", channel="sms")
-    assert message.text_body.startswith("Hello Ruth")
-    assert "/p/c/" in message.text_body
+    assert message.text_body.startswith(
+        "Hello Ruth, there is a new message for you from Riverside Practice. Read it here: "
+    )
+    assert "/p/m/" in message.text_body
     assert "side effects" not in message.text_body
+    assert "If anything new has come up — side effects" in message.portal_text
 
 
 def test_a_practice_template_wins_over_the_default_and_escapes_html(personas: Personas) -> None:
@@ -95,13 +100,17 @@ def test_the_editor_previews_with_a_real_client_and_saves(personas: Personas, ow
     )
 
 
-def test_the_owner_can_turn_link_only_sms_off_and_full_text_goes_by_sms(
+def test_the_owner_can_turn_link_only_sms_off_and_the_short_text_goes_by_sms(
     personas: Personas, owner_client
 ) -> None:  # type: ignore[no-untyped-def]
     response = owner_client.post("/messages/settings/", {})
     assert response.status_code == 302
     message = message_queue(client=personas.client, template_key="check_in", channel="sms")
-    assert "If anything new has come up" in message.text_body
+    assert message.text_body.startswith(
+        "Hello Ruth, Olivia Owner would like to know how you are doing: "
+    )
+    assert "/p/c/" in message.text_body
+    assert message.portal_text == ""
 
 
 def test_only_the_owner_sees_the_messaging_settings(personas: Personas, client) -> None:  # type: ignore[no-untyped-def]

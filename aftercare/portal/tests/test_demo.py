@@ -25,4 +25,9 @@ def test_the_demo_puts_the_side_effects_answer_at_the_top_of_the_care_queue(
     flagged = flagged_reply_items(personas.actor(), NOW)
     assert [item.title for item in flagged] == ["attention: side effects"]
     assert FLAGGED_ANSWER in Message.objects.get(pk=int(flagged[0].object_id)).text_body
-    assert Message.objects.filter(direction=Direction.OUTBOUND, status="sent").count() == 2
+    sent = Message.objects.filter(direction=Direction.OUTBOUND, status="sent")
+    assert sent.count() == 3
+    # The practitioner's answer by SMS is link-only: the magnesium is only behind the link.
+    by_sms = sent.get(channel="sms")
+    assert "magnesium" not in by_sms.text_body and "/p/m/" in by_sms.text_body
+    assert "magnesium" in by_sms.portal_text

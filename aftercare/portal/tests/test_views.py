@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -203,3 +204,65 @@ def test_a_crisis_also_reaches_the_practitioners_own_phone_when_sms_is_set_up(
     }
     sms = alerts.get(channel="sms")
     assert "Ruth Miller" in sms.text_body and "breathe" not in sms.text_body
+
+
+# --- one message read on the portal (link-only SMS and WhatsApp) ----------------------------
+
+
+def texted_message(personas: Personas, template_key: str = "check_in", **details: Any) -> Message:
+    personas.client.preferred_channel = "sms"
+    personas.client.save()
+    return message_queue(client=personas.client, template_key=template_key, details=details)
+
+
+def message_path(message: Message) -> str:
+    return f"/p/m/{make_token('message', message.pk)}/"
+
+
+def test_the_message_page_shows_the_message_in_the_practices_name_with_one_button(
+    personas: Personas, client: HttpClient, django_assert_max_num_queries: Any
+) -> None:
+    personas.practice.phone = "020 7946 0000"
+    personas.practice.save()
+    message = texted_message(personas)
+    with django_assert_max_num_queries(2):
+        page = client.get(message_path(message))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Riverside Practice" in text
+    assert "How are you doing, Ruth?" in text
+    assert "If anything new has come up — side effects" in text
+    [answer] = re.findall(r'<a class="action" href="[^"]*(/p/c/[^"]+/)">Answer now</a>', text)
+    assert client.get(answer).status_code == 200
+    assert 'href="tel:020 7946 0000"' in text
+
+
+def test_a_forged_message_link_is_the_kind_404(personas: Personas, client: HttpClient) -> None:
+    token = make_token("message", texted_message(personas).pk)
+    forged = client.get(f"/p/m/{token[:-3]}xyz/")
+    assert forged.status_code == 404
+    assert b"We could not open this link" in forged.content
+    # A link made for another page does not open a message either.
+    other = client.get(f"/p/m/{make_token('resource', texted_message(personas).pk)}/")
+    assert other.status_code == 404
+
+
+def test_an_expired_message_link_is_a_kind_410_that_never_shows_the_message(
+    personas: Personas, client: HttpClient, daytime: Any
+) -> None:
+    message = texted_message(personas, "reorder_reminder", supply_name="Sertraline 50 mg")
+    path = message_path(message)
+    daytime.shift(dt.timedelta(days=31))
+    page = client.get(path)
+    assert page.status_code == 410
+    assert b"This link has expired" in page.content
+    assert b"Sertraline" not in page.content
+    assert b"Riverside Practice" in page.content
+
+
+def test_a_message_that_was_not_sent_as_a_link_has_no_page(
+    personas: Personas, client: HttpClient
+) -> None:
+    email = message_queue(client=personas.client, template_key="check_in")
+    assert email.channel == "email"
+    assert client.get(message_path(email)).status_code == 404
