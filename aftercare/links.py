@@ -30,6 +30,8 @@ RESOURCE_MAX_AGE = dt.timedelta(days=365)
 # One message read on the portal because the SMS/WhatsApp carrying it is link-only (the token
 # holds the Message's id). A text can be seen by others on a shared phone: not for long.
 MESSAGE_MAX_AGE = dt.timedelta(days=30)
+# A questionnaire (PHQ-9, GAD-7, WHO-5) to fill in: the token holds the Measure's id.
+MEASURE_MAX_AGE = dt.timedelta(days=14)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
@@ -37,6 +39,7 @@ SALTS = {
     "unsubscribe": "aftercare.portal.unsubscribe",
     "resource": "aftercare.portal.resource",
     "message": "aftercare.portal.message",
+    "measure": "aftercare.portal.measure",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
@@ -44,6 +47,7 @@ MAX_AGES = {
     "unsubscribe": UNSUBSCRIBE_MAX_AGE,
     "resource": RESOURCE_MAX_AGE,
     "message": MESSAGE_MAX_AGE,
+    "measure": MEASURE_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
@@ -51,6 +55,7 @@ URL_NAMES = {
     "unsubscribe": "portal-unsubscribe",
     "resource": "portal-resource",
     "message": "portal-message",
+    "measure": "portal-measure",
 }
 
 

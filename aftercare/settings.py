@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "aftercare.messaging",
     "aftercare.absences",
     "aftercare.supplies",
+    "aftercare.measures",
     "aftercare.portal",
     "aftercare.api",
 ]

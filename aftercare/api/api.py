@@ -95,6 +95,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 # their dotted path (like INSTALLED_APPS), so this shared wiring imports no app above it.
 api.add_router("/me", me_router)
 api.add_router("/clients", "aftercare.clients.api.router")
+api.add_router("/clients", "aftercare.measures.api.router")
 api.add_router("/appointments", "aftercare.appointments.api.router")
 api.add_router("/care-queue", "aftercare.queue.api.router")
 api.add_router("/promises", "aftercare.promises.api.router")

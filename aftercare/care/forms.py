@@ -39,6 +39,8 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 OPTION_CHECKS: dict[str, dict[str, tuple[type, str]]] = {
     "appointment_attended": {"first_visit": (bool, "true or false"), "kind": (str, "a kind")},
     "appointment_no_show": {"kind": (str, "a kind")},
+    "appointment_booked": {"kind": (str, "a kind")},
+    "every_weeks": {"weeks": (int, "a number of weeks from 1 to 520")},
     "recall": {"weeks": (int, "a number of weeks from 1 to 520")},
     "tag_added": {"tag": (str, "a tag name")},
     "resource_assigned": {"resource": (str, "a resource id")},
@@ -73,6 +75,8 @@ def clean_trigger_options(trigger: str, options: Any) -> dict[str, Any]:
         cleaned[name] = value
     if trigger == "recall":
         cleaned.setdefault("weeks", 8)
+    if trigger == "every_weeks":
+        cleaned.setdefault("weeks", 4)
     return cleaned
 
 
@@ -111,7 +115,11 @@ class CareRuleForm(forms.ModelForm):
         required=False, max_length=40, label="Only appointments of kind"
     )
     weeks = forms.IntegerField(
-        required=False, min_value=1, max_value=520, label="Weeks without a visit"
+        required=False,
+        min_value=1,
+        max_value=520,
+        label="Weeks",
+        help_text="Recall: weeks without a visit. Every few weeks: how many weeks apart.",
     )
     tag = forms.CharField(required=False, max_length=50, label="Tag")
     condition_tag = forms.CharField(
@@ -205,11 +213,13 @@ class CareRuleForm(forms.ModelForm):
         options: dict[str, Any] = {}
         if trigger == "appointment_attended" and data.get("first_visit"):
             options["first_visit"] = data["first_visit"] == "yes"
-        if trigger in {"appointment_attended", "appointment_no_show"} and data.get(
-            "appointment_kind"
-        ):
+        if trigger in {
+            "appointment_attended",
+            "appointment_no_show",
+            "appointment_booked",
+        } and data.get("appointment_kind"):
             options["kind"] = data["appointment_kind"].strip()
-        if trigger == "recall" and data.get("weeks"):
+        if trigger in {"recall", "every_weeks"} and data.get("weeks"):
             options["weeks"] = data["weeks"]
         if trigger == "tag_added" and data.get("tag"):
             options["tag"] = data["tag"].strip()

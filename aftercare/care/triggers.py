@@ -267,6 +267,74 @@ def appointment_no_show(
 
 
 @register_trigger(
+    "appointment_booked",
+    label="An appointment is booked (use a negative offset for days before it)",
+    options_help='{"kind": "follow_up"} only appointments of that kind',
+)
+def appointment_booked(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    """Each booked appointment: with ``offset_days`` -1, the day before every visit.
+
+    An appointment that is cancelled, or attended before its touchpoint went out, no longer
+    fires, so what was planned for it is cancelled with the reason.
+    """
+    kind = rule.trigger_options.get("kind")
+    chosen = [
+        (appointment, "visit")
+        for appointment in facts.appointments
+        if appointment.status == "booked"
+        and appointment.starts_at > now
+        and (not kind or appointment.kind == kind)
+    ]
+    return _appointment_occurrences(facts, rule, policy, now, chosen)
+
+
+@register_trigger(
+    "every_weeks",
+    label="Every few weeks while the client comes to visits",
+    options_help='{"weeks": 4}',
+)
+def every_weeks(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    """Every ``weeks`` weeks from the first attended visit, while the client is in care.
+
+    In care: up to ``weeks`` weeks after the last attended visit or the latest booked one, so a
+    client who stopped coming gets at most one more. Only the occurrences around now are
+    returned (the one just past, which may still be due, and the next), keyed by their number
+    (``every4w-3``) so they never move when visits are added.
+    """
+    first = facts.first_attended()
+    if first is None:
+        return []
+    weeks = int(rule.trigger_options.get("weeks", 4))
+    period = dt.timedelta(weeks=weeks)
+    start = local_date(first.starts_at, facts.time_zone)
+    last_visit = max(
+        (a.starts_at for a in facts.appointments if a.status in {"attended", "booked"}),
+        default=first.starts_at,
+    )
+    until = local_date(last_visit, facts.time_zone) + period
+    today = local_date(now, facts.time_zone)
+    current = max(1, (today - start) // period)
+    occurrences = []
+    for number in (current, current + 1):
+        day = start + period * number
+        if day > until:
+            break
+        occurrences.append(
+            Occurrence(
+                f"every{weeks}w-{number}",
+                day,
+                detail=f"every {weeks} weeks since the first visit ({day_text(start)})",
+                context={"weeks": weeks},
+            )
+        )
+    return occurrences
+
+
+@register_trigger(
     "recall",
     label="No visit for some weeks since the last one, and none booked",
     options_help='{"weeks": 8}',

@@ -3,7 +3,9 @@
 ``receive_inbound(...)`` stores an inbound Message and calls ``route_inbound(message)``:
 
 1. Keywords (SMS STOP/UNSUBSCRIBE/START…) change the client's opt-out, and stop there.
-2. Triage classifies the text (routine / attention / urgent / crisis, with reasons).
+2. Triage classifies the text (routine / attention / urgent / crisis, with reasons) — or takes
+   a result decided elsewhere (``decided``: a questionnaire's answers, where PHQ-9 question 9
+   above 0 is a crisis), which then goes the same way.
 3. *Inbound policies* registered with ``register_inbound_policy`` run in order; the first that
    returns True has handled the reply (the absences app: "the practitioner is away" → escalate
    for the emergency list, honest auto-reply for everyone else).
@@ -199,6 +201,13 @@ def assign_unrouted(unrouted: UnroutedInbound, practice: Practice) -> Message:
     return message
 
 
+def record_triage(message: Message, result: Triage) -> Triage:
+    message.triage_level = result.level
+    message.triage_reasons = list(result.reasons)
+    message.save(update_fields=["triage_level", "triage_reasons"])
+    return result
+
+
 def classify_message(message: Message, *, text: str | None = None, **answers: object) -> Triage:
     languages = ["en"]
     if message.client is not None and message.client.language:
@@ -207,14 +216,22 @@ def classify_message(message: Message, *, text: str | None = None, **answers: ob
         languages.append(message.practice.language)
     body = message.text_body if text is None else text
     result = triage(body, languages=languages, **answers)  # type: ignore[arg-type]
-    message.triage_level = result.level
-    message.triage_reasons = list(result.reasons)
-    message.save(update_fields=["triage_level", "triage_reasons"])
-    return result
+    return record_triage(message, result)
 
 
-def route_inbound(message: Message, *, text: str | None = None, **answers: object) -> Triage | None:
-    """Decide what happens to an inbound message (the steps in the module docstring)."""
+def route_inbound(
+    message: Message,
+    *,
+    text: str | None = None,
+    decided: Triage | None = None,
+    **answers: object,
+) -> Triage | None:
+    """Decide what happens to an inbound message (the steps in the module docstring).
+
+    ``decided`` is a triage result worked out elsewhere, used instead of reading the words:
+    a questionnaire's answers (PHQ-9 question 9 above 0 is a crisis) take the same path from
+    there on as a reply whose words triage marks so.
+    """
     client = message.client
     if client is not None and message.channel in {"sms", "whatsapp"}:
         keyword = keyword_of(message.text_body)
@@ -226,7 +243,10 @@ def route_inbound(message: Message, *, text: str | None = None, **answers: objec
         if keyword in START_WORDS and client.opted_out_at is not None:
             client_opt_in(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
             return None
-    result = classify_message(message, text=text, **answers)
+    if decided is not None:
+        result = record_triage(message, decided)
+    else:
+        result = classify_message(message, text=text, **answers)
     if client is not None:
         client_changed(client)  # unread now: automated questions wait (messaging/waiting.py)
     for policy in list(_policies):

@@ -21,8 +21,25 @@ from aftercare.care.planner import local_moment
 from aftercare.messaging.checks import Verdict
 from aftercare.messaging.models import Direction, Message
 
-# Automated messages that ask the client something: they wait while the client waits.
-ASKING_TEMPLATES = frozenset({"check_in", "recall", "referral_follow_up"})
+# Automated messages that ask the client something: they wait while the client waits. Other
+# apps add theirs (``register_asking_templates``: measures adds "measure_").
+ASKING_TEMPLATES = {"check_in", "recall", "referral_follow_up"}
+_asking_prefixes: set[str] = set()
+
+
+def register_asking_templates(*, keys: tuple[str, ...] = (), prefix: str = "") -> None:
+    """Templates that ask the client something (by key, or every key with ``prefix``)."""
+    ASKING_TEMPLATES.update(keys)
+    if prefix:
+        _asking_prefixes.add(prefix)
+
+
+def asks_the_client(template_key: str) -> bool:
+    return template_key in ASKING_TEMPLATES or any(
+        template_key.startswith(prefix) for prefix in _asking_prefixes
+    )
+
+
 HOLD = dt.timedelta(days=1)
 
 
@@ -59,7 +76,7 @@ def answer_first(facts: Any, policy: Any, touchpoints: list[Any], now: dt.dateti
         if (
             touchpoint.status == "planned"
             and touchpoint.action == "message"
-            and (touchpoint.template_key or touchpoint.kind) in ASKING_TEMPLATES
+            and asks_the_client(touchpoint.template_key or touchpoint.kind)
         ):
             # At its own local time, a day or more from now: stable within a day, so the
             # daily re-plan (not every re-plan) moves it on while the message stays unread.
@@ -85,7 +102,7 @@ def no_question_while_unread(message: Message, now: dt.datetime) -> Verdict | No
         message.client_id is None
         or not message.automated
         or message.in_reply_to_id is not None
-        or message.template_key not in ASKING_TEMPLATES
+        or not asks_the_client(message.template_key)
     ):
         return None
     if not unread_from_clients().filter(client_id=message.client_id).exists():

@@ -10,4 +10,6 @@ urlpatterns = [
     path("u/<str:token>/", views.unsubscribe, name="portal-unsubscribe"),
     path("r/<str:token>/", views.resource, name="portal-resource"),
     path("m/<str:token>/", views.message, name="portal-message"),
+    path("q/<str:token>/", views.measure, name="portal-measure"),
+    path("q/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
 ]

@@ -17,6 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aftercare import clock
 from aftercare.clients.models import Client, Purpose
 from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
+from aftercare.measures.models import Measure
+from aftercare.measures.scoring import items_to_ask
+from aftercare.measures.selectors import questionnaires_for
+from aftercare.measures.services import MeasureError, measure_answer, next_question
 from aftercare.messaging.availability import when_read_sentence
 from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.messaging.services import (
@@ -336,5 +340,121 @@ def message(request: HttpRequest, token: str) -> HttpResponse:
             "answer_url": reverse("portal-check-in", args=[make_token("check_in", check_in.pk)])
             if check_in is not None and check_in.answered_at is None
             else "",
+        },
+    )
+
+
+# -- questionnaires (outcome measures) ----------------------------------------------------
+
+
+def load_measure(measure_id: int) -> Measure | None:
+    return (
+        Measure.objects.select_related("client__practice", "client__primary_practitioner")
+        .filter(pk=measure_id)
+        .first()
+    )
+
+
+def _measure_from_token(request: HttpRequest, token: str) -> Measure | HttpResponse:
+    """The measure a link is for, or the page to show instead (broken or expired link)."""
+    try:
+        measure_id = read_token("measure", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as expired:
+        found = load_measure(expired.object_id)
+        if found is None:
+            return invalid_link(request)
+        return render(
+            request,
+            "portal/measure_expired.html",
+            {"client": found.client, "practice": found.client.practice},
+            status=410,
+        )
+    found = load_measure(measure_id)
+    return found if found is not None else invalid_link(request)
+
+
+@require_http_methods(["GET", "POST"])
+def measure(request: HttpRequest, token: str) -> HttpResponse:
+    """One question per screen; every answer is saved at once (a safety answer acts at once)."""
+    found = _measure_from_token(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    client = found.client
+    questionnaire = questionnaires_for(found.practice_id).get(found.questionnaire)
+    if questionnaire is None:
+        return invalid_link(request)
+    wording = questionnaire.wording(found.language)
+    if found.is_completed:
+        return redirect("portal-measure-thanks", token=token)
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("value", "")
+        try:
+            found = measure_answer(
+                measure=found,
+                item_key=request.POST.get("item", ""),
+                value=int(raw) if raw.lstrip("-").isdigit() else raw,
+            )
+        except MeasureError:
+            error = "Please choose one of the answers."
+        else:
+            if found.is_completed:
+                return redirect("portal-measure-thanks", token=token)
+            return redirect("portal-measure", token=token)
+    answers = {key: int(value) for key, value in found.answers.items()}
+    asked = items_to_ask(questionnaire, answers)
+    requested = request.GET.get("q", "")
+    index = next_question(found, questionnaire) or 0
+    if requested.isdigit() and int(requested) - 1 < len(asked):
+        index = max(0, int(requested) - 1)
+    if request.method == "POST" and error:
+        posted = request.POST.get("item", "")
+        index = next((i for i, item in enumerate(asked) if item.key == posted), index)
+    item = asked[index]
+    wording_item = next((w for w in wording.items if w.key == item.key), item)
+    return render(
+        request,
+        "portal/measure_question.html",
+        {
+            "measure": found,
+            "client": client,
+            "practice": client.practice,
+            "questionnaire": questionnaire,
+            "wording": wording,
+            "item": wording_item,
+            "number": index + 1,
+            "count": len(asked),
+            "chosen": answers.get(item.key),
+            "error": error,
+            "token": token,
+            # "Send my answers" only when no question can follow (PHQ-9 question 10 follows
+            # question 9 when an answer above is not "Not at all").
+            "last": item.key == questionnaire.items[-1].key
+            or (index + 1 == len(asked) and questionnaire.items[-1].asked_if_any_above is None),
+        },
+        status=400 if error else 200,
+    )
+
+
+def measure_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    found = _measure_from_token(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    questionnaire = questionnaires_for(found.practice_id).get(found.questionnaire)
+    if questionnaire is None or not found.is_completed:
+        return redirect("portal-measure", token=token)
+    return render(
+        request,
+        "portal/measure_thanks.html",
+        {
+            "measure": found,
+            "client": found.client,
+            "practice": found.client.practice,
+            "questionnaire": questionnaire,
+            "wording": questionnaire.wording(found.language),
+            "crisis": found.crisis_at is not None,
+            "when_read": when_read_sentence(found.client, clock.now()),
         },
     )

@@ -21,6 +21,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("Outbox", "messaging-outbox"),
     ("Absences", "absences-list"),
     ("Running out", "supplies-running-out"),
+    ("Worsening scores", "measures-worsened"),
     ("Resources", "resources-list"),
     ("Settings", "practice-settings"),
 ]

@@ -5,6 +5,9 @@
   ``live_server`` (a real server thread; the database is transactional, so the data a test
   creates is visible to the server and removed afterwards).
 - ``sign_in(page, user)``: sign in through the real form as a persona.
+- ``serious_accessibility_problems(page, within)``: axe-core's serious and critical violations
+  on the page (or inside the ``within`` selector), as readable lines; axe-core comes with the
+  ``axe-playwright-python`` package, so nothing is downloaded.
 
 Every test in this folder is skipped, with the reason, when /usr/bin/chromium is missing
 (``apt-get install chromium``). Playwright's own browser downloads are never used.
@@ -12,6 +15,7 @@ Every test in this folder is skipped, with the reason, when /usr/bin/chromium is
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +90,17 @@ def sign_in(page, user: User, password: str = PASSWORD) -> None:  # type: ignore
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/sign-in/" not in url)
+
+
+def serious_accessibility_problems(page, within: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations, one line each (empty when there are none)."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    context = json.dumps(within) if within else "document"
+    violations = page.evaluate(f"axe.run({context}).then(results => results.violations)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v.get("impact") in {"serious", "critical"}
+    ]

@@ -211,7 +211,9 @@ class TestClientPage:
         # + care: promises, shared resources, referrals, resources to share
         # + supplies (panel and timeline share one query)
         # + care engine: touchpoints
-        with django_assert_max_num_queries(19):
+        # + measures: the client's measures (panel and timeline share one query), the practice's
+        #   own questionnaires, completed measures and check-in scores
+        with django_assert_max_num_queries(23):  # + the audit chain head (read, move)
             response = owner_client.get(f"/clients/{personas.client.pk}/")
         assert response.content.decode().count("kind-appointment") == 25
 

@@ -102,3 +102,11 @@ def test_the_worker_holds_an_automated_question_queued_before_the_client_wrote(
     # A birthday card asks nothing: it goes.
     card = message_queue(client=personas.client, template_key="birthday_card", purpose="care")
     assert no_question_while_unread(card, FRIDAY) is None
+
+
+def test_a_questionnaire_waits_too_while_the_clients_message_is_unread(personas: Personas) -> None:
+    with clock.at(WROTE):
+        queued = message_queue(client=personas.client, template_key="measure_phq9")
+        receive_inbound(channel="email", from_address=personas.client.email, text="Question...")
+    verdict = no_question_while_unread(queued, FRIDAY)
+    assert verdict is not None and verdict.action == "reschedule"

@@ -93,6 +93,12 @@ def _inbound_message(personas: Personas) -> Any:
     )
 
 
+def _measure(personas: Personas) -> Any:
+    from aftercare.measures.services import measure_send
+
+    return measure_send(actor=personas.actor(), client=personas.client, questionnaire_key="phq9")
+
+
 def _care_rule(personas: Personas) -> Any:
     from aftercare.care.models import CareRule
 
@@ -138,6 +144,9 @@ KWARGS: dict[str, Kwargs] = {
     "supplies-status": lambda p: {"pk": _supply(p).pk},
     "absences-edit": lambda p: {"pk": _absence(p).pk},
     "absences-cancel": lambda p: {"pk": _absence(p).pk},
+    "measures-detail": lambda p: {"pk": _measure(p).pk},
+    "measures-send": lambda p: {"pk": p.client.pk},
+    "measures-fill": lambda p: {"pk": p.client.pk},
     "care-rules-edit": lambda p: {"pk": _care_rule(p).pk},
     "care-rules-toggle": lambda p: {"pk": _care_rule(p).pk},
     "care-rules-delete": lambda p: {"pk": _care_rule(p).pk},
