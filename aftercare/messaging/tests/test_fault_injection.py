@@ -159,14 +159,14 @@ def test_workers_killed_200_times_lose_nothing_and_double_only_what_was_in_fligh
         for pk, channel, *_, status in rows
         if channel == "sms" and pk in reclaimed and recorded[pk] == 0
     )
-    # Each email received twice was reclaimed after a kill between hand-off and record, and
-    # no killed worker doubled more than its one message in flight.
+    # Each extra copy of an email needs a kill between its hand-over and its record: the
+    # message's attempt was left open and closed when its lease was reclaimed. (A worker opens
+    # attempts for its whole batch before sending, so a reclaimed attempt does not say which
+    # worker handed the message over; the count of reclaims per message bounds its copies.)
     doubled = {key for key, n in emails_received.items() if n > 1}
-    doubled_pks = [pk for pk, channel, _, key, _ in rows if channel == "email" and key in doubled]
-    assert all(pk in reclaimed for pk in doubled_pks)
-    assert max(collections.Counter(emails_received[k] - 1 for k in doubled).values(), default=0)
-    per_worker = collections.Counter(w for pk in doubled_pks for w in workers_of[pk])
-    assert all(count <= 1 for count in per_worker.values()), per_worker
+    for pk, channel, _, key, _ in rows:
+        if channel == "email" and key in doubled:
+            assert emails_received[key] - 1 <= len(workers_of[pk]), (pk, workers_of[pk])
     assert email_duplicates <= in_window <= figures["kills"] + 1
     # The frozen worker's messages: whoever sent them, each result was recorded once, and an
     # SMS it was handing over when its lease was reclaimed stays "uncertain".
