@@ -27,6 +27,22 @@ def today(tz: dt.tzinfo) -> dt.date:
     return now().astimezone(tz).date()
 
 
+def parse_instant(raw: str) -> dt.datetime:
+    """An ISO 8601 date-time as an aware UTC datetime; without an offset it is taken as UTC.
+
+    Raises ``ValueError`` with a message a person can act on (the commands' ``--at``).
+    """
+    try:
+        instant = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(
+            f"expected an ISO date-time such as 2026-12-01T09:00:00+01:00, got {raw!r}"
+        ) from error
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC)
+
+
 @contextlib.contextmanager
 def at(instant: dt.datetime) -> Iterator[dt.datetime]:
     """Run the enclosed block as of ``instant`` (which must be aware)."""
