@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from aftercare.clients.models import Client, Tag
 from aftercare.phones import PhoneError, normalize_phone
@@ -52,9 +53,7 @@ class ClientForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
-        self.fields["primary_practitioner"].queryset = User.objects.filter(
-            memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
-        ).order_by("full_name", "email")
+        self.fields["primary_practitioner"].queryset = practitioner_users(practice)
         self.fields[
             "time_zone"
         ].help_text = f"Leave empty for the practice's ({practice.time_zone})"
@@ -112,6 +111,19 @@ def tags_for(practice: Practice, names: list[str]) -> list[Tag]:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {tag.name: tag for tag in Tag.objects.filter(practice=practice, name__in=names)}
     return [existing[name] for name in names]
+
+
+def practitioner_users(practice: Practice) -> QuerySet[User]:
+    """The people of a practice who see clients (owners and practitioners)."""
+    return User.objects.filter(
+        memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
+    ).order_by("full_name", "email")
+
+
+def sole_practitioner(practice: Practice) -> User | None:
+    """The practice's practitioner when it has exactly one: every new client's by default."""
+    candidates = list(practitioner_users(practice)[:2])
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def practitioners_of(practice: Practice) -> list[Membership]:

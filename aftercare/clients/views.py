@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.clients import erasure, export, services
-from aftercare.clients.forms import ClientFilterForm, ClientForm
+from aftercare.clients.forms import ClientFilterForm, ClientForm, sole_practitioner
 from aftercare.clients.models import Client, Purpose
 from aftercare.clients.picker import PICKER_NAME, ids_in, picker_results
 from aftercare.clients.selectors import (
@@ -111,7 +111,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
     form = _client_form(
         request,
         actor,
-        initial={"primary_practitioner": actor.user if actor.sees_private_notes else None},
+        initial={
+            "primary_practitioner": actor.user
+            if actor.sees_private_notes
+            else sole_practitioner(actor.practice)
+        },
     )
     if request.method == "POST" and form.is_valid():
         client = services.client_create(

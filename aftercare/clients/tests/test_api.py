@@ -335,3 +335,18 @@ def test_a_colleague_may_not_erase_a_client(ruth: Client, colleague_api: ApiClie
     assert response.status_code == 403
     assert "Only the practice owner" in response.json()["detail"]
     assert Client.objects.filter(pk=ruth.pk, archived=False).exists()
+
+
+def test_a_client_created_without_a_practitioner_in_a_one_practitioner_practice_is_theirs(
+    personas: Personas, outsider_api: ApiClient, owner_api: ApiClient
+) -> None:
+    # Hillside has one practitioner, its owner: a new client without one is hers.
+    response = outsider_api.post(
+        "/api/v1/clients", {"given_name": "Nora", "email": "n@example.org"}
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["primary_practitioner_id"] == personas.outsider.pk
+    # Riverside has two: nobody is guessed.
+    response = owner_api.post("/api/v1/clients", {"given_name": "Ida", "email": "i@example.org"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["primary_practitioner_id"] is None

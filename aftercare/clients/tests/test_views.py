@@ -5,7 +5,7 @@ from django.test import Client as WebClient
 
 from aftercare.clients.models import Client, ConsentEvent, Tag
 from aftercare.practice.models import AuditEvent
-from aftercare.testing import Personas, make_client
+from aftercare.testing import Personas, make_client, make_user
 
 VALID = {
     "given_name": "Hannah",
@@ -150,6 +150,20 @@ class TestClientCreate:
         assert f'<a href="#id_{field}">{label}:' in page
         assert Client.objects.count() == before
         assert not Tag.objects.filter(name="sleep").exists()
+
+    def test_in_a_one_practitioner_practice_a_new_client_is_the_practitioners_by_default(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        helper = make_user(
+            "hal@hillside.example", "Hal Helper", personas.other_practice, "assistant"
+        )
+        signed_in(client, helper)
+        form = client.get("/clients/new/").content.decode()
+        assert f'<option value="{personas.outsider.pk}" selected>' in form
+        client.post("/clients/new/", {**VALID, "phone": "(202) 555-0147"})
+        created = Client.objects.get(given_name="Hannah")
+        assert created.practice == personas.other_practice
+        assert created.primary_practitioner == personas.outsider
 
     def test_an_assistant_gets_no_private_notes_field(
         self, client: WebClient, personas: Personas
