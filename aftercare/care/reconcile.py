@@ -55,6 +55,7 @@ from aftercare.care.models import CarePolicy, CareRule, ObservedTag, Touchpoint,
 from aftercare.care.planner import Planner
 from aftercare.care.triggers import day_text, local_date
 from aftercare.clients.models import Client
+from aftercare.phones import can_receive_texts
 from aftercare.resources.models import ResourceShare
 
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})  # a shared, read-only empty mapping
@@ -203,7 +204,10 @@ def reachable_channel(row: dict[str, Any]) -> str:
     """The client's preferred channel if it has an address, else any channel that has one."""
     preferred = row["preferred_channel"]
     email = row["email"] and not row.get("email_unusable", False)
-    phone = row["phone"] and not row.get("phone_unusable", False)
+    # A landline is a number to call, never one to text.
+    phone = (
+        row["phone"] and not row.get("phone_unusable", False) and can_receive_texts(row["phone"])
+    )
     if preferred == "email" and email:
         return "email"
     if preferred in {"sms", "whatsapp"} and phone:

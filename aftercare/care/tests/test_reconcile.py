@@ -11,8 +11,9 @@ from aftercare.appointments.services import appointment_set_status
 from aftercare.care.models import CareRule, ObservedTag, Touchpoint
 from aftercare.care.reconcile import reconcile_all, reconcile_client
 from aftercare.care.services import care_setup_practice
-from aftercare.clients.models import Tag
+from aftercare.clients.models import Client, Tag
 from aftercare.clients.services import client_set_archived, client_update
+from aftercare.messaging.services import choose_channel, usable_address
 from aftercare.promises.models import Referral
 from aftercare.testing import Personas, make_appointment, make_client
 
@@ -266,3 +267,19 @@ def test_a_no_show_marked_on_the_page_has_cancelled_the_check_in_before_the_resp
     assert response.status_code in {200, 302}
     assert callbacks  # the re-plan ran on the request's commit, not later
     assert Touchpoint.objects.get(kind="check_in").status == "cancelled"
+
+
+def test_a_landline_is_never_the_channel_of_an_automated_message(care):
+    """A number stored before landlines were told apart: texts go by email, or nowhere."""
+    Client.objects.filter(pk=care.client.pk).update(phone="+442079460958", preferred_channel="sms")
+    with clock.at(NOW):
+        reconcile_client(care.client)
+    assert set(Touchpoint.objects.filter(client=care.client).values_list("channel", flat=True)) == {
+        "email"
+    }
+    care.client.refresh_from_db()
+    assert usable_address(care.client, "sms") == ""
+    assert choose_channel(care.client, "sms") == "email"
+    Client.objects.filter(pk=care.client.pk).update(email="")
+    care.client.refresh_from_db()
+    assert choose_channel(care.client, "sms") is None
