@@ -29,6 +29,10 @@ def shift_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def years(count: int) -> str:
+    return f"{count} year" if count == 1 else f"{count} years"
+
+
 def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
@@ -48,12 +52,12 @@ class DateRange:
         )
         if day < earliest:
             return (
-                f"{self.what} can be at most {self.years_back} years ago (from "
+                f"{self.what} can be at most {years(self.years_back)} ago (from "
                 f"{day_text(earliest)}); {day_text(day)} is earlier."
             )
         if day > latest:
             return (
-                f"{self.what} can be at most {self.years_ahead} years ahead (until "
+                f"{self.what} can be at most {years(self.years_ahead)} ahead (until "
                 f"{day_text(latest)}); {day_text(day)} is later."
             )
         return None
