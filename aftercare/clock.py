@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from aftercare.dates import COMMAND_DAYS
+
 _frozen: dt.datetime | None = None
 
 
@@ -40,7 +42,15 @@ def parse_instant(raw: str) -> dt.datetime:
         ) from error
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=dt.UTC)
-    return instant.astimezone(dt.UTC)
+    try:
+        instant = instant.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise ValueError(f"{raw.strip()!r} is out of range") from error
+    # Replaying far from today would make every date computed from it overflow.
+    problem = COMMAND_DAYS.problem(instant.date(), today(dt.UTC))
+    if problem:
+        raise ValueError(problem)
+    return instant
 
 
 @contextlib.contextmanager
