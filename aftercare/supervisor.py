@@ -10,12 +10,13 @@ and run again at its next time: one failed tick (a locked database) must not sto
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import IO
 
 
@@ -24,6 +25,8 @@ class Process:
     name: str
     argv: list[str]
     every: float | None = None  # seconds between starts of a periodic job; None = runs for good
+    # Environment variables set for this child on top of the supervisor's own.
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,7 +91,8 @@ def supervise(
 def _start(process: Process) -> subprocess.Popen[bytes]:
     # Own process group: Ctrl+C in a terminal reaches only us, and we stop the children
     # gracefully with SIGTERM (no KeyboardInterrupt tracebacks in the middle of a send).
-    return subprocess.Popen(process.argv, process_group=0)  # noqa: S603 - our own argv
+    env = {**os.environ, **process.env} if process.env else None
+    return subprocess.Popen(process.argv, process_group=0, env=env)  # noqa: S603 - our own argv
 
 
 def _say(log: IO[str], message: str) -> None:

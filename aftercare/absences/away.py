@@ -38,6 +38,7 @@ from aftercare.messaging.availability import ReadEstimate, register_availability
 from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_acknowledge, message_queue
+from aftercare.phones import can_receive_texts
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.promises.services import register_promise_judge
 from aftercare.queue.feed import FeedEvent, register_feed_provider
@@ -124,7 +125,7 @@ def _text_practitioner(message: Any, absence: Absence) -> None:
     """An SMS to the practitioner's own number, through the outbox, when they have one."""
 
     phone = absence.practitioner.phone
-    if not phone:
+    if not phone or not can_receive_texts(phone):  # no number, or a landline: no SMS
         return
     client = message.client
     Message.objects.create(

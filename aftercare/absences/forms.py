@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.clients.picker import ClientsField
+from aftercare.dates import ABSENCE_DAYS, absence_length_problem
 from aftercare.practice.models import Practice, User
 
 ABSENCE_FIELDS = [
@@ -103,6 +104,16 @@ class AbsenceForm(forms.ModelForm):
                 "first_day",
                 f"The absence starts in the past ({first:%-d %b %Y}); today is {today:%-d %b %Y}.",
             )
+        if first and not unchanged_start:
+            problem = ABSENCE_DAYS.problem(first, today)
+            if problem:
+                self.add_error("first_day", problem)
+                return data
+        if first and last:
+            problem = absence_length_problem(first, last)
+            if problem:
+                self.add_error("last_day", problem)
+                return data
         if first and last and practitioner:
             clash = overlapping_absence(
                 practitioner=practitioner, first_day=first, last_day=last, exclude=self.instance

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 
+from aftercare import clock
 from aftercare.appointments.models import Appointment, Kind, Status
 from aftercare.clients.models import Client
+from aftercare.dates import APPOINTMENT_DAYS, appointment_length_problem
 from aftercare.practice.models import Practice, User
 
 APPOINTMENT_FIELDS = ["client", "practitioner", "starts_at", "ends_at", "kind", "status", "fee"]
@@ -49,8 +51,18 @@ class AppointmentForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", "The end must be after the start.")
+        today = clock.today(self.practice.tz)
+        # A stored appointment keeps its day when other fields change (history may predate the
+        # range); a new or moved one must fall within it.
+        moved = not (self.instance.pk and self.instance.starts_at == starts_at)
+        if starts_at and moved:
+            problem = APPOINTMENT_DAYS.problem(starts_at.astimezone(self.practice.tz).date(), today)
+            if problem:
+                self.add_error("starts_at", problem)
+        if starts_at and ends_at and "starts_at" not in self.errors:
+            problem = appointment_length_problem(starts_at, ends_at)
+            if problem:
+                self.add_error("ends_at", problem)
         if data.get("fee") is not None and data["fee"] < 0:
             self.add_error("fee", "The fee cannot be negative.")
         return data

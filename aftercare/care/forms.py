@@ -47,6 +47,18 @@ OPTION_CHECKS: dict[str, dict[str, tuple[type, str]]] = {
 }
 
 
+# The options the web form shows, per trigger (its friendly fields); a rule's other options
+# are not on the page, so the form keeps them as they are.
+FORM_OPTIONS: dict[str, frozenset[str]] = {
+    "appointment_attended": frozenset({"first_visit", "kind"}),
+    "appointment_no_show": frozenset({"kind"}),
+    "appointment_booked": frozenset({"kind"}),
+    "every_weeks": frozenset({"weeks"}),
+    "recall": frozenset({"weeks"}),
+    "tag_added": frozenset({"tag"}),
+}
+
+
 def clean_trigger_options(trigger: str, options: Any) -> dict[str, Any]:
     """The options of ``trigger``, checked; raise ValidationError naming ``trigger_options``."""
     if options in (None, ""):
@@ -208,6 +220,38 @@ class CareRuleForm(forms.ModelForm):
         ]
         return [(legend, [self[name] for name in names]) for legend, names in groups]
 
+    def hidden_settings(self) -> dict[str, Any]:
+        """What the rule holds that the web form does not show (set by default or the API).
+
+        The form keeps it as it is: saving the side-effects check-in for remedies must not
+        drop its ``kinds`` filter and make it fire for every supply. Options belong to their
+        trigger, so a rule moved to another trigger leaves its old trigger's options behind.
+        """
+        instance = self.instance
+        if not instance.pk or self.json_options:
+            return {"trigger_options": {}, "condition": {}}
+        return {
+            "trigger_options": {
+                name: value
+                for name, value in (instance.trigger_options or {}).items()
+                if name not in FORM_OPTIONS.get(instance.trigger, ())
+            },
+            "condition": {
+                name: value
+                for name, value in (instance.condition or {}).items()
+                if name != "has_tag"
+            },
+        }
+
+    def hidden_settings_shown(self) -> list[str]:
+        """The kept settings in words, so the page says they exist (``kinds: remedy``)."""
+        hidden = self.hidden_settings()
+        words = []
+        for name, value in [*hidden["trigger_options"].items(), *hidden["condition"].items()]:
+            shown = ", ".join(str(item) for item in value) if isinstance(value, list) else value
+            words.append(f"{name.replace('_', ' ')}: {shown}")
+        return words
+
     def _options_from_fields(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         trigger = data.get("trigger", "")
         options: dict[str, Any] = {}
@@ -235,13 +279,20 @@ class CareRuleForm(forms.ModelForm):
         trigger = data.get("trigger")
         if trigger and trigger not in TRIGGERS:
             self.add_error("trigger", "Unknown trigger.")
+        hidden = self.hidden_settings()
+        kept_options = hidden["trigger_options"] if trigger == self.instance.trigger else {}
         errors: dict[str, Any] = {}
         try:
-            data["trigger_options"] = clean_trigger_options(trigger or "", options)
+            # What the form shows is checked; what it does not show was stored before and is
+            # kept unchanged.
+            data["trigger_options"] = {
+                **kept_options,
+                **clean_trigger_options(trigger or "", options),
+            }
         except ValidationError as error:
             errors.update(error.message_dict)
         try:
-            data["condition"] = clean_condition(condition)
+            data["condition"] = {**hidden["condition"], **clean_condition(condition)}
         except ValidationError as error:
             errors.update(error.message_dict)
         action = data.get("action")

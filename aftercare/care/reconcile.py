@@ -22,6 +22,12 @@ Extending the facts (issue 5)::
     register_policy_loader("absences", load_absences) # (practice_ids) -> {practice_id: value}
 
 The planner then sees ``facts.supplies`` and ``policy.absences``.
+
+One bad row never stops the others: a batch that fails is split in halves until the client it
+fails on stands alone; that client is reported (``ReconcileResult.skipped``, the log) and keeps
+the touchpoints it had, and every other client is planned. A row can be bad even when every
+form bounds its input: it may predate the bounds or come from outside the app (an appointment
+in year 9999 made the planner's date arithmetic overflow for the whole practice).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +44,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from aftercare import clock
 from aftercare.appointments.models import Appointment
@@ -55,6 +62,7 @@ from aftercare.care.models import CarePolicy, CareRule, ObservedTag, Touchpoint,
 from aftercare.care.planner import Planner
 from aftercare.care.triggers import day_text, local_date
 from aftercare.clients.models import Client
+from aftercare.phones import can_receive_texts
 from aftercare.resources.models import ResourceShare
 
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})  # a shared, read-only empty mapping
@@ -96,6 +104,8 @@ PLANNED_FIELDS = (
     "estimated_minutes",
     "context",
 )
+log = logging.getLogger("aftercare.care")
+
 REPLANNABLE = {TouchpointStatus.PLANNED, TouchpointStatus.CANCELLED}
 CANCELLABLE = {TouchpointStatus.PLANNED, TouchpointStatus.DUE}
 
@@ -119,6 +129,17 @@ CLIENT_FIELDS = [
 OPTIONAL_CLIENT_FIELDS = ["opted_out_at", "paused_until", "email_unusable", "phone_unusable"]
 
 
+@dataclass(frozen=True)
+class SkippedClient:
+    """A client the planner could not plan: kept as they were, and said why."""
+
+    client_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"client #{self.client_id}: {self.reason}"
+
+
 @dataclass
 class ReconcileResult:
     clients: int = 0
@@ -126,12 +147,15 @@ class ReconcileResult:
     updated: int = 0
     cancelled: int = 0
     planned: dict[int, list[PlannedTouchpoint]] = field(default_factory=dict, repr=False)
+    skipped: list[SkippedClient] = field(default_factory=list)
 
     def add(self, other: ReconcileResult) -> None:
         self.clients += other.clients
         self.created += other.created
         self.updated += other.updated
         self.cancelled += other.cancelled
+        self.planned.update(other.planned)
+        self.skipped.extend(other.skipped)
 
     @property
     def changed(self) -> int:
@@ -203,7 +227,10 @@ def reachable_channel(row: dict[str, Any]) -> str:
     """The client's preferred channel if it has an address, else any channel that has one."""
     preferred = row["preferred_channel"]
     email = row["email"] and not row.get("email_unusable", False)
-    phone = row["phone"] and not row.get("phone_unusable", False)
+    # A landline is a number to call, never one to text.
+    phone = (
+        row["phone"] and not row.get("phone_unusable", False) and can_receive_texts(row["phone"])
+    )
     if preferred == "email" and email:
         return "email"
     if preferred in {"sms", "whatsapp"} and phone:
@@ -401,8 +428,44 @@ def plan_batch(
 def reconcile_batch(
     client_ids: Sequence[int], *, now: dt.datetime | None = None
 ) -> ReconcileResult:
-    """Reconcile these clients' touchpoints with the planner (steps 1–4 of the module docstring)."""
+    """Reconcile these clients' touchpoints with the planner; a client that fails is skipped.
+
+    The whole batch is tried first (a fixed number of queries). If it fails, it is split in
+    halves, and so on, until the failing client stands alone: that one is reported and left
+    as it was, and everyone else is planned (about 2·log₂(batch) extra tries per bad client).
+    A database that cannot be reached is no client's fault: that error goes up.
+    """
     now = now or clock.now()
+    try:
+        return _reconcile_batch(client_ids, now)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
+        if len(client_ids) <= 1:
+            return _skipped(client_ids, error)
+    half = len(client_ids) // 2
+    result = reconcile_batch(client_ids[:half], now=now)
+    result.add(reconcile_batch(client_ids[half:], now=now))
+    return result
+
+
+def _skipped(client_ids: Sequence[int], error: Exception) -> ReconcileResult:
+    if isinstance(error, OverflowError | ValueError) and "range" in str(error):
+        reason = (
+            "a date too far from today in their appointments, supplies or absences "
+            f"({error}); correct it on the client page"
+        )
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    skipped = [SkippedClient(client_id, reason[:300]) for client_id in client_ids]
+    for one in skipped:
+        log.warning("Skipped planning %s", one)
+        log.debug("Planning client #%s failed", one.client_id, exc_info=error)
+    return ReconcileResult(skipped=skipped)
+
+
+def _reconcile_batch(client_ids: Sequence[int], now: dt.datetime) -> ReconcileResult:
+    """Reconcile these clients' touchpoints with the planner (steps 1–4 of the module docstring)."""
     batch = load_batch(client_ids, now)
     planned, rules = plan_batch(batch, now)
     result = ReconcileResult(clients=len(batch.clients), planned=planned)

@@ -47,6 +47,7 @@ from aftercare.clients.services import (
     client_set_archived,
     client_update,
 )
+from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES, AuditEvent
@@ -64,7 +65,13 @@ class ClientOut(Schema):
     preferred_name: str
     pronouns: str
     email: str
-    phone: str = Field(description="Mobile number in E.164, e.g. +447911123456; '' when none")
+    phone: str = Field(
+        description="Mobile or landline number in E.164, e.g. +447911123456; '' when none"
+    )
+    phone_extension: str = Field(description="Extension digits, e.g. '12'; '' when none")
+    phone_is_mobile: bool = Field(
+        description="Whether SMS and WhatsApp can reach the number (false for a landline)"
+    )
     birth_date: dt.date | None
     time_zone: str = Field(description="IANA name; '' means the practice's time zone")
     language: str = Field(description="'' means the practice's language")
@@ -91,7 +98,13 @@ class ClientIn(Schema):
     preferred_name: str = Field("", max_length=100)
     pronouns: str = Field("", max_length=30)
     email: str = ""
-    phone: str = Field("", description="Any common notation; stored in E.164")
+    phone: str = Field(
+        "",
+        max_length=100,
+        description="Any common notation, e.g. '+49 (0) 30 / 901 820 12'; stored in E.164. "
+        "An extension at the end ('ext. 12', 'x12', '#12') goes to phone_extension.",
+    )
+    phone_extension: str = Field("", max_length=20, description="Extension digits, e.g. '12'")
     birth_date: dt.date | None = None
     time_zone: str = Field("", description="IANA name such as Europe/Berlin")
     language: Literal["", "en", "de", "fr", "es", "nl"] = ""
@@ -134,6 +147,7 @@ CONVERTERS: dict[str, Any] = {
     "pronouns": as_text,
     "email": as_text,
     "phone": as_text,
+    "phone_extension": as_text,
     "birth_date": as_date,
     "time_zone": as_text,
     "language": as_text,
@@ -148,7 +162,7 @@ CONVERTERS: dict[str, Any] = {
     "private_notes": as_text,
 }
 # Sent back unchanged by clients that PUT what they GET; accepted and ignored.
-READ_ONLY = {"id", "created_at", "updated_at"}
+READ_ONLY = {"id", "created_at", "updated_at", "phone_is_mobile"}
 FORM_NAMES = {"primary_practitioner": "primary_practitioner_id", "tag_names": "tags"}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
@@ -163,6 +177,8 @@ def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
         "pronouns": client.pronouns,
         "email": client.email,
         "phone": client.phone,
+        "phone_extension": client.phone_extension,
+        "phone_is_mobile": can_receive_texts(client.phone),
         "birth_date": client.birth_date,
         "time_zone": client.time_zone,
         "language": client.language,
@@ -210,7 +226,7 @@ def _validated(
     form_data = {
         name: value
         for name, value in merged.items()
-        if name not in {"primary_practitioner_id", "tags", "archived", "id"}
+        if name not in {"primary_practitioner_id", "tags", "archived", "id", "phone_is_mobile"}
     }
     form_data["primary_practitioner"] = merged["primary_practitioner_id"] or ""
     form_data["birth_date"] = merged["birth_date"] or ""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from aftercare.clients.models import Client, Tag
-from aftercare.phones import PhoneError, normalize_phone
+from aftercare.phones import MAX_PHONE_INPUT, Phone, PhoneError, format_phone, parse_phone
 from aftercare.practice.models import Membership, Practice, User
 
 CLIENT_FIELDS = [
@@ -18,6 +19,7 @@ CLIENT_FIELDS = [
     "birth_date",
     "email",
     "phone",
+    "phone_extension",
     "postal_address",
     "preferred_channel",
     "time_zone",
@@ -31,6 +33,15 @@ CLIENT_FIELDS = [
 
 
 class ClientForm(forms.ModelForm):
+    # Read whole, however it is written (the model field holds the E.164 result).
+    phone = forms.CharField(required=False, max_length=MAX_PHONE_INPUT, label="Phone")
+    phone_extension = forms.RegexField(
+        regex=r"^\s*\d{0,10}\s*$",
+        required=False,
+        max_length=20,
+        label="Extension",
+        error_messages={"invalid": "An extension is up to 10 digits, e.g. 12."},
+    )
     tag_names = forms.CharField(
         required=False,
         label="Tags",
@@ -45,16 +56,14 @@ class ClientForm(forms.ModelForm):
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "private_notes": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"phone": "Mobile phone", "time_zone": "Time zone"}
+        labels = {"time_zone": "Time zone"}
 
     def __init__(
         self, *args: Any, practice: Practice, can_see_notes: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
-        self.fields["primary_practitioner"].queryset = User.objects.filter(
-            memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
-        ).order_by("full_name", "email")
+        self.fields["primary_practitioner"].queryset = practitioner_users(practice)
         self.fields[
             "time_zone"
         ].help_text = f"Leave empty for the practice's ({practice.time_zone})"
@@ -66,9 +75,15 @@ class ClientForm(forms.ModelForm):
 
     def clean_phone(self) -> str:
         try:
-            return normalize_phone(self.cleaned_data.get("phone") or "", self.practice.country)
+            self.parsed_phone = parse_phone(
+                self.cleaned_data.get("phone") or "", self.practice.country
+            )
         except PhoneError as error:
             raise forms.ValidationError(str(error), code="phone") from error
+        return self.parsed_phone.number
+
+    def clean_phone_extension(self) -> str:
+        return (self.cleaned_data.get("phone_extension") or "").strip()
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()
@@ -83,6 +98,19 @@ class ClientForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        parsed: Phone | None = getattr(self, "parsed_phone", None)
+        if parsed is not None and parsed.extension and "phone_extension" not in self.errors:
+            # "+44 7911 123456 ext. 12": the extension goes to its own field.
+            typed = data.get("phone_extension") or ""
+            if typed and typed != parsed.extension:
+                self.add_error(
+                    "phone_extension",
+                    f"The phone number ends in extension {parsed.extension}, "
+                    f"this field says {typed}: keep one.",
+                )
+            data["phone_extension"] = parsed.extension
+        if not data.get("phone") and "phone" not in self.errors:
+            data["phone_extension"] = ""
         channel = data.get("preferred_channel")
         if channel == "email" and not data.get("email") and "email" not in self.errors:
             self.add_error(
@@ -95,7 +123,20 @@ class ClientForm(forms.ModelForm):
         ):
             self.add_error(
                 "preferred_channel",
-                f"{channel.upper() if channel == 'sms' else channel.capitalize()} is preferred but the client has no mobile number.",
+                f"{channel.upper() if channel == 'sms' else channel.capitalize()} is preferred "
+                "but the client has no mobile number.",
+            )
+        if (
+            channel in {"sms", "whatsapp"}
+            and parsed is not None
+            and parsed.number
+            and parsed.landline
+        ):
+            self.add_error(
+                "preferred_channel",
+                f"{format_phone(parsed.number)} is a landline: "
+                f"{'SMS' if channel == 'sms' else 'WhatsApp'} needs a mobile number. "
+                "Choose email, a phone call or post, or give a mobile number.",
             )
         if channel == "post" and not data.get("postal_address"):
             self.add_error(
@@ -112,6 +153,19 @@ def tags_for(practice: Practice, names: list[str]) -> list[Tag]:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {tag.name: tag for tag in Tag.objects.filter(practice=practice, name__in=names)}
     return [existing[name] for name in names]
+
+
+def practitioner_users(practice: Practice) -> QuerySet[User]:
+    """The people of a practice who see clients (owners and practitioners)."""
+    return User.objects.filter(
+        memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
+    ).order_by("full_name", "email")
+
+
+def sole_practitioner(practice: Practice) -> User | None:
+    """The practice's practitioner when it has exactly one: every new client's by default."""
+    candidates = list(practitioner_users(practice)[:2])
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def practitioners_of(practice: Practice) -> list[Membership]:

@@ -59,7 +59,14 @@ class Client(models.Model):
     pronouns = models.CharField(max_length=30, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="Mobile number, stored in E.164")
+    # E.164 is at most 16 characters: what a person types is read by ``phones.parse_phone``,
+    # never cut to fit here.
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="Mobile or landline number, stored in E.164"
+    )
+    phone_extension = models.CharField(
+        max_length=10, blank=True, help_text="Extension of the phone number (digits)"
+    )
     postal_address = models.TextField(blank=True, help_text="For cards and letters")
     preferred_channel = models.CharField(
         max_length=10, choices=Channel.choices, default=Channel.EMAIL

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from aftercare import clock
 from aftercare.clients.erasure import client_erase
 from aftercare.clients.events import client_changed
-from aftercare.clients.forms import CLIENT_FIELDS, tags_for
+from aftercare.clients.forms import CLIENT_FIELDS, sole_practitioner, tags_for
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
@@ -36,10 +36,17 @@ def _redact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
 def client_create(
     *, actor: Actor, data: dict[str, Any], tag_names: list[str] | None = None, how: str = "intake"
 ) -> Client:
-    """Create a client from cleaned data, record initial consent and audit it."""
+    """Create a client from cleaned data, record initial consent and audit it.
+
+    A client created without a practitioner (by an assistant, the API, an import) in a practice
+    with one practitioner is that person's: everything that routes by practitioner (the
+    emergency list of an absence, alerts) then reaches someone.
+    """
     client = Client(
         practice=actor.practice, **{k: v for k, v in data.items() if k in CLIENT_FIELDS}
     )
+    if client.primary_practitioner_id is None:
+        client.primary_practitioner = sole_practitioner(actor.practice)
     if not client.time_zone:
         client.time_zone = ""
     client.save()

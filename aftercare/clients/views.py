@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.clients import erasure, export, services
-from aftercare.clients.forms import ClientFilterForm, ClientForm
+from aftercare.clients.forms import ClientFilterForm, ClientForm, sole_practitioner
 from aftercare.clients.models import Client, Purpose
 from aftercare.clients.picker import PICKER_NAME, ids_in, picker_results
 from aftercare.clients.selectors import (
@@ -24,7 +24,7 @@ from aftercare.clients.selectors import (
     consent_by_purpose,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
-from aftercare.phones import format_phone
+from aftercare.phones import can_receive_texts, format_phone
 from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import AuditEvent
@@ -41,10 +41,9 @@ def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientFor
     )
     for purpose, label in Purpose.choices:
         form.fields[f"consent_{purpose}"].label = f"Consent: {label}"
-    form.fields[
-        "phone"
-    ].help_text = (
-        f"As dialled in {actor.practice.country}, or with the country code (+44 7911 123456)"
+    form.fields["phone"].help_text = (
+        f"Mobile or landline, as dialled in {actor.practice.country} or with the country code "
+        "(+44 7911 123456); an extension may follow (ext. 12). SMS and WhatsApp need a mobile."
     )
     form.fields["time_zone"].widget.attrs["list"] = "time-zones"
     form.fields["language"].choices = [
@@ -111,7 +110,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
     form = _client_form(
         request,
         actor,
-        initial={"primary_practitioner": actor.user if actor.sees_private_notes else None},
+        initial={
+            "primary_practitioner": actor.user
+            if actor.sees_private_notes
+            else sole_practitioner(actor.practice)
+        },
     )
     if request.method == "POST" and form.is_valid():
         client = services.client_create(
@@ -135,6 +138,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "client": client,
             "phone": format_phone(client.phone),
+            "phone_is_landline": bool(client.phone) and not can_receive_texts(client.phone),
             "consents": consent_by_purpose(client),
             "sees_private_notes": actor.sees_private_notes,
             "timeline": timeline_for(client, actor),

@@ -33,6 +33,7 @@ from aftercare.messaging.models import Direction, Message, MessageStatus, Unrout
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
+from aftercare.phones import can_receive_texts
 from aftercare.practice.models import Practice, User
 
 log = logging.getLogger("aftercare.inbound")
@@ -346,7 +347,8 @@ def notify_practitioner(message: Message, *, practitioner: User | None = None) -
             )
         )
     phone = practitioner.phone if practitioner else practice.phone
-    if phone and sms_live():
+    # A landline (the practice's desk phone, often) cannot receive the text.
+    if phone and can_receive_texts(phone) and sms_live():
         alerts.append(
             Message.objects.create(
                 channel="sms",

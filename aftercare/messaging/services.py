@@ -26,6 +26,7 @@ from aftercare.messaging.models import (
     MessageTemplate,
     MessagingSettings,
 )
+from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import record_audit
 from aftercare.practice.models import Practice, User
@@ -42,7 +43,9 @@ def usable_address(client: Client, channel: str) -> str:
     if channel == "email":
         return "" if client.email_unusable else client.email
     if channel in {"sms", "whatsapp"}:
-        return "" if client.phone_unusable else client.phone
+        # A landline is a number to call, never one to text.
+        usable = not client.phone_unusable and can_receive_texts(client.phone)
+        return client.phone if usable else ""
     return ""
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import phonenumbers
 from django import forms
 
-from aftercare.phones import PhoneError, normalize_phone
+from aftercare.phones import MAX_PHONE_INPUT, PhoneError, parse_phone
 from aftercare.practice.models import Practice
 
 PRACTICE_FIELDS = [
@@ -26,6 +26,8 @@ PRACTICE_FIELDS = [
 
 class PracticeForm(forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https", label="Website")
+    # Read whole, however it is written (the model field holds the E.164 result).
+    phone = forms.CharField(required=False, max_length=MAX_PHONE_INPUT, label="Contact phone")
 
     class Meta:
         model = Practice
@@ -66,9 +68,17 @@ class PracticeForm(forms.ModelForm):
         # The phone is read in the country being saved, so check it once both are known.
         if "country" in data and data.get("phone"):
             try:
-                data["phone"] = normalize_phone(data["phone"], data["country"])
+                phone = parse_phone(data["phone"], data["country"])
             except PhoneError as error:
                 self.add_error("phone", str(error))
+            else:
+                if phone.extension:
+                    # Clients dial this number from messages: it must reach the practice as is.
+                    self.add_error(
+                        "phone",
+                        "Give the number clients can dial directly, without an extension.",
+                    )
+                data["phone"] = phone.number
         return data
 
 

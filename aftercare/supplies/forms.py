@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 
+from aftercare import clock
+from aftercare.dates import (
+    MAX_SUPPLY_YEARS,
+    SUPPLY_START,
+    day_text,
+    lead_time_problem,
+    shift_years,
+)
 from aftercare.supplies.models import Supply
-from aftercare.supplies.projection import DoseSchedule, ScheduleError, TaperStep
+from aftercare.supplies.projection import DoseSchedule, ScheduleError, TaperStep, project_run_out
 
 SUPPLY_FIELDS = [
     "name",
@@ -111,6 +120,24 @@ class SupplyForm(forms.ModelForm):
             raise forms.ValidationError("Take it at least every 1 day.", code="every_days")
         return every
 
+    def clean_started_on(self) -> dt.date:
+        started_on = self.cleaned_data["started_on"]
+        # A stored supply keeps its start when other fields change; a new or moved start must
+        # fall within the range.
+        if self.instance.pk and self.instance.started_on == started_on:
+            return started_on
+        problem = SUPPLY_START.problem(started_on, clock.today(dt.UTC))
+        if problem:
+            raise forms.ValidationError(problem, code="out_of_range")
+        return started_on
+
+    def clean_lead_time_days(self) -> int:
+        days = self.cleaned_data.get("lead_time_days") or 0
+        problem = lead_time_problem(days)
+        if problem:
+            raise forms.ValidationError(problem, code="out_of_range")
+        return days
+
     def clean_taper(self) -> list[dict[str, Any]]:
         if self.taper_steps_input is not None:
             return clean_taper_steps(self.taper_steps_input)
@@ -134,7 +161,28 @@ class SupplyForm(forms.ModelForm):
                     "taper" if error.field_name == "taper_steps" else error.field_name,
                     error.message,
                 )
+            else:
+                self._check_it_runs_out_in_time(data, schedule)
         return data
+
+    def _check_it_runs_out_in_time(self, data: dict[str, Any], schedule: DoseSchedule) -> None:
+        """A supply that would last over ten years is a typo in the quantity or the dose."""
+        started_on, quantity = data.get("started_on"), data.get("quantity")
+        if started_on is None or quantity is None or quantity < 0:
+            return
+        limit = shift_years(started_on, MAX_SUPPLY_YEARS)
+        try:
+            runs_out_on = project_run_out(
+                quantity=quantity, schedule=schedule, started_on=started_on
+            )
+        except OverflowError:
+            runs_out_on = None
+        if runs_out_on is None or runs_out_on > limit:
+            self.add_error(
+                "quantity",
+                f"This would last more than {MAX_SUPPLY_YEARS} years (past {day_text(limit)}): "
+                "check the quantity, the dose and the tapering steps.",
+            )
 
     def supply_data(self) -> dict[str, Any]:
         """The cleaned values the services take."""

@@ -9,6 +9,7 @@ what a practitioner would be told.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -23,7 +24,6 @@ from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_reply
 from aftercare.messaging.testing import message_carrying
-from aftercare.messaging.worker import Worker
 from aftercare.portal.services import Answer, check_in_answer
 from aftercare.promises.models import Promise
 from aftercare.queue.selectors import care_queue
@@ -41,9 +41,8 @@ def at(day: dt.date, time: dt.time = LONDON_NOON) -> dt.datetime:
 
 def live(moment: dt.datetime) -> None:
     """One moment of the running system: tick, then the worker, both as of ``moment``."""
-    call_command("tick", "--at", moment.isoformat(), verbosity=0)
-    with clock.at(moment):
-        Worker().run_until_idle()
+    call_command("tick", at=moment.isoformat(), verbosity=0)
+    call_command("worker", once=True, at=moment.isoformat(), stdout=io.StringIO())
 
 
 def alerts_to(personas: Personas) -> list[Message]:

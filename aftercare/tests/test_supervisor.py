@@ -115,3 +115,18 @@ def test_a_periodic_job_runs_again_and_its_failures_do_not_stop_the_others(
     assert runs.read_text().count("run") >= 3
     assert "tick exited with status 1; will retry." in log.getvalue()
     assert not is_running(int(pid_file.read_text()))
+
+
+def test_a_process_runs_with_its_own_environment_on_top_of_ours(tmp_path: Path) -> None:
+    seen = tmp_path / "seen"
+    code = (
+        f"import os; open({str(seen)!r}, 'w')"
+        ".write(os.environ['AFTERCARE_BASE_URL'] + ' ' + os.environ['PATH'])"
+    )
+    child = Process(
+        "web server",
+        [sys.executable, "-c", code],
+        env={"AFTERCARE_BASE_URL": "http://127.0.0.1:8111"},
+    )
+    supervise([child], log=io.StringIO())  # it ends at once: a status, not a signal
+    assert seen.read_text() == f"http://127.0.0.1:8111 {os.environ['PATH']}"

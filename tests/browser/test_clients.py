@@ -21,7 +21,8 @@ def test_the_owner_signs_in_adds_a_client_and_finds_them_in_the_list(
     page.get_by_label("Given name").fill("Hannah")
     page.get_by_label("Family name").fill("Okafor")
     page.get_by_label("Email").fill("hannah.okafor@example.org")
-    page.get_by_label("Mobile phone").fill("07711 123456")
+    # Pasted as people write it: longer than 20 characters, with an extension.
+    page.get_by_label(re.compile(r"^Phone")).fill("+44 (0) 7711 / 123 456 ext. 12")
     page.get_by_role("button", name="Add client").click()
     expect(page.get_by_role("heading", name=re.compile("Hannah Okafor"))).to_be_visible()
 
@@ -31,4 +32,4 @@ def test_the_owner_signs_in_adds_a_client_and_finds_them_in_the_list(
     expect(row).to_contain_text("hannah.okafor@example.org")
     client = Client.objects.get(given_name="Hannah", family_name="Okafor")
     assert client.practice == personas.practice
-    assert client.phone == "+447711123456"
+    assert (client.phone, client.phone_extension) == ("+447711123456", "12")

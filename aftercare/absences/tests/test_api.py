@@ -73,6 +73,27 @@ def test_bad_dates_are_refused_by_field(owner_api: ApiClient, personas: Personas
     assert "practitioner_id" in response.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"first_day": "9999-12-01", "last_day": "9999-12-24"},
+            "first_day",
+            "An absence can be at most 3 years ahead (until 1 Feb 2030)",
+        ),
+        ({"last_day": "2029-03-15"}, "last_day", "An absence lasts at most a year"),
+    ],
+)
+def test_an_absence_out_of_range_is_refused_by_field_and_nothing_is_saved(
+    owner_api: ApiClient, personas: Personas, fields: dict, field: str, message: str
+) -> None:
+    for path in ("/api/v1/absences", "/api/v1/absences/preview"):
+        response = owner_api.post(path, body(personas, **fields))
+        assert response.status_code == 422, response.json()
+        assert message in response.json()["errors"][field][0]
+    assert not Absence.objects.exists()
+
+
 def test_moving_and_cancelling_through_the_api(owner_api: ApiClient, personas: Personas) -> None:
     absence = plan_absence(personas.actor())
     response = owner_api.patch(f"/api/v1/absences/{absence.pk}", {"last_day": "2027-04-11"})

@@ -58,6 +58,22 @@ def test_bad_dates_are_refused_with_a_clear_message(
     assert not Absence.objects.exists()
 
 
+def test_an_absence_in_year_9999_is_refused_with_the_range(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    data = {
+        **FORM,
+        "practitioner": personas.owner.pk,
+        "first_day": "9999-12-01",
+        "last_day": "9999-12-24",
+        "save": "1",
+    }
+    response = owner_client.post(reverse("absences-create"), data)
+    assert response.status_code == 200
+    assert "An absence can be at most 3 years ahead" in response.text
+    assert not Absence.objects.exists()
+
+
 def test_the_list_shows_absences_with_their_emergency_list(
     owner_client: HttpClient, personas: Personas, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]

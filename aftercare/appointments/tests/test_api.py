@@ -157,6 +157,12 @@ def test_booking_an_appointment_stores_it_in_utc_and_audits_it(
         ({"starts_at": "2026-12-01T10:00:00"}, "starts_at", "no UTC offset"),
         ({"ends_at": "2026-12-01T09:00:00+01:00"}, "ends_at", "The end must be after the start"),
         ({"ends_at": "2026-02-30T09:00:00Z"}, "ends_at", "not a valid date and time"),
+        (
+            {"starts_at": "9999-12-31T10:00:00Z", "ends_at": "9999-12-31T11:00:00Z"},
+            "starts_at",
+            "An appointment can be at most 5 years ahead",
+        ),
+        ({"ends_at": "2026-12-02T10:00:00+01:00"}, "ends_at", "lasts less than a day"),
         ({"status": "maybe"}, "status", "valid choice"),
         ({"fee": -5}, "fee", "cannot be negative"),
         ({"fee": "ten"}, "fee", "not a number"),

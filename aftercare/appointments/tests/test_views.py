@@ -65,6 +65,34 @@ class TestBooking:
         assert '<a href="#id_ends_at">Ends: The end must be after the start.' in page
         assert Appointment.objects.count() == before
 
+    @pytest.mark.parametrize(
+        ("starts_at", "ends_at", "field", "message"),
+        [
+            ("9999-12-31T10:00", "9999-12-31T11:00", "starts_at", "at most 5 years ahead"),
+            ("1926-07-01T09:30", "1926-07-01T10:20", "starts_at", "at most 30 years ago"),
+            ("2026-07-01T09:30", "2026-07-03T10:20", "ends_at", "lasts less than a day"),
+        ],
+    )
+    def test_a_date_out_of_range_names_the_field_and_saves_nothing(
+        self,
+        owner_client: WebClient,
+        personas: Personas,
+        starts_at: str,
+        ends_at: str,
+        field: str,
+        message: str,
+    ) -> None:
+        before = Appointment.objects.count()
+        with clock.at(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)):
+            response = owner_client.post(
+                f"/appointments/new/?client={personas.client.pk}",
+                booking(personas, starts_at=starts_at, ends_at=ends_at),
+            )
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert f'<a href="#id_{field}">' in page and message in page
+        assert Appointment.objects.count() == before
+
     def test_without_a_client_it_offers_a_search(
         self, owner_client: WebClient, personas: Personas
     ) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -132,3 +133,26 @@ def test_a_large_practices_rule_change_is_replanned_by_the_next_tick(
         2026, 11, 22, 9, 0, tzinfo=dt.UTC
     )
     assert CarePolicy.objects.get(practice=care.practice).replan_requested_at is None
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "message"),
+    [
+        ("tick", {"at": "9999-12-31T10:00:00Z"}, "--at: The date can be at most 10 years ahead"),
+        ("worker", {"once": True, "at": "9999-12-31T23:59:59-05:00"}, "--at: '9999-12-31T23:"),
+        ("tick", {"at": "1900-01-01T00:00:00Z"}, "--at: The date can be at most 30 years ago"),
+        (
+            "preview",
+            {"start": "2026-12-01", "end": "9999-12-31"},
+            "--to: The date can be at most 10 years ahead (until 30 Nov 2036)",
+        ),
+    ],
+)
+def test_commands_refuse_a_date_far_from_today_with_the_range(
+    db: None, command: str, options: dict, message: str
+) -> None:
+    with (
+        clock.at(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)),
+        pytest.raises(CommandError, match=re.escape(message)),
+    ):
+        call_command(command, **options)

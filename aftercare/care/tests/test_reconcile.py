@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from aftercare import clock
 from aftercare.appointments.services import appointment_set_status
 from aftercare.care.models import CareRule, ObservedTag, Touchpoint
 from aftercare.care.reconcile import reconcile_all, reconcile_client
 from aftercare.care.services import care_setup_practice
-from aftercare.clients.models import Tag
+from aftercare.clients.models import Client, Tag
 from aftercare.clients.services import client_set_archived, client_update
+from aftercare.messaging.services import choose_channel, usable_address
 from aftercare.promises.models import Referral
 from aftercare.testing import Personas, make_appointment, make_client
 
@@ -266,3 +270,67 @@ def test_a_no_show_marked_on_the_page_has_cancelled_the_check_in_before_the_resp
     assert response.status_code in {200, 302}
     assert callbacks  # the re-plan ran on the request's commit, not later
     assert Touchpoint.objects.get(kind="check_in").status == "cancelled"
+
+
+def test_a_landline_is_never_the_channel_of_an_automated_message(care):
+    """A number stored before landlines were told apart: texts go by email, or nowhere."""
+    Client.objects.filter(pk=care.client.pk).update(phone="+442079460958", preferred_channel="sms")
+    with clock.at(NOW):
+        reconcile_client(care.client)
+    assert set(Touchpoint.objects.filter(client=care.client).values_list("channel", flat=True)) == {
+        "email"
+    }
+    care.client.refresh_from_db()
+    assert usable_address(care.client, "sms") == ""
+    assert choose_channel(care.client, "sms") == "email"
+    Client.objects.filter(pk=care.client.pk).update(email="")
+    care.client.refresh_from_db()
+    assert choose_channel(care.client, "sms") is None
+
+
+def a_client_in_year_9999(care):
+    """An appointment stored before dates were bounded (or behind the app's back)."""
+    bad = make_client(care.practice, given_name="Vera", family_name="Far", email="vera@example.org")
+    far = dt.datetime(9999, 12, 30, 10, 0, tzinfo=dt.UTC)
+    make_appointment(
+        bad, care.owner, starts_at=far, ends_at=far + dt.timedelta(hours=1), status="attended"
+    )
+    return bad
+
+
+def test_one_client_who_cannot_be_planned_is_reported_and_skipped_never_the_practice(care):
+    bad = a_client_in_year_9999(care)
+    good = [make_client(care.practice, given_name=f"Good{i}") for i in range(5)]
+    for client in good:
+        make_appointment(client, care.owner, status="attended")
+    with clock.at(NOW):
+        result = reconcile_all(practice_id=care.practice.pk, batch_size=4)
+    assert [one.client_id for one in result.skipped] == [bad.pk]
+    assert "a date too far from today" in result.skipped[0].reason
+    assert result.clients == 1 + len(good)  # Ruth and the five others
+    for client in [care.client, *good]:
+        assert Touchpoint.objects.filter(client=client, status="planned").exists()
+    assert not Touchpoint.objects.filter(client=bad).exists()
+
+
+def test_plan_tick_and_a_rule_save_go_on_past_a_client_who_cannot_be_planned(
+    care, client, django_capture_on_commit_callbacks
+):
+    bad = a_client_in_year_9999(care)
+    out = io.StringIO()
+    with clock.at(NOW):
+        call_command("plan", practice=care.practice.pk, stdout=out, verbosity=0)
+    assert "Planned 1 client:" in out.getvalue()
+    assert "Skipped 1 client who could not be planned" in out.getvalue()
+    assert f"client #{bad.pk}: a date too far from today" in out.getvalue()
+    assert Touchpoint.objects.filter(client=care.client, status="planned").exists()
+
+    client.force_login(care.owner)
+    rule = CareRule.objects.get(practice=care.practice, name="Check in after a first visit")
+    with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("care-rules-toggle", args=[rule.pk]))
+    assert response.status_code == 302
+    assert Touchpoint.objects.get(client=care.client, rule=rule).status == "cancelled"
+
+    call_command("tick", at="2026-12-01T09:00:00Z", stdout=out)
+    assert "Tick at 2026-12-01 09:00:00 UTC" in out.getvalue()

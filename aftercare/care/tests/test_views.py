@@ -188,3 +188,64 @@ def test_editing_a_rule_moves_what_it_planned(care, client, django_capture_on_co
     assert response.status_code == 302
     check_in = Touchpoint.objects.get(rule=rule)
     assert check_in.due_at == dt.datetime(2026, 11, 22, 11, 0, tzinfo=dt.UTC)
+
+
+def test_editing_a_rule_in_the_web_form_keeps_what_the_form_does_not_show(
+    care, client, django_capture_on_commit_callbacks
+):
+    client.force_login(care.owner)
+    rule = CareRule.objects.get(
+        practice=care.practice, name="Side-effects check-in after a new remedy"
+    )
+    rule.condition = {"has_tag": "homeopathy", "lacks_tag": "paused"}
+    rule.save()
+    page = client.get(reverse("care-rules-edit", args=[rule.pk])).content.decode()
+    assert "kinds: remedy" in page and "Saving keeps them" in page
+    with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("care-rules-edit", args=[rule.pk]),
+            {
+                "name": rule.name,
+                "trigger": "supply_started",
+                "condition_tag": "",
+                "offset_days": "5",
+                "local_time": "10:00",
+                "action": "message",
+                "template_key": "check_in",
+                "purpose": "care",
+                "estimated_minutes": "5",
+                "value": "70",
+                "enabled": "on",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()
+    rule.refresh_from_db()
+    assert rule.offset_days == 5
+    assert rule.trigger_options == {"kinds": ["remedy"]}  # still remedies only
+    assert rule.condition == {"lacks_tag": "paused"}  # the tag it shows was cleared, the rest kept
+
+
+def test_a_rule_moved_to_another_trigger_leaves_the_old_triggers_options(care, client):
+    client.force_login(care.owner)
+    rule = CareRule.objects.get(
+        practice=care.practice, name="Side-effects check-in after a new remedy"
+    )
+    response = client.post(
+        reverse("care-rules-edit", args=[rule.pk]),
+        {
+            "name": rule.name,
+            "trigger": "appointment_attended",
+            "first_visit": "yes",
+            "offset_days": "3",
+            "local_time": "10:00",
+            "action": "message",
+            "template_key": "check_in",
+            "purpose": "care",
+            "estimated_minutes": "5",
+            "value": "70",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    rule.refresh_from_db()
+    assert rule.trigger_options == {"first_visit": True}

@@ -38,6 +38,7 @@ def test_the_list_shows_every_field_with_private_notes_for_the_owner(
     assert row["private_notes"] == "Grief after her husband's death."
     assert set(row) == {
         "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",
+        "phone_extension", "phone_is_mobile",
         "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
         "primary_practitioner_id", "consent_care", "consent_information",
         "consent_celebrations", "archived", "private_notes", "created_at", "updated_at",
@@ -335,3 +336,44 @@ def test_a_colleague_may_not_erase_a_client(ruth: Client, colleague_api: ApiClie
     assert response.status_code == 403
     assert "Only the practice owner" in response.json()["detail"]
     assert Client.objects.filter(pk=ruth.pk, archived=False).exists()
+
+
+def test_a_client_created_without_a_practitioner_in_a_one_practitioner_practice_is_theirs(
+    personas: Personas, outsider_api: ApiClient, owner_api: ApiClient
+) -> None:
+    # Hillside has one practitioner, its owner: a new client without one is hers.
+    response = outsider_api.post(
+        "/api/v1/clients", {"given_name": "Nora", "email": "n@example.org"}
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["primary_practitioner_id"] == personas.outsider.pk
+    # Riverside has two: nobody is guessed.
+    response = owner_api.post("/api/v1/clients", {"given_name": "Ida", "email": "i@example.org"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["primary_practitioner_id"] is None
+
+
+def test_a_long_number_with_an_extension_is_saved_as_typed_and_a_landline_is_not_for_sms(
+    owner_api: ApiClient,
+) -> None:
+    response = owner_api.post(
+        "/api/v1/clients",
+        {"given_name": "Nora", "email": "nora@example.org", "phone": "+44 7911 123456 ext. 12"},
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["phone"], body["phone_extension"], body["phone_is_mobile"]) == (
+        "+447911123456",
+        "12",
+        True,
+    )
+    landline = {"given_name": "Ida", "phone": "+49 (0) 30 / 901 820 12"}
+    refused = owner_api.post("/api/v1/clients", {**landline, "preferred_channel": "sms"})
+    assert refused.status_code == 422
+    assert (
+        "is a landline: SMS needs a mobile number"
+        in refused.json()["errors"]["preferred_channel"][0]
+    )
+    saved = owner_api.post("/api/v1/clients", {**landline, "preferred_channel": "phone"})
+    assert saved.status_code == 201, saved.json()
+    assert (saved.json()["phone"], saved.json()["phone_is_mobile"]) == ("+493090182012", False)

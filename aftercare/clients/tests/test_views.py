@@ -5,7 +5,7 @@ from django.test import Client as WebClient
 
 from aftercare.clients.models import Client, ConsentEvent, Tag
 from aftercare.practice.models import AuditEvent
-from aftercare.testing import Personas, make_client
+from aftercare.testing import Personas, make_client, make_user
 
 VALID = {
     "given_name": "Hannah",
@@ -133,7 +133,7 @@ class TestClientCreate:
     @pytest.mark.parametrize(
         ("field", "value", "label"),
         [
-            ("phone", "12345", "Mobile phone"),
+            ("phone", "12345", "Phone"),
             ("time_zone", "Mars/Olympus", "Time zone"),
             ("given_name", "", "Given name"),
             ("birth_date", "2999-01-01", "Birth date"),
@@ -150,6 +150,50 @@ class TestClientCreate:
         assert f'<a href="#id_{field}">{label}:' in page
         assert Client.objects.count() == before
         assert not Tag.objects.filter(name="sleep").exists()
+
+    def test_in_a_one_practitioner_practice_a_new_client_is_the_practitioners_by_default(
+        self, client: WebClient, personas: Personas
+    ) -> None:
+        helper = make_user(
+            "hal@hillside.example", "Hal Helper", personas.other_practice, "assistant"
+        )
+        signed_in(client, helper)
+        form = client.get("/clients/new/").content.decode()
+        assert f'<option value="{personas.outsider.pk}" selected>' in form
+        client.post("/clients/new/", {**VALID, "phone": "(202) 555-0147"})
+        created = Client.objects.get(given_name="Hannah")
+        assert created.practice == personas.other_practice
+        assert created.primary_practitioner == personas.outsider
+
+    def test_a_pasted_number_longer_than_twenty_characters_is_saved_as_typed(
+        self, owner_client: WebClient
+    ) -> None:
+        form = owner_client.get("/clients/new/").content.decode()
+        assert 'maxlength="20"' not in form.split('name="phone"')[1].split(">")[0]
+        owner_client.post(
+            "/clients/new/",
+            {**VALID, "phone": "+44 (0) 7911 / 123 456 ext. 12", "preferred_channel": "sms"},
+        )
+        client = Client.objects.get(given_name="Hannah")
+        assert (client.phone, client.phone_extension) == ("+447911123456", "12")
+        page = owner_client.get(f"/clients/{client.pk}/").content.decode()
+        assert "+44 7911 123456 ext. 12" in page and "tel:+447911123456;ext=12" in page
+
+    def test_a_landline_is_saved_but_refused_as_the_sms_channel(
+        self, owner_client: WebClient
+    ) -> None:
+        landline = {**VALID, "phone": "+49 (0) 30 / 901 820 12"}
+        response = owner_client.post("/clients/new/", landline)
+        assert response.status_code == 200
+        assert "+49 30 90182012 is a landline: SMS needs a mobile number" in (
+            response.content.decode()
+        )
+        assert not Client.objects.filter(given_name="Hannah").exists()
+        owner_client.post("/clients/new/", {**landline, "preferred_channel": "email"})
+        client = Client.objects.get(given_name="Hannah")
+        assert client.phone == "+493090182012"  # not cut to +49 (0) 30 / 901 820
+        page = owner_client.get(f"/clients/{client.pk}/").content.decode()
+        assert "landline: no SMS or WhatsApp" in page
 
     def test_an_assistant_gets_no_private_notes_field(
         self, client: WebClient, personas: Personas
@@ -270,7 +314,7 @@ class TestClientEdit:
         response = owner_client.post(
             f"/clients/{personas.client.pk}/edit/", {**VALID, "phone": "not a phone"}
         )
-        assert "Mobile phone:" in response.content.decode()
+        assert "Phone:" in response.content.decode()
         personas.client.refresh_from_db()
         assert personas.client.given_name == "Ruth"
         assert not AuditEvent.objects.filter(action="change").exists()

@@ -135,6 +135,18 @@ def test_a_crisis_text_keeps_the_emergency_numbers_and_the_practitioner_is_alert
     assert "Ruth Miller" in alert.text_body and "end my life" not in alert.text_body
 
 
+def test_a_practitioner_whose_number_is_a_landline_gets_the_alert_by_email_not_by_text(
+    personas: Personas, texted, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "0" * 32, "token"
+    settings.TWILIO_FROM = "+447700900999"
+    personas.owner.phone = "+442079460958"  # the practice's desk phone in London
+    personas.owner.save()
+    receive_inbound(channel="sms", from_address=texted.phone, text="I want to end my life")
+    alerts = Message.objects.filter(template_key="staff_alert")
+    assert list(alerts.values_list("channel", "to_address")) == [("email", personas.owner.email)]
+
+
 def test_an_acknowledgement_is_readable_where_the_client_wrote(personas: Personas, texted) -> None:  # type: ignore[no-untyped-def]
     receive_inbound(channel="sms", from_address=texted.phone, text="Feeling a bit better")
     ack = Message.objects.get(template_key="reply_acknowledgement")

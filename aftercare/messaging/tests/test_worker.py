@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from aftercare import clock
 from aftercare.care.models import TouchpointStatus
@@ -307,3 +310,36 @@ def test_a_slow_batch_renews_its_lease_so_no_other_worker_resends_it(
         (m.status, m.status_reason) for m in Message.objects.filter(pk__in=handed_over)
     ]
     assert not MessageAttempt.objects.filter(error__contains="lease expired").exists()
+
+
+def test_worker_once_at_sends_what_is_due_at_that_instant_and_nothing_later(
+    personas: Personas,
+) -> None:
+    """``tick --at T && worker --once --at T`` replays a day: the worker's "now" is T."""
+    week_later = TUESDAY_MORNING + dt.timedelta(days=7)
+    today = message_queue(client=personas.client, template_key="recall")
+    next_week = message_queue(client=personas.client, template_key="recall")
+    Message.objects.filter(pk=next_week.pk).update(next_attempt_at=week_later)
+    out = io.StringIO()
+
+    call_command(
+        "worker", once=True, at=(week_later - dt.timedelta(days=1)).isoformat(), stdout=out
+    )
+
+    today.refresh_from_db()
+    next_week.refresh_from_db()
+    assert today.status == MessageStatus.SENT
+    assert today.sent_at == week_later - dt.timedelta(days=1)  # as of --at, not the wall clock
+    assert next_week.status == MessageStatus.QUEUED
+    assert "1 messages sent" in out.getvalue() and "as of 2026-11-30 10:00:00 UTC" in out.getvalue()
+
+    call_command("worker", "--once", "--at", "2026-12-01T10:00:00Z", stdout=out)
+    next_week.refresh_from_db()
+    assert next_week.status == MessageStatus.SENT
+
+
+def test_worker_at_is_refused_without_once_or_when_it_is_not_a_date(personas: Personas) -> None:
+    with pytest.raises(CommandError, match="--at needs --once"):
+        call_command("worker", at="2026-12-01T10:00:00Z")
+    with pytest.raises(CommandError, match="--at: expected an ISO date-time"):
+        call_command("worker", once=True, at="tomorrow")

@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -211,3 +212,71 @@ def test_up_starts_the_worker_and_a_tick_every_minute_beside_the_web_server(
     assert [p.every for p in up.background_processes()] == [None, 60.0]
     monkeypatch.setattr(up, "get_commands", lambda: {"up": "x"})
     assert up.background_processes() == []
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Run ``up`` in-process without serving: record the processes it would start."""
+    from aftercare.practice.management.commands import up
+
+    processes: list[Any] = []
+
+    def fake_serve(to_start: list[up.Process]) -> int:
+        processes.extend(to_start)
+        return 0
+
+    monkeypatch.setattr(up, "serve", fake_serve)
+    monkeypatch.delenv("AFTERCARE_BASE_URL", raising=False)
+    return processes
+
+
+def base_url_in(process: Any, tmp_path: Path) -> str:
+    """The base URL the child's own settings would read from the environment it is given."""
+    from aftercare import config
+
+    env = {**os.environ, "AFTERCARE_DATA_DIR": str(tmp_path), **process.env}
+    return config.load(env).base_url
+
+
+@pytest.mark.django_db
+def test_up_on_another_port_sends_links_to_the_address_it_serves(
+    started: list[Any], tmp_path: Path
+) -> None:
+    output = run_up("--no-demo", "--port", "8111")
+    assert [p.name for p in started] == ["web server", "worker", "tick"]
+    assert {base_url_in(p, tmp_path) for p in started} == {"http://127.0.0.1:8111"}
+    assert "Links sent to clients" not in output
+
+
+@pytest.mark.django_db
+def test_up_says_at_start_when_the_base_url_is_not_the_address_it_serves(
+    started: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AFTERCARE_BASE_URL", "http://127.0.0.1:8000")
+    output = run_up("--no-demo", "--port", "8111")
+    assert (
+        "Links sent to clients point at http://127.0.0.1:8000 (AFTERCARE_BASE_URL), "
+        "not at http://127.0.0.1:8111 served here" in output
+    )
+    # The operator's setting wins (a proxy may well forward :8000 here); it is only named.
+    assert {base_url_in(p, tmp_path) for p in started} == {"http://127.0.0.1:8000"}
+
+
+@pytest.mark.parametrize(
+    ("configured", "note"),
+    [
+        ("http://localhost:8111/", False),
+        ("http://127.0.0.1:8111", False),
+        ("https://care.example.org", True),
+        ("http://127.0.0.1:8000", True),
+        ("", False),
+    ],
+)
+def test_a_base_url_naming_the_served_loopback_address_needs_no_note(
+    configured: str, note: bool
+) -> None:
+    from aftercare.practice.management.commands.up import link_address
+
+    base, said = link_address(served="http://127.0.0.1:8111", configured=configured)
+    assert (said is not None) == note
+    assert base == (configured.rstrip("/") or "http://127.0.0.1:8111")

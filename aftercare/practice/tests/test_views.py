@@ -34,10 +34,19 @@ class TestSettings:
         change = AuditEvent.objects.get(action="change", object_type="practice.practice")
         assert change.changes["time_zone"] == ["Europe/London", "Europe/Berlin"]
 
+    def test_a_contact_phone_longer_than_twenty_characters_is_saved_as_typed(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        response = owner_client.post("/settings/", {**SETTINGS, "phone": "+49 (0) 30 / 901 820 12"})
+        assert response.status_code == 302
+        personas.practice.refresh_from_db()
+        assert personas.practice.phone == "+493090182012"  # not +4930901820
+
     @pytest.mark.parametrize(
         ("field", "value", "label"),
         [
             ("time_zone", "Mars/Olympus", "Time zone"),
+            ("phone", "+49 30 901820 ext. 5", "Contact phone"),
             ("country", "XX", "Country"),
             ("phone", "12", "Contact phone"),
             ("name", "", "Practice name"),

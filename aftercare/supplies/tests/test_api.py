@@ -113,3 +113,35 @@ def test_another_practices_supply_is_a_404_whatever_the_body(
     assert outsider_api.patch(f"/api/v1/supplies/{supply.pk}", {"daily_dose": 0}).status_code == 404
     assert outsider_api.patch(f"/api/v1/supplies/{supply.pk}", "not json").status_code == 404
     assert outsider_api.get("/api/v1/supplies").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"started_on": "9999-01-01"},
+            "started_on",
+            "A supply's start can be at most 1 year ahead",
+        ),
+        ({"started_on": "1999-01-01"}, "started_on", "at most 10 years ago"),
+        ({"lead_time_days": 400}, "lead_time_days", "A lead time is less than a year"),
+        (
+            {"quantity": "99999999.99", "daily_dose": "0.01"},
+            "quantity",
+            "This would last more than 10 years",
+        ),
+        ({"every_days": 30000}, "quantity", "This would last more than 10 years"),
+    ],
+)
+def test_dates_and_lead_times_out_of_range_are_refused_by_field(
+    owner_api: ApiClient, personas: Personas, fields: dict, field: str, message: str
+) -> None:
+    with clock.at(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)):
+        response = owner_api.post(
+            "/api/v1/supplies", {**NEW_SUPPLY, "client_id": personas.client.pk, **fields}
+        )
+    assert response.status_code == 422, response.json()
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert not Supply.objects.exists()

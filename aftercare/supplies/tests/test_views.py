@@ -201,3 +201,26 @@ def test_unsubscribe_links_last_a_year_and_a_month() -> None:
 
     assert dt.timedelta(days=365) < UNSUBSCRIBE_MAX_AGE <= dt.timedelta(days=400)
     assert dt.timedelta(days=60) == REORDER_MAX_AGE
+
+
+def test_a_start_in_year_9999_from_the_web_is_refused_and_nothing_is_saved(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    response = owner_client.post(
+        reverse("supplies-create", args=[personas.client.pk]),
+        {
+            "name": "Arnica C30",
+            "kind": "remedy",
+            "prepared_by": "practice",
+            "quantity": "80",
+            "unit": "globules",
+            "daily_dose": "3",
+            "every_days": "1",
+            "started_on": "9999-12-31",
+            "lead_time_days": "0",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    assert "A supply&#x27;s start can be at most 1 year ahead" in response.text
+    assert not Supply.objects.exists()

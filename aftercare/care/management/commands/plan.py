@@ -66,7 +66,16 @@ class Command(BaseCommand):
 
 
 def summary(result: ReconcileResult) -> str:
-    return (
+    """What changed, then one line per client that could not be planned (kept as they were)."""
+    lines = [
         f"Planned {result.clients:,} client{'s' if result.clients != 1 else ''}: "
         f"{result.created:,} new, {result.updated:,} changed, {result.cancelled:,} cancelled."
-    )
+    ]
+    if result.skipped:
+        count = len(result.skipped)
+        lines.append(
+            f"Skipped {count:,} client{'s' if count != 1 else ''} who could not be planned "
+            "(their touchpoints are left as they were):"
+        )
+        lines.extend(f"  {one}" for one in result.skipped)
+    return "\n".join(lines)

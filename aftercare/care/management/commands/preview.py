@@ -13,15 +13,20 @@ from aftercare import clock
 from aftercare.care.preview import preview
 from aftercare.care.reconcile import client_id_batches
 from aftercare.clients.models import Client
+from aftercare.dates import COMMAND_DAYS
 
 
 def parse_date(name: str, raw: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as error:
         raise CommandError(
             f"{name}: expected a date such as 2026-12-01, got {raw!r}", returncode=2
         ) from error
+    problem = COMMAND_DAYS.problem(day, clock.today(dt.UTC))
+    if problem:
+        raise CommandError(f"{name}: {problem}", returncode=2)
+    return day
 
 
 class Command(BaseCommand):

@@ -15,17 +15,11 @@ from aftercare.care.ticks import run_tick_steps
 
 
 def parse_instant(raw: str) -> dt.datetime:
-    """An ISO 8601 date-time; without an offset it is taken as UTC."""
+    """``--at``: an ISO 8601 date-time; without an offset it is taken as UTC."""
     try:
-        instant = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        return clock.parse_instant(raw)
     except ValueError as error:
-        raise CommandError(
-            f"--at: expected an ISO date-time such as 2026-12-01T09:00:00+01:00, got {raw!r}",
-            returncode=2,
-        ) from error
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.UTC)
-    return instant.astimezone(dt.UTC)
+        raise CommandError(f"--at: {error}", returncode=2) from error
 
 
 class Command(BaseCommand):

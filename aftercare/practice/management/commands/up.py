@@ -8,9 +8,12 @@ one dies the others are stopped too, so nothing keeps running half-alive.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -28,7 +31,7 @@ DEMO_SEED = 1
 TICK_EVERY = 60.0  # seconds
 
 
-def web_process(*, host: str, port: int) -> Process:
+def web_process(*, host: str, port: int, env: Mapping[str, str] | None = None) -> Process:
     return Process(
         "web server",
         [
@@ -46,10 +49,11 @@ def web_process(*, host: str, port: int) -> Process:
             # Its default socket path is per user: two servers on one machine would clash.
             "--no-control-socket",
         ],
+        env=dict(env or {}),
     )
 
 
-def background_processes() -> list[Process]:
+def background_processes(env: Mapping[str, str] | None = None) -> list[Process]:
     """What runs beside the web server, for each command that exists.
 
     - ``aftercare worker``: renders due messages and sends them, for good.
@@ -60,10 +64,17 @@ def background_processes() -> list[Process]:
     commands = get_commands()
     processes = []
     if "worker" in commands:
-        processes.append(Process("worker", [sys.executable, "-m", "aftercare", "worker"]))
+        processes.append(
+            Process("worker", [sys.executable, "-m", "aftercare", "worker"], env=dict(env or {}))
+        )
     if "tick" in commands:
         processes.append(
-            Process("tick", [sys.executable, "-m", "aftercare", "tick"], every=TICK_EVERY)
+            Process(
+                "tick",
+                [sys.executable, "-m", "aftercare", "tick"],
+                every=TICK_EVERY,
+                env=dict(env or {}),
+            )
         )
     return processes
 
@@ -76,6 +87,44 @@ def public_address(host: str, port: int) -> str:
     """The address to open in a browser (a wildcard bind is reached on the loopback address)."""
     shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host)  # noqa: S104
     return f"http://{shown or bind_address(host)}:{port}"
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def link_address(*, served: str, configured: str | None) -> tuple[str, str | None]:
+    """The address links sent to clients carry under ``up``, and a note when it is not ``served``.
+
+    1. ``AFTERCARE_BASE_URL`` not set: the address ``up`` serves (``--port 8111`` gives links to
+       :8111, not the default :8000 nobody listens on).
+    2. Set to that same address (``localhost`` and ``127.0.0.1`` are one loopback): no note.
+    3. Set to another address: it wins (a proxy in front, a public name), and ``up`` says so at
+       start, because a link to an address that does not reach this server is a dead link in a
+       client's inbox.
+    """
+    if not configured or not configured.strip():
+        return served, None
+    configured = configured.strip().rstrip("/")
+    if _same_address(configured, served):
+        return configured, None
+    return configured, (
+        f"Links sent to clients point at {configured} (AFTERCARE_BASE_URL), not at {served} "
+        "served here: make sure that address reaches this server, or unset AFTERCARE_BASE_URL."
+    )
+
+
+def _same_address(first: str, second: str) -> bool:
+    def key(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        default_port = 443 if parts.scheme == "https" else 80
+        try:
+            port = parts.port or default_port
+        except ValueError:
+            port = None
+        return parts.scheme, "loopback" if host in LOOPBACK_HOSTS else host, port
+
+    return key(first) == key(second)
 
 
 def serve(processes: list[Process]) -> int:
@@ -98,6 +147,12 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise usage_error("--port", f"expected a port between 1 and 65535, got {port}")
         address = public_address(host, port)
+        base_url, note = link_address(
+            served=address, configured=os.environ.get("AFTERCARE_BASE_URL")
+        )
+        # The children read their settings from the environment: the web server's pages, the
+        # worker's messages and the tick's links all carry this address.
+        children_env = {"AFTERCARE_BASE_URL": base_url}
         call_command("migrate", interactive=False, verbosity=0)
         if options["no_demo"] and not Practice.objects.exists():
             self.stdout.write(
@@ -118,6 +173,8 @@ class Command(BaseCommand):
         # whitenoise serves from the package (no collectstatic) but warns if this is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Serving Aftercare on {address}/ (data in {settings.DATA_DIR}).")
+        if note:
+            self.stdout.write(note)
         if host not in {"127.0.0.1", "localhost", "::1"}:
             # Django answers 400 to host names it was not told about.
             self.stdout.write(
@@ -126,6 +183,11 @@ class Command(BaseCommand):
                 "and set AFTERCARE_BASE_URL."
             )
         self.stdout.flush()
-        status = serve([web_process(host=host, port=port), *background_processes()])
+        status = serve(
+            [
+                web_process(host=host, port=port, env=children_env),
+                *background_processes(children_env),
+            ]
+        )
         if status:
             sys.exit(status)
