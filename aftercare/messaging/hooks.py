@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
+from aftercare.messaging.addresses import addresses_in, email_address
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
@@ -145,16 +146,25 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
             data = json.loads(request.body)
         except ValueError:
             return JsonResponse({"error": "body: not JSON"}, status=400)
-        if not isinstance(data, dict) or not data.get("from") or not data.get("to"):
-            return JsonResponse({"error": "from and to are required"}, status=400)
-        recipients = data["to"] if isinstance(data["to"], list) else [data["to"]]
+        if not isinstance(data, dict):
+            return JsonResponse({"error": "body: expected a JSON object"}, status=400)
+        # Providers spell the keys "from" or "From"; values may carry a display name
+        # ("Mara Eval <mara@example.org>") or several addresses.
+        fields = {str(key).lower(): value for key, value in data.items()}
+        sender = email_address(fields.get("from", ""))
+        to = fields.get("to", "")
+        recipients = addresses_in(to if isinstance(to, list) else [to])
+        if not sender or not recipients:
+            return JsonResponse(
+                {"error": "from and to are required, each with an email address"}, status=400
+            )
         parsed = {
-            "from_address": str(data["from"]),
-            "recipients": [str(r) for r in recipients],
-            "subject": str(data.get("subject", "")),
-            "text": str(data.get("text", "")),
-            "html": str(data.get("html", "")),
-            "message_id": str(data.get("message_id", "")),
+            "from_address": sender,
+            "recipients": recipients,
+            "subject": str(fields.get("subject") or ""),
+            "text": str(fields.get("text") or ""),
+            "html": str(fields.get("html") or ""),
+            "message_id": str(fields.get("message_id") or ""),
         }
     else:
         raw = (

@@ -29,6 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
+from aftercare.messaging.addresses import email_address
 from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
@@ -122,6 +123,9 @@ def receive_inbound(
     None when no practice could be told: the message is then kept as an ``UnroutedInbound``
     for the operator to assign (``aftercare inbound``), never dropped.
     """
+    if channel == "email":
+        # A sender written with its display name ("Mara Eval <mara@…>") is still the client.
+        from_address = email_address(from_address) or from_address
     if provider_id:
         existing = Message.objects.filter(
             provider_id=provider_id, direction=Direction.INBOUND

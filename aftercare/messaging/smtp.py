@@ -12,13 +12,13 @@ import email.policy
 import logging
 import re
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.html import strip_tags
 
+from aftercare.messaging.addresses import addresses_in, email_address
 from aftercare.messaging.inbound import receive_inbound, strip_quoted
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import client_opt_out
@@ -40,14 +40,11 @@ def parse_email(parsed: Any) -> dict[str, Any]:
     html = html_part.get_content() if html_part is not None else ""
     if not text and html:
         text = strip_tags(html)
-    recipients = [
-        address
-        for _, address in getaddresses(
-            parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Delivered-To", [])
-        )
-    ]
+    recipients = addresses_in(
+        parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Delivered-To", [])
+    )
     return {
-        "from_address": parseaddr(str(parsed.get("From", "")))[1],
+        "from_address": email_address(parsed.get("From", "")),
         "recipients": recipients,
         "subject": str(parsed.get("Subject", "")),
         "text": text,
