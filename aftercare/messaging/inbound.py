@@ -30,6 +30,7 @@ from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.messaging.addresses import email_address
+from aftercare.messaging.keywords import keyword_action
 from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
@@ -37,9 +38,6 @@ from aftercare.messaging.triaging import Triage, triage
 from aftercare.practice.models import Practice, User
 
 log = logging.getLogger("aftercare.inbound")
-
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
-START_WORDS = {"start", "unstop", "yes", "subscribe"}
 
 InboundPolicy = Callable[[Message, Triage], bool]
 _policies: list[InboundPolicy] = []
@@ -50,11 +48,6 @@ def register_inbound_policy(fn: InboundPolicy) -> InboundPolicy:
     if fn not in _policies:
         _policies.append(fn)
     return fn
-
-
-def keyword_of(text: str) -> str:
-    words = re.findall(r"[a-z]+", text.strip().lower())
-    return words[0] if len(words) == 1 else ""
 
 
 def find_client(
@@ -238,14 +231,20 @@ def route_inbound(
     """
     client = message.client
     if client is not None and message.channel in {"sms", "whatsapp"}:
-        keyword = keyword_of(message.text_body)
-        if keyword in STOP_WORDS:
-            client_opt_out(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+        action = keyword_action(message.text_body)
+        how = f"{message.channel.upper()} {message.text_body.strip().upper()[:20]}"
+        if action == "stop":
+            client_opt_out(client=client, how=how)
             message.triage_level = "routine"
             message.save(update_fields=["triage_level"])
             return None
-        if keyword in START_WORDS and client.opted_out_at is not None:
-            client_opt_in(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+        if action == "start" and client.opted_out_at is not None:
+            client_opt_in(client=client, how=how)
+            return None
+        if action == "help":
+            answer_help(message)
+            message.triage_level = "routine"
+            message.save(update_fields=["triage_level"])
             return None
     if decided is not None:
         result = record_triage(message, decided)
@@ -279,6 +278,23 @@ def acknowledge_receipt(message: Message) -> Message | None:
         client=client,
         template_key="reply_acknowledgement",
         channel=message.channel,
+        in_reply_to=message,
+    )
+
+
+def answer_help(message: Message) -> Message | None:
+    """HELP or INFO: the practice's contact and how to stop, on the channel they wrote on.
+
+    Sent even to a client who opted out (it answers what they just asked, as carriers require
+    of every number that texts people), so it is not an automated message.
+    """
+    if message.client is None:
+        return None
+    return message_queue(
+        client=message.client,
+        template_key="sms_help",
+        channel=message.channel,
+        automated=False,
         in_reply_to=message,
     )
 

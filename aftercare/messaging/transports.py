@@ -24,9 +24,16 @@ if TYPE_CHECKING:
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    """``permanent``: retrying will not help; ``unsubscribed``: the recipient opted out with
+    the provider (Twilio 21610 after a STOP we never saw), so the client is opted out here too
+    rather than their number marked unusable."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, unsubscribed: bool = False
+    ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unsubscribed
+        self.unsubscribed = unsubscribed
 
 
 class Transport:
@@ -138,6 +145,8 @@ class EmailTransport(Transport):
 # (https://www.twilio.com/docs/api/errors): invalid/unreachable "To", unsubscribed recipient,
 # landline, blocked. Everything else (rate limits, 5xx) is retried.
 TWILIO_PERMANENT_CODES = {21211, 21214, 21610, 21612, 21614, 21408, 21606, 63003, 63024}
+# "Attempt to send to unsubscribed recipient": the number texted STOP to Twilio.
+TWILIO_UNSUBSCRIBED = 21610
 
 
 class TwilioTransport(Transport):
@@ -192,6 +201,7 @@ class TwilioTransport(Transport):
             raise TransportError(
                 f"Twilio error {error.code}: {error.msg}",
                 permanent=error.code in TWILIO_PERMANENT_CODES,
+                unsubscribed=error.code == TWILIO_UNSUBSCRIBED,
             ) from error
         except (TwilioException, OSError) as error:
             raise TransportError(f"Twilio unreachable: {error}") from error
