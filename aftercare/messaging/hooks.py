@@ -7,11 +7,11 @@ POST parameters, keyed with the auth token); a request that fails the check is r
 
 from __future__ import annotations
 
-import email
-import email.policy
+import contextlib
 import hmac
 import json
 import logging
+from email.message import EmailMessage
 
 from django.conf import settings
 from django.db import transaction
@@ -21,10 +21,11 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.autoreplies import classify_mail
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
-from aftercare.messaging.smtp import deliver_parsed, parse_email
+from aftercare.messaging.smtp import deliver_parsed, parse_raw
 from aftercare.practice.models import Practice
 
 log = logging.getLogger("aftercare.hooks")
@@ -132,6 +133,32 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def headers_message(fields: dict[str, object]) -> EmailMessage:
+    """The JSON's headers as a message, so auto-replies are told apart as in raw MIME.
+
+    ``headers`` may be an object (``{"Auto-Submitted": "auto-replied"}``), a list of pairs, or
+    Postmark's list of ``{"Name", "Value"}``; subject and sender come from their own fields.
+    """
+    message = EmailMessage()
+    raw = fields.get("headers") or {}
+    pairs: list[tuple[object, object]] = []
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict):
+                pairs.append(
+                    (item.get("Name") or item.get("name"), item.get("Value") or item.get("value"))
+                )
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                pairs.append((item[0], item[1]))
+    for name, value in [("Subject", fields.get("subject")), ("From", fields.get("from")), *pairs]:
+        if isinstance(name, str) and isinstance(value, str) and name.strip() and value:
+            with contextlib.suppress(ValueError, TypeError):
+                message[name.strip()] = value.replace("\r", " ").replace("\n", " ")
+    return message
+
+
 @csrf_exempt
 @require_POST
 def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
@@ -165,6 +192,8 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
             "text": str(fields.get("text") or ""),
             "html": str(fields.get("html") or ""),
             "message_id": str(fields.get("message_id") or ""),
+            "classified": classify_mail(headers_message(fields)),
+            "raw": b"",
         }
     else:
         raw = (
@@ -174,7 +203,7 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
         )
         if not raw:
             return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
-        parsed = parse_email(email.message_from_bytes(raw, policy=email.policy.default))
+        parsed = parse_raw(raw)
 
     deliver_parsed(parsed)
     return JsonResponse({"ok": True})

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -31,7 +30,13 @@ from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.messaging.addresses import email_address
 from aftercare.messaging.keywords import keyword_action
-from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
+from aftercare.messaging.models import (
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    UnroutedInbound,
+)
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
@@ -87,18 +92,6 @@ def find_client(
     return practice, None, None
 
 
-def strip_quoted(text: str) -> str:
-    """The new part of an email reply: without quoted lines and the "On … wrote:" tail."""
-    lines = []
-    for line in text.splitlines():
-        if re.match(r"^\s*On .+wrote:\s*$", line) or line.strip() == "-- ":
-            break
-        if line.startswith(">"):
-            continue
-        lines.append(line)
-    return "\n".join(lines).strip()
-
-
 def receive_inbound(
     *,
     channel: str,
@@ -110,11 +103,16 @@ def receive_inbound(
     provider_id: str = "",
     reply_token: str = "",
     practice: Practice | None = None,
+    kind: str = MessageKind.REPLY,
+    raw_mime: bytes = b"",
 ) -> Message | None:
     """Store one inbound message and route it.
 
     None when no practice could be told: the message is then kept as an ``UnroutedInbound``
-    for the operator to assign (``aftercare inbound``), never dropped.
+    for the operator to assign (``aftercare inbound``), never dropped. An auto-reply or a
+    bounce (``kind``) is kept on the client's thread but not routed: not triaged, nothing sent
+    back (two robots answering each other would loop), and it is not the client answering, so
+    it is stored as needing no reading and holds back no check-in.
     """
     if channel == "email":
         # A sender written with its display name ("Mara Eval <mara@…>") is still the client.
@@ -141,18 +139,23 @@ def receive_inbound(
     if found_practice is None:
         keep_unrouted(fields)
         return None
+    by_machine = kind in (MessageKind.AUTO_REPLY, MessageKind.BOUNCE)
     with transaction.atomic():
         message = Message.objects.create(
             practice=found_practice,
             client=client,
             direction=Direction.INBOUND,
             **fields,
+            kind=kind,
+            raw_mime=raw_mime,
             status=MessageStatus.RECEIVED,
-            automated=False,
+            automated=by_machine,
             in_reply_to=original,
             created_at=clock.now(),
+            acknowledged_at=clock.now() if by_machine else None,
         )
-        route_inbound(message)
+        if not by_machine:
+            route_inbound(message)
     return message
 
 

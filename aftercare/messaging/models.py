@@ -44,6 +44,15 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", "Not sent"
 
 
+class MessageKind(models.TextChoices):
+    """What an inbound message is: a client's own words, or their mailbox answering for them."""
+
+    MESSAGE = "message", "Message"  # everything outbound, and what the portal records
+    REPLY = "reply", "Reply"
+    AUTO_REPLY = "auto_reply", "Automatic reply (out of office)"
+    BOUNCE = "bounce", "Delivery failure"
+
+
 class TriageLevel(models.TextChoices):
     ROUTINE = "routine", "Routine"
     ATTENTION = "attention", "Attention"
@@ -78,6 +87,12 @@ class Message(models.Model):
     # the text links to (``text_body`` only says there is a message). Empty otherwise.
     portal_text = models.TextField(blank=True)
     template_key = models.CharField(max_length=40, blank=True)
+    # Inbound: a reply, or an auto-reply or bounce that is kept but does not count as the
+    # client answering (not triaged, no acknowledgement sent back).
+    kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    # Inbound email: the message exactly as it arrived, for the record (``text_body`` holds
+    # only the client's new words).
+    raw_mime = models.BinaryField(blank=True, default=b"", editable=False)
     purpose = models.CharField(max_length=20, default="care")
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED

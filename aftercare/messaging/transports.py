@@ -103,12 +103,19 @@ class EmailTransport(Transport):
         if message.automated:
             headers.update(unsubscribe_headers(message))
             headers["Auto-Submitted"] = "auto-generated"
+        sender = message.from_address or settings.DEFAULT_FROM_EMAIL
+        envelope_sender = sender
         if settings.REPLY_DOMAIN:
             headers["Reply-To"] = f"reply+{message.reply_token}@{settings.REPLY_DOMAIN}"
+            # VERP: the envelope sender (where bounces go) names this very message, so a
+            # bounce that comes back days later still finds it (smtp.deliver_bounce). The
+            # From header the client sees stays the practice's address.
+            envelope_sender = f"bounce+{message.reply_token}@{settings.REPLY_DOMAIN}"
+            headers["From"] = sender
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text_body,
-            from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
+            from_email=envelope_sender,
             to=[message.to_address],
             headers=headers,
             connection=self.connection,

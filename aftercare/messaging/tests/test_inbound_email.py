@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client as HttpClient
 
+from aftercare import clock
 from aftercare.messaging.addresses import addresses_in, email_address
-from aftercare.messaging.models import Direction, Message, UnroutedInbound
+from aftercare.messaging.models import (
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    UnroutedInbound,
+)
+from aftercare.messaging.plugins import unreachable_items
+from aftercare.messaging.replies import new_text as new_text_of
+from aftercare.messaging.services import message_queue
+from aftercare.messaging.transports import EmailTransport
 from aftercare.testing import Personas, make_client
 
 HOOK = "/hooks/email/inbound-token-0123456789"
@@ -66,3 +78,186 @@ def test_a_json_email_without_a_sender_address_is_refused_with_a_reason(
     assert response.status_code == 400
     assert "from and to are required" in response.json()["error"]
     assert not Message.objects.filter(direction=Direction.INBOUND).exists()
+
+
+# --- replies as mail programs write them ------------------------------------------------------
+
+MAIL = Path(__file__).resolve().parent / "mail"
+
+
+def fixture_mail(name: str, token: str, **replace: str) -> bytes:
+    """A raw MIME fixture addressed to the reply (or bounce) address of a message we sent."""
+    raw = (MAIL / name).read_bytes().replace(b"REPLYTOKEN", token.encode())
+    for old, new in replace.items():
+        raw = raw.replace(old.encode(), new.encode())
+    return raw
+
+
+def post_raw(client: HttpClient, raw: bytes) -> Any:
+    return client.post(HOOK, raw, content_type="message/rfc822")
+
+
+@pytest.mark.usefixtures("inbound_settings")
+@pytest.mark.parametrize(
+    ("fixture", "language", "new_text", "level"),
+    [
+        ("gmail_reply.eml", "en",
+         "Hot sweats most nights since the new tablets, and some nausea in the morning.",
+         "attention"),
+        ("outlook_desktop.eml", "en",
+         "Much better thanks – I’m sleeping well again and the swelling has gone down.",
+         "routine"),
+        ("outlook_web.eml", "en", "Fine, nothing to report.", "routine"),
+        ("iphone_bottom_post.eml", "en", "I have an itchy rash on both arms since Friday.",
+         "attention"),
+        ("thunderbird_de.eml", "de", "Mir ist seit zwei Tagen übel und schwindelig.", "attention"),
+        ("yahoo_original_message.eml", "en", "Feeling better, thank you. See you on Tuesday.",
+         "routine"),
+        ("gmail_fr.eml", "fr", "J'ai des vertiges le matin depuis le nouveau traitement.",
+         "attention"),
+        ("gmail_es.eml", "es", "Tengo náuseas desde el lunes.", "attention"),
+        ("unknown_8bit.eml", "en", "The cr\ufffdme helps, no more itching. Thank you!", "routine"),
+    ],
+)  # fmt: skip
+def test_a_reply_keeps_only_the_new_text_and_triage_never_reads_our_quoted_question(
+    personas: Personas, client: HttpClient, fixture: str, language: str, new_text: str, level: str
+) -> None:
+    # Every quoted check-in asks about chest pain: read as the client's words, it would be a
+    # crisis. Only the new text may be triaged.
+    personas.client.language = language
+    personas.client.save(update_fields=["language"])
+    sent = message_queue(client=personas.client, template_key="check_in")
+    raw = fixture_mail(fixture, sent.reply_token)
+    assert post_raw(client, raw).status_code == 200
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    assert reply.client == personas.client
+    assert reply.in_reply_to == sent
+    assert reply.kind == MessageKind.REPLY
+    assert reply.text_body == new_text
+    assert reply.triage_level == level
+    assert bytes(reply.raw_mime) == raw  # the full original, for the record
+    assert Message.objects.filter(template_key="reply_acknowledgement").count() == 1
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_an_html_only_mail_becomes_readable_text_with_its_links(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    post_raw(client, fixture_mail("outlook_html_only.eml", sent.reply_token))
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    assert reply.text_body.startswith("The knee is swollen again & it hurts on the stairs.")
+    assert "[knee exercises](https://example.org/knee)" in reply.text_body
+    assert "MsoNormal" not in reply.text_body  # no CSS
+    assert "chest pain" not in reply.text_body  # Outlook's quoted message is cut
+    assert reply.triage_level == "attention"
+    assert "<html" in reply.html_body
+
+
+def test_separating_the_quote_never_leaves_an_empty_reply() -> None:
+    # A client who answered inside the quote: the whole text is kept, never nothing.
+    assert new_text_of("> Any side effects?\n> Yes, a rash on my arms") == (
+        "> Any side effects?\n> Yes, a rash on my arms"
+    )
+    assert new_text_of("Thanks, but the rash is back.\n\nBest,\nRuth") == (
+        "Thanks, but the rash is back.\n\nBest,\nRuth"
+    )  # "Thanks," and "Best," are not cut as signatures
+
+
+# --- auto-replies and bounces -----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("inbound_settings")
+@pytest.mark.parametrize(
+    "fixture", ["outlook_out_of_office.eml", "gmail_vacation.eml", "subject_only_abwesenheit.eml"]
+)
+def test_an_auto_reply_is_kept_but_not_triaged_answered_or_counted_as_the_client(
+    personas: Personas, client: HttpClient, fixture: str
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    assert post_raw(client, fixture_mail(fixture, sent.reply_token)).status_code == 200
+    auto = Message.objects.get(direction=Direction.INBOUND)
+    assert auto.kind == MessageKind.AUTO_REPLY
+    assert auto.client == personas.client
+    assert auto.triage_level == ""  # "can't breathe a word", "sick of emails": not triaged
+    assert auto.acknowledged_at is not None  # nothing for a person to read; no check-in waits
+    # No receipt back to a robot: two auto-responders would answer each other for ever.
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exclude(pk=sent.pk).exists()
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_json_auto_reply_is_told_apart_by_its_headers(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    payload = {
+        "from": "ruth@example.org",
+        "to": f"reply+{sent.reply_token}@reply.example.org",
+        "subject": "Re: How are you doing?",
+        "text": "I am away until Monday.",
+        "headers": [{"Name": "Auto-Submitted", "Value": "auto-replied"}],
+    }
+    client.post(HOOK, payload, content_type="application/json")
+    assert Message.objects.get(direction=Direction.INBOUND).kind == MessageKind.AUTO_REPLY
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_bounce_to_the_verp_address_fails_the_message_and_asks_a_person_to_call(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    Message.objects.filter(pk=sent.pk).update(status=MessageStatus.SENT)
+    raw = fixture_mail("postfix_dsn_failed.eml", sent.reply_token, MESSAGEID="unrelated@x")
+    assert post_raw(client, raw).status_code == 200
+    bounce = Message.objects.get(direction=Direction.INBOUND)
+    assert bounce.kind == MessageKind.BOUNCE
+    assert bounce.client == personas.client
+    assert bounce.triage_level == ""
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.FAILED
+    assert "5.1.1" in sent.status_reason
+    personas.client.refresh_from_db()
+    assert personas.client.email_unusable is True
+    titles = [item.title for item in unreachable_items(personas.actor(), clock.now())]
+    assert titles == [f"Could not reach {personas.client.full_name} by email — call?"]
+    assert not Message.objects.filter(template_key="reply_acknowledgement").exists()
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_bounce_without_verp_finds_the_message_by_its_message_id(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    raw = fixture_mail(
+        "postfix_dsn_failed.eml",
+        "0" * 32,
+        MESSAGEID=sent.message_id_header.strip("<>"),
+    )
+    post_raw(client, raw)
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.FAILED
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_delayed_delivery_report_keeps_the_address(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    Message.objects.filter(pk=sent.pk).update(status=MessageStatus.SENT)
+    post_raw(client, fixture_mail("postfix_dsn_delayed.eml", sent.reply_token, MESSAGEID="x@y"))
+    assert Message.objects.get(direction=Direction.INBOUND).kind == MessageKind.BOUNCE
+    sent.refresh_from_db()
+    personas.client.refresh_from_db()
+    assert sent.status == MessageStatus.SENT
+    assert personas.client.email_unusable is False
+
+
+def test_outgoing_mail_carries_a_per_message_bounce_address(
+    personas: Personas, settings: Any
+) -> None:
+    settings.REPLY_DOMAIN = "reply.example.org"
+    message = message_queue(client=personas.client, template_key="check_in")
+    built = EmailTransport().build(message)
+    assert built.from_email == f"bounce+{message.reply_token}@reply.example.org"
+    assert built.message()["From"] == message.from_address or settings.DEFAULT_FROM_EMAIL
+    assert built.message()["Reply-To"] == f"reply+{message.reply_token}@reply.example.org"
