@@ -11,9 +11,12 @@ import email
 import email.policy
 import logging
 import re
+import ssl
 from email.message import EmailMessage
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -171,6 +174,41 @@ def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
         kind=MessageKind.AUTO_REPLY if auto else MessageKind.REPLY,
         raw_mime=parsed.get("raw", b""),
     )
+
+
+class InboundSMTP(SMTP):
+    """aiosmtpd's server, lenient about line length.
+
+    RFC 5321 caps a line at 1,000 octets, and aiosmtpd answers a longer one with "500 Line too
+    long" — which the sending server turns into a bounce for the client. Real mail programs
+    write longer lines (HTML mail without line breaks), so the cap is raised: a client's reply
+    is never refused for its formatting.
+    """
+
+    line_length_limit = 1_000_000
+
+
+class InboundController(Controller):
+    """The controller of ``aftercare smtpd``: ``InboundSMTP``, STARTTLS when given a certificate."""
+
+    def factory(self) -> SMTP:
+        return InboundSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def tls_context(certificate: str, key: str) -> ssl.SSLContext:
+    """A server context for STARTTLS from PEM files (refused at start when they do not load)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key or None)
+    return context
+
+
+def inbound_controller(
+    *, host: str, port: int, certificate: str = "", key: str = ""
+) -> InboundController:
+    kwargs: dict[str, Any] = {}
+    if certificate:
+        kwargs["tls_context"] = tls_context(certificate, key)
+    return InboundController(InboundHandler(), hostname=host, port=port, **kwargs)
 
 
 class InboundHandler:

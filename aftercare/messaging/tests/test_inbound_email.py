@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import smtplib
+import ssl
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,8 @@ from aftercare.messaging.models import (
 from aftercare.messaging.plugins import unreachable_items
 from aftercare.messaging.replies import new_text as new_text_of
 from aftercare.messaging.services import message_queue
+from aftercare.messaging.smtp import inbound_controller
+from aftercare.messaging.tests.conftest import free_port
 from aftercare.messaging.transports import EmailTransport
 from aftercare.testing import Personas, make_client
 
@@ -261,3 +268,51 @@ def test_outgoing_mail_carries_a_per_message_bounce_address(
     assert built.from_email == f"bounce+{message.reply_token}@reply.example.org"
     assert built.message()["From"] == message.from_address or settings.DEFAULT_FROM_EMAIL
     assert built.message()["Reply-To"] == f"reply+{message.reply_token}@reply.example.org"
+
+
+# --- aftercare smtpd ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtpd(settings: Any, tmp_path: Path) -> Any:
+    """``aftercare smtpd``'s controller on loopback, with a self-signed certificate."""
+    settings.REPLY_DOMAIN = "reply.example.org"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments, a test certificate
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    controller = inbound_controller(
+        host="127.0.0.1", port=port, certificate=str(cert), key=str(key)
+    )
+    controller.start()
+    yield port
+    controller.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtpd_offers_starttls_and_accepts_lines_longer_than_1000_octets(
+    personas: Personas, smtpd: int
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    address = f"reply+{sent.reply_token}@reply.example.org"
+    long_line = "The rash is spreading. " + "x" * 3000
+    mail = email.message.EmailMessage()
+    mail["From"] = "Ruth Miller <ruth@example.org>"
+    mail["To"] = address
+    mail["Subject"] = "Re: How are you doing?"
+    mail["Message-ID"] = "<long-line@example.org>"
+    mail.set_content(long_line, cte="8bit")
+    raw = mail.as_bytes(policy=email.policy.SMTP.clone(max_line_length=None))
+    assert max(len(line) for line in raw.split(b"\r\n")) > 1000
+    with smtplib.SMTP("127.0.0.1", smtpd, timeout=10) as server:
+        server.ehlo()
+        assert server.has_extn("starttls")
+        server.starttls(context=ssl._create_unverified_context())  # noqa: S323 - self-signed
+        server.ehlo()
+        server.sendmail("ruth@example.org", [address], raw)
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    assert reply.text_body == long_line
+    assert reply.triage_level == "attention"
