@@ -7,13 +7,17 @@ POST parameters, keyed with the auth token); a request that fails the check is r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hmac
 import json
 import logging
 from email.message import EmailMessage
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES, IncomingFile
 from aftercare.messaging.autoreplies import classify_mail
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
@@ -162,48 +167,109 @@ def headers_message(fields: dict[str, object]) -> EmailMessage:
 @csrf_exempt
 @require_POST
 def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
-    """Inbound email from a hosted provider: raw MIME, or anymail-style normalised JSON."""
+    """Inbound email from a hosted provider: raw MIME, or anymail-style normalised JSON.
+
+    This route alone takes bodies up to ``INBOUND_EMAIL_MAX_BYTES`` (a 25 MB phone photo,
+    base64-encoded in MIME); Django's default cap (2.5 MB) stays for every other route. A
+    larger body is refused with 413 before it is read.
+    """
     expected = settings.INBOUND_EMAIL_TOKEN
     if not expected or not hmac.compare_digest(token, expected):
         log.warning("refused inbound email webhook: wrong token")
         return HttpResponse(status=404)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > INBOUND_EMAIL_MAX_BYTES:
+        return too_large()
     content_type = request.content_type or ""
-    if content_type == "application/json":
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            return JsonResponse({"error": "body: not JSON"}, status=400)
-        if not isinstance(data, dict):
-            return JsonResponse({"error": "body: expected a JSON object"}, status=400)
-        # Providers spell the keys "from" or "From"; values may carry a display name
-        # ("Mara Eval <mara@example.org>") or several addresses.
-        fields = {str(key).lower(): value for key, value in data.items()}
-        sender = email_address(fields.get("from", ""))
-        to = fields.get("to", "")
-        recipients = addresses_in(to if isinstance(to, list) else [to])
-        if not sender or not recipients:
-            return JsonResponse(
-                {"error": "from and to are required, each with an email address"}, status=400
+    try:
+        if content_type == "application/json":
+            parsed_or_error = parse_json_email(read_body(request))
+            if isinstance(parsed_or_error, HttpResponse):
+                return parsed_or_error
+            parsed = parsed_or_error
+        else:
+            raw = (
+                read_body(request)
+                if content_type == "message/rfc822"
+                else request.POST.get("email", "").encode()
             )
-        parsed = {
-            "from_address": sender,
-            "recipients": recipients,
-            "subject": str(fields.get("subject") or ""),
-            "text": str(fields.get("text") or ""),
-            "html": str(fields.get("html") or ""),
-            "message_id": str(fields.get("message_id") or ""),
-            "classified": classify_mail(headers_message(fields)),
-            "raw": b"",
-        }
-    else:
-        raw = (
-            request.body
-            if content_type == "message/rfc822"
-            else request.POST.get("email", "").encode()
-        )
-        if not raw:
-            return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
-        parsed = parse_raw(raw)
-
+            if not raw:
+                return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
+            parsed = parse_raw(raw)
+    except RequestDataTooBig:
+        return too_large()
     deliver_parsed(parsed)
     return JsonResponse({"ok": True})
+
+
+# A 25 MB photo is about 34 MB once base64-encoded in MIME, plus the text around it.
+INBOUND_EMAIL_MAX_BYTES = MAX_ATTACHMENT_BYTES * 4 // 3 + 2 * 1024 * 1024
+
+
+def too_large() -> JsonResponse:
+    limit = INBOUND_EMAIL_MAX_BYTES // (1024 * 1024)
+    return JsonResponse(
+        {"error": f"body: too large; at most {limit} MB (attachments up to 25 MB each)"},
+        status=413,
+    )
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The body up to this route's own limit (``request.body`` would apply the global one)."""
+    body = request.read(INBOUND_EMAIL_MAX_BYTES + 1)
+    if len(body) > INBOUND_EMAIL_MAX_BYTES:
+        raise RequestDataTooBig
+    return body
+
+
+def json_attachments(value: object) -> list[IncomingFile]:
+    """``attachments``: ``[{"name", "content_type", "content" (base64)}]``, anymail's shape."""
+    files = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            data = base64.b64decode(str(item.get("content") or ""), validate=False)
+        except (ValueError, binascii.Error):
+            data = b""
+        files.append(
+            IncomingFile(
+                name=str(item.get("name") or item.get("filename") or "attachment"),
+                content_type=str(item.get("content_type") or item.get("type") or ""),
+                data=data,
+            )
+        )
+    return files
+
+
+def parse_json_email(body: bytes) -> dict[str, Any] | HttpResponse:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return JsonResponse({"error": "body: not JSON"}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"error": "body: expected a JSON object"}, status=400)
+    # Providers spell the keys "from" or "From"; values may carry a display name
+    # ("Mara Eval <mara@example.org>") or several addresses.
+    fields = {str(key).lower(): value for key, value in data.items()}
+    sender = email_address(fields.get("from", ""))
+    to = fields.get("to", "")
+    recipients = addresses_in(to if isinstance(to, list) else [to])
+    if not sender or not recipients:
+        return JsonResponse(
+            {"error": "from and to are required, each with an email address"}, status=400
+        )
+    return {
+        "from_address": sender,
+        "recipients": recipients,
+        "subject": str(fields.get("subject") or ""),
+        "text": str(fields.get("text") or ""),
+        "html": str(fields.get("html") or ""),
+        "message_id": str(fields.get("message_id") or ""),
+        "classified": classify_mail(headers_message(fields)),
+        "raw": b"",
+        "attachments": json_attachments(fields.get("attachments")),
+    }

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
@@ -29,12 +30,16 @@ from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
 from aftercare.messaging.addresses import email_address
+from aftercare.messaging.attachments import IncomingFile, check_attachment
 from aftercare.messaging.keywords import keyword_action
 from aftercare.messaging.models import (
+    FLAGGED_LEVELS,
     Direction,
     Message,
+    MessageAttachment,
     MessageKind,
     MessageStatus,
+    TriageLevel,
     UnroutedInbound,
 )
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
@@ -105,6 +110,7 @@ def receive_inbound(
     practice: Practice | None = None,
     kind: str = MessageKind.REPLY,
     raw_mime: bytes = b"",
+    attachments: Sequence[IncomingFile] = (),
 ) -> Message | None:
     """Store one inbound message and route it.
 
@@ -154,9 +160,35 @@ def receive_inbound(
             created_at=clock.now(),
             acknowledged_at=clock.now() if by_machine else None,
         )
+        keep_attachments(message, attachments)
         if not by_machine:
             route_inbound(message)
     return message
+
+
+def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[MessageAttachment]:
+    """Check each file and keep it with the message; a refused one is listed with why."""
+    kept = []
+    for incoming in files:
+        checked = check_attachment(incoming.name, incoming.content_type, incoming.data)
+        attachment = MessageAttachment(
+            practice=message.practice,
+            message=message,
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            refused=checked.refused,
+            created_at=clock.now(),
+        )
+        if not checked.refused:
+            attachment.file.save(checked.name, ContentFile(incoming.data), save=False)
+        else:
+            log.warning(
+                "message %s: attachment %r refused: %s", message.pk, checked.name, checked.refused
+            )
+        attachment.save()
+        kept.append(attachment)
+    return kept
 
 
 def keep_unrouted(fields: dict[str, str]) -> UnroutedInbound:
@@ -216,7 +248,16 @@ def classify_message(message: Message, *, text: str | None = None, **answers: ob
         languages.append(message.practice.language)
     body = message.text_body if text is None else text
     result = triage(body, languages=languages, **answers)  # type: ignore[arg-type]
-    return record_triage(message, result)
+    return record_triage(message, with_attachments(message, result))
+
+
+def with_attachments(message: Message, result: Triage) -> Triage:
+    """What words cannot say: a photo, a voice note or a file is for a person to look at."""
+    sent = message.attachment_summary
+    if not sent:
+        return result
+    level = result.level if result.level in FLAGGED_LEVELS else TriageLevel.ATTENTION
+    return Triage(str(level), (*result.reasons, f"{sent}: for a person to look at"))
 
 
 def route_inbound(

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.messaging.attachments import KINDS, describe
 from aftercare.practice.models import Practice
 
 
@@ -151,6 +152,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.channel} #{self.pk} ({self.status})"
+
+    @property
+    def attachment_summary(self) -> str:
+        """ "sent a photo": what the thread shows for what came with the message."""
+        return describe(KINDS.get(a.content_type, "file") for a in self.attachments.all())
 
     @property
     def message_id_header(self) -> str:
@@ -296,3 +302,30 @@ class UnroutedInbound(models.Model):
 
     def __str__(self) -> str:
         return f"unrouted {self.channel} #{self.pk} from {self.from_address}"
+
+
+def attachment_path(instance: MessageAttachment, filename: str) -> str:
+    """``<practice>/<year>/<month>/<random>.<ext>``: no client name or original file name."""
+    suffix = "".join(c for c in filename.rpartition(".")[2][:8] if c.isalnum()).lower()
+    created = instance.created_at or clock.now()
+    return f"{instance.practice_id}/{created:%Y/%m}/{secrets.token_hex(16)}.{suffix or 'bin'}"
+
+
+class MessageAttachment(models.Model):
+    """A photo, voice note or file that came with an inbound message (``attachments.py``).
+
+    ``refused`` says why the bytes were not kept (too large, not a kind we keep); the row
+    stays, so the thread still says the client sent something.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
+    refused = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.content_type}, {self.size} bytes)"

@@ -16,7 +16,8 @@ ways, so the work is left to kept libraries where they exist:
 3. Mobile signatures ("Sent from my iPhone", "Von meinem iPhone gesendet", "Get Outlook for
    Android") are dropped as lines, and everything after an RFC 3676 signature line ("-- ").
 4. When that leaves nothing, the whole text is kept: a reply that said something is never
-   stored empty (the client may have written inside the quote).
+   stored empty (the client may have written inside the quote) — unless a photo or a file
+   came with it, which then is what it said ("sent a photo").
 
 HTML-only mail becomes text with ``inscriptis`` (CSS and scripts dropped, entities decoded,
 links kept as ``[text](url)``). This module imports nothing from Django, so it can be tested
@@ -120,10 +121,16 @@ def latest_reply(text: str) -> str:
     return reply.replies[0].content or text
 
 
-def new_text(text: str) -> str:
-    """What the client wrote in this reply (the steps in the module docstring)."""
+def new_text(text: str, *, keep_whole_when_empty: bool = True) -> str:
+    """What the client wrote in this reply (the steps in the module docstring).
+
+    ``keep_whole_when_empty=False`` is for a reply that carries something else (a photo): its
+    words may be only our quoted question, which must not be triaged as theirs.
+    """
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = without_quoted_blocks(normalised.split("\n"))
     remaining = latest_reply("\n".join(lines).strip())
     cleaned = "\n".join(without_signatures(remaining.split("\n"))).strip()
-    return re.sub(r"\n{3,}", "\n\n", cleaned) if cleaned else normalised.strip()
+    if cleaned:
+        return re.sub(r"\n{3,}", "\n\n", cleaned)
+    return normalised.strip() if keep_whole_when_empty else ""

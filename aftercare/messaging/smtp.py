@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.attachments import IncomingFile
 from aftercare.messaging.autoreplies import (
     AUTO_REPLY,
     BOUNCE,
@@ -87,7 +88,32 @@ def parse_email(parsed: Any, raw: bytes = b"") -> dict[str, Any]:
         "message_id": header(parsed, "Message-ID"),
         "classified": classify_mail(parsed),
         "raw": raw,
+        "attachments": mime_attachments(parsed) if is_email else [],
     }
+
+
+def mime_attachments(parsed: EmailMessage) -> list[IncomingFile]:
+    """Every attached or inline file (an iPhone's inline photo too), as it came."""
+    files = []
+    try:
+        parts = list(parsed.iter_attachments())
+    except Exception:  # a broken MIME tree: what the body holds is still stored
+        return []
+    for part in parts:
+        if part.get_content_maintype() in ("multipart", "message"):
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except Exception:
+            data = b""
+        files.append(
+            IncomingFile(
+                name=str(part.get_filename() or "attachment"),
+                content_type=part.get_content_type(),
+                data=data,
+            )
+        )
+    return files
 
 
 def parse_raw(raw: bytes) -> dict[str, Any]:
@@ -167,12 +193,15 @@ def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
         from_address=parsed["from_address"],
         to_address=", ".join(parsed["recipients"])[:254],
         subject=parsed["subject"],
-        text=parsed["text"] if auto else new_text(parsed["text"]),
+        text=parsed["text"]
+        if auto
+        else new_text(parsed["text"], keep_whole_when_empty=not parsed.get("attachments")),
         html=parsed["html"],
         provider_id=parsed["message_id"][:100],
         reply_token=token,
         kind=MessageKind.AUTO_REPLY if auto else MessageKind.REPLY,
         raw_mime=parsed.get("raw", b""),
+        attachments=() if auto else parsed.get("attachments", ()),
     )
 
 

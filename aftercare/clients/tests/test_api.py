@@ -40,7 +40,7 @@ def test_the_list_shows_every_field_with_private_notes_for_the_owner(
         "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",
         "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
         "primary_practitioner_id", "consent_care", "consent_information",
-        "consent_celebrations", "archived", "private_notes", "created_at", "updated_at",
+        "consent_celebrations", "archived", "opted_out_at", "private_notes", "created_at", "updated_at",
     }  # fmt: skip
 
 

@@ -14,10 +14,12 @@ import pytest
 from django.test import Client as HttpClient
 
 from aftercare import clock
+from aftercare.messaging import hooks
 from aftercare.messaging.addresses import addresses_in, email_address
 from aftercare.messaging.models import (
     Direction,
     Message,
+    MessageAttachment,
     MessageKind,
     MessageStatus,
     UnroutedInbound,
@@ -28,7 +30,7 @@ from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import inbound_controller
 from aftercare.messaging.tests.conftest import free_port
 from aftercare.messaging.transports import EmailTransport
-from aftercare.testing import Personas, make_client
+from aftercare.testing import Personas, api_client_for, make_client
 
 HOOK = "/hooks/email/inbound-token-0123456789"
 
@@ -316,3 +318,111 @@ def test_smtpd_offers_starttls_and_accepts_lines_longer_than_1000_octets(
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.text_body == long_line
     assert reply.triage_level == "attention"
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_photo_only_reply_reads_sent_a_photo_and_is_flagged_for_a_person(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    post_raw(client, fixture_mail("iphone_photo_only.eml", sent.reply_token))
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    (photo,) = reply.attachments.all()
+    assert (photo.name, photo.content_type, photo.refused) == ("IMG_0412.jpeg", "image/jpeg", "")
+    assert photo.file.read().startswith(b"\xff\xd8\xff")
+    assert reply.text_body == ""  # only our quoted question was there: not the client's words
+    assert reply.attachment_summary == "sent a photo"
+    assert reply.triage_level == "attention"  # not crisis for our quoted "chest pain"
+    assert reply.triage_reasons == ["sent a photo: for a person to look at"]
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_a_pdf_is_kept_and_a_program_named_like_a_photo_is_listed_but_not_kept(
+    personas: Personas, client: HttpClient
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    post_raw(client, fixture_mail("outlook_pdf_and_fake_photo.eml", sent.reply_token))
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    pdf, fake = reply.attachments.order_by("pk")
+    assert (pdf.name, pdf.content_type, pdf.refused) == (
+        "Blood results Nov 2026.pdf",
+        "application/pdf",
+        "",
+    )
+    assert pdf.file.read().startswith(b"%PDF-")
+    assert fake.name == "swelling.jpg"
+    assert fake.refused == "its content is not a image/jpeg file"
+    assert not fake.file
+    assert reply.text_body.startswith("Here are my blood test results")
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_the_email_hook_takes_a_phone_photo_over_djangos_default_limit_and_refuses_more(
+    personas: Personas, client: HttpClient, monkeypatch: Any
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    mail = email.message.EmailMessage()
+    mail["From"] = "Ruth Miller <ruth@example.org>"
+    mail["To"] = f"reply+{sent.reply_token}@reply.example.org"
+    mail["Subject"] = "Re: How are you doing?"
+    mail.set_content("The rash today.")
+    photo = b"\xff\xd8\xff\xe0" + bytes(4 * 1024 * 1024)  # a 4 MB phone photo
+    mail.add_attachment(photo, maintype="image", subtype="jpeg", filename="rash.jpg")
+    raw = mail.as_bytes()
+    assert len(raw) > 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert post_raw(client, raw).status_code == 200
+    (kept,) = Message.objects.get(direction=Direction.INBOUND).attachments.all()
+    assert kept.size == len(photo) and not kept.refused
+    monkeypatch.setattr(hooks, "INBOUND_EMAIL_MAX_BYTES", len(raw) - 1)
+    refused = post_raw(client, raw)
+    assert refused.status_code == 413
+    assert "too large" in refused.json()["error"]
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_the_thread_and_the_api_show_what_came_with_a_reply_and_what_kind_it_is(
+    personas: Personas, client: HttpClient, django_assert_max_num_queries: Any
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    post_raw(client, fixture_mail("iphone_photo_only.eml", sent.reply_token))
+    post_raw(client, fixture_mail("outlook_pdf_and_fake_photo.eml", sent.reply_token))
+    post_raw(client, fixture_mail("gmail_vacation.eml", sent.reply_token))
+    photo = MessageAttachment.objects.get(name="IMG_0412.jpeg")
+
+    client.force_login(personas.owner)
+    page = client.get(f"/clients/{personas.client.pk}/").content.decode()
+    assert f"{personas.client.name_to_use} sent a photo." in page
+    assert f"{personas.client.name_to_use} sent a PDF and a photo." in page
+    assert "not kept, its content is not a image/jpeg file" in page
+    assert "automatic reply from their mailbox" in page
+    opened = client.get(f"/messages/{photo.message_id}/attachments/{photo.pk}/")
+    assert opened.status_code == 200
+    assert opened["Content-Type"] == "image/jpeg"
+    assert b"".join(opened.streaming_content).startswith(b"\xff\xd8\xff")
+
+    outsider = HttpClient()
+    outsider.force_login(personas.outsider)
+    assert outsider.get(f"/messages/{photo.message_id}/attachments/{photo.pk}/").status_code == 404
+
+    api = api_client_for(personas, personas.owner)
+    with django_assert_max_num_queries(12):
+        listed = api.get("/api/v1/messages", {"client_id": personas.client.pk, "direction": "in"})
+    rows = {row["id"]: row for row in listed.json()["results"]}
+    auto = Message.objects.get(kind=MessageKind.AUTO_REPLY)
+    assert rows[auto.pk]["kind"] == "auto_reply"
+    assert rows[photo.message_id]["kind"] == "reply"
+    (listed_photo,) = rows[photo.message_id]["attachments"]
+    assert listed_photo["name"] == "IMG_0412.jpeg"
+    assert listed_photo["content_type"] == "image/jpeg"
+    fetched = api.get(listed_photo["url"])
+    assert fetched.status_code == 200
+    fake = next(
+        a for row in rows.values() for a in row["attachments"] if a["name"] == "swelling.jpg"
+    )
+    assert fake["url"] is None
+    clients = api.get(f"/api/v1/clients/{personas.client.pk}").json()
+    assert clients["opted_out_at"] is None
