@@ -76,6 +76,7 @@ class IncomingFile:
     name: str
     content_type: str
     data: bytes
+    unreachable: str = ""  # why the bytes could not be fetched (Twilio media), if so
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,13 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
-def check_attachment(name: str, content_type: str, data: bytes) -> Checked:
+def check_attachment(name: str, content_type: str, data: bytes, unreachable: str = "") -> Checked:
     """Steps 1–2 of the module docstring."""
     declared = (content_type or "application/octet-stream").split(";")[0].strip().lower()
     name = (name or "attachment").replace("/", "_").replace("\\", "_")[:200]
     size = len(data)
+    if unreachable:
+        return Checked(name, declared, 0, unreachable[:200])
     if size > MAX_ATTACHMENT_BYTES:
         refused = f"too large: {megabytes(size)}, at most {megabytes(MAX_ATTACHMENT_BYTES)}"
         return Checked(name, declared, size, refused)

@@ -31,6 +31,7 @@ from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
 from aftercare.messaging.smtp import deliver_parsed, parse_raw
+from aftercare.messaging.transports import TransportError, fetch_twilio_media
 from aftercare.practice.models import Practice
 
 log = logging.getLogger("aftercare.hooks")
@@ -101,8 +102,64 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         text=request.POST.get("Body", ""),
         provider_id=request.POST.get("MessageSid", "") or request.POST.get("SmsSid", ""),
         practice=practice_from_query(request),
+        attachments=twilio_media(request.POST),
+        details=twilio_details(request.POST),
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+# Twilio sends at most 10 media items with one message.
+MAX_TWILIO_MEDIA = 10
+
+
+def twilio_media(form: Any) -> list[IncomingFile]:
+    """``NumMedia`` items (photos, voice notes, vCards), fetched with the account's credentials.
+
+    One that cannot be fetched is kept as a refused row naming its URL, so a person can still
+    open it in Twilio's console.
+    """
+    try:
+        count = min(int(form.get("NumMedia") or 0), MAX_TWILIO_MEDIA)
+    except ValueError:
+        count = 0
+    files = []
+    for index in range(count):
+        url = form.get(f"MediaUrl{index}", "")
+        declared = form.get(f"MediaContentType{index}", "")
+        name = f"media-{index + 1}.{declared.rpartition('/')[2] or 'bin'}"
+        try:
+            data, served = fetch_twilio_media(url)
+        except TransportError as error:
+            log.warning("inbound media %s: %s", url, error)
+            files.append(IncomingFile(name, declared, b"", unreachable=f"{error} ({url})"))
+            continue
+        files.append(IncomingFile(name, declared or served, data))
+    return files
+
+
+def twilio_details(form: Any) -> dict[str, Any]:
+    """What Twilio says about the sender and a shared location, kept with the message.
+
+    ``ProfileName`` (the WhatsApp display name) helps the operator assign an unknown sender;
+    ``WaId`` is the WhatsApp id; ``Latitude``/``Longitude`` (``Address``, ``Label``) a location.
+    """
+    details: dict[str, Any] = {}
+    if form.get("ProfileName"):
+        details["profile_name"] = form["ProfileName"][:100]
+    if form.get("WaId"):
+        details["wa_id"] = form["WaId"][:32]
+    try:
+        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, ValueError):
+        return details
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        details["location"] = {
+            "latitude": latitude,
+            "longitude": longitude,
+            "address": form.get("Address", "")[:300],
+            "label": form.get("Label", "")[:100],
+        }
+    return details
 
 
 @csrf_exempt

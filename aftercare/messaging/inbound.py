@@ -111,6 +111,7 @@ def receive_inbound(
     kind: str = MessageKind.REPLY,
     raw_mime: bytes = b"",
     attachments: Sequence[IncomingFile] = (),
+    details: dict[str, object] | None = None,
 ) -> Message | None:
     """Store one inbound message and route it.
 
@@ -143,6 +144,9 @@ def receive_inbound(
         "provider_id": provider_id[:100],
     }
     if found_practice is None:
+        profile = (details or {}).get("profile_name")
+        if profile and not fields["subject"]:
+            fields["subject"] = f"WhatsApp profile name: {profile}"[:300]
         keep_unrouted(fields)
         return None
     by_machine = kind in (MessageKind.AUTO_REPLY, MessageKind.BOUNCE)
@@ -159,6 +163,7 @@ def receive_inbound(
             in_reply_to=original,
             created_at=clock.now(),
             acknowledged_at=clock.now() if by_machine else None,
+            context=details or {},
         )
         keep_attachments(message, attachments)
         if not by_machine:
@@ -170,7 +175,9 @@ def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[Me
     """Check each file and keep it with the message; a refused one is listed with why."""
     kept = []
     for incoming in files:
-        checked = check_attachment(incoming.name, incoming.content_type, incoming.data)
+        checked = check_attachment(
+            incoming.name, incoming.content_type, incoming.data, incoming.unreachable
+        )
         attachment = MessageAttachment(
             practice=message.practice,
             message=message,

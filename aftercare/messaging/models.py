@@ -156,7 +156,21 @@ class Message(models.Model):
     @property
     def attachment_summary(self) -> str:
         """ "sent a photo": what the thread shows for what came with the message."""
-        return describe(KINDS.get(a.content_type, "file") for a in self.attachments.all())
+        kinds = [KINDS.get(a.content_type, "file") for a in self.attachments.all()]
+        if self.direction == Direction.INBOUND and self.context.get("location"):
+            kinds.append("location")
+        return describe(kinds)
+
+    @property
+    def location_url(self) -> str:
+        """A map of the location the client shared (WhatsApp), or ``""``."""
+        place = self.context.get("location") if self.direction == Direction.INBOUND else None
+        if not place:
+            return ""
+        return (
+            "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}"
+            "#map=17/{latitude}/{longitude}".format(**place)
+        )
 
     @property
     def message_id_header(self) -> str:

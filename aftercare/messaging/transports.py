@@ -13,11 +13,13 @@ import contextlib
 import smtplib
 from typing import TYPE_CHECKING, Any
 
+import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
 from aftercare.links import portal_url
+from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
     from aftercare.messaging.models import Message
@@ -244,3 +246,34 @@ def transport_for(channel: str) -> Transport:
     if channel == "whatsapp" and whatsapp_live():
         return WhatsAppTransport(twilio_http_client)
     return PreviewTransport()
+
+
+# -- media a client sends by SMS/MMS or WhatsApp ---------------------------------------------
+
+# Twilio's media URLs need the account's credentials and redirect to the file itself; tests
+# mount an adapter on this session (the one seam for media, as ``twilio_http_client`` is for
+# sending).
+media_session = requests.Session()
+MEDIA_TIMEOUT_SECONDS = 20
+
+
+def fetch_twilio_media(url: str) -> tuple[bytes, str]:
+    """The bytes and content type behind a ``MediaUrlN`` of an inbound message.
+
+    Raises ``TransportError`` with what went wrong; the caller keeps a row saying so, with the
+    URL, so nothing the client sent is lost silently.
+    """
+    if not url.startswith("https://"):
+        raise TransportError(f"not a Twilio media address: {url[:100]}", permanent=True)
+    try:
+        response = media_session.get(
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            timeout=MEDIA_TIMEOUT_SECONDS,
+            stream=True,
+        )
+        response.raise_for_status()
+        data = response.raw.read(MAX_ATTACHMENT_BYTES + 1, decode_content=True)
+    except requests.RequestException as error:
+        raise TransportError(f"could not fetch it from Twilio: {error}") from error
+    return data, response.headers.get("Content-Type", "")

@@ -108,6 +108,7 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     rows = list(
         scoped(Message, actor)
         .filter(direction=Direction.INBOUND, client__isnull=True)
+        .prefetch_related("attachments")
         .order_by("-created_at")[:200]
     )
     clients = list(
