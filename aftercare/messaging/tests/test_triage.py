@@ -482,6 +482,29 @@ def test_harmless_sentences_with_crisis_words_stay_out_of_crisis(language: str, 
     assert classify(text, languages=(language,)).level != "crisis"
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I have pain in my knee"),
+        ("en", "Went to A&E last night, they sent me home"),
+        ("en", "The doctor changed my dose"),
+        ("en", "I feel ill and weak"),
+        ("de", "Ich war gestern in der Notaufnahme"),
+        ("fr", "J'ai mal au genou depuis lundi"),
+        ("es", "Me duele la rodilla"),
+        ("nl", "Ik heb pijn in mijn knie"),
+    ],
+)
+def test_health_that_triage_cannot_place_is_attention_not_routine(language: str, text: str) -> None:
+    result = classify(text, languages=(language,))
+    assert result.level == "attention", result.reasons
+
+
+@pytest.mark.parametrize("text", ["No pain at all, thank you", "See you on Tuesday"])
+def test_routine_stays_routine_when_nothing_about_health_is_said(text: str) -> None:
+    assert classify(text).level == "routine"
+
+
 def test_no_crisis_row_is_missed_when_the_practice_lists_every_language() -> None:
     every = tuple(CLASSIFIER.available_languages())
     missed = []
