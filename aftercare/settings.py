@@ -143,6 +143,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 # The project-wide static files (aftercare/static) belong to no app, so finders need telling.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# What clients send (photos, voice notes, PDFs) is kept here and only served behind sign-in or
+# an API token (messaging/attachments.py); never under a public URL.
+MEDIA_ROOT = DATA_DIR / "attachments"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

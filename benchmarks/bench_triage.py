@@ -91,6 +91,42 @@ def quality_table(
     return lines
 
 
+# The issue's targets (docs/triage.md): a crisis is never missed, what needs a person almost
+# never waits as routine, and routine answers are rarely flagged.
+TARGETS = {"crisis recall": 1.0, "attention-or-higher recall": 0.95}
+MAX_ROUTINE_FLAGGED = 0.05
+
+
+def target_figures(rows: list[dict[str, str]], results: list[TriageResult]) -> dict[str, float]:
+    """Crisis recall, attention-or-higher recall and the share of routine rows flagged."""
+    rank = {level: index for index, level in enumerate(LEVELS)}
+    pairs = [
+        (row["expected_level"], result.level) for row, result in zip(rows, results, strict=True)
+    ]
+    crisis = [got for expected, got in pairs if expected == "crisis"]
+    flagged = [got for expected, got in pairs if expected != "routine"]
+    routine = [got for expected, got in pairs if expected == "routine"]
+    return {
+        "crisis recall": sum(got == "crisis" for got in crisis) / len(crisis),
+        "attention-or-higher recall": sum(rank[got] >= rank["attention"] for got in flagged)
+        / len(flagged),
+        "routine falsely flagged": sum(got != "routine" for got in routine) / len(routine),
+    }
+
+
+def target_lines(figures: dict[str, float]) -> list[str]:
+    lines = []
+    for name, value in figures.items():
+        if name in TARGETS:
+            met = value >= TARGETS[name]
+            goal = f"target ≥ {percent(TARGETS[name])}"
+        else:
+            met = value <= MAX_ROUTINE_FLAGGED
+            goal = f"target ≤ {percent(MAX_ROUTINE_FLAGGED)}"
+        lines.append(f"- {name}: {percent(value)} ({goal}, {'met' if met else 'NOT MET'})")
+    return lines
+
+
 def confusion(rows: list[dict[str, str]], results: list[TriageResult]) -> list[str]:
     lines = ["expected \\ got  " + " ".join(f"{level:>9}" for level in LEVELS)]
     for expected in LEVELS:
@@ -133,11 +169,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = [run_case(classifier, row, (row["language"],)) for row in rows]
     every_language_results = [run_case(classifier, row, languages) for row in rows]
     table = quality_table(rows, results, every_language_results)
+    targets = target_lines(target_figures(rows, results))
     if args.markdown:
         print("\n".join(table))
+        print()
+        print("\n".join(targets))
         return 0
     print(f"labelled set: {len(rows)} rows, languages {', '.join(languages)}\n")
     print("\n".join(table))
+    print()
+    print("\n".join(targets))
     print()
     print("\n".join(confusion(rows, results)))
     misses = [

@@ -83,6 +83,10 @@ class ClientOut(Schema):
     consent_information: bool
     consent_celebrations: bool
     archived: bool
+    opted_out_at: dt.datetime | None = Field(
+        description="When the client stopped automated messages (SMS STOP, unsubscribe); "
+        "null while subscribed"
+    )
     private_notes: str | None = Field(
         None, description="Only present when the token's role may see notes (not assistants)"
     )
@@ -162,7 +166,7 @@ CONVERTERS: dict[str, Any] = {
     "private_notes": as_text,
 }
 # Sent back unchanged by clients that PUT what they GET; accepted and ignored.
-READ_ONLY = {"id", "created_at", "updated_at", "phone_is_mobile"}
+READ_ONLY = {"id", "created_at", "updated_at", "phone_is_mobile", "opted_out_at"}
 FORM_NAMES = {"primary_practitioner": "primary_practitioner_id", "tag_names": "tags"}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
@@ -190,6 +194,7 @@ def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
         "consent_information": client.consent_information,
         "consent_celebrations": client.consent_celebrations,
         "archived": client.archived,
+        "opted_out_at": client.opted_out_at,
         "created_at": client.created_at,
         "updated_at": client.updated_at,
     }

@@ -98,6 +98,8 @@ def plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
+    if isinstance(value, bytes | memoryview):  # a raw email as it arrived: its text
+        return bytes(value).decode("utf-8", errors="replace")
     return value
 
 

@@ -5,20 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import ErrorOut, invalid
 from aftercare.api.pagination import PageParams, paginate
 from aftercare.clients.models import Client
-from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.models import Direction, Message, MessageAttachment, MessageStatus
+from aftercare.messaging.views import attachment_response
 from aftercare.practice.access import get_scoped_or_404, scoped
 from aftercare.practice.audit import record_audit, record_reads
 
 router = Router(tags=["Messages"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class AttachmentOut(Schema):
+    name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    url: str | None = Field(
+        description="Where to fetch it with the same token; null when it was not kept "
+        "(too large, or not a kind of file we keep)"
+    )
 
 
 class MessageOut(Schema):
@@ -32,6 +44,11 @@ class MessageOut(Schema):
     subject: str
     text_body: str
     triage_level: str = Field(description="inbound only: routine, attention, urgent or crisis")
+    kind: str = Field(
+        description="reply (the client's words), auto_reply (their mailbox answering: not "
+        "triaged), bounce (a delivery failure), or message (everything sent)"
+    )
+    attachments: list[AttachmentOut] = Field(description="Photos, voice notes and files")
     created_at: dt.datetime
     sent_at: dt.datetime | None
 
@@ -59,6 +76,18 @@ def message_to_api(message: Message) -> dict[str, Any]:
         "subject": message.subject,
         "text_body": message.text_body,
         "triage_level": message.triage_level,
+        "kind": message.kind,
+        "attachments": [
+            {
+                "name": attachment.name,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "url": reverse("api:message_attachment", args=[message.pk, attachment.pk])
+                if attachment.file
+                else None,
+            }
+            for attachment in message.attachments.all()
+        ],
         "created_at": message.created_at,
         "sent_at": message.sent_at,
     }
@@ -71,7 +100,10 @@ def list_messages(
     """Messages of the token's practice, newest first (staff alerts are not included)."""
     actor = api_actor(request)
     messages = (
-        scoped(Message, actor).exclude(template_key="staff_alert").order_by("-created_at", "-id")
+        scoped(Message, actor)
+        .exclude(template_key="staff_alert")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
     )
     if filters.client_id is not None:
         client = get_scoped_or_404(Client.objects.all(), actor, pk=filters.client_id)
@@ -105,3 +137,22 @@ def get_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
     )
     record_audit(actor, "view", message, summary="Read a message through the API")
     return message_to_api(message)
+
+
+@router.get(
+    "/{int:message_id}/attachments/{int:attachment_id}",
+    response={200: None, **ERRORS},
+    url_name="message_attachment",
+    summary="One attachment's file",
+)
+def get_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
+    """The photo, voice note or file itself, with its content type."""
+    actor = api_actor(request)
+    found = get_scoped_or_404(
+        MessageAttachment.objects.exclude(file="").select_related("message"),
+        actor,
+        pk=attachment_id,
+        message_id=message_id,
+    )
+    record_audit(actor, "view", found.message, summary="Fetched an attachment through the API")
+    return attachment_response(found)

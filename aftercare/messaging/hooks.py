@@ -7,23 +7,31 @@ POST parameters, keyed with the auth token); a request that fails the check is r
 
 from __future__ import annotations
 
-import email
-import email.policy
+import base64
+import binascii
+import contextlib
 import hmac
 import json
 import logging
+from email.message import EmailMessage
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
+from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES, IncomingFile
+from aftercare.messaging.autoreplies import classify_mail
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
-from aftercare.messaging.smtp import deliver_parsed, parse_email
+from aftercare.messaging.smtp import deliver_parsed, parse_raw
+from aftercare.messaging.transports import TransportError, fetch_twilio_media
 from aftercare.practice.models import Practice
 
 log = logging.getLogger("aftercare.hooks")
@@ -94,8 +102,64 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         text=request.POST.get("Body", ""),
         provider_id=request.POST.get("MessageSid", "") or request.POST.get("SmsSid", ""),
         practice=practice_from_query(request),
+        attachments=twilio_media(request.POST),
+        details=twilio_details(request.POST),
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+# Twilio sends at most 10 media items with one message.
+MAX_TWILIO_MEDIA = 10
+
+
+def twilio_media(form: Any) -> list[IncomingFile]:
+    """``NumMedia`` items (photos, voice notes, vCards), fetched with the account's credentials.
+
+    One that cannot be fetched is kept as a refused row naming its URL, so a person can still
+    open it in Twilio's console.
+    """
+    try:
+        count = min(int(form.get("NumMedia") or 0), MAX_TWILIO_MEDIA)
+    except ValueError:
+        count = 0
+    files = []
+    for index in range(count):
+        url = form.get(f"MediaUrl{index}", "")
+        declared = form.get(f"MediaContentType{index}", "")
+        name = f"media-{index + 1}.{declared.rpartition('/')[2] or 'bin'}"
+        try:
+            data, served = fetch_twilio_media(url)
+        except TransportError as error:
+            log.warning("inbound media %s: %s", url, error)
+            files.append(IncomingFile(name, declared, b"", unreachable=f"{error} ({url})"))
+            continue
+        files.append(IncomingFile(name, declared or served, data))
+    return files
+
+
+def twilio_details(form: Any) -> dict[str, Any]:
+    """What Twilio says about the sender and a shared location, kept with the message.
+
+    ``ProfileName`` (the WhatsApp display name) helps the operator assign an unknown sender;
+    ``WaId`` is the WhatsApp id; ``Latitude``/``Longitude`` (``Address``, ``Label``) a location.
+    """
+    details: dict[str, Any] = {}
+    if form.get("ProfileName"):
+        details["profile_name"] = form["ProfileName"][:100]
+    if form.get("WaId"):
+        details["wa_id"] = form["WaId"][:32]
+    try:
+        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, ValueError):
+        return details
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        details["location"] = {
+            "latitude": latitude,
+            "longitude": longitude,
+            "address": form.get("Address", "")[:300],
+            "label": form.get("Label", "")[:100],
+        }
+    return details
 
 
 @csrf_exempt
@@ -131,40 +195,138 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def headers_message(fields: dict[str, object]) -> EmailMessage:
+    """The JSON's headers as a message, so auto-replies are told apart as in raw MIME.
+
+    ``headers`` may be an object (``{"Auto-Submitted": "auto-replied"}``), a list of pairs, or
+    Postmark's list of ``{"Name", "Value"}``; subject and sender come from their own fields.
+    """
+    message = EmailMessage()
+    raw = fields.get("headers") or {}
+    pairs: list[tuple[object, object]] = []
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict):
+                pairs.append(
+                    (item.get("Name") or item.get("name"), item.get("Value") or item.get("value"))
+                )
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                pairs.append((item[0], item[1]))
+    for name, value in [("Subject", fields.get("subject")), ("From", fields.get("from")), *pairs]:
+        if isinstance(name, str) and isinstance(value, str) and name.strip() and value:
+            with contextlib.suppress(ValueError, TypeError):
+                message[name.strip()] = value.replace("\r", " ").replace("\n", " ")
+    return message
+
+
 @csrf_exempt
 @require_POST
 def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
-    """Inbound email from a hosted provider: raw MIME, or anymail-style normalised JSON."""
+    """Inbound email from a hosted provider: raw MIME, or anymail-style normalised JSON.
+
+    This route alone takes bodies up to ``INBOUND_EMAIL_MAX_BYTES`` (a 25 MB phone photo,
+    base64-encoded in MIME); Django's default cap (2.5 MB) stays for every other route. A
+    larger body is refused with 413 before it is read.
+    """
     expected = settings.INBOUND_EMAIL_TOKEN
     if not expected or not hmac.compare_digest(token, expected):
         log.warning("refused inbound email webhook: wrong token")
         return HttpResponse(status=404)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > INBOUND_EMAIL_MAX_BYTES:
+        return too_large()
     content_type = request.content_type or ""
-    if content_type == "application/json":
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            return JsonResponse({"error": "body: not JSON"}, status=400)
-        if not isinstance(data, dict) or not data.get("from") or not data.get("to"):
-            return JsonResponse({"error": "from and to are required"}, status=400)
-        recipients = data["to"] if isinstance(data["to"], list) else [data["to"]]
-        parsed = {
-            "from_address": str(data["from"]),
-            "recipients": [str(r) for r in recipients],
-            "subject": str(data.get("subject", "")),
-            "text": str(data.get("text", "")),
-            "html": str(data.get("html", "")),
-            "message_id": str(data.get("message_id", "")),
-        }
-    else:
-        raw = (
-            request.body
-            if content_type == "message/rfc822"
-            else request.POST.get("email", "").encode()
-        )
-        if not raw:
-            return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
-        parsed = parse_email(email.message_from_bytes(raw, policy=email.policy.default))
-
+    try:
+        if content_type == "application/json":
+            parsed_or_error = parse_json_email(read_body(request))
+            if isinstance(parsed_or_error, HttpResponse):
+                return parsed_or_error
+            parsed = parsed_or_error
+        else:
+            raw = (
+                read_body(request)
+                if content_type == "message/rfc822"
+                else request.POST.get("email", "").encode()
+            )
+            if not raw:
+                return JsonResponse({"error": "email: send raw MIME or JSON"}, status=400)
+            parsed = parse_raw(raw)
+    except RequestDataTooBig:
+        return too_large()
     deliver_parsed(parsed)
     return JsonResponse({"ok": True})
+
+
+# A 25 MB photo is about 34 MB once base64-encoded in MIME, plus the text around it.
+INBOUND_EMAIL_MAX_BYTES = MAX_ATTACHMENT_BYTES * 4 // 3 + 2 * 1024 * 1024
+
+
+def too_large() -> JsonResponse:
+    limit = INBOUND_EMAIL_MAX_BYTES // (1024 * 1024)
+    return JsonResponse(
+        {"error": f"body: too large; at most {limit} MB (attachments up to 25 MB each)"},
+        status=413,
+    )
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The body up to this route's own limit (``request.body`` would apply the global one)."""
+    body = request.read(INBOUND_EMAIL_MAX_BYTES + 1)
+    if len(body) > INBOUND_EMAIL_MAX_BYTES:
+        raise RequestDataTooBig
+    return body
+
+
+def json_attachments(value: object) -> list[IncomingFile]:
+    """``attachments``: ``[{"name", "content_type", "content" (base64)}]``, anymail's shape."""
+    files = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            data = base64.b64decode(str(item.get("content") or ""), validate=False)
+        except (ValueError, binascii.Error):
+            data = b""
+        files.append(
+            IncomingFile(
+                name=str(item.get("name") or item.get("filename") or "attachment"),
+                content_type=str(item.get("content_type") or item.get("type") or ""),
+                data=data,
+            )
+        )
+    return files
+
+
+def parse_json_email(body: bytes) -> dict[str, Any] | HttpResponse:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return JsonResponse({"error": "body: not JSON"}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"error": "body: expected a JSON object"}, status=400)
+    # Providers spell the keys "from" or "From"; values may carry a display name
+    # ("Mara Eval <mara@example.org>") or several addresses.
+    fields = {str(key).lower(): value for key, value in data.items()}
+    sender = email_address(fields.get("from", ""))
+    to = fields.get("to", "")
+    recipients = addresses_in(to if isinstance(to, list) else [to])
+    if not sender or not recipients:
+        return JsonResponse(
+            {"error": "from and to are required, each with an email address"}, status=400
+        )
+    return {
+        "from_address": sender,
+        "recipients": recipients,
+        "subject": str(fields.get("subject") or ""),
+        "text": str(fields.get("text") or ""),
+        "html": str(fields.get("html") or ""),
+        "message_id": str(fields.get("message_id") or ""),
+        "classified": classify_mail(headers_message(fields)),
+        "raw": b"",
+        "attachments": json_attachments(fields.get("attachments")),
+    }

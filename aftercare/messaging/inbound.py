@@ -19,17 +19,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
 from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client
-from aftercare.messaging.models import Direction, Message, MessageStatus, UnroutedInbound
+from aftercare.messaging.addresses import email_address
+from aftercare.messaging.attachments import IncomingFile, check_attachment
+from aftercare.messaging.keywords import keyword_action
+from aftercare.messaging.models import (
+    FLAGGED_LEVELS,
+    Direction,
+    Message,
+    MessageAttachment,
+    MessageKind,
+    MessageStatus,
+    TriageLevel,
+    UnroutedInbound,
+)
 from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
 from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
@@ -37,9 +49,6 @@ from aftercare.phones import can_receive_texts
 from aftercare.practice.models import Practice, User
 
 log = logging.getLogger("aftercare.inbound")
-
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
-START_WORDS = {"start", "unstop", "yes", "subscribe"}
 
 InboundPolicy = Callable[[Message, Triage], bool]
 _policies: list[InboundPolicy] = []
@@ -50,11 +59,6 @@ def register_inbound_policy(fn: InboundPolicy) -> InboundPolicy:
     if fn not in _policies:
         _policies.append(fn)
     return fn
-
-
-def keyword_of(text: str) -> str:
-    words = re.findall(r"[a-z]+", text.strip().lower())
-    return words[0] if len(words) == 1 else ""
 
 
 def find_client(
@@ -94,18 +98,6 @@ def find_client(
     return practice, None, None
 
 
-def strip_quoted(text: str) -> str:
-    """The new part of an email reply: without quoted lines and the "On … wrote:" tail."""
-    lines = []
-    for line in text.splitlines():
-        if re.match(r"^\s*On .+wrote:\s*$", line) or line.strip() == "-- ":
-            break
-        if line.startswith(">"):
-            continue
-        lines.append(line)
-    return "\n".join(lines).strip()
-
-
 def receive_inbound(
     *,
     channel: str,
@@ -117,12 +109,22 @@ def receive_inbound(
     provider_id: str = "",
     reply_token: str = "",
     practice: Practice | None = None,
+    kind: str = MessageKind.REPLY,
+    raw_mime: bytes = b"",
+    attachments: Sequence[IncomingFile] = (),
+    details: dict[str, object] | None = None,
 ) -> Message | None:
     """Store one inbound message and route it.
 
     None when no practice could be told: the message is then kept as an ``UnroutedInbound``
-    for the operator to assign (``aftercare inbound``), never dropped.
+    for the operator to assign (``aftercare inbound``), never dropped. An auto-reply or a
+    bounce (``kind``) is kept on the client's thread but not routed: not triaged, nothing sent
+    back (two robots answering each other would loop), and it is not the client answering, so
+    it is stored as needing no reading and holds back no check-in.
     """
+    if channel == "email":
+        # A sender written with its display name ("Mara Eval <mara@…>") is still the client.
+        from_address = email_address(from_address) or from_address
     if provider_id:
         existing = Message.objects.filter(
             provider_id=provider_id, direction=Direction.INBOUND
@@ -143,21 +145,58 @@ def receive_inbound(
         "provider_id": provider_id[:100],
     }
     if found_practice is None:
+        profile = (details or {}).get("profile_name")
+        if profile and not fields["subject"]:
+            fields["subject"] = f"WhatsApp profile name: {profile}"[:300]
         keep_unrouted(fields)
         return None
+    by_machine = kind in (MessageKind.AUTO_REPLY, MessageKind.BOUNCE)
     with transaction.atomic():
         message = Message.objects.create(
             practice=found_practice,
             client=client,
             direction=Direction.INBOUND,
             **fields,
+            kind=kind,
+            raw_mime=raw_mime,
             status=MessageStatus.RECEIVED,
-            automated=False,
+            automated=by_machine,
             in_reply_to=original,
             created_at=clock.now(),
+            acknowledged_at=clock.now() if by_machine else None,
+            context=details or {},
         )
-        route_inbound(message)
+        keep_attachments(message, attachments)
+        if not by_machine:
+            route_inbound(message)
     return message
+
+
+def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[MessageAttachment]:
+    """Check each file and keep it with the message; a refused one is listed with why."""
+    kept = []
+    for incoming in files:
+        checked = check_attachment(
+            incoming.name, incoming.content_type, incoming.data, incoming.unreachable
+        )
+        attachment = MessageAttachment(
+            practice=message.practice,
+            message=message,
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            refused=checked.refused,
+            created_at=clock.now(),
+        )
+        if not checked.refused:
+            attachment.file.save(checked.name, ContentFile(incoming.data), save=False)
+        else:
+            log.warning(
+                "message %s: attachment %r refused: %s", message.pk, checked.name, checked.refused
+            )
+        attachment.save()
+        kept.append(attachment)
+    return kept
 
 
 def keep_unrouted(fields: dict[str, str]) -> UnroutedInbound:
@@ -217,7 +256,16 @@ def classify_message(message: Message, *, text: str | None = None, **answers: ob
         languages.append(message.practice.language)
     body = message.text_body if text is None else text
     result = triage(body, languages=languages, **answers)  # type: ignore[arg-type]
-    return record_triage(message, result)
+    return record_triage(message, with_attachments(message, result))
+
+
+def with_attachments(message: Message, result: Triage) -> Triage:
+    """What words cannot say: a photo, a voice note or a file is for a person to look at."""
+    sent = message.attachment_summary
+    if not sent:
+        return result
+    level = result.level if result.level in FLAGGED_LEVELS else TriageLevel.ATTENTION
+    return Triage(str(level), (*result.reasons, f"{sent}: for a person to look at"))
 
 
 def route_inbound(
@@ -235,14 +283,20 @@ def route_inbound(
     """
     client = message.client
     if client is not None and message.channel in {"sms", "whatsapp"}:
-        keyword = keyword_of(message.text_body)
-        if keyword in STOP_WORDS:
-            client_opt_out(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+        action = keyword_action(message.text_body)
+        how = f"{message.channel.upper()} {message.text_body.strip().upper()[:20]}"
+        if action == "stop":
+            client_opt_out(client=client, how=how)
             message.triage_level = "routine"
             message.save(update_fields=["triage_level"])
             return None
-        if keyword in START_WORDS and client.opted_out_at is not None:
-            client_opt_in(client=client, how=f"{message.channel.upper()} {keyword.upper()}")
+        if action == "start" and client.opted_out_at is not None:
+            client_opt_in(client=client, how=how)
+            return None
+        if action == "help":
+            answer_help(message)
+            message.triage_level = "routine"
+            message.save(update_fields=["triage_level"])
             return None
     if decided is not None:
         result = record_triage(message, decided)
@@ -276,6 +330,23 @@ def acknowledge_receipt(message: Message) -> Message | None:
         client=client,
         template_key="reply_acknowledgement",
         channel=message.channel,
+        in_reply_to=message,
+    )
+
+
+def answer_help(message: Message) -> Message | None:
+    """HELP or INFO: the practice's contact and how to stop, on the channel they wrote on.
+
+    Sent even to a client who opted out (it answers what they just asked, as carriers require
+    of every number that texts people), so it is not an automated message.
+    """
+    if message.client is None:
+        return None
+    return message_queue(
+        client=message.client,
+        template_key="sms_help",
+        channel=message.channel,
+        automated=False,
         in_reply_to=message,
     )
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.messaging.attachments import KINDS, describe
 from aftercare.practice.models import Practice
 
 
@@ -42,6 +43,15 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     UNCERTAIN = "uncertain", "Uncertain: check with the client"
     CANCELLED = "cancelled", "Not sent"
+
+
+class MessageKind(models.TextChoices):
+    """What an inbound message is: a client's own words, or their mailbox answering for them."""
+
+    MESSAGE = "message", "Message"  # everything outbound, and what the portal records
+    REPLY = "reply", "Reply"
+    AUTO_REPLY = "auto_reply", "Automatic reply (out of office)"
+    BOUNCE = "bounce", "Delivery failure"
 
 
 class TriageLevel(models.TextChoices):
@@ -78,6 +88,12 @@ class Message(models.Model):
     # the text links to (``text_body`` only says there is a message). Empty otherwise.
     portal_text = models.TextField(blank=True)
     template_key = models.CharField(max_length=40, blank=True)
+    # Inbound: a reply, or an auto-reply or bounce that is kept but does not count as the
+    # client answering (not triaged, no acknowledgement sent back).
+    kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    # Inbound email: the message exactly as it arrived, for the record (``text_body`` holds
+    # only the client's new words).
+    raw_mime = models.BinaryField(blank=True, default=b"", editable=False)
     purpose = models.CharField(max_length=20, default="care")
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
@@ -136,6 +152,25 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.channel} #{self.pk} ({self.status})"
+
+    @property
+    def attachment_summary(self) -> str:
+        """ "sent a photo": what the thread shows for what came with the message."""
+        kinds = [KINDS.get(a.content_type, "file") for a in self.attachments.all()]
+        if self.direction == Direction.INBOUND and self.context.get("location"):
+            kinds.append("location")
+        return describe(kinds)
+
+    @property
+    def location_url(self) -> str:
+        """A map of the location the client shared (WhatsApp), or ``""``."""
+        place = self.context.get("location") if self.direction == Direction.INBOUND else None
+        if not place:
+            return ""
+        return (
+            "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}"
+            "#map=17/{latitude}/{longitude}".format(**place)
+        )
 
     @property
     def message_id_header(self) -> str:
@@ -281,3 +316,30 @@ class UnroutedInbound(models.Model):
 
     def __str__(self) -> str:
         return f"unrouted {self.channel} #{self.pk} from {self.from_address}"
+
+
+def attachment_path(instance: MessageAttachment, filename: str) -> str:
+    """``<practice>/<year>/<month>/<random>.<ext>``: no client name or original file name."""
+    suffix = "".join(c for c in filename.rpartition(".")[2][:8] if c.isalnum()).lower()
+    created = instance.created_at or clock.now()
+    return f"{instance.practice_id}/{created:%Y/%m}/{secrets.token_hex(16)}.{suffix or 'bin'}"
+
+
+class MessageAttachment(models.Model):
+    """A photo, voice note or file that came with an inbound message (``attachments.py``).
+
+    ``refused`` says why the bytes were not kept (too large, not a kind we keep); the row
+    stays, so the thread still says the client sent something.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
+    refused = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.content_type}, {self.size} bytes)"

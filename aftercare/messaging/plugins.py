@@ -28,6 +28,7 @@ from aftercare.messaging.models import (
     FLAGGED_LEVELS,
     Direction,
     Message,
+    MessageAttachment,
     MessageStatus,
     UnroutedInbound,
     WorkerHeartbeat,
@@ -237,6 +238,7 @@ def thread_of(client: Any) -> list[Message]:
     return list(
         Message.objects.filter(client=client)
         .exclude(template_key="staff_alert")
+        .prefetch_related("attachments")
         .order_by("-created_at", "-id")[:THREAD_LIMIT]
     )
 
@@ -273,9 +275,22 @@ def unrouted_erase(client: Client) -> None:
         rows.delete()
 
 
+def attachments_export(client: Client) -> list[dict[str, Any]]:
+    rows = MessageAttachment.objects.filter(message__client=client).order_by("pk")
+    return [row_of(row) for row in rows]
+
+
+def attachments_erase(client: Client) -> None:
+    """The files themselves: their rows go with the client's messages, the bytes would not."""
+    for attachment in MessageAttachment.objects.filter(message__client=client).exclude(file=""):
+        attachment.file.delete(save=False)
+
+
 def register_all() -> None:
     register_export_section("messaging.unroutedinbound", unrouted_export)
     register_erasure_step(unrouted_erase)
+    register_export_section("messaging.messageattachment", attachments_export)
+    register_erasure_step(attachments_erase)
 
     for provider in (worker_banner, preview_banner):
         if provider not in banner_providers:

@@ -69,6 +69,25 @@ def mark_address_unusable(message: Message) -> bool:
     return True
 
 
+@transaction.atomic
+def record_delivery_failure(message: Message, *, reason: str) -> bool:
+    """A message the provider gave back after taking it (a bounce, a late failure report).
+
+    It counts as a refusal at send time would: the message is failed with the reason (the
+    care queue asks a person to call), and the address it went to is marked unusable, so the
+    client is re-planned on a channel that still reaches them. Returns whether it changed.
+    """
+    changed = (
+        Message.objects.filter(pk=message.pk, direction=Direction.OUTBOUND)
+        .exclude(status=MessageStatus.FAILED)
+        .update(status=MessageStatus.FAILED, status_reason=reason[:300])
+    )
+    if changed:
+        message.status, message.status_reason = MessageStatus.FAILED, reason[:300]
+        mark_address_unusable(message)
+    return bool(changed)
+
+
 def choose_channel(client: Client, wanted: str = "") -> str | None:
     """The wanted (or preferred) channel if it has a usable address, else another that has one."""
     first = wanted or client.preferred_channel

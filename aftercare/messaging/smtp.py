@@ -11,53 +11,118 @@ import email
 import email.policy
 import logging
 import re
+import ssl
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import close_old_connections
-from django.utils.html import strip_tags
 
-from aftercare.messaging.inbound import receive_inbound, strip_quoted
-from aftercare.messaging.models import Direction, Message
-from aftercare.messaging.services import client_opt_out
+from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.attachments import IncomingFile
+from aftercare.messaging.autoreplies import (
+    AUTO_REPLY,
+    BOUNCE,
+    REPLY,
+    Classified,
+    classify_mail,
+    header,
+)
+from aftercare.messaging.inbound import receive_inbound
+from aftercare.messaging.models import Direction, Message, MessageKind
+from aftercare.messaging.replies import html_to_text, new_text
+from aftercare.messaging.services import client_opt_out, record_delivery_failure
 
 log = logging.getLogger("aftercare.smtpd")
 
-TOKEN_ADDRESS = re.compile(r"^(reply|unsubscribe)\+([a-z0-9]+)@(.+)$", re.IGNORECASE)
+TOKEN_ADDRESS = re.compile(r"^(reply|unsubscribe|bounce)\+([a-z0-9]+)@(.+)$", re.IGNORECASE)
 
 
-def parse_email(parsed: Any) -> dict[str, Any]:
-    """The parts inbound routing needs from a ``email.message.EmailMessage``."""
-    text_part = (
-        parsed.get_body(preferencelist=("plain",)) if isinstance(parsed, EmailMessage) else None
+def part_text(part: Any) -> str:
+    """A text part's content in any charset, even an unknown or a wrong one.
+
+    ``get_content`` decodes with the declared charset; an unknown one (``unknown-8bit``, a
+    typo) raises, so the bytes are then read as UTF-8 with replacement characters: the
+    client's words arrive with a "�" where a byte was unreadable, never not at all.
+    """
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+    return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
+
+
+def body_part(parsed: Any, kind: str) -> Any:
+    try:
+        return parsed.get_body(preferencelist=(kind,))
+    except Exception:  # a broken MIME tree: treat it as having no such part
+        return None
+
+
+def parse_email(parsed: Any, raw: bytes = b"") -> dict[str, Any]:
+    """The parts inbound routing needs from a ``email.message.EmailMessage``.
+
+    ``text`` is the client's new text (``replies.new_text``: quotes and signatures out),
+    ``full_text`` all of it; an HTML-only mail is made readable (``replies.html_to_text``).
+    ``classified`` says whether a person or a machine wrote it (``autoreplies``).
+    """
+    is_email = isinstance(parsed, EmailMessage)
+    text_part = body_part(parsed, "plain") if is_email else None
+    html_part = body_part(parsed, "html") if is_email else None
+    text = part_text(text_part) if text_part is not None else ""
+    html = part_text(html_part) if html_part is not None else ""
+    if not text.strip() and html:
+        text = html_to_text(html)
+    recipients = addresses_in(
+        parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Delivered-To", [])
     )
-    html_part = (
-        parsed.get_body(preferencelist=("html",)) if isinstance(parsed, EmailMessage) else None
-    )
-    text = text_part.get_content() if text_part is not None else ""
-    html = html_part.get_content() if html_part is not None else ""
-    if not text and html:
-        text = strip_tags(html)
-    recipients = [
-        address
-        for _, address in getaddresses(
-            parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Delivered-To", [])
-        )
-    ]
     return {
-        "from_address": parseaddr(str(parsed.get("From", "")))[1],
+        "from_address": email_address(header(parsed, "From")),
         "recipients": recipients,
-        "subject": str(parsed.get("Subject", "")),
+        "subject": header(parsed, "Subject"),
         "text": text,
         "html": html,
-        "message_id": str(parsed.get("Message-ID", "")).strip(),
+        "message_id": header(parsed, "Message-ID"),
+        "classified": classify_mail(parsed),
+        "raw": raw,
+        "attachments": mime_attachments(parsed) if is_email else [],
     }
 
 
+def mime_attachments(parsed: EmailMessage) -> list[IncomingFile]:
+    """Every attached or inline file (an iPhone's inline photo too), as it came."""
+    files = []
+    try:
+        parts = list(parsed.iter_attachments())
+    except Exception:  # a broken MIME tree: what the body holds is still stored
+        return []
+    for part in parts:
+        if part.get_content_maintype() in ("multipart", "message"):
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except Exception:
+            data = b""
+        files.append(
+            IncomingFile(
+                name=str(part.get_filename() or "attachment"),
+                content_type=part.get_content_type(),
+                data=data,
+            )
+        )
+    return files
+
+
+def parse_raw(raw: bytes) -> dict[str, Any]:
+    """``parse_email`` of raw MIME bytes exactly as they arrived."""
+    return parse_email(email.message_from_bytes(raw, policy=email.policy.default), raw)
+
+
 def token_in(recipients: list[str]) -> tuple[str, str]:
-    """``("reply"|"unsubscribe", token)`` from the first token address of our reply domain."""
+    """``("reply"|"unsubscribe"|"bounce", token)`` from the first token address of our domain."""
     for recipient in recipients:
         found = TOKEN_ADDRESS.match(recipient.strip())
         if found and (not settings.REPLY_DOMAIN or found.group(3).lower() == settings.REPLY_DOMAIN):
@@ -65,8 +130,54 @@ def token_in(recipients: list[str]) -> tuple[str, str]:
     return "", ""
 
 
+def bounced_message(token: str, original_message_id: str) -> Message | None:
+    """The outbound message a bounce is about: by its VERP token, else by its Message-ID."""
+    outbound = Message.objects.select_related("client", "practice").filter(
+        direction=Direction.OUTBOUND, channel="email"
+    )
+    if token:
+        found = outbound.filter(reply_token=token).first()
+        if found is not None:
+            return found
+    key = original_message_id.strip("<> ").partition("@")[0]
+    if key:
+        return outbound.filter(idempotency_key=key).first()
+    return None
+
+
+def deliver_bounce(parsed: dict[str, Any], token: str) -> Message | None:
+    """A delivery failure: kept on the client's thread; a permanent one marks the address
+    unusable and fails the message, so the care queue asks a person to call."""
+    classified = parsed["classified"]
+    original = bounced_message(token, classified.original_message_id)
+    message = receive_inbound(
+        channel="email",
+        from_address=parsed["from_address"],
+        to_address=", ".join(parsed["recipients"])[:254],
+        subject=parsed["subject"],
+        text=parsed["text"],
+        html=parsed["html"],
+        provider_id=parsed["message_id"][:100],
+        reply_token=original.reply_token if original is not None else "",
+        kind=MessageKind.BOUNCE,
+        raw_mime=parsed["raw"],
+    )
+    permanent = classified.permanent_failure or not classified.recipients
+    if original is not None and permanent:
+        statuses = ", ".join(r.status for r in classified.recipients if r.status)
+        record_delivery_failure(
+            original,
+            reason=f"Could not reach {original.to_address}: the mail server returned it"
+            + (f" ({statuses})" if statuses else ""),
+        )
+    return message
+
+
 def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
     kind, token = token_in(parsed["recipients"])
+    classified = parsed.get("classified") or Classified(REPLY)
+    if classified.kind == BOUNCE or kind == "bounce":
+        return deliver_bounce({**parsed, "classified": classified}, token)
     if kind == "unsubscribe":
         original = (
             Message.objects.select_related("client")
@@ -76,16 +187,57 @@ def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
         if original is not None and original.client is not None:
             client_opt_out(client=original.client, how="email unsubscribe")
         return None
+    auto = classified.kind == AUTO_REPLY
     return receive_inbound(
         channel="email",
         from_address=parsed["from_address"],
         to_address=", ".join(parsed["recipients"])[:254],
         subject=parsed["subject"],
-        text=strip_quoted(parsed["text"]),
+        text=parsed["text"]
+        if auto
+        else new_text(parsed["text"], keep_whole_when_empty=not parsed.get("attachments")),
         html=parsed["html"],
         provider_id=parsed["message_id"][:100],
         reply_token=token,
+        kind=MessageKind.AUTO_REPLY if auto else MessageKind.REPLY,
+        raw_mime=parsed.get("raw", b""),
+        attachments=() if auto else parsed.get("attachments", ()),
     )
+
+
+class InboundSMTP(SMTP):
+    """aiosmtpd's server, lenient about line length.
+
+    RFC 5321 caps a line at 1,000 octets, and aiosmtpd answers a longer one with "500 Line too
+    long" — which the sending server turns into a bounce for the client. Real mail programs
+    write longer lines (HTML mail without line breaks), so the cap is raised: a client's reply
+    is never refused for its formatting.
+    """
+
+    line_length_limit = 1_000_000
+
+
+class InboundController(Controller):
+    """The controller of ``aftercare smtpd``: ``InboundSMTP``, STARTTLS when given a certificate."""
+
+    def factory(self) -> SMTP:
+        return InboundSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def tls_context(certificate: str, key: str) -> ssl.SSLContext:
+    """A server context for STARTTLS from PEM files (refused at start when they do not load)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key or None)
+    return context
+
+
+def inbound_controller(
+    *, host: str, port: int, certificate: str = "", key: str = ""
+) -> InboundController:
+    kwargs: dict[str, Any] = {}
+    if certificate:
+        kwargs["tls_context"] = tls_context(certificate, key)
+    return InboundController(InboundHandler(), hostname=host, port=port, **kwargs)
 
 
 class InboundHandler:
@@ -128,6 +280,6 @@ class InboundHandler:
 
     @staticmethod
     def store(content: bytes, rcpt_tos: list[str]) -> None:
-        parsed = parse_email(email.message_from_bytes(content, policy=email.policy.default))
+        parsed = parse_raw(content)
         parsed["recipients"] = list(rcpt_tos) + parsed["recipients"]
         deliver_parsed(parsed)

@@ -325,6 +325,28 @@ register_default_template(
 )
 register_default_template(
     DefaultTemplate(
+        key="sms_help",
+        label="Answer to HELP or INFO by text",
+        private=False,
+        subject="How to reach {{ practice }}",
+        text=(
+            "Hello {{ name }}, this is {{ practice }}."
+            "{% if practice_phone %} Call us on {{ practice_phone }}.{% endif %}"
+            "{% if practice_email %} Write to {{ practice_email }}.{% endif %}"
+            " Reply STOP to stop automated messages, START to have them again."
+            " Urgent help: {{ emergency_numbers }}"
+        ),
+        sms=(
+            "Hello {{ name }}, this is {{ practice }}."
+            "{% if practice_phone %} Call us on {{ practice_phone }}.{% endif %}"
+            "{% if practice_email %} Write to {{ practice_email }}.{% endif %}"
+            " Reply STOP to stop automated messages, START to have them again."
+            " Urgent help: {{ emergency_numbers }}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
         key="new_link",
         label="A new link after an expired one",
         asks_check_in=True,

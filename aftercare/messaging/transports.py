@@ -13,20 +13,29 @@ import contextlib
 import smtplib
 from typing import TYPE_CHECKING, Any
 
+import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
 from aftercare.links import portal_url
+from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
     from aftercare.messaging.models import Message
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    """``permanent``: retrying will not help; ``unsubscribed``: the recipient opted out with
+    the provider (Twilio 21610 after a STOP we never saw), so the client is opted out here too
+    rather than their number marked unusable."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, unsubscribed: bool = False
+    ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unsubscribed
+        self.unsubscribed = unsubscribed
 
 
 class Transport:
@@ -96,12 +105,19 @@ class EmailTransport(Transport):
         if message.automated:
             headers.update(unsubscribe_headers(message))
             headers["Auto-Submitted"] = "auto-generated"
+        sender = message.from_address or settings.DEFAULT_FROM_EMAIL
+        envelope_sender = sender
         if settings.REPLY_DOMAIN:
             headers["Reply-To"] = f"reply+{message.reply_token}@{settings.REPLY_DOMAIN}"
+            # VERP: the envelope sender (where bounces go) names this very message, so a
+            # bounce that comes back days later still finds it (smtp.deliver_bounce). The
+            # From header the client sees stays the practice's address.
+            envelope_sender = f"bounce+{message.reply_token}@{settings.REPLY_DOMAIN}"
+            headers["From"] = sender
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text_body,
-            from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
+            from_email=envelope_sender,
             to=[message.to_address],
             headers=headers,
             connection=self.connection,
@@ -138,6 +154,8 @@ class EmailTransport(Transport):
 # (https://www.twilio.com/docs/api/errors): invalid/unreachable "To", unsubscribed recipient,
 # landline, blocked. Everything else (rate limits, 5xx) is retried.
 TWILIO_PERMANENT_CODES = {21211, 21214, 21610, 21612, 21614, 21408, 21606, 63003, 63024}
+# "Attempt to send to unsubscribed recipient": the number texted STOP to Twilio.
+TWILIO_UNSUBSCRIBED = 21610
 
 
 class TwilioTransport(Transport):
@@ -192,6 +210,7 @@ class TwilioTransport(Transport):
             raise TransportError(
                 f"Twilio error {error.code}: {error.msg}",
                 permanent=error.code in TWILIO_PERMANENT_CODES,
+                unsubscribed=error.code == TWILIO_UNSUBSCRIBED,
             ) from error
         except (TwilioException, OSError) as error:
             raise TransportError(f"Twilio unreachable: {error}") from error
@@ -227,3 +246,34 @@ def transport_for(channel: str) -> Transport:
     if channel == "whatsapp" and whatsapp_live():
         return WhatsAppTransport(twilio_http_client)
     return PreviewTransport()
+
+
+# -- media a client sends by SMS/MMS or WhatsApp ---------------------------------------------
+
+# Twilio's media URLs need the account's credentials and redirect to the file itself; tests
+# mount an adapter on this session (the one seam for media, as ``twilio_http_client`` is for
+# sending).
+media_session = requests.Session()
+MEDIA_TIMEOUT_SECONDS = 20
+
+
+def fetch_twilio_media(url: str) -> tuple[bytes, str]:
+    """The bytes and content type behind a ``MediaUrlN`` of an inbound message.
+
+    Raises ``TransportError`` with what went wrong; the caller keeps a row saying so, with the
+    URL, so nothing the client sent is lost silently.
+    """
+    if not url.startswith("https://"):
+        raise TransportError(f"not a Twilio media address: {url[:100]}", permanent=True)
+    try:
+        response = media_session.get(
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            timeout=MEDIA_TIMEOUT_SECONDS,
+            stream=True,
+        )
+        response.raise_for_status()
+        data = response.raw.read(MAX_ATTACHMENT_BYTES + 1, decode_content=True)
+    except requests.RequestException as error:
+        raise TransportError(f"could not fetch it from Twilio: {error}") from error
+    return data, response.headers.get("Content-Type", "")

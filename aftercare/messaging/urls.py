@@ -5,6 +5,11 @@ from aftercare.messaging import views
 urlpatterns = [
     path("outbox/", views.outbox, name="messaging-outbox"),
     path("outbox/<int:pk>/", views.message_detail, name="messaging-detail"),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="messaging-attachment",
+    ),
     path("unmatched/", views.unmatched, name="messaging-unmatched"),
     path("<int:pk>/assign/", views.assign, name="messaging-assign"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="messaging-acknowledge"),

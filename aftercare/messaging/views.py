@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.messaging import templating
+from aftercare.messaging.attachments import INLINE_TYPES
 from aftercare.messaging.inbound import client_path, route_inbound
-from aftercare.messaging.models import Direction, Message, MessageTemplate
+from aftercare.messaging.models import Direction, Message, MessageAttachment, MessageTemplate
 from aftercare.messaging.services import (
     message_acknowledge,
     message_reply,
@@ -77,11 +78,37 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @practice_required
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """A photo or file a client sent, behind sign-in (never under a public URL)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    found = get_scoped_or_404(
+        MessageAttachment.objects.exclude(file=""), actor, pk=attachment_id, message_id=pk
+    )
+    record_audit(
+        actor, "view", found.message, summary=f"Opened an attachment ({found.content_type})"
+    )
+    return attachment_response(found)
+
+
+def attachment_response(found: MessageAttachment) -> FileResponse:
+    """The file with its own type; shown inline only for the types we check by content."""
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type=found.content_type,
+        as_attachment=found.content_type not in INLINE_TYPES,
+        filename=found.name,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'"
+    return response
+
+
+@practice_required
 def unmatched(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     rows = list(
         scoped(Message, actor)
         .filter(direction=Direction.INBOUND, client__isnull=True)
+        .prefetch_related("attachments")
         .order_by("-created_at")[:200]
     )
     clients = list(

@@ -42,7 +42,7 @@ from aftercare.messaging.models import (
     MessageStatus,
     WorkerHeartbeat,
 )
-from aftercare.messaging.services import mark_address_unusable, message_queue
+from aftercare.messaging.services import client_opt_out, mark_address_unusable, message_queue
 from aftercare.messaging.transports import Transport, TransportError, transport_for
 
 log = logging.getLogger("aftercare.worker")
@@ -476,7 +476,9 @@ class Worker:
                     lease_owner="",
                     lease_expires_at=None,
                 )
-                if updated and error.permanent and message.client_id:
+                if updated and error.unsubscribed and message.client is not None:
+                    client_opt_out(client=message.client, how=f"{message.channel.upper()} STOP")
+                elif updated and error.permanent and message.client_id:
                     mark_address_unusable(message)
                 if updated:
                     for hook in list(permanent_failure_hooks):

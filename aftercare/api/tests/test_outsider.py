@@ -18,6 +18,10 @@ from aftercare.api.api import api
 from aftercare.appointments.models import Appointment
 from aftercare.care.models import CareRule, Touchpoint
 from aftercare.clients.models import Client
+from aftercare.messaging.attachments import IncomingFile
+from aftercare.messaging.inbound import keep_attachments
+from aftercare.messaging.models import Message
+from aftercare.messaging.services import message_queue
 from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import ApiClient, Personas
 
@@ -27,6 +31,7 @@ OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
     "client_id": lambda p: p.client.pk,
     "appointment_id": lambda p: p.appointment.pk,
     "message_id": lambda p: _owner_message(p),
+    "attachment_id": lambda p: _owner_attachment(p),
     "supply_id": lambda p: add_supply(p.actor(), p.client).pk,
     "rule_id": lambda p: owner_rule(p).pk,
     "touchpoint_id": lambda p: owner_touchpoint(p).pk,
@@ -37,9 +42,20 @@ OWNER_RECORDS: dict[str, Callable[[Personas], int]] = {
 
 
 def _owner_message(personas: Personas) -> int:
-    from aftercare.messaging.services import message_queue
-
+    """One message of the owner's practice (the same one each time: an attachment's path
+    names both it and its attachment)."""
+    existing = Message.objects.filter(client=personas.client, template_key="recall").first()
+    if existing is not None:
+        return existing.pk
     return message_queue(client=personas.client, template_key="recall").pk
+
+
+def _owner_attachment(personas: Personas) -> int:
+    message = Message.objects.get(pk=_owner_message(personas))
+    (kept,) = keep_attachments(
+        message, [IncomingFile("rash.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 a photo")]
+    )
+    return kept.pk
 
 
 def owner_rule(personas: Personas) -> CareRule:

@@ -41,7 +41,7 @@ def test_the_list_shows_every_field_with_private_notes_for_the_owner(
         "phone_extension", "phone_is_mobile",
         "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
         "primary_practitioner_id", "consent_care", "consent_information",
-        "consent_celebrations", "archived", "private_notes", "created_at", "updated_at",
+        "consent_celebrations", "archived", "opted_out_at", "private_notes", "created_at", "updated_at",
     }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import random
 
 from aftercare.messaging.demo import add_demo_data
-from aftercare.messaging.models import Direction, Message
+from aftercare.messaging.models import Direction, Message, MessageKind
 from aftercare.messaging.plugins import unreachable_items
 from aftercare.testing import Personas, make_client
 
@@ -25,3 +25,16 @@ def test_the_demo_has_a_bounced_address_to_call_about_and_an_unmatched_text(
     assert Message.objects.filter(direction=Direction.OUTBOUND, status="sent").count() >= 1
     assert len(unreachable_items(personas.actor(), NOW)) == 1
     assert Message.objects.filter(direction=Direction.INBOUND, client=None).count() == 1
+    # The bounce came back through the inbound path and is on the client's thread.
+    bounce = Message.objects.get(kind=MessageKind.BOUNCE)
+    assert bounce.client is not None and bounce.client.email_unusable
+    # A Gmail reply with a photo: only the new text, the photo kept, flagged for a person.
+    reply = Message.objects.get(kind=MessageKind.REPLY, channel="email")
+    assert reply.text_body.startswith("Thanks for the reminder.")
+    assert "wrote:" not in reply.text_body
+    assert reply.attachment_summary == "sent a photo"
+    assert reply.triage_level == "attention"
+    # An out-of-office answer: kept, not triaged, no acknowledgement back to it.
+    away = Message.objects.get(kind=MessageKind.AUTO_REPLY)
+    assert away.triage_level == ""
+    assert not Message.objects.filter(in_reply_to=away).exists()

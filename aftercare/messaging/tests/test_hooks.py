@@ -99,6 +99,49 @@ def test_stop_by_sms_stops_every_automated_message_and_start_resumes(
 
 
 @pytest.mark.usefixtures("twilio")
+@pytest.mark.parametrize("body", ["Stop.", "  STOP ALL ", "revoke", "OPTOUT", "Arrêt", "stopp"])
+def test_every_opt_out_word_in_any_case_opts_the_client_out(
+    personas: Personas, client: HttpClient, body: str
+) -> None:
+    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", body))
+    personas.client.refresh_from_db()
+    assert personas.client.opted_out_at is not None
+    # No acknowledgement: Twilio already answered the STOP, and the client asked for quiet.
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_sentence_asking_to_stop_is_a_reply_for_a_person_not_an_opt_out(
+    personas: Personas, client: HttpClient
+) -> None:
+    post_signed(
+        client, "/hooks/twilio/sms", sms("+447911123456", "Please stop the reminders for a week")
+    )
+    personas.client.refresh_from_db()
+    assert personas.client.opted_out_at is None
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.triage_level == "routine"
+    assert Message.objects.filter(template_key="reply_acknowledgement").exists()
+
+
+@pytest.mark.usefixtures("twilio")
+def test_help_is_answered_with_the_practices_contact_and_how_to_stop(
+    personas: Personas, client: HttpClient
+) -> None:
+    personas.practice.phone = "+441632960000"
+    personas.practice.save(update_fields=["phone"])
+    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", "HELP"))
+    answer = Message.objects.get(template_key="sms_help")
+    assert answer.channel == "sms"
+    assert answer.to_address == "+447911123456"
+    # Readable where the client asked (not a link-only text): it says nothing about health.
+    assert "+441632960000" in answer.text_body
+    assert "Reply STOP" in answer.text_body
+    personas.client.refresh_from_db()
+    assert personas.client.opted_out_at is None
+
+
+@pytest.mark.usefixtures("twilio")
 def test_an_unknown_number_lands_in_the_unmatched_inbox_and_can_be_assigned(
     personas: Personas, client: HttpClient
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import json
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -98,6 +100,26 @@ def test_an_invalid_number_fails_for_good_and_marks_the_phone_unusable(
     assert message.status == MessageStatus.FAILED
     assert "21211" in message.status_reason
     assert personas.client.phone_unusable is True
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), tick=False)
+def test_a_number_that_texted_stop_to_twilio_opts_the_client_out_instead(
+    personas: Personas, twilio: RecordingTwilio
+) -> None:
+    twilio.status = 400
+    twilio.body = {
+        "code": 21610,
+        "message": "Attempt to send to unsubscribed recipient",
+        "more_info": "https://www.twilio.com/docs/errors/21610",
+        "status": 400,
+    }
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    Worker().run_until_idle()
+    message.refresh_from_db()
+    personas.client.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert personas.client.opted_out_at is not None  # Twilio blocks them: so do we
+    assert personas.client.phone_unusable is False  # the number works; they asked for quiet
 
 
 def test_a_twilio_rate_limit_is_retried(personas: Personas, twilio: RecordingTwilio) -> None:

@@ -63,9 +63,9 @@ def test_contact_me_needs_attention() -> None:
 
 
 def test_the_side_effects_field_counts_unless_it_says_no() -> None:
-    reported = classify("", side_effects="my toes tingle at night")
+    reported = classify("", side_effects="my toes feel funny at night")
     assert reported.level == "attention"
-    assert reported.reasons == ("side effects reported: 'my toes tingle at night'",)
+    assert reported.reasons == ("side effects reported: 'my toes feel funny at night'",)
     for answer in ("no", "None", "Nope, all good", "nothing new", "-", "Keine", "nein", "aucun",
                    "Rien", "ninguno", "Nada, todo bien", "no side effects at all"):  # fmt: skip
         result = classify("", languages=("en", "de", "fr", "es"), side_effects=answer)
@@ -386,7 +386,7 @@ def run_case(row: dict[str, str]) -> triage.TriageResult:
 
 def test_the_labelled_set_is_big_varied_and_well_formed() -> None:
     rows = read_cases()
-    assert len(rows) >= 150
+    assert len(rows) >= 400
     languages = {row["language"] for row in rows}
     assert {"en", "de", "fr", "es", "nl"} <= languages
     for row in rows:
@@ -421,6 +421,88 @@ def test_the_labelled_set_meets_the_stated_precision_and_recall() -> None:
         if row["expected_level"] == "crisis" and result.level != "crisis"
     ]
     assert missed_crisis == []  # crisis recall is 1.0: the one level that must never miss
+
+
+def test_the_labelled_set_meets_the_issues_targets() -> None:
+    spec = importlib.util.spec_from_file_location("bench_triage", CASES.parent / "bench_triage.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = read_cases()
+    figures = bench.target_figures(rows, [run_case(row) for row in rows])
+    assert figures["crisis recall"] == 1.0
+    assert figures["attention-or-higher recall"] >= 0.95
+    assert figures["routine falsely flagged"] <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Lately I want to go to sleep and never wake up again."),
+        ("en", "My family would be happier without me, I'm such a burden to them."),
+        ("en", "I've sorted out my will and I'm giving all my things away."),
+        ("de", "Ich bin nur noch eine Last für meine Kinder."),
+        ("fr", "Je ne vois pas d'autre issue que d'en finir."),
+        ("es", "A veces pienso que estarían mejor sin mí."),
+        ("nl", "Ik zie echt geen uitweg meer."),
+    ],
+)
+def test_idioms_of_wanting_to_die_or_being_a_burden_are_crisis(language: str, text: str) -> None:
+    assert classify(text, languages=(language,)).level == "crisis"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I would never hurt myself, I promise."),
+        ("de", "Ich würde mir niemals etwas antun."),
+        ("fr", "Je ne me ferais jamais de mal."),
+        ("es", "Nunca me haría daño."),
+        ("nl", "Ik zou mezelf nooit iets aandoen."),
+    ],
+)
+def test_a_denial_of_self_harm_is_attention_not_crisis(language: str, text: str) -> None:
+    result = classify(text, languages=(language,))
+    assert result.level == "attention"
+    assert result.reasons[0].startswith("negated crisis language")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I fell asleep on the sofa, best sleep in weeks."),
+        ("en", "I bought a skipping rope for the exercises."),
+        ("de", "Die Schmerzen verschwinden langsam."),
+        ("fr", "La douleur commence à disparaître."),
+        ("es", "Tengo un plan para las vacaciones."),
+        ("nl", "We hebben een plan gemaakt voor de oefeningen."),
+    ],
+)
+def test_harmless_sentences_with_crisis_words_stay_out_of_crisis(language: str, text: str) -> None:
+    assert classify(text, languages=(language,)).level != "crisis"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I have pain in my knee"),
+        ("en", "Went to A&E last night, they sent me home"),
+        ("en", "The doctor changed my dose"),
+        ("en", "I feel ill and weak"),
+        ("de", "Ich war gestern in der Notaufnahme"),
+        ("fr", "J'ai mal au genou depuis lundi"),
+        ("es", "Me duele la rodilla"),
+        ("nl", "Ik heb pijn in mijn knie"),
+    ],
+)
+def test_health_that_triage_cannot_place_is_attention_not_routine(language: str, text: str) -> None:
+    result = classify(text, languages=(language,))
+    assert result.level == "attention", result.reasons
+
+
+@pytest.mark.parametrize("text", ["No pain at all, thank you", "See you on Tuesday"])
+def test_routine_stays_routine_when_nothing_about_health_is_said(text: str) -> None:
+    assert classify(text).level == "routine"
 
 
 def test_no_crisis_row_is_missed_when_the_practice_lists_every_language() -> None:
@@ -468,5 +550,6 @@ def test_the_benchmark_prints_the_quality_table(capsys) -> None:  # type: ignore
     assert bench.main(["--markdown"]) == 0
     table = capsys.readouterr().out
     assert table.startswith("| rows | n | accuracy |")
-    assert "| held-out | 122 |" in table
-    assert "| nl | 48 |" in table
+    assert "| held-out | 238 |" in table
+    assert "- crisis recall: 100% (target ≥ 100%, met)" in table
+    assert "| nl | 67 |" in table
