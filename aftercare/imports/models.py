@@ -1,0 +1,72 @@
+"""Imports: uploaded files and what became of them, remembered column mappings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from aftercare import clock
+from aftercare.practice.models import Practice
+
+
+class ImportJob(models.Model):
+    """One uploaded file: its mapping, its dry run, then its import by the worker."""
+
+    class Kind(models.TextChoices):
+        CLIENTS = "clients", "Clients"
+        APPOINTMENTS = "appointments", "Appointments"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Waiting for its columns to be checked"
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLIENTS)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    mapping = models.JSONField(default=dict, blank=True)
+    date_order = models.CharField(max_length=3, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0
+
+
+class SavedMapping(models.Model):
+    """The columns a practice mapped for a file with this header, offered next time."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    header_key = models.CharField(max_length=64, help_text="SHA-256 of the normalised header")
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "header_key"], name="unique_saved_mapping")
+        ]
+
+    def __str__(self) -> str:
+        return f"mapping {self.header_key[:8]}"
