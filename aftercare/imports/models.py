@@ -70,3 +70,45 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return f"mapping {self.header_key[:8]}"
+
+
+class SeriesLink(models.Model):
+    """A calendar event (all of its series) a person matched to a client by hand."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    uid = models.CharField(max_length=500)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "uid"], name="unique_series_link")
+        ]
+
+    def __str__(self) -> str:
+        return self.uid
+
+
+class UnmatchedEvent(models.Model):
+    """A calendar occurrence no client could be found for, waiting in the review screen."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=200)
+    uid = models.CharField(max_length=500)
+    title = models.CharField(max_length=300, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    attendee_emails = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "key"], name="unique_unmatched_event")
+        ]
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aftercare.imports.appointments import import_appointment_file
+from aftercare.imports.calendars import CalendarError
 from aftercare.imports.clients import import_clients
 from aftercare.imports.dates import ORDERS
 from aftercare.imports.reading import read_client_file
@@ -81,7 +83,8 @@ class Command(BaseCommand):
         counts = ", ".join(f"{v} {k}" for k, v in result.items() if not isinstance(v, list))
         self.stdout.write(("Dry run: " if options["dry_run"] else "") + counts + ".")
         for refusal in result["refused"]:
-            self.stdout.write(f"  row {refusal['row']}: {refusal['reason']}")
+            where = f"row {refusal['row']}" if "row" in refusal else refusal["event"]
+            self.stdout.write(f"  {where}: {refusal['reason']}")
 
     def import_clients(
         self, practice: Practice, data: bytes, name: str, options: dict[str, Any]
@@ -109,8 +112,6 @@ class Command(BaseCommand):
     def import_appointments(
         self, practice: Practice, data: bytes, name: str, options: dict[str, Any]
     ) -> dict[str, Any]:
-        from aftercare.imports.appointments import import_appointment_file
-
         practitioner = None
         if options["practitioner"]:
             practitioner = User.objects.filter(
@@ -132,6 +133,6 @@ class Command(BaseCommand):
                 practitioner=practitioner,
                 dry_run=options["dry_run"],
             )
-        except TableError as error:
+        except CalendarError as error:
             raise CommandError(f"{name}: {error}") from error
         return result.as_json()
