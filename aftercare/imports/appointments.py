@@ -17,8 +17,10 @@ appointments`` and the review screen:
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +31,12 @@ from aftercare import clock
 from aftercare.appointments.models import Appointment, Status
 from aftercare.appointments.services import appointment_create, appointment_update
 from aftercare.clients.models import Client
-from aftercare.imports.calendars import EventRefusal, Occurrence, read_calendar
+from aftercare.imports.calendars import CalendarError, EventRefusal, Occurrence, read_calendar
+from aftercare.imports.clients import ClientIndex
+from aftercare.imports.columns import normalise
+from aftercare.imports.exports import appointment_external_id
 from aftercare.imports.models import SeriesLink, UnmatchedEvent
+from aftercare.imports.tabular import Table, read_table
 from aftercare.practice.access import Actor
 from aftercare.practice.models import User
 
@@ -116,7 +122,13 @@ def import_appointment_file(
     practitioner: User | None,
     dry_run: bool = False,
 ) -> AppointmentImportResult:
-    """Read an .ics file over the window around now and import what it holds."""
+    """Read an .ics file over the window around now (or our own CSV) and import it."""
+    if not data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCALENDAR"):
+        try:
+            table = read_table(data)
+        except ValueError as error:
+            raise CalendarError(str(error)) from error
+        return import_appointment_table(actor=actor, table=table, dry_run=dry_run)
     now = clock.now()
     calendar = read_calendar(
         data,
@@ -289,3 +301,108 @@ def match_series_by_hand(
     )
     UnmatchedEvent.objects.filter(pk__in=[w.pk for w in waiting]).delete()
     return result
+
+
+def import_appointment_table(
+    *, actor: Actor, table: Table, dry_run: bool = False
+) -> AppointmentImportResult:
+    """Appointments from a CSV in ``exports.APPOINTMENT_COLUMNS`` (our own export).
+
+    Each row is upserted by its ``external_id`` (an ``aftercare-N`` id is row N of this
+    practice, so our own file reads back unchanged); its client is found by the client's
+    match keys, its practitioner by email among the practice's members.
+    """
+    result = AppointmentImportResult()
+    practice = actor.practice
+    column = {normalise(h): i for i, h in enumerate(table.headers)}
+    missing = [c for c in ("starts_at", "ends_at") if normalise(c) not in column]
+    if missing:
+        raise CalendarError(
+            f"The file is neither a calendar nor an appointments CSV (no {', '.join(missing)} "
+            "column)."
+        )
+    clients = ClientIndex(Client.objects.filter(practice=practice).order_by("id"))
+    staff = {
+        user.email.lower(): user for user in User.objects.filter(memberships__practice=practice)
+    }
+    zone = zoneinfo.ZoneInfo(practice.time_zone)
+    existing = {
+        appointment_external_id(a): a
+        for a in Appointment.objects.filter(practice=practice).select_related("client")
+    }
+    with transaction.atomic():
+        for number, cells in table.rows:
+
+            def cell(name: str, cells: list[str] = cells) -> str:
+                index = column.get(normalise(name))
+                return cells[index].strip() if index is not None and index < len(cells) else ""
+
+            try:
+                data = _appointment_values(cell, clients, staff, zone)
+            except ValueError as error:
+                result.refused.append(EventRefusal(f"row {number}", str(error)))
+                continue
+            appointment = existing.get(cell("external_id"))
+            if appointment is None:
+                result.created += 1
+                if not dry_run:
+                    existing[cell("external_id") or f"row {number}"] = appointment_create(
+                        actor=actor, data=data, source="csv", external_id=cell("external_id")
+                    )
+                continue
+            changes = {
+                k: v
+                for k, v in data.items()
+                if getattr(appointment, k) != v and k not in {"client"}
+            }
+            if changes:
+                result.updated += 1
+                if not dry_run:
+                    appointment_update(actor=actor, appointment=appointment, data=changes)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _appointment_values(
+    cell: Any, clients: ClientIndex, staff: dict[str, User], zone: zoneinfo.ZoneInfo
+) -> dict[str, Any]:
+    birth = cell("client_birth_date")
+    client = clients.match(
+        {
+            "external_id": cell("client_external_id"),
+            "email": cell("client_email").lower(),
+            "given_name": cell("client_given_name"),
+            "family_name": cell("client_family_name"),
+            "birth_date": dt.date.fromisoformat(birth) if birth else None,
+        }
+    )
+    if client is None:
+        raise ValueError("no client of the practice matches its client columns")
+    times = {}
+    for name in ("starts_at", "ends_at"):
+        try:
+            value = dt.datetime.fromisoformat(cell(name))
+        except ValueError as error:
+            raise ValueError(f"{name}: {cell(name)!r} is not a date and time") from error
+        times[name] = value if value.tzinfo else value.replace(tzinfo=zone)
+    if times["ends_at"] <= times["starts_at"]:
+        raise ValueError("it ends before it starts")
+    status = cell("status") or Status.BOOKED
+    if status not in Status.values:
+        raise ValueError(f"status {status!r} is not one of {', '.join(Status.values)}")
+    fee = None
+    if cell("fee"):
+        try:
+            fee = decimal.Decimal(cell("fee"))
+        except decimal.InvalidOperation as error:
+            raise ValueError(f"fee {cell('fee')!r} is not an amount") from error
+    return {
+        "client": client,
+        "practitioner": staff.get(cell("practitioner_email").lower()),
+        "starts_at": times["starts_at"].astimezone(dt.UTC),
+        "ends_at": times["ends_at"].astimezone(dt.UTC),
+        "kind": cell("kind")[:40] or "follow_up",
+        "status": status,
+        "fee": fee,
+    }

@@ -93,7 +93,7 @@ def _name_key(given: str, family: str, birth: dt.date | None) -> tuple[str, str,
     return (given.strip().lower(), family.strip().lower(), birth.isoformat() if birth else "")
 
 
-class _Index:
+class ClientIndex:
     """The practice's clients by each match key (step 1)."""
 
     def __init__(self, clients: Iterable[Client]) -> None:
@@ -136,12 +136,12 @@ class _Index:
 def plan_rows(practice_id: int, rows: list[ClientRow], refused: list[Refusal]) -> ImportResult:
     """Steps 1-3: what importing ``rows`` would do, without writing anything."""
     result = ImportResult(refused=list(refused))
-    index = _Index(
+    index = ClientIndex(
         Client.objects.filter(practice_id=practice_id).only(*WRITABLE, "practice_id").order_by("id")
     )
     tags_by_client = _tags_by_client(practice_id)
     first_row_of: dict[int, int] = {}
-    pending = _Index([])
+    pending = ClientIndex([])
     for row in rows:
         name = f"{row.values['given_name']} {row.values['family_name']}".strip()
         client = index.match(row.values)
