@@ -10,8 +10,8 @@
 3. Decide: created, updated (with the fields that change), unchanged.
 4. Unless it is a dry run, write in one transaction: new clients in bulk with their consent
    history (an import records consent only from a mapped consent column; without one every
-   purpose starts withdrawn, "not given", until the client says so), changed clients in
-   bulk, their tags, one audit event for the whole import, and one re-plan of the practice.
+   purpose starts without consent, and no event, until the client says so), changed clients
+   in bulk, their tags, one audit event for the whole import, and one re-plan of the practice.
 """
 
 from __future__ import annotations
@@ -266,17 +266,20 @@ def _write_batch(actor: Actor, plans: list[_Plan], *, now: dt.datetime, how: str
             for plan in new
         ]
     )
+    # Consent history records what a person said: a mapped consent column. Without one,
+    # nothing was said, and the client simply has no consent yet (no event to record).
     consent = [
         ConsentEvent(
             client=client,
             purpose=purpose,
             granted=client.has_consent(purpose),
-            how=how if f"consent_{purpose}" in plan.row.values else f"{how}: not given",
+            how=how,
             recorded_by=actor.user,
             at=now,
         )
         for plan, client in zip(new, created, strict=True)
         for purpose in Purpose.values
+        if f"consent_{purpose}" in plan.row.values
     ]
     changed = [plan for plan in plans if plan.client is not None]
     for plan in changed:
