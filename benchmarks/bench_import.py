@@ -108,14 +108,14 @@ def main() -> None:
     floors, imports, reruns = [], [], []
     for number in range(options.rounds):
         seconds, count = timed(floor, practice(2 * number), data)
-        assert count == options.rows  # noqa: S101
+        assert count == options.rows
         floors.append(seconds)
         actor = practice(2 * number + 1)
         seconds, (created, _) = timed(ours, actor, data)
-        assert created == options.rows, created  # noqa: S101
+        assert created == options.rows, created
         imports.append(seconds)
         seconds, (_, unchanged) = timed(ours, actor, data)
-        assert unchanged == options.rows, unchanged  # noqa: S101
+        assert unchanged == options.rows, unchanged
         reruns.append(seconds)
     rows = options.rows
     best = {"floor": min(floors), "import": min(imports), "re-run": min(reruns)}
