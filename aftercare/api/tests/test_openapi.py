@@ -5,7 +5,7 @@ import pytest
 from aftercare.testing import ApiClient
 
 CLIENT_FIELDS = {
-    "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",
+    "id", "external_id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",
     "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
     "primary_practitioner_id", "consent_care", "consent_information", "consent_celebrations",
     "archived", "private_notes",
