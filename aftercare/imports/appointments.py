@@ -52,6 +52,7 @@ class AppointmentImportResult:
     cancelled: int = 0
     unmatched: int = 0
     refused: list[EventRefusal] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list, repr=False)  # every occurrence read
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +122,7 @@ def import_appointment_file(
     file_name: str,
     practitioner: User | None,
     dry_run: bool = False,
+    gone_keys: Iterable[str] = (),
 ) -> AppointmentImportResult:
     """Read an .ics file over the window around now (or our own CSV) and import it."""
     if not data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCALENDAR"):
@@ -143,8 +145,10 @@ def import_appointment_file(
         practitioner=practitioner,
         window=(now - WINDOW_BEFORE, now + WINDOW_AFTER),
         dry_run=dry_run,
+        gone_keys=gone_keys,
     )
     result.refused = calendar.refused + result.refused
+    result.keys = [stored_key(o.key) for o in calendar.occurrences]
     return result
 
 
@@ -156,8 +160,13 @@ def import_occurrences(
     practitioner: User | None,
     window: tuple[dt.datetime, dt.datetime],
     dry_run: bool = False,
+    gone_keys: Iterable[str] = (),
 ) -> AppointmentImportResult:
-    """Steps 1-3 of the module for occurrences already read."""
+    """Steps 1-3 of the module for occurrences already read.
+
+    ``gone_keys``: stored keys a subscribed calendar held before and holds no more (deleted
+    events); their booked appointments in the window are cancelled too.
+    """
     result = AppointmentImportResult()
     practice = actor.practice
     finder = ClientFinder(practice.pk, [practitioner.email if practitioner else ""])
@@ -181,6 +190,14 @@ def import_occurrences(
         ).select_related("client")
         if appointment.external_id not in keys
     ]
+    vanished += Appointment.objects.filter(
+        practice=practice,
+        source=SOURCE,
+        external_id__in=[key for key in gone_keys if key not in keys],
+        starts_at__gte=window[0],
+        starts_at__lt=window[1],
+        status=Status.BOOKED,
+    ).exclude(pk__in=[a.pk for a in vanished])
     # An occurrence edited on its own (moved, cancelled) often loses its attendees: it
     # belongs to the client its series was found for.
     client_of_series: dict[str, int] = {}

@@ -112,3 +112,35 @@ class UnmatchedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarSubscription(models.Model):
+    """A calendar's secret address (Google, Outlook, Apple), polled by the worker."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    url = models.CharField(max_length=2000)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    # The appointment keys the calendar held at the last poll: one gone since was deleted.
+    known_keys = models.JSONField(default=list, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.display_url
+
+    @property
+    def display_url(self) -> str:
+        """The address without its secret part (the path holds the key)."""
+        head, _, rest = self.url.partition("://")
+        host = rest.split("/", 1)[0]
+        return f"{host} (…{self.url[-6:]})" if head else self.url[:40]

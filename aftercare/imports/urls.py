@@ -10,6 +10,12 @@ urlpatterns = [
     path("<int:pk>/start/", views.start, name="imports-start"),
     path("<int:pk>/", views.progress, name="imports-progress"),
     path("calendar/", views.upload_calendar, name="imports-upload-calendar"),
+    path("calendar/subscribe/", views.subscribe_calendar, name="imports-subscribe"),
+    path(
+        "calendar/subscriptions/<int:pk>/remove/",
+        views.unsubscribe_calendar,
+        name="imports-unsubscribe",
+    ),
     path("calendar/unmatched/", views.unmatched, name="imports-unmatched"),
     path("calendar/unmatched/<int:pk>/", views.match, name="imports-match"),
     path(

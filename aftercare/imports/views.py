@@ -22,8 +22,9 @@ from aftercare.imports.clients import import_clients
 from aftercare.imports.columns import FIELDS, mapping_problems
 from aftercare.imports.dates import ORDERS
 from aftercare.imports.exports import export_table
-from aftercare.imports.models import ImportJob, UnmatchedEvent
+from aftercare.imports.models import CalendarSubscription, ImportJob, UnmatchedEvent
 from aftercare.imports.reading import read_client_file, remember_mapping
+from aftercare.imports.subscriptions import SubscriptionError, subscribe
 from aftercare.imports.tabular import TableError
 from aftercare.practice.access import get_scoped_or_404, practice_required
 from aftercare.practice.models import User
@@ -50,11 +51,52 @@ def home(request: HttpRequest) -> HttpResponse:
     practitioners = User.objects.filter(
         memberships__practice=actor.practice, memberships__role__in=["owner", "practitioner"]
     ).order_by("full_name", "email")
+    subscriptions = CalendarSubscription.objects.filter(practice=actor.practice).select_related(
+        "practitioner"
+    )
     return render(
         request,
         "imports/home.html",
-        {"jobs": jobs, "waiting": waiting, "practitioners": practitioners},
+        {
+            "jobs": jobs,
+            "waiting": waiting,
+            "practitioners": practitioners,
+            "subscriptions": subscriptions,
+        },
     )
+
+
+def _practitioner(request: HttpRequest) -> User | None:
+    actor = request.actor  # type: ignore[attr-defined]
+    return User.objects.filter(
+        memberships__practice=actor.practice,
+        pk__in=ids_in([request.POST.get("practitioner", "")]),
+    ).first()
+
+
+@practice_required
+@require_POST
+def subscribe_calendar(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        subscribe(actor=actor, url=request.POST.get("url", ""), practitioner=_practitioner(request))
+    except SubscriptionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Subscribed: the calendar is read within a minute, then every 15 minutes."
+        )
+    return redirect("imports-home")
+
+
+@practice_required
+@require_POST
+def unsubscribe_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    subscription = get_scoped_or_404(CalendarSubscription.objects.all(), actor, pk=pk)
+    subscription.delete()
+    messages.success(request, "The calendar is no longer read; its appointments stay.")
+    return redirect("imports-home")
 
 
 @practice_required
@@ -206,10 +248,7 @@ def upload_calendar(request: HttpRequest) -> HttpResponse:
         messages.error(request, uploaded)
         return redirect("imports-home")
     data, name = uploaded
-    practitioner = User.objects.filter(
-        memberships__practice=actor.practice,
-        pk__in=ids_in([request.POST.get("practitioner", "")]),
-    ).first()
+    practitioner = _practitioner(request)
     try:
         result = import_appointment_file(
             actor=actor, data=data, file_name=name, practitioner=practitioner

@@ -13,7 +13,12 @@ from django.urls import reverse
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
 from aftercare.imports.jobs import run_waiting_imports
-from aftercare.imports.models import ImportJob, SavedMapping, UnmatchedEvent
+from aftercare.imports.models import (
+    CalendarSubscription,
+    ImportJob,
+    SavedMapping,
+    UnmatchedEvent,
+)
 from aftercare.practice.models import Practice
 from aftercare.testing import Personas
 
@@ -136,3 +141,24 @@ def test_exports_download_in_the_import_columns(owner_client, personas: Personas
     assert response["Content-Disposition"] == 'attachment; filename="clients.csv"'
     assert "Ruth,Miller" in response.content.decode()
     assert owner_client.get("/imports/export/secrets.csv").status_code == 404
+
+
+def test_subscribing_refuses_an_inside_address_and_lists_the_calendars(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.post(reverse("imports-subscribe"), {"url": "http://127.0.0.1/x.ics"})
+    page = owner_client.get(response.url).content.decode()
+    assert "points inside this server&#x27;s own network" in page
+    CalendarSubscription.objects.create(
+        practice=personas.practice,
+        practitioner=personas.owner,
+        url="https://calendar.google.com/calendar/ical/olivia/private-0123456789abcdef/basic.ics",
+        last_error="The calendar's server answered 404 Not Found.",
+    )
+    page = owner_client.get(reverse("imports-home")).content.decode()
+    assert "calendar.google.com (…ic.ics)" in page
+    assert "private-0123456789abcdef" not in page  # the secret stays secret
+    assert "answered 404 Not Found" in page
+    subscription = CalendarSubscription.objects.get()
+    owner_client.post(reverse("imports-unsubscribe", args=[subscription.pk]))
+    assert not CalendarSubscription.objects.exists()

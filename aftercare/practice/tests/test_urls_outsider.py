@@ -144,6 +144,14 @@ def _unmatched_event(personas: Personas) -> Any:
     )
 
 
+def _subscription(personas: Personas) -> Any:
+    from aftercare.imports.models import CalendarSubscription
+
+    return CalendarSubscription.objects.create(
+        practice=personas.practice, url="https://calendar.example/riverside-secret.ics"
+    )
+
+
 # {url name: how to build its kwargs from the owner's practice's objects}
 KWARGS: dict[str, Kwargs] = {
     "clients-detail": lambda p: {"pk": p.client.pk},
@@ -182,6 +190,7 @@ KWARGS: dict[str, Kwargs] = {
     "imports-start": lambda p: {"pk": _import_job(p).pk},
     "imports-progress": lambda p: {"pk": _import_job(p).pk},
     "imports-match": lambda p: {"pk": _unmatched_event(p).pk},
+    "imports-unsubscribe": lambda p: {"pk": _subscription(p).pk},
 }
 
 # {url name: kwargs} for patterns whose parameters are names every practice shares (a
