@@ -12,7 +12,7 @@ CLIENT_FIELDS = {
 }  # fmt: skip
 APPOINTMENT_FIELDS = {
     "id", "client_id", "practitioner_id", "starts_at", "ends_at", "kind", "status", "fee",
-    "source", "external_id",
+    "source", "external_id", "confirmed_at", "rebook_requested_at",
 }  # fmt: skip
 
 
