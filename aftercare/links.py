@@ -32,6 +32,9 @@ RESOURCE_MAX_AGE = dt.timedelta(days=365)
 MESSAGE_MAX_AGE = dt.timedelta(days=30)
 # A questionnaire (PHQ-9, GAD-7, WHO-5) to fill in: the token holds the Measure's id.
 MEASURE_MAX_AGE = dt.timedelta(days=14)
+# An appointment reminder's confirm / ask-to-rebook page: the token holds the Appointment's
+# id; a reminder is sent at most weeks ahead, and the page is useless after the visit.
+APPOINTMENT_MAX_AGE = dt.timedelta(days=60)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
@@ -40,6 +43,7 @@ SALTS = {
     "resource": "aftercare.portal.resource",
     "message": "aftercare.portal.message",
     "measure": "aftercare.portal.measure",
+    "appointment": "aftercare.portal.appointment",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
@@ -48,6 +52,7 @@ MAX_AGES = {
     "resource": RESOURCE_MAX_AGE,
     "message": MESSAGE_MAX_AGE,
     "measure": MEASURE_MAX_AGE,
+    "appointment": APPOINTMENT_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
@@ -56,6 +61,7 @@ URL_NAMES = {
     "resource": "portal-resource",
     "message": "portal-message",
     "measure": "portal-measure",
+    "appointment": "portal-appointment",
 }
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "aftercare.promises",
     "aftercare.messaging",
     "aftercare.absences",
+    "aftercare.imports",
     "aftercare.supplies",
     "aftercare.measures",
     "aftercare.portal",

@@ -68,6 +68,12 @@ class AppointmentOut(Schema):
     fee: Decimal | None = Field(description="A decimal string such as '60.00', or null")
     source: str
     external_id: str
+    confirmed_at: dt.datetime | None = Field(
+        description="When the client confirmed from the reminder's link; null until then"
+    )
+    rebook_requested_at: dt.datetime | None = Field(
+        description="When the client asked for another time from the reminder's link"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -143,7 +149,7 @@ CONVERTERS: dict[str, Any] = {
     "source": _limited(SOURCE_MAX),
     "external_id": _limited(EXTERNAL_ID_MAX),
 }
-READ_ONLY = {"id", "created_at", "updated_at"}
+READ_ONLY = {"id", "created_at", "updated_at", "confirmed_at", "rebook_requested_at"}
 FORM_NAMES = {"client": "client_id", "practitioner": "practitioner_id"}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
@@ -160,6 +166,8 @@ def appointment_to_api(appointment: Appointment) -> dict[str, Any]:
         "fee": appointment.fee,
         "source": appointment.source,
         "external_id": appointment.external_id,
+        "confirmed_at": appointment.confirmed_at,
+        "rebook_requested_at": appointment.rebook_requested_at,
         "created_at": appointment.created_at,
         "updated_at": appointment.updated_at,
     }

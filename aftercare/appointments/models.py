@@ -46,6 +46,10 @@ class Appointment(models.Model):
         max_length=30, default="manual", help_text="manual, api, ics, csv, demo"
     )
     external_id = models.CharField(max_length=200, blank=True)
+    # The client's answer to the reminder's links (portal): "I'll be there", "please rebook".
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rebook_requested_at = models.DateTimeField(null=True, blank=True)
+    rebook_handled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
 

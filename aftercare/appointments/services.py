@@ -42,6 +42,9 @@ def appointment_update(
     for name in APPOINTMENT_FIELDS:
         if name in data:
             setattr(appointment, name, data[name])
+    if appointment.starts_at != before["starts_at"]:
+        # The client confirmed another time: the moved appointment asks again.
+        appointment.confirmed_at = None
     appointment.updated_at = clock.now()
     appointment.save()
     changes = diff_fields(before, model_to_dict(appointment, fields=APPOINTMENT_FIELDS))
@@ -67,3 +70,34 @@ def appointment_delete(*, actor: Actor, appointment: Appointment) -> None:
     record_audit(actor, "delete", appointment, summary=f"Deleted appointment #{appointment.pk}")
     appointment.delete()
     client_changed(client)
+
+
+@transaction.atomic
+def appointment_confirm(*, actor: Actor, appointment: Appointment) -> bool:
+    """The client confirms they will come (the reminder's link); False when already done."""
+    if appointment.confirmed_at is not None or appointment.status != "booked":
+        return False
+    appointment.confirmed_at = clock.now()
+    appointment.save(update_fields=["confirmed_at"])
+    record_audit(actor, "change", appointment, summary="The client confirmed the appointment")
+    return True
+
+
+@transaction.atomic
+def appointment_request_rebook(*, actor: Actor, appointment: Appointment) -> bool:
+    """The client asks for another time (the reminder's link): it goes to the care queue."""
+    if appointment.rebook_requested_at is not None and appointment.rebook_handled_at is None:
+        return False
+    appointment.rebook_requested_at = clock.now()
+    appointment.rebook_handled_at = None
+    appointment.confirmed_at = None
+    appointment.save(update_fields=["rebook_requested_at", "rebook_handled_at", "confirmed_at"])
+    record_audit(actor, "change", appointment, summary="The client asked to rebook")
+    return True
+
+
+@transaction.atomic
+def appointment_rebook_handled(*, actor: Actor, appointment: Appointment) -> None:
+    appointment.rebook_handled_at = clock.now()
+    appointment.save(update_fields=["rebook_handled_at"])
+    record_audit(actor, "change", appointment, summary="Handled the request to rebook")

@@ -291,6 +291,43 @@ def appointment_booked(
 
 
 @register_trigger(
+    "before_appointment",
+    label="A time before a booked appointment (a reminder)",
+    options_help='{"hours": 24} how long before it (default 24); {"kind": "follow_up"}',
+)
+def before_appointment(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    """Each booked appointment, ``hours`` before it starts (the reminder).
+
+    The due time follows the appointment: moved, it is re-planned for the new time (same key);
+    cancelled, the reminder is cancelled with the reason. An appointment booked later than
+    ``hours`` before it is reminded at once (the planner sends it while still useful).
+    """
+    hours = float(rule.trigger_options.get("hours", 24))
+    kind = rule.trigger_options.get("kind")
+    occurrences = []
+    for appointment in facts.appointments:
+        if appointment.status != "booked" or appointment.starts_at <= now:
+            continue
+        if kind and appointment.kind != kind:
+            continue
+        day = local_date(appointment.starts_at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"appt{appointment.id}",
+                day,
+                detail=f"visit on {day_text(day)}",
+                context={"appointment_id": appointment.id},
+                due_at=max(appointment.starts_at - dt.timedelta(hours=hours), now),
+                keep_day=True,
+                essential=True,
+            )
+        )
+    return occurrences
+
+
+@register_trigger(
     "every_weeks",
     label="Every few weeks while the client comes to visits",
     options_help='{"weeks": 4}',

@@ -60,6 +60,9 @@ assert set(ChannelName.__args__) == set(Channel.values)  # type: ignore[attr-def
 
 class ClientOut(Schema):
     id: int
+    external_id: str = Field(
+        description="The client's id in another system (unique in the practice); '' when none"
+    )
     given_name: str
     family_name: str
     preferred_name: str
@@ -97,6 +100,12 @@ class ClientOut(Schema):
 class ClientIn(Schema):
     """A client as sent to POST/PUT (all fields) or PATCH (only the fields to change)."""
 
+    external_id: str = Field(
+        "",
+        max_length=200,
+        description="Your system's id for the client: a POST with an id the practice already "
+        "has updates that client instead of adding another",
+    )
     given_name: str = Field(..., max_length=100)
     family_name: str = Field("", max_length=100)
     preferred_name: str = Field("", max_length=100)
@@ -116,7 +125,9 @@ class ClientIn(Schema):
     postal_address: str = ""
     tags: list[str] = Field(default_factory=list, description="Tag names; new ones are created")
     primary_practitioner_id: int | None = None
-    consent_care: bool = True
+    consent_care: bool = Field(
+        False, description="Never assumed: true only when the client agreed to care messages"
+    )
     consent_information: bool = False
     consent_celebrations: bool = False
     archived: bool = False
@@ -145,6 +156,7 @@ class ClientFilters(Schema):
 
 
 CONVERTERS: dict[str, Any] = {
+    "external_id": as_text,
     "given_name": as_text,
     "family_name": as_text,
     "preferred_name": as_text,
@@ -175,6 +187,7 @@ def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
     """The API representation (tags from a prefetch when there is one)."""
     data: dict[str, Any] = {
         "id": client.pk,
+        "external_id": client.external_id,
         "given_name": client.given_name,
         "family_name": client.family_name,
         "preferred_name": client.preferred_name,
@@ -231,7 +244,15 @@ def _validated(
     form_data = {
         name: value
         for name, value in merged.items()
-        if name not in {"primary_practitioner_id", "tags", "archived", "id", "phone_is_mobile"}
+        if name
+        not in {
+            "primary_practitioner_id",
+            "tags",
+            "archived",
+            "id",
+            "phone_is_mobile",
+            "external_id",
+        }
     }
     form_data["primary_practitioner"] = merged["primary_practitioner_id"] or ""
     form_data["birth_date"] = merged["birth_date"] or ""
@@ -252,11 +273,23 @@ def _validated(
                 "No practitioner with this id in your practice (owners and practitioners only)."
             ]
         raise invalid(errors)
-    return form.cleaned_data, form.cleaned_data["tag_names"], merged["archived"]
+    external_id = (merged["external_id"] or "").strip()
+    if len(external_id) > 200:
+        raise invalid({"external_id": ["At most 200 characters."]})
+    twin = Client.objects.filter(practice=actor.practice, external_id=external_id)
+    if external_id and twin.exclude(pk=existing.pk if existing else None).exists():
+        raise invalid({"external_id": ["Another client of the practice has this external id."]})
+    data = {**form.cleaned_data, "external_id": external_id}
+    return data, form.cleaned_data["tag_names"], merged["archived"]
 
 
 def _save(actor: Actor, payload: dict[str, Any], *, client: Client | None, partial: bool) -> Client:
-    base = client if (client is not None and partial) else Client(practice=actor.practice)
+    # Consent is never assumed: a new client without a consent field has none.
+    base = (
+        client
+        if (client is not None and partial)
+        else Client(practice=actor.practice, consent_care=False)
+    )
     data, tag_names, archived = _validated(actor, payload, base=base, existing=client)
     with transaction.atomic():
         if client is None:
@@ -313,17 +346,26 @@ def _audit_listing(actor: Actor, ids: list[int], offset: int) -> None:
 
 @router.post(
     "",
-    response={201: ClientOut, **ERRORS},
+    response={200: ClientOut, 201: ClientOut, **ERRORS},
     exclude_unset=True,
     summary="Create a client",
     openapi_extra=request_body_doc(ClientIn),
 )
 def create_client(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
+    """Create a client, or update the one with the same ``external_id`` (200)."""
     actor = api_actor(request)
     payload = parse_json_object(request)
-    client = _save(actor, payload, client=None, partial=False)
+    external_id = payload.get("external_id")
+    existing = (
+        _clients(actor).filter(external_id=external_id.strip()).first()
+        if isinstance(external_id, str) and external_id.strip()
+        else None
+    )
+    client = _save(actor, payload, client=existing, partial=False)
     response["Location"] = f"{request.path.rstrip('/')}/{client.pk}"
-    return Status(201, client_to_api(client, with_notes=actor.sees_private_notes))
+    return Status(
+        200 if existing else 201, client_to_api(client, with_notes=actor.sees_private_notes)
+    )
 
 
 @router.get(

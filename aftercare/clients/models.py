@@ -94,8 +94,18 @@ class Client(models.Model):
     phone_unusable = models.BooleanField(
         default=False, help_text="Messages to this number failed permanently"
     )
+    # The client's id in the tool the practice came from (or an integration's own id): an
+    # import or an API call with the same id updates the client instead of adding a twin.
+    external_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_client_external_id",
+            )
+        ]
         indexes = [
             models.Index(fields=["practice", "archived", "family_name", "given_name"]),
             models.Index(fields=["practice", "email"]),

@@ -15,12 +15,16 @@ from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 
+# What a service may write: the form's fields and the id in another tool (the API and the
+# import set it; the web form never shows it, so it cannot clear it either).
+WRITABLE_FIELDS = [*CLIENT_FIELDS, "external_id"]
+
 # Health data stays out of the audit trail: it records that notes changed, not what they say.
 REDACTED_FIELDS = {"private_notes"}
 
 
 def _snapshot(client: Client) -> dict[str, Any]:
-    data = model_to_dict(client, fields=CLIENT_FIELDS)
+    data = model_to_dict(client, fields=WRITABLE_FIELDS)
     data["tags"] = sorted(tag.name for tag in client.tags.all()) if client.pk else []
     return data
 
@@ -43,7 +47,7 @@ def client_create(
     emergency list of an absence, alerts) then reaches someone.
     """
     client = Client(
-        practice=actor.practice, **{k: v for k, v in data.items() if k in CLIENT_FIELDS}
+        practice=actor.practice, **{k: v for k, v in data.items() if k in WRITABLE_FIELDS}
     )
     if client.primary_practitioner_id is None:
         client.primary_practitioner = sole_practitioner(actor.practice)
@@ -79,7 +83,7 @@ def client_update(
     """Apply cleaned changes to a client; consent changes are recorded with when and how."""
     before = _snapshot(client)
     for name, value in data.items():
-        if name in CLIENT_FIELDS:
+        if name in WRITABLE_FIELDS:
             setattr(client, name, value)
     client.updated_at = clock.now()
     client.save()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("m/<str:token>/", views.message, name="portal-message"),
     path("q/<str:token>/", views.measure, name="portal-measure"),
     path("q/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
+    path("a/<str:token>/", views.appointment, name="portal-appointment"),
 ]

@@ -15,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare import clock
+from aftercare.appointments.models import Appointment
+from aftercare.appointments.services import appointment_confirm, appointment_request_rebook
 from aftercare.clients.models import Client, Purpose
 from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
 from aftercare.measures.models import Measure
@@ -30,6 +32,7 @@ from aftercare.messaging.services import (
     usable_address,
 )
 from aftercare.portal.services import Answer, check_in_answer, check_in_send_new_link
+from aftercare.practice.access import Actor
 from aftercare.resources.models import ResourceShare
 from aftercare.resources.rendering import render_markdown
 
@@ -456,5 +459,45 @@ def measure_thanks(request: HttpRequest, token: str) -> HttpResponse:
             "wording": questionnaire.wording(found.language),
             "crisis": found.crisis_at is not None,
             "when_read": when_read_sentence(found.client, clock.now()),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment(request: HttpRequest, token: str) -> HttpResponse:
+    """The reminder's page: confirm the visit or ask for another time (no login)."""
+    try:
+        appointment_id = read_token("appointment", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired:
+        return render(request, "portal/appointment_expired.html", status=410)
+    visit = (
+        Appointment.objects.select_related("client__practice", "practitioner")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if visit is None:
+        return invalid_link(request)
+    practice = visit.client.practice
+    actor = Actor(user=None, practice=practice, via="portal")
+    answered = ""
+    if request.method == "POST" and visit.status == "booked":
+        if request.POST.get("answer") == "confirm":
+            appointment_confirm(actor=actor, appointment=visit)
+            answered = "confirmed"
+        elif request.POST.get("answer") == "rebook":
+            appointment_request_rebook(actor=actor, appointment=visit)
+            answered = "rebook"
+    local = visit.starts_at.astimezone(visit.client.tz)
+    return render(
+        request,
+        "portal/appointment.html",
+        {
+            "visit": visit,
+            "client": visit.client,
+            "practice": practice,
+            "when": f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}",
+            "answered": answered,
         },
     )

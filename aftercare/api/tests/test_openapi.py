@@ -5,14 +5,14 @@ import pytest
 from aftercare.testing import ApiClient
 
 CLIENT_FIELDS = {
-    "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone", "phone_extension",
+    "id", "external_id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone", "phone_extension",
     "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
     "primary_practitioner_id", "consent_care", "consent_information", "consent_celebrations",
     "archived", "private_notes",
 }  # fmt: skip
 APPOINTMENT_FIELDS = {
     "id", "client_id", "practitioner_id", "starts_at", "ends_at", "kind", "status", "fee",
-    "source", "external_id",
+    "source", "external_id", "confirmed_at", "rebook_requested_at",
 }  # fmt: skip
 
 

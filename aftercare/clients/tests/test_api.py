@@ -37,8 +37,8 @@ def test_the_list_shows_every_field_with_private_notes_for_the_owner(
     assert row["primary_practitioner_id"] == personas.owner.pk
     assert row["private_notes"] == "Grief after her husband's death."
     assert set(row) == {
-        "id", "given_name", "family_name", "preferred_name", "pronouns", "email", "phone",
-        "phone_extension", "phone_is_mobile",
+        "id", "external_id", "given_name", "family_name", "preferred_name", "pronouns", "email",
+        "phone", "phone_extension", "phone_is_mobile",
         "birth_date", "time_zone", "language", "preferred_channel", "postal_address", "tags",
         "primary_practitioner_id", "consent_care", "consent_information",
         "consent_celebrations", "archived", "opted_out_at", "private_notes", "created_at", "updated_at",
@@ -140,12 +140,12 @@ def test_creating_a_client_normalises_the_phone_and_records_consent(
     assert body["phone"] == VALID_MOBILE
     assert body["birth_date"] == "1984-02-29"
     assert body["tags"] == ["new medication", "sleep"]
-    assert body["consent_care"] is True  # the model's default, not a missing checkbox
+    assert body["consent_care"] is False  # consent is never assumed
     client = Client.objects.get(pk=body["id"])
     assert client.practice == personas.practice
     assert client.private_notes == "Prefers afternoons."
     assert {(e.purpose, e.granted, e.how) for e in ConsentEvent.objects.filter(client=client)} == {
-        ("care", True, "api"),
+        ("care", False, "api"),
         ("information", True, "api"),
         ("celebrations", False, "api"),
     }
@@ -377,3 +377,38 @@ def test_a_long_number_with_an_extension_is_saved_as_typed_and_a_landline_is_not
     saved = owner_api.post("/api/v1/clients", {**landline, "preferred_channel": "phone"})
     assert saved.status_code == 201, saved.json()
     assert (saved.json()["phone"], saved.json()["phone_is_mobile"]) == ("+493090182012", False)
+
+
+def test_a_post_with_a_known_external_id_updates_that_client(
+    personas: Personas, owner_api: ApiClient
+) -> None:
+    first = owner_api.post(
+        "/api/v1/clients", {"given_name": "Ana", "email": "ana@example.org", "external_id": "PB-7"}
+    )
+    assert first.status_code == 201
+    again = owner_api.post(
+        "/api/v1/clients",
+        {
+            "given_name": "Ana",
+            "family_name": "Lima",
+            "email": "ana@example.org",
+            "external_id": "PB-7",
+        },
+    )
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["family_name"] == "Lima"
+    assert Client.objects.filter(practice=personas.practice, external_id="PB-7").count() == 1
+    # Another practice's client with the same id is another client.
+    assert Client.objects.filter(external_id="PB-7").count() == 1
+
+
+def test_an_external_id_another_client_has_is_refused(
+    personas: Personas, owner_api: ApiClient, ruth: Client
+) -> None:
+    make_client(personas.practice, given_name="Bo", email="bo@example.org", external_id="X1")
+    response = owner_api.patch(url(ruth), {"external_id": "X1"})
+    assert response.status_code == 422
+    assert response.json()["errors"]["external_id"] == [
+        "Another client of the practice has this external id."
+    ]

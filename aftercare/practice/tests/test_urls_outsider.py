@@ -122,6 +122,36 @@ def _template_key(personas: Personas) -> dict[str, Any]:
     return {"key": sorted(templating.template_keys())[0], "language": "en"}
 
 
+def _import_job(personas: Personas) -> Any:
+    from aftercare.imports.models import ImportJob
+
+    return ImportJob.objects.create(
+        practice=personas.practice, file_name="riverside.csv", content=b"First name\nRuth\n"
+    )
+
+
+def _unmatched_event(personas: Personas) -> Any:
+    from aftercare.imports.models import UnmatchedEvent
+
+    starts = dt.datetime(2099, 3, 1, 10, tzinfo=dt.UTC)
+    return UnmatchedEvent.objects.create(
+        practice=personas.practice,
+        key="riverside-1",
+        uid="riverside-1",
+        title="Riverside secret",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+    )
+
+
+def _subscription(personas: Personas) -> Any:
+    from aftercare.imports.models import CalendarSubscription
+
+    return CalendarSubscription.objects.create(
+        practice=personas.practice, url="https://calendar.example/riverside-secret.ics"
+    )
+
+
 # {url name: how to build its kwargs from the owner's practice's objects}
 KWARGS: dict[str, Kwargs] = {
     "clients-detail": lambda p: {"pk": p.client.pk},
@@ -155,6 +185,12 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-reply": lambda p: {"client_id": p.client.pk},
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
+    "imports-columns": lambda p: {"pk": _import_job(p).pk},
+    "imports-dry-run": lambda p: {"pk": _import_job(p).pk},
+    "imports-start": lambda p: {"pk": _import_job(p).pk},
+    "imports-progress": lambda p: {"pk": _import_job(p).pk},
+    "imports-match": lambda p: {"pk": _unmatched_event(p).pk},
+    "imports-unsubscribe": lambda p: {"pk": _subscription(p).pk},
 }
 
 # {url name: kwargs} for patterns whose parameters are names every practice shares (a
@@ -162,6 +198,7 @@ KWARGS: dict[str, Kwargs] = {
 # gets a page, which must not show the owner's practice's data.
 SHARED_NAME_KWARGS: dict[str, Kwargs] = {
     "messaging-template-edit": _template_key,
+    "imports-export": lambda p: {"what": "clients", "fmt": "csv"},
 }
 
 # {url name: query string naming an object of the owner's practice} -> GET must be 404
