@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from aftercare import clock
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import (
     ErrorOut,
@@ -41,6 +42,7 @@ from aftercare.api.pagination import PageParams, paginate
 from aftercare.appointments.forms import AppointmentForm
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
+from aftercare.appointments.selectors import fee_decisions
 from aftercare.appointments.services import (
     appointment_create,
     appointment_delete,
@@ -319,6 +321,58 @@ def create_appointment(request: HttpRequest, response: HttpResponse) -> Status[d
     appointment, created = _save(actor, parse_json_object(request), appointment=None, partial=False)
     response["Location"] = f"{request.path.rstrip('/')}/{appointment.pk}"
     return Status(201 if created else 200, appointment_to_api(appointment))
+
+
+class FeeDecisionRow(Schema):
+    appointment_id: int
+    client_id: int
+    starts_at: dt.datetime
+    status: StatusName
+    fee_decision: FeeDecisionOut
+
+
+class FeeDecisionPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[FeeDecisionRow]
+
+
+class FeeDecisionFilters(Schema):
+    starts_from: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD)")
+    starts_until: dt.date | None = Field(None, alias="to", description="Last day (YYYY-MM-DD)")
+
+
+@router.get(
+    "/fee-decisions",
+    response={200: FeeDecisionPage, **ERRORS},
+    summary="List no-show and late-cancel fee decisions (for the billing tool)",
+)
+def list_fee_decisions(
+    request: HttpRequest, filters: Query[FeeDecisionFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Decisions for appointments starting on the days given (the last 90 days by default),
+    newest first. Aftercare takes no payments; this is what a billing tool reads."""
+    actor = api_actor(request)
+    today = clock.today(actor.practice.tz)
+    until = filters.starts_until or today
+    since = filters.starts_from or until - dt.timedelta(days=89)
+    if since > until:
+        raise invalid({"from": ["The first day is after the last day."]})
+    if (until - since).days > 731:
+        raise invalid({"from": ["At most two years at a time."]})
+    return paginate(
+        request,
+        fee_decisions(actor, since=since, until=until),
+        page,
+        lambda appointment: {
+            "appointment_id": appointment.pk,
+            "client_id": appointment.client_id,
+            "starts_at": appointment.starts_at,
+            "status": appointment.status,
+            "fee_decision": appointment.fee_decision,
+        },
+    )
 
 
 @router.get(

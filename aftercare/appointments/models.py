@@ -59,10 +59,14 @@ class Appointment(models.Model):
     )
     # The fee decision taken when it was marked no-show or late-cancelled (appointments/fees.py);
     # an empty action means no decision (any other status).
-    fee_action = models.CharField(max_length=10, blank=True, choices=FeeAction.choices)
+    fee_action = models.CharField(
+        max_length=10, blank=True, choices=FeeAction.choices, default="", db_default=""
+    )
     fee_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    fee_reason = models.CharField(max_length=300, blank=True)
-    fee_code = models.CharField(max_length=30, blank=True, help_text="The policy's rule")
+    fee_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
+    fee_code = models.CharField(
+        max_length=30, blank=True, default="", db_default="", help_text="The policy's rule"
+    )
     fee_decided_at = models.DateTimeField(null=True, blank=True)
     fee_overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,7 +76,11 @@ class Appointment(models.Model):
         related_name="+",
     )
     fee_policy_action = models.CharField(
-        max_length=10, blank=True, help_text="What the policy decided before a person overrode it"
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What the policy decided before a person overrode it",
     )
 
     class Meta:

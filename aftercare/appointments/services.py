@@ -210,3 +210,23 @@ def appointment_delete(*, actor: Actor, appointment: Appointment) -> None:
     record_audit(actor, "delete", appointment, summary=f"Deleted appointment #{appointment.pk}")
     appointment.delete()
     client_changed(client)
+
+
+@transaction.atomic
+def fee_policy_update(*, actor: Actor, policy: FeePolicy, data: dict[str, Any]) -> FeePolicy:
+    """Change the practice's fee policy (audited); decisions already taken stay as they were."""
+    names = [name for name in data if hasattr(policy, name)]
+    before = model_to_dict(policy, fields=names)
+    for name in names:
+        setattr(policy, name, data[name])
+    policy.save(update_fields=names)
+    changes = diff_fields(before, model_to_dict(policy, fields=names))
+    if changes:
+        record_audit(
+            actor,
+            "change",
+            policy,
+            summary=f"Fee policy: changed {', '.join(sorted(changes))}",
+            changes=changes,
+        )
+    return policy
