@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "aftercare.supplies",
     "aftercare.measures",
     "aftercare.portal",
+    "aftercare.insights",
     "aftercare.api",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("absences/", include("aftercare.absences.urls")),
     path("supplies/", include("aftercare.supplies.urls")),
     path("measures/", include("aftercare.measures.urls")),
+    path("insights/", include("aftercare.insights.urls")),
     path("p/", include("aftercare.portal.urls")),
     path("hooks/", include("aftercare.messaging.hook_urls")),
     path("api/v1/", include("aftercare.api.urls")),
