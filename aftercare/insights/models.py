@@ -42,6 +42,10 @@ class ClientInsight(models.Model):
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="insight")
     score = models.PositiveSmallIntegerField()
     checks = models.JSONField(default=list)
+    # The checks' keys by result, space-delimited (" checked_in promises_kept "), so the
+    # dashboard counts each check over every client in one aggregate query on any database.
+    met_checks = models.CharField(max_length=300, blank=True, default="")
+    unmet_checks = models.CharField(max_length=300, blank=True, default="")
     visits = models.PositiveIntegerField(default=0)
     last_visit_at = models.DateTimeField(null=True, blank=True)
     lost_since = models.DateTimeField(null=True, blank=True)

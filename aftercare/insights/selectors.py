@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from aftercare import clock
@@ -16,6 +16,7 @@ from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.clients.models import Client
 from aftercare.insights.lost import REASONS
 from aftercare.insights.models import ClientInsight
+from aftercare.insights.score import LABELS
 from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.practice.access import Actor, scoped
 from aftercare.promises.models import Promise
@@ -46,8 +47,11 @@ def _wait_words(delta: dt.timedelta) -> str:
     return f"{round(hours / 24)} days"
 
 
-def lived_events(client: Client, *, now: dt.datetime) -> list[LivedEvent]:
-    """The relationship as the client lived it, newest first (five queries)."""
+def lived_events(client: Client, *, now: dt.datetime, with_scores: bool = True) -> list[LivedEvent]:
+    """The relationship as the client lived it, newest first (five queries).
+
+    ``with_scores=False`` (an assistant) leaves out the check-ins' scores and side effects.
+    """
     events: list[LivedEvent] = []
     for appointment in (
         Appointment.objects.filter(client=client)
@@ -133,8 +137,12 @@ def lived_events(client: Client, *, now: dt.datetime) -> list[LivedEvent]:
     for check_in in CheckIn.objects.filter(client=client, answered_at__isnull=False).order_by(
         "-answered_at"
     )[:EVENTS_PER_KIND]:
-        score = f"Wellbeing {check_in.score} of 10." if check_in.score is not None else ""
-        side = " Side effects mentioned." if check_in.side_effects else ""
+        score = (
+            f"Wellbeing {check_in.score} of 10."
+            if with_scores and check_in.score is not None
+            else ""
+        )
+        side = " Side effects mentioned." if with_scores and check_in.side_effects else ""
         events.append(
             LivedEvent(check_in.answered_at, "check_in", "They answered a check-in", score + side)
         )  # type: ignore[arg-type]
@@ -159,7 +167,24 @@ def lived_events(client: Client, *, now: dt.datetime) -> list[LivedEvent]:
 
 
 @dataclass(frozen=True)
+class CheckCoverage:
+    key: str
+    label: str
+    met: int
+    not_met: int
+
+    @property
+    def applicable(self) -> int:
+        return self.met + self.not_met
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.met / self.applicable) if self.applicable else None
+
+
+@dataclass(frozen=True)
 class Dashboard:
+    coverage: list[CheckCoverage]
     clients: int
     average: int | None
     buckets: list[tuple[str, int]]  # ("0–9", count), …, ("90–100", count)
@@ -169,7 +194,8 @@ class Dashboard:
 
 
 def dashboard(actor: Actor) -> Dashboard:
-    """The practice's score distribution, its lowest scores and the lost count (four queries)."""
+    """The practice's score distribution, each check's coverage, the lowest scores and the
+    lost count (five queries)."""
     insights = scoped(ClientInsight, actor).filter(client__archived=False)
     counts = dict(insights.values("score").annotate(n=Count("id")).values_list("score", "n"))
     buckets = [0] * 10
@@ -180,7 +206,24 @@ def dashboard(actor: Actor) -> Dashboard:
     labels = [f"{low}–{low + 9}" for low in range(0, 90, 10)] + ["90–100"]
     lowest = list(insights.select_related("client").order_by("score", "client_id")[:LOWEST])
     latest = insights.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+    totals = insights.aggregate(
+        **{
+            f"{key}__{field}": Count("id", filter=Q(**{f"{field}__contains": f" {key} "}))
+            for key in LABELS
+            for field in ("met_checks", "unmet_checks")
+        }
+    )
+    coverage = [
+        CheckCoverage(
+            key,
+            label,
+            met=totals[f"{key}__met_checks"],
+            not_met=totals[f"{key}__unmet_checks"],
+        )
+        for key, label in LABELS.items()
+    ]
     return Dashboard(
+        coverage=coverage,
         clients=total,
         average=average,
         buckets=list(zip(labels, buckets, strict=True)),

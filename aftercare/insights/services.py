@@ -36,6 +36,11 @@ class RefreshResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _keys(checks: list[score.Check], status: str) -> str:
+    keys = [check.key for check in checks if check.status == status]
+    return f" {' '.join(keys)} " if keys else ""
+
+
 def _insight_row(
     practice_id: int, client_id: int, facts: object, *, recall: dt.timedelta, now: dt.datetime
 ) -> ClientInsight:
@@ -47,6 +52,8 @@ def _insight_row(
         client_id=client_id,
         score=care.score,
         checks=[asdict(check) for check in care.checks],
+        met_checks=_keys(care.checks, score.MET),
+        unmet_checks=_keys(care.checks, score.NOT_MET),
         visits=history.visits,
         last_visit_at=history.last_visit_at,
         lost_since=since,
@@ -103,6 +110,8 @@ def insights_refresh(
                 update_fields=[
                     "score",
                     "checks",
+                    "met_checks",
+                    "unmet_checks",
                     "visits",
                     "last_visit_at",
                     "lost_since",

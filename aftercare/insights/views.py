@@ -17,6 +17,8 @@ from aftercare.insights.models import ClientInsight
 from aftercare.insights.selectors import dashboard, lived_events, lost_clients, reasons_per_month
 from aftercare.measures.selectors import score_charts, score_rows
 from aftercare.practice.access import get_scoped_or_404
+from aftercare.practice.audit import record_audit
+from aftercare.practice.models import AuditEvent
 from aftercare.practice.pages import practice_page
 
 LOST_PER_PAGE = 50
@@ -29,8 +31,11 @@ def client_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_page(actor, pk)
     now = clock.now()
     insight = services.refresh_one(client, now=now)
-    rows = score_rows(client)
-    charts = score_charts(client, rows, today=clock.today(client.tz))
+    # Scores are health data: as on the client page, an assistant does not see them.
+    charts = []
+    if actor.sees_private_notes:
+        charts = score_charts(client, score_rows(client), today=clock.today(client.tz))
+    record_audit(actor, AuditEvent.Action.VIEW, client, summary="Read the client's-eye view")
     return render(
         request,
         "insights/client.html",
@@ -38,7 +43,7 @@ def client_view(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "insight": insight,
             "checks": insight.checks,
-            "events": lived_events(client, now=now),
+            "events": lived_events(client, now=now, with_scores=actor.sees_private_notes),
             "charts": [chart for chart in charts if chart.measure == "check_in"] or charts,
             "reasons": [REASONS.get(key, key) for key in insight.likely_reasons],
         },

@@ -158,3 +158,15 @@ def test_the_clients_eye_view_costs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         owner_client.get(f"/insights/clients/{client.pk}/")
+
+
+def test_the_dashboard_counts_each_check_over_the_practice(
+    personas: Personas, owner_client  # type: ignore[no-untyped-def]
+) -> None:
+    lost_with_an_unanswered_message(personas)
+    insights_refresh(practice=personas.practice)
+    board = owner_client.get("/insights/").context["board"]
+    coverage = {check.key: check for check in board.coverage}
+    assert (coverage["promises_kept"].met, coverage["promises_kept"].not_met) == (0, 1)
+    assert coverage["no_automation_while_waiting"].percent == 100
+    assert coverage["supplies_on_time"].percent is None
