@@ -7,8 +7,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, Q, QuerySet
 
 from aftercare import clock
 from aftercare.appointments.models import Appointment
@@ -16,7 +15,7 @@ from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.clients.models import Client
 from aftercare.insights.lost import REASONS
 from aftercare.insights.models import ClientInsight
-from aftercare.insights.score import LABELS
+from aftercare.insights.score import CHECKS, LABELS
 from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.practice.access import Actor, scoped
 from aftercare.promises.models import Promise
@@ -194,41 +193,48 @@ class Dashboard:
 
 
 def dashboard(actor: Actor) -> Dashboard:
-    """The practice's score distribution, each check's coverage, the lowest scores and the
-    lost count (five queries)."""
-    insights = scoped(ClientInsight, actor).filter(client__archived=False)
-    counts = dict(insights.values("score").annotate(n=Count("id")).values_list("score", "n"))
-    buckets = [0] * 10
-    for value, number in counts.items():
-        buckets[min(9, value // 10)] += number
-    total = sum(counts.values())
-    average = round(sum(v * n for v, n in counts.items()) / total) if total else None
-    labels = [f"{low}–{low + 9}" for low in range(0, 90, 10)] + ["90–100"]
-    lowest = list(insights.select_related("client").order_by("score", "client_id")[:LOWEST])
-    latest = insights.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
-    totals = insights.aggregate(
-        **{
-            f"{key}__{field}": Count("id", filter=Q(**{f"{field}__contains": f" {key} "}))
-            for key in LABELS
-            for field in ("met_checks", "unmet_checks")
-        }
-    )
-    coverage = [
-        CheckCoverage(
-            key,
-            label,
-            met=totals[f"{key}__met_checks"],
-            not_met=totals[f"{key}__unmet_checks"],
+    """The practice's score distribution, each check's coverage, the lost count (one grouped
+    query over the kept rows) and the lowest scores (one more)."""
+    insights = scoped(ClientInsight, actor)
+    groups = (
+        insights.values("score", "met_mask", "unmet_mask")
+        .annotate(
+            n=Count("id"),
+            lost=Count("id", filter=Q(lost_since__isnull=False)),
+            latest=Max("refreshed_at"),
         )
-        for key, label in LABELS.items()
-    ]
+        .order_by()
+    )
+    buckets = [0] * 10
+    met = [0] * len(CHECKS)
+    not_met = [0] * len(CHECKS)
+    total = points = lost = 0
+    latest: dt.datetime | None = None
+    for row in groups:
+        number = row["n"]
+        total += number
+        points += row["score"] * number
+        lost += row["lost"]
+        buckets[min(9, row["score"] // 10)] += number
+        for index in range(len(CHECKS)):
+            if row["met_mask"] >> index & 1:
+                met[index] += number
+            if row["unmet_mask"] >> index & 1:
+                not_met[index] += number
+        if row["latest"] is not None and (latest is None or row["latest"] > latest):
+            latest = row["latest"]
+    labels = [f"{low}–{low + 9}" for low in range(0, 90, 10)] + ["90–100"]
+    keys = list(LABELS)
     return Dashboard(
-        coverage=coverage,
+        coverage=[
+            CheckCoverage(keys[index], LABELS[keys[index]], met[index], not_met[index])
+            for index in range(len(CHECKS))
+        ],
         clients=total,
-        average=average,
+        average=round(points / total) if total else None,
         buckets=list(zip(labels, buckets, strict=True)),
-        lowest=lowest,
-        lost=insights.filter(lost_since__isnull=False).count(),
+        lowest=list(insights.select_related("client").order_by("score", "id")[:LOWEST]),
+        lost=lost,
         refreshed_at=latest,
     )
 
@@ -237,7 +243,7 @@ def lost_clients(actor: Actor) -> QuerySet[ClientInsight]:
     """The practice's lost clients, most recently lost first."""
     return (
         scoped(ClientInsight, actor)
-        .filter(lost_since__isnull=False, client__archived=False)
+        .filter(lost_since__isnull=False)
         .select_related("client")
         .order_by("-lost_since", "client_id")
     )
@@ -254,20 +260,21 @@ class ReasonMonth:
 
 
 def reasons_per_month(actor: Actor, *, months: int = 12) -> list[ReasonMonth]:
-    """How many clients were lost each month, per likely reason (one query)."""
-    since = clock.now() - dt.timedelta(days=31 * months)
+    """How many clients were lost each month, per likely reason (one grouped query)."""
+    first = clock.today(actor.practice.tz).replace(day=1)
+    since = (first - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     rows = (
         scoped(ClientInsight, actor)
-        .filter(lost_since__gte=since, client__archived=False)
-        .annotate(month=TruncMonth("lost_since"))
-        .values_list("month", "likely_reasons")
+        .filter(lost_month__gte=since)
+        .values("lost_month", "reason_keys")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     per_month: dict[dt.date, Counter[str]] = {}
-    for month, reasons in rows.iterator(chunk_size=2000):
-        counter = per_month.setdefault(
-            month.date() if isinstance(month, dt.datetime) else month, Counter()
-        )
-        counter.update(reasons or ["unknown"])
+    for row in rows:
+        counter = per_month.setdefault(row["lost_month"], Counter())
+        for key in (row["reason_keys"] or "unknown").split():
+            counter[key] += row["n"]
     return [
         ReasonMonth(month, dict(counter))
         for month, counter in sorted(per_month.items(), reverse=True)

@@ -36,32 +36,40 @@ class RefreshResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _keys(checks: list[score.Check], status: str) -> str:
-    keys = [check.key for check in checks if check.status == status]
-    return f" {' '.join(keys)} " if keys else ""
+def _mask(checks: list[score.Check], status: str) -> int:
+    return sum(1 << index for index, check in enumerate(checks) if check.status == status)
 
 
 def _insight_row(
-    practice_id: int, client_id: int, facts: object, *, recall: dt.timedelta, now: dt.datetime
+    practice_id: int,
+    client_id: int,
+    facts: object,
+    *,
+    recall: dt.timedelta,
+    now: dt.datetime,
+    tz: dt.tzinfo,
 ) -> ClientInsight:
     care = score.care_score(facts.care)  # type: ignore[attr-defined]
     history = facts.history  # type: ignore[attr-defined]
     since = lost.lost_since(history, recall=recall, now=now)
+    reasons = (
+        lost.likely_reasons(history, facts.signals)  # type: ignore[attr-defined]
+        if since is not None
+        else []
+    )
     return ClientInsight(
         practice_id=practice_id,
         client_id=client_id,
         score=care.score,
         checks=[asdict(check) for check in care.checks],
-        met_checks=_keys(care.checks, score.MET),
-        unmet_checks=_keys(care.checks, score.NOT_MET),
+        met_mask=_mask(care.checks, score.MET),
+        unmet_mask=_mask(care.checks, score.NOT_MET),
         visits=history.visits,
         last_visit_at=history.last_visit_at,
         lost_since=since,
-        likely_reasons=(
-            lost.likely_reasons(history, facts.signals)  # type: ignore[attr-defined]
-            if since is not None
-            else []
-        ),
+        likely_reasons=reasons,
+        lost_month=since.astimezone(tz).date().replace(day=1) if since is not None else None,
+        reason_keys=" ".join(reasons),
         refreshed_at=now,
     )
 
@@ -81,14 +89,24 @@ def insights_refresh(
     policy = insights_policy_of(practice_id)
     reply_target = dt.timedelta(hours=policy.reply_target_hours)
     recall = dt.timedelta(weeks=policy.recall_weeks)
+    tz = Practice.objects.get(pk=practice_id).tz
     if client_ids is None:
         ids: Sequence[int] = list(
             Client.objects.filter(practice_id=practice_id, archived=False)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        # Archived clients leave the dashboard and the lost list with the next refresh.
+        ClientInsight.objects.filter(practice_id=practice_id, client__archived=True).delete()
     else:
-        ids = list(client_ids)
+        ids = list(
+            Client.objects.filter(practice_id=practice_id, pk__in=client_ids, archived=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ClientInsight.objects.filter(
+            practice_id=practice_id, client_id__in=client_ids, client__archived=True
+        ).delete()
     result = RefreshResult()
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -97,7 +115,9 @@ def insights_refresh(
         for client_id, client_facts in facts.items():
             try:
                 rows.append(
-                    _insight_row(practice_id, client_id, client_facts, recall=recall, now=now)
+                    _insight_row(
+                        practice_id, client_id, client_facts, recall=recall, now=now, tz=tz
+                    )
                 )
             except (ArithmeticError, TypeError, ValueError) as error:
                 logger.warning("Care score of client #%s skipped: %s", client_id, error)
@@ -110,8 +130,10 @@ def insights_refresh(
                 update_fields=[
                     "score",
                     "checks",
-                    "met_checks",
-                    "unmet_checks",
+                    "met_mask",
+                    "unmet_mask",
+                    "lost_month",
+                    "reason_keys",
                     "visits",
                     "last_visit_at",
                     "lost_since",
@@ -126,7 +148,24 @@ def insights_refresh(
 def refresh_one(client: Client, *, now: dt.datetime | None = None) -> ClientInsight:
     """Refresh one client and return their row (the client's-eye view reads it fresh)."""
     insights_refresh(practice=client.practice_id, client_ids=[client.pk], now=now)
-    return ClientInsight.objects.get(client=client)
+    found = ClientInsight.objects.filter(client=client).first()
+    if found is None:  # archived: scored for the page, kept off the dashboard
+        policy = insights_policy_of(client.practice_id)
+        facts = load_facts(
+            client.practice_id,
+            [client.pk],
+            now=now or clock.now(),
+            reply_target=dt.timedelta(hours=policy.reply_target_hours),
+        )[client.pk]
+        found = _insight_row(
+            client.practice_id,
+            client.pk,
+            facts,
+            recall=dt.timedelta(weeks=policy.recall_weeks),
+            now=now or clock.now(),
+            tz=client.practice.tz,
+        )
+    return found
 
 
 @transaction.atomic

@@ -161,7 +161,8 @@ def test_the_clients_eye_view_costs_a_fixed_number_of_queries(
 
 
 def test_the_dashboard_counts_each_check_over_the_practice(
-    personas: Personas, owner_client  # type: ignore[no-untyped-def]
+    personas: Personas,
+    owner_client,  # type: ignore[no-untyped-def]
 ) -> None:
     lost_with_an_unanswered_message(personas)
     insights_refresh(practice=personas.practice)
