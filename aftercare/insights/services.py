@@ -185,7 +185,7 @@ def lost_client_reach_out(*, actor: Actor, insight: ClientInsight) -> Touchpoint
         defaults={
             "kind": "call",
             "action": Action.TASK,
-            "title": "Reach out: we have not seen them for a while",
+            "title": f"Reach out, we have not seen them for a while (likely: {reasons})"[:200],
             "due_at": now,
             "status": TouchpointStatus.DUE,
             "value": 75,
@@ -203,3 +203,24 @@ def lost_client_reach_out(*, actor: Actor, insight: ClientInsight) -> Touchpoint
         )
     ClientInsight.objects.filter(pk=insight.pk).update(reach_out_touchpoint_id=touchpoint.pk)
     return touchpoint
+
+
+@transaction.atomic
+def insights_policy_update(*, actor: Actor, data: dict[str, int]) -> InsightsPolicy:
+    """Change the practice's reply target and recall period (audited); scores follow at the
+    next refresh."""
+    policy = insights_policy_of(actor.practice)
+    names = ["reply_target_hours", "recall_weeks"]
+    before = {name: getattr(policy, name) for name in names}
+    for name in names:
+        if name in data:
+            setattr(policy, name, data[name])
+    policy.save(update_fields=names)
+    changes = {
+        name: [str(before[name]), str(getattr(policy, name))]
+        for name in names
+        if before[name] != getattr(policy, name)
+    }
+    if changes:
+        record_audit(actor, "change", policy, summary="Insights targets changed", changes=changes)
+    return policy

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 from aftercare import clock
 from aftercare.clients.selectors import client_for_page
 from aftercare.insights import services
+from aftercare.insights.forms import InsightsPolicyForm
 from aftercare.insights.lost import REASONS
 from aftercare.insights.models import ClientInsight
 from aftercare.insights.selectors import dashboard, lived_events, lost_clients, reasons_per_month
@@ -55,6 +58,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     """The practice's care scores: the distribution and the clients with the lowest."""
     actor = request.actor  # type: ignore[attr-defined]
     board = dashboard(actor)
+    policy = services.insights_policy_of(actor.practice)
+    form = InsightsPolicyForm(instance=policy) if actor.is_owner else None
     peak = max((count for _label, count in board.buckets), default=0) or 1
     return render(
         request,
@@ -63,6 +68,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "board": board,
             "bars": [{"label": label, "count": count} for label, count in board.buckets],
             "peak": peak,
+            "policy": policy,
+            "form": form,
         },
     )
 
@@ -77,6 +84,28 @@ def refresh(request: HttpRequest) -> HttpResponse:
         f" {len(result.skipped)} could not be scored and were skipped." if result.skipped else ""
     )
     messages.success(request, f"Recomputed the care score of {result.refreshed} clients.{skipped}")
+    return redirect("insights-dashboard")
+
+
+@require_POST
+@practice_page
+def policy_update(request: HttpRequest) -> HttpResponse:
+    """Owners change the reply target and the recall period; every score is recomputed."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if not actor.is_owner:
+        raise Http404("Not found")
+    form = InsightsPolicyForm(
+        request.POST, instance=copy.copy(services.insights_policy_of(actor.practice))
+    )
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label}: {errors[0]}" for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was changed. {problems}")
+        return redirect("insights-dashboard")
+    services.insights_policy_update(actor=actor, data=form.cleaned_data)
+    result = services.insights_refresh(practice=actor.practice)
+    messages.success(request, f"Saved. Recomputed the care score of {result.refreshed} clients.")
     return redirect("insights-dashboard")
 
 

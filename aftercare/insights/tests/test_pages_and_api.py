@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from aftercare.care.models import Touchpoint
-from aftercare.insights.models import ClientInsight
+from aftercare.insights.models import ClientInsight, InsightsPolicy
 from aftercare.insights.plugins import refresh_daily
 from aftercare.insights.services import insights_refresh
 from aftercare.messaging.models import Message
@@ -113,6 +113,8 @@ def test_lost_clients_are_listed_with_their_reasons_and_one_click_reaches_out(
     owner_client.post(f"/insights/clients/{client.pk}/reach-out/")
     task = Touchpoint.objects.get(client=client, action="task")
     assert task.status == "due"
+    queue = owner_client.get("/care/").content.decode()
+    assert "Reach out, we have not seen them for a while (likely: a message of theirs" in queue
     assert "In the care queue" in owner_client.get("/insights/lost/").content.decode()
 
 
@@ -171,3 +173,21 @@ def test_the_dashboard_counts_each_check_over_the_practice(
     assert (coverage["promises_kept"].met, coverage["promises_kept"].not_met) == (0, 1)
     assert coverage["no_automation_while_waiting"].percent == 100
     assert coverage["supplies_on_time"].percent is None
+
+
+def test_an_owner_sets_the_targets_and_bad_ones_are_refused(
+    personas: Personas,
+    owner_client,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    refused = owner_client.post(
+        "/insights/targets/", {"reply_target_hours": "0", "recall_weeks": "8"}, follow=True
+    )
+    assert "Nothing was changed" in refused.content.decode()
+    assert not InsightsPolicy.objects.filter(practice=personas.practice, recall_weeks=8).exists()
+    owner_client.post("/insights/targets/", {"reply_target_hours": "24", "recall_weeks": "8"})
+    policy = InsightsPolicy.objects.get(practice=personas.practice)
+    assert (policy.reply_target_hours, policy.recall_weeks) == (24, 8)
+    client.force_login(personas.colleague)
+    response = client.post("/insights/targets/", {"reply_target_hours": "2", "recall_weeks": "8"})
+    assert response.status_code == 404
