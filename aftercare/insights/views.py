@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from aftercare.insights.forms import InsightsPolicyForm
 from aftercare.insights.lost import REASONS
 from aftercare.insights.models import ClientInsight
 from aftercare.insights.selectors import dashboard, lived_events, lost_clients, reasons_per_month
+from aftercare.insights.trends import practice_trends
 from aftercare.measures.selectors import score_charts, score_rows
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.audit import record_audit
@@ -72,6 +74,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "form": form,
         },
     )
+
+
+@practice_page
+def trends_page(request: HttpRequest) -> HttpResponse:
+    """How the practice cares, month by month (five charts, each with its table)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    policy = services.insights_policy_of(actor.practice)
+    trends = practice_trends(actor, reply_target=dt.timedelta(hours=policy.reply_target_hours))
+    return render(request, "insights/trends.html", {"trends": trends, "policy": policy})
 
 
 @require_POST

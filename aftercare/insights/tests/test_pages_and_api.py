@@ -191,3 +191,40 @@ def test_an_owner_sets_the_targets_and_bad_ones_are_refused(
     client.force_login(personas.colleague)
     response = client.post("/insights/targets/", {"reply_target_hours": "2", "recall_weeks": "8"})
     assert response.status_code == 404
+
+
+def test_the_trends_page_counts_each_month_from_what_happened(
+    personas: Personas,
+    owner_client,  # type: ignore[no-untyped-def]
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    visit = make_appointment(personas.client, starts_at=NOW - 20 * DAY, status="attended")
+    make_appointment(personas.client, starts_at=NOW - 18 * DAY, status="attended")
+    Message.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        direction="out",
+        channel="email",
+        template_key="check_in",
+        status="sent",
+        created_at=visit.starts_at + 3 * DAY,
+    )
+    Message.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        direction="in",
+        channel="sms",
+        status="received",
+        created_at=NOW - 10 * DAY,
+        acknowledged_at=NOW - 10 * DAY + dt.timedelta(hours=3),
+    )
+    with django_assert_max_num_queries(16):
+        response = owner_client.get("/insights/trends/")
+    trends = {trend.key: trend for trend in response.context["trends"]}
+    november = trends["check_ins_after_visits"].months[-1]
+    assert (november.month, november.met, november.total) == (dt.date(2026, 11, 1), 2, 2)
+    assert trends["replies_in_time"].months[-1].percent == 100
+    assert trends["promises_kept"].months[-1].total == 0
+    page = response.content.decode()
+    assert "Check-ins after visits" in page and "<svg" in page
+    assert "2 of 2" in page
