@@ -60,3 +60,10 @@ def test_the_clients_eye_view_and_the_lost_clients_on_the_demo_practice(
     expect(page.get_by_role("heading", name="How the scores spread")).to_be_visible()
     expect(page.get_by_role("heading", name="The lowest scores")).to_be_visible()
     assert serious_accessibility_problems(page) == []
+
+    # Month by month: five charts with their numbers, on a phone too.
+    page.goto("/insights/trends/")
+    expect(page.get_by_role("heading", name="Check-ins after visits")).to_be_visible()
+    assert page.locator("svg.score-chart").count() == 5
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious_accessibility_problems(page) == []
