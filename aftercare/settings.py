@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "aftercare.supplies",
     "aftercare.measures",
     "aftercare.portal",
+    "aftercare.insights",
     "aftercare.api",
 ]
 

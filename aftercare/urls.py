@@ -15,6 +15,7 @@ urlpatterns = [
     path("supplies/", include("aftercare.supplies.urls")),
     path("measures/", include("aftercare.measures.urls")),
     path("imports/", include("aftercare.imports.urls")),
+    path("insights/", include("aftercare.insights.urls")),
     path("p/", include("aftercare.portal.urls")),
     path("hooks/", include("aftercare.messaging.hook_urls")),
     path("api/v1/", include("aftercare.api.urls")),

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from aftercare import clock
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import (
     ErrorOut,
@@ -41,9 +42,11 @@ from aftercare.api.pagination import PageParams, paginate
 from aftercare.appointments.forms import AppointmentForm
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
+from aftercare.appointments.selectors import fee_decisions
 from aftercare.appointments.services import (
     appointment_create,
     appointment_delete,
+    appointment_override_fee,
     appointment_update,
 )
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
@@ -55,6 +58,19 @@ assert set(StatusName.__args__) == set(AppointmentStatus.values)  # type: ignore
 
 SOURCE_MAX = Appointment._meta.get_field("source").max_length or 30
 EXTERNAL_ID_MAX = Appointment._meta.get_field("external_id").max_length or 200
+
+
+class FeeDecisionOut(Schema):
+    action: Literal["waived", "charged", "none"]
+    amount: str = Field(
+        description="A decimal string such as '40.00' (what was or would be charged)"
+    )
+    reason: str = Field(description="In words: 'First no-show in 3 years, 24 visits.'")
+    overridden: bool = Field(description="A person overrode the policy's decision")
+    policy_action: Literal["waived", "charged", "none"] = Field(
+        description="What the policy decided (the same as action unless overridden)"
+    )
+    decided_at: dt.datetime
 
 
 class AppointmentOut(Schema):
@@ -76,6 +92,9 @@ class AppointmentOut(Schema):
     )
     created_at: dt.datetime
     updated_at: dt.datetime
+    fee_decision: FeeDecisionOut | None = Field(
+        description="Taken when marked no_show or late_cancelled (the practice's fee policy)"
+    )
 
 
 class AppointmentIn(Schema):
@@ -149,7 +168,14 @@ CONVERTERS: dict[str, Any] = {
     "source": _limited(SOURCE_MAX),
     "external_id": _limited(EXTERNAL_ID_MAX),
 }
-READ_ONLY = {"id", "created_at", "updated_at", "confirmed_at", "rebook_requested_at"}
+READ_ONLY = {
+    "id",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "rebook_requested_at",
+    "fee_decision",
+}
 FORM_NAMES = {"client": "client_id", "practitioner": "practitioner_id"}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
@@ -170,6 +196,7 @@ def appointment_to_api(appointment: Appointment) -> dict[str, Any]:
         "rebook_requested_at": appointment.rebook_requested_at,
         "created_at": appointment.created_at,
         "updated_at": appointment.updated_at,
+        "fee_decision": appointment.fee_decision,
     }
 
 
@@ -311,6 +338,58 @@ def create_appointment(request: HttpRequest, response: HttpResponse) -> Status[d
     return Status(201 if created else 200, appointment_to_api(appointment))
 
 
+class FeeDecisionRow(Schema):
+    appointment_id: int
+    client_id: int
+    starts_at: dt.datetime
+    status: StatusName
+    fee_decision: FeeDecisionOut
+
+
+class FeeDecisionPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[FeeDecisionRow]
+
+
+class FeeDecisionFilters(Schema):
+    starts_from: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD)")
+    starts_until: dt.date | None = Field(None, alias="to", description="Last day (YYYY-MM-DD)")
+
+
+@router.get(
+    "/fee-decisions",
+    response={200: FeeDecisionPage, **ERRORS},
+    summary="List no-show and late-cancel fee decisions (for the billing tool)",
+)
+def list_fee_decisions(
+    request: HttpRequest, filters: Query[FeeDecisionFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Decisions for appointments starting on the days given (the last 90 days by default),
+    newest first. Aftercare takes no payments; this is what a billing tool reads."""
+    actor = api_actor(request)
+    today = clock.today(actor.practice.tz)
+    until = filters.starts_until or today
+    since = filters.starts_from or until - dt.timedelta(days=89)
+    if since > until:
+        raise invalid({"from": ["The first day is after the last day."]})
+    if (until - since).days > 731:
+        raise invalid({"from": ["At most two years at a time."]})
+    return paginate(
+        request,
+        fee_decisions(actor, since=since, until=until),
+        page,
+        lambda appointment: {
+            "appointment_id": appointment.pk,
+            "client_id": appointment.client_id,
+            "starts_at": appointment.starts_at,
+            "status": appointment.status,
+            "fee_decision": appointment.fee_decision,
+        },
+    )
+
+
 @router.get(
     "/{int:appointment_id}",
     response={200: AppointmentOut, **ERRORS},
@@ -362,3 +441,38 @@ def delete_appointment(request: HttpRequest, appointment_id: int) -> Status[None
     actor = api_actor(request)
     appointment_delete(actor=actor, appointment=_get_appointment(actor, appointment_id))
     return Status(204, None)
+
+
+class FeeOverrideIn(Schema):
+    action: Literal["waived", "charged"]
+    reason: str = Field(..., max_length=280, description="Why, in a few words (required)")
+
+
+@router.post(
+    "/{int:appointment_id}/fee-override",
+    response={200: AppointmentOut, **ERRORS},
+    summary="Override the fee decision of a no-show or late cancel, with a reason",
+    openapi_extra=request_body_doc(FeeOverrideIn),
+)
+def override_fee(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
+    actor = api_actor(request)
+    appointment = _get_appointment(actor, appointment_id)
+    payload = parse_json_object(request)
+    reject_unknown_fields(payload, {"action": None, "reason": None})
+    action, reason = payload.get("action"), payload.get("reason")
+    errors: FieldErrors = {}
+    if action not in ("waived", "charged"):
+        errors["action"] = ["Choose waived or charged."]
+    if not isinstance(reason, str) or not reason.strip():
+        errors["reason"] = ["Say why, in a few words."]
+    elif len(reason.strip()) > 280:
+        errors["reason"] = [f"At most 280 characters (it has {len(reason.strip())})."]
+    if errors:
+        raise invalid(errors)
+    try:
+        appointment_override_fee(
+            actor=actor, appointment=appointment, action=str(action), reason=str(reason)
+        )
+    except ValueError as error:
+        raise invalid({"action": [str(error)]}) from error
+    return appointment_to_api(_get_appointment(actor, appointment.pk))

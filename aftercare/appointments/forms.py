@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from aftercare import clock
-from aftercare.appointments.models import Appointment, Kind, Status
+from aftercare.appointments.models import Appointment, FeePolicy, Kind, Status
 from aftercare.clients.models import Client
 from aftercare.dates import APPOINTMENT_DAYS, appointment_length_problem
 from aftercare.practice.models import Practice, User
@@ -70,3 +70,45 @@ class AppointmentForm(forms.ModelForm):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+
+
+class FeeOverrideForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("waived", "Waive the fee"), ("charged", "Charge the fee")],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    reason = forms.CharField(
+        max_length=280,
+        label="Why",
+        help_text="A few words for the record, e.g. “her mother was taken to hospital”",
+    )
+
+
+class FeePolicyForm(forms.ModelForm):
+    class Meta:
+        model = FeePolicy
+        fields = [
+            "no_show_fee",
+            "late_cancel_fee",
+            "late_cancel_window_hours",
+            "waive_first_no_show",
+            "longstanding_visits",
+            "longstanding_months",
+            "waive_first_late_cancel",
+        ]
+        labels = {
+            "late_cancel_window_hours": "Late-cancel window (hours)",
+            "longstanding_visits": "Longstanding after this many visits",
+            "longstanding_months": "… or after this many months",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("no_show_fee", "late_cancel_fee"):
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, "A fee cannot be negative.")
+        hours = data.get("late_cancel_window_hours")
+        if hours is not None and not 1 <= hours <= 168:
+            self.add_error("late_cancel_window_hours", "Between 1 and 168 hours (a week).")
+        return data

@@ -27,6 +27,12 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class FeeAction(models.TextChoices):
+    WAIVED = "waived", "Waived"
+    CHARGED = "charged", "Charged"
+    NONE = "none", "No fee"
+
+
 class Appointment(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="appointments")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
@@ -52,6 +58,34 @@ class Appointment(models.Model):
     rebook_handled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
+    moved_by_practice_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the practice last moved this appointment's time"
+    )
+    # The fee decision taken when it was marked no-show or late-cancelled (appointments/fees.py);
+    # an empty action means no decision (any other status).
+    fee_action = models.CharField(
+        max_length=10, blank=True, choices=FeeAction.choices, default="", db_default=""
+    )
+    fee_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    fee_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
+    fee_code = models.CharField(
+        max_length=30, blank=True, default="", db_default="", help_text="The policy's rule"
+    )
+    fee_decided_at = models.DateTimeField(null=True, blank=True)
+    fee_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fee_policy_action = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What the policy decided before a person overrode it",
+    )
 
     class Meta:
         constraints = [
@@ -67,6 +101,11 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["client", "starts_at"]),
             models.Index(fields=["practice", "practitioner", "starts_at"]),
+            models.Index(
+                fields=["practice", "fee_decided_at"],
+                condition=~Q(fee_action=""),
+                name="appointment_fee_decisions",
+            ),
         ]
         ordering = ["-starts_at"]
 
@@ -74,5 +113,60 @@ class Appointment(models.Model):
         return f"{self.client} {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
 
     @property
+    def fee_decision(self) -> dict[str, object] | None:
+        """The decision as the API and pages show it, or None when there is none."""
+        if not self.fee_action:
+            return None
+        return {
+            "action": self.fee_action,
+            "amount": f"{self.fee_amount or 0:.2f}",
+            "reason": self.fee_reason,
+            "overridden": self.fee_overridden_by_id is not None,
+            "policy_action": self.fee_policy_action or self.fee_action,
+            "decided_at": self.fee_decided_at,
+        }
+
+    @property
     def kind_label(self) -> str:
         return dict(Kind.CHOICES).get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+class FeePolicy(models.Model):
+    """A practice's no-show and late-cancel fees and kindness rules (one row, made on first use).
+
+    The decision itself is the pure ``appointments.fees.decide_fee``; this row holds its inputs.
+    """
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="fee_policy")
+    no_show_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Empty: the appointment's own fee",
+    )
+    late_cancel_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Empty: the appointment's own fee",
+    )
+    late_cancel_window_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A cancel or a move by us within this many hours before is late"
+    )
+    waive_first_no_show = models.BooleanField(
+        default=True, help_text="Waive a longstanding client's first no-show"
+    )
+    longstanding_visits = models.PositiveSmallIntegerField(
+        default=5, help_text="Longstanding: at least this many attended visits …"
+    )
+    longstanding_months = models.PositiveSmallIntegerField(
+        default=6, help_text="… or a client for at least this many months"
+    )
+    waive_first_late_cancel = models.BooleanField(
+        default=False, help_text="Waive each client's first late cancel"
+    )
+
+    def __str__(self) -> str:
+        return f"Fee policy of {self.practice}"

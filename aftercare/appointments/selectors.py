@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from aftercare.appointments.models import Appointment, Status
+from aftercare.appointments.models import Appointment, FeeAction, Status
 from aftercare.clients.timeline import TimelineAction, TimelineEntry
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.models import Membership, Role, User
@@ -48,6 +50,13 @@ def status_actions(appointment: Appointment) -> tuple[TimelineAction, ...]:
     )
 
 
+def fee_decision_words(appointment: Appointment) -> str:
+    """ "Fee waived (40.00): First no-show in 3 years, 24 visits." """
+    if appointment.fee_action == FeeAction.NONE:
+        return f"No fee: {appointment.fee_reason}"
+    return f"Fee {appointment.fee_action} ({appointment.fee_amount}): {appointment.fee_reason}"
+
+
 def appointment_timeline(client: Client, actor: Actor) -> list[TimelineEntry]:
     """The client's latest appointments as timeline entries (one query)."""
     appointments = (
@@ -62,6 +71,8 @@ def appointment_timeline(client: Client, actor: Actor) -> list[TimelineEntry]:
         detail = f"{minutes} min" + (f" with {who}" if who else "")
         if appointment.fee is not None:
             detail += f" · fee {appointment.fee}"
+        if appointment.fee_action:
+            detail += f" · {fee_decision_words(appointment)}"
         entries.append(
             TimelineEntry(
                 at=appointment.starts_at,
@@ -120,3 +131,47 @@ def appointment_for_page(actor: Actor, pk: int) -> Appointment:
     return get_scoped_or_404(
         Appointment.objects.select_related("client", "practitioner"), actor, pk=pk
     )
+
+
+FEE_REPORT_ROWS = 200
+
+
+@dataclass(frozen=True)
+class FeeReport:
+    since: dt.date
+    until: dt.date  # inclusive
+    charged: Decimal
+    charged_count: int
+    waived: Decimal
+    waived_count: int
+    overridden_count: int
+    total_count: int
+    rows: list[Appointment]
+
+
+def fee_decisions(actor: Actor, *, since: dt.date, until: dt.date) -> QuerySet[Appointment]:
+    """The practice's fee decisions for appointments from ``since`` to ``until`` (inclusive)."""
+    start, _ = day_bounds(since, actor.practice.tz)
+    _, end = day_bounds(until, actor.practice.tz)
+    return (
+        scoped(Appointment, actor)
+        .exclude(fee_action="")
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "fee_overridden_by")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def fee_report(actor: Actor, *, since: dt.date, until: dt.date) -> FeeReport:
+    """Totals (charged, waived, overridden) and the latest decisions: two queries."""
+    decisions = fee_decisions(actor, since=since, until=until)
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=10, decimal_places=2))
+    totals = decisions.aggregate(
+        charged=Coalesce(Sum("fee_amount", filter=Q(fee_action=FeeAction.CHARGED)), zero),
+        charged_count=Count("id", filter=Q(fee_action=FeeAction.CHARGED)),
+        waived=Coalesce(Sum("fee_amount", filter=Q(fee_action=FeeAction.WAIVED)), zero),
+        waived_count=Count("id", filter=Q(fee_action=FeeAction.WAIVED)),
+        overridden_count=Count("id", filter=Q(fee_overridden_by__isnull=False)),
+        total_count=Count("id"),
+    )
+    return FeeReport(since=since, until=until, rows=list(decisions[:FEE_REPORT_ROWS]), **totals)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,11 +16,19 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.appointments import services
-from aftercare.appointments.forms import AppointmentForm, StatusForm
+from aftercare.appointments.forms import (
+    AppointmentForm,
+    FeeOverrideForm,
+    FeePolicyForm,
+    StatusForm,
+)
 from aftercare.appointments.models import Appointment, Kind
 from aftercare.appointments.selectors import (
     appointment_for_page,
     day_schedule,
+    fee_decision_words,
+    fee_decisions,
+    fee_report,
     practitioners,
     status_actions,
 )
@@ -127,6 +136,7 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "client": appointment.client,
             "appointment": appointment,
             "next": request.GET.get("next", ""),
+            "fee_form": FeeOverrideForm() if appointment.fee_action else None,
         },
     )
 
@@ -147,12 +157,157 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
         appointment = services.appointment_set_status(
             actor=actor, appointment=appointment, status=status
         )
+    fee = f" {fee_decision_words(appointment)}" if appointment.fee_action else ""
     messages.success(
         request,
         f"{appointment.client.full_name}, {appointment.starts_at.astimezone(actor.practice.tz):%a %d %b %H:%M}: "
-        f"{appointment.get_status_display()}.",
+        f"{appointment.get_status_display()}.{fee}",
     )
     return redirect_back(request, fallback)
+
+
+@require_POST
+@practice_page
+def appointment_fee_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """Override the policy's fee decision with a reason (from the appointment's page)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    appointment = appointment_for_page(actor, pk)
+    form = FeeOverrideForm(request.POST)
+    back = reverse("appointments-edit", args=[appointment.pk])
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label}: {errors[0]}" for name, errors in form.errors.items()
+        )
+        messages.error(request, f"The fee was not changed. {problems}")
+        return redirect_back(request, back)
+    try:
+        services.appointment_override_fee(
+            actor=actor,
+            appointment=appointment,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValueError as error:
+        messages.error(request, f"The fee was not changed. {error}")
+        return redirect_back(request, back)
+    messages.success(request, f"Saved. {fee_decision_words(appointment)}")
+    return redirect_back(request, back)
+
+
+def _report_range(request: HttpRequest, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
+    """``?from=&to=`` (ISO dates, at most two years apart); the last 90 days by default."""
+    problems = []
+    until, since = today, today - dt.timedelta(days=89)
+    for name in ("from", "to"):
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            day = dt.date.fromisoformat(raw[:10])
+        except ValueError:
+            problems.append(
+                f"“{raw[:20]}” is not a date (use YYYY-MM-DD); showing the last 90 days."
+            )
+            return today - dt.timedelta(days=89), today, problems
+        if name == "from":
+            since = day
+        else:
+            until = day
+    if since > until:
+        problems.append("The start was after the end; they were swapped.")
+        since, until = until, since
+    if (until - since).days > 731:
+        problems.append("At most two years at a time; showing the two years to the end date.")
+        since = until - dt.timedelta(days=731)
+    return since, until, problems
+
+
+@practice_page
+def fee_report_page(request: HttpRequest) -> HttpResponse:
+    """Every no-show and late-cancel fee decision, with totals charged, waived, overridden."""
+    actor = request.actor  # type: ignore[attr-defined]
+    since, until, problems = _report_range(request, clock.today(actor.practice.tz))
+    for problem in problems:
+        messages.warning(request, problem)
+    report = fee_report(actor, since=since, until=until)
+    return render(
+        request,
+        "appointments/fees.html",
+        {
+            "report": report,
+            "export_query": urlencode({"from": since.isoformat(), "to": until.isoformat()}),
+            "time_zone": actor.practice.time_zone,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+FEE_EXPORT_COLUMNS = [
+    "appointment_id",
+    "client_id",
+    "client",
+    "starts_at",
+    "status",
+    "action",
+    "amount",
+    "reason",
+    "overridden",
+    "policy_action",
+    "decided_at",
+]
+
+
+@practice_page
+def fee_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The fee decisions as CSV for the billing tool (Aftercare takes no payments)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    since, until, _problems = _report_range(request, clock.today(actor.practice.tz))
+    writer = csv.writer(_Echo())
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield writer.writerow(FEE_EXPORT_COLUMNS)
+        for appointment in fee_decisions(actor, since=since, until=until).iterator(chunk_size=500):
+            decision = appointment.fee_decision or {}
+            yield writer.writerow(
+                [
+                    appointment.pk,
+                    appointment.client_id,
+                    appointment.client.full_name,
+                    appointment.starts_at.isoformat(),
+                    appointment.status,
+                    decision.get("action"),
+                    decision.get("amount"),
+                    decision.get("reason"),
+                    "yes" if decision.get("overridden") else "no",
+                    decision.get("policy_action"),
+                    appointment.fee_decided_at.isoformat() if appointment.fee_decided_at else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="fee-decisions-{since.isoformat()}-{until.isoformat()}.csv"'
+    )
+    return response
+
+
+@practice_page
+def fee_policy_page(request: HttpRequest) -> HttpResponse:
+    """The practice's fees and kindness rules; owners change them."""
+    actor = request.actor  # type: ignore[attr-defined]
+    policy = services.fee_policy_of(actor.practice)
+    if request.method == "POST" and not actor.is_owner:
+        raise Http404("Not found")
+    form = FeePolicyForm(request.POST or None, instance=policy) if actor.is_owner else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        services.fee_policy_update(actor=actor, policy=policy, data=form.cleaned_data)
+        messages.success(request, "Saved the fee policy. It applies to the next no-show you mark.")
+        return redirect_back(request, reverse("appointments-fee-policy"))
+    return render(request, "appointments/fee_policy.html", {"form": form, "policy": policy})
 
 
 def _chosen_practitioner(request: HttpRequest, people: list[User]) -> User | None:

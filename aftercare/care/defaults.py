@@ -61,4 +61,17 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "purpose": "celebrations",
         "value": 40,
     },
+    {
+        # Kindness after a missed appointment: never a bill in the same message (the fee
+        # decision goes to the billing tool, not to the client).
+        "name": "Ask if all is well after a missed appointment",
+        "trigger": "appointment_no_show",
+        "trigger_options": {},
+        "offset_days": 0,
+        "local_time": dt.time(17, 0),
+        "action": "message",
+        "template_key": "no_show_follow_up",
+        "purpose": "care",
+        "value": 70,
+    },
 ]

@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.appointments.models import Appointment
+from aftercare.appointments.services import register_notice_finder
 from aftercare.care.reconcile import register_fact_loader
 from aftercare.care.triggers import register_adjuster
 from aftercare.clients.erasure import register_erasure_step
@@ -286,6 +288,25 @@ def attachments_erase(client: Client) -> None:
         attachment.file.delete(save=False)
 
 
+def told_before_the_appointment(appointment: Appointment) -> dt.datetime | None:
+    """When the client's first message between the booking and the start arrived (fee policy).
+
+    Any channel counts: email, SMS, WhatsApp, the portal.
+    """
+    return (
+        Message.objects.filter(
+            practice_id=appointment.practice_id,
+            client_id=appointment.client_id,
+            direction=Direction.INBOUND,
+            created_at__gte=appointment.created_at,
+            created_at__lt=appointment.starts_at,
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def register_all() -> None:
     register_export_section("messaging.unroutedinbound", unrouted_export)
     register_erasure_step(unrouted_erase)
@@ -303,3 +324,4 @@ def register_all() -> None:
     register_fact_loader("waiting_since", waiting.load_waiting_since)
     register_adjuster(waiting.answer_first)
     register_send_check(waiting.no_question_while_unread)
+    register_notice_finder(told_before_the_appointment)

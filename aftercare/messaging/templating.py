@@ -224,6 +224,27 @@ register_default_template(
 )
 register_default_template(
     DefaultTemplate(
+        # Sent by care rule after a no-show. It asks after the person and never mentions a fee:
+        # a bill and "are you all right?" in one message would undo the kindness.
+        key="no_show_follow_up",
+        label="After a missed appointment: is all well?",
+        asks_check_in=True,
+        subject="We missed you today, {{ name }} — is all well?",
+        text=(
+            "Dear {{ name }},\n\n"
+            "We missed you at your appointment with {{ practitioner }} and hope all is well.\n\n"
+            "If something has come up, or you would like to book another time, just reply to "
+            "this message — or tell us how you are here: {{ checkin_url }}\n\n"
+            "Warm regards,\n{{ practitioner }}" + FOOTER
+        ),
+        sms=(
+            "Hello {{ name }}, we missed you today and hope all is well. "
+            "Reply any time, or tell us how you are: {{ checkin_url }}"
+        ),
+    )
+)
+register_default_template(
+    DefaultTemplate(
         key="birthday_card",
         label="Birthday card",
         subject="Happy birthday, {{ name }}!",

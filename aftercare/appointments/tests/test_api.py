@@ -48,6 +48,7 @@ def test_the_list_shows_every_field(personas: Personas, owner_api: ApiClient) ->
             "external_id": "",
             "created_at": body["results"][0]["created_at"],
             "updated_at": body["results"][0]["updated_at"],
+            "fee_decision": None,
         }
     ]
 

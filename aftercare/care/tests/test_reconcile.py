@@ -75,7 +75,9 @@ def test_it_never_touches_what_was_already_sent(care, django_capture_on_commit_c
         care.appointment.save()
         result = reconcile_client(care.client)
     assert Touchpoint.objects.get(kind="check_in").status == "sent"
-    assert result.created == 0
+    # The only new one is the kind question after the no-show; the sent check-in is untouched.
+    assert result.created == 1
+    assert Touchpoint.objects.get(kind="no_show_follow_up").status == "planned"
 
 
 def test_a_cancelled_touchpoint_comes_back_when_its_reason_goes_away(care):
@@ -225,6 +227,7 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Recall after 8 weeks without a visit",
         "Birthday card",
         "First-visit anniversary note",
+        "Ask if all is well after a missed appointment",
         # added by the supplies and absences apps
         "Side-effects check-in after a new medication",
         "Side-effects check-in after a new remedy",
