@@ -108,6 +108,8 @@ class TickLease(models.Model):
 
     owner = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When a tick last ran to its end: /healthz and /metrics report the lag behind it.
+    last_finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Tick lease held by {self.owner or 'nobody'} until {self.expires_at}"
