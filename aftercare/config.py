@@ -41,6 +41,10 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
     "AFTERCARE_PROXY_SSL_HEADER": "header a trusted reverse proxy sets on https requests (X-Forwarded-Proto)",
+    "AFTERCARE_METRICS_TOKEN": "bearer token Prometheus sends to /metrics (unset: /metrics is off)",
+    "AFTERCARE_HEALTH_WORKER_STALE_SECONDS": "/healthz fails when no worker was seen for this long",
+    "AFTERCARE_HEALTH_OUTBOX_AGE_SECONDS": "/healthz fails when a due message waited this long",
+    "AFTERCARE_HEALTH_TICK_LAG_SECONDS": "/healthz fails when no tick finished for this long",
     "AFTERCARE_HSTS_SECONDS": "how long browsers must use https only (Strict-Transport-Security)",
 }
 
@@ -220,6 +224,10 @@ class Config:
     inbound_email_token: str = ""
     proxy_ssl_header: tuple[str, str] | None = None
     hsts_seconds: int = 0
+    metrics_token: str = ""
+    health_worker_stale_seconds: int = 300
+    health_outbox_age_seconds: int = 900
+    health_tick_lag_seconds: int = 600
 
 
 def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> Config:
@@ -270,6 +278,7 @@ def load(env: Mapping[str, str] | None = None, *, create_dirs: bool = True) -> C
             env, "AFTERCARE_HSTS_SECONDS", 31_536_000 if base_url.startswith("https://") else 0
         ),
         **messaging_settings(env),
+        **monitoring_settings(env),
     )
 
 
@@ -376,3 +385,18 @@ def stored_secret_key(data_dir: Path, *, create: bool) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(key)
     return key
+
+
+def monitoring_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """``/metrics``' token and the limits past which ``/healthz`` answers 503."""
+    token = read_secret(env, "AFTERCARE_METRICS_TOKEN") or ""
+    if token and len(token) < 16:
+        raise ConfigError("AFTERCARE_METRICS_TOKEN: use at least 16 random characters")
+    return {
+        "metrics_token": token,
+        "health_worker_stale_seconds": parse_seconds(
+            env, "AFTERCARE_HEALTH_WORKER_STALE_SECONDS", 300
+        ),
+        "health_outbox_age_seconds": parse_seconds(env, "AFTERCARE_HEALTH_OUTBOX_AGE_SECONDS", 900),
+        "health_tick_lag_seconds": parse_seconds(env, "AFTERCARE_HEALTH_TICK_LAG_SECONDS", 600),
+    }

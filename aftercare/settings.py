@@ -49,10 +49,13 @@ INSTALLED_APPS = [
     "aftercare.measures",
     "aftercare.portal",
     "aftercare.insights",
+    "aftercare.monitoring",
     "aftercare.api",
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it records for /metrics is the whole of Django's time.
+    "aftercare.monitoring.middleware.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -212,3 +215,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Monitoring (docs/deployment.md): /metrics needs this bearer token (unset: /metrics is off);
+# /healthz answers 503 past these limits. Each web process keeps its request latencies in
+# METRICS_DIR so that /metrics, answered by any one process, reports the machine's.
+METRICS_TOKEN = CONFIG.metrics_token
+METRICS_DIR = DATA_DIR / "metrics"
+HEALTH_WORKER_STALE_SECONDS = CONFIG.health_worker_stale_seconds
+HEALTH_OUTBOX_AGE_SECONDS = CONFIG.health_outbox_age_seconds
+HEALTH_TICK_LAG_SECONDS = CONFIG.health_tick_lag_seconds

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("aftercare.monitoring.urls")),
     path("", include("aftercare.practice.urls")),
     path("clients/", include("aftercare.clients.urls")),
     path("appointments/", include("aftercare.appointments.urls")),

@@ -30,6 +30,7 @@ import django
 
 django.setup()
 
+from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
@@ -148,6 +149,14 @@ def main() -> None:
         print(
             f"{label:52} {small_time * 1000:8.1f}ms {large_time * 1000:8.1f}ms "
             f"{large_time / small_time:6.2f} {queries:>8}"
+        )
+        record(
+            f"API {label} at {args.clients:,} clients",
+            large_time * 1000,
+            "ms",
+            f"same page at {args.baseline:,} clients",
+            small_time * 1000,
+            goal="≈ 1",
         )
 
 

@@ -32,6 +32,7 @@ import django
 
 django.setup()
 
+from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
@@ -135,6 +136,14 @@ def main() -> None:
             print(
                 f"{path:28} {small_time * 1000:8.1f}ms {large_time * 1000:8.1f}ms "
                 f"{large_time / small_time:7.2f} {small_queries}/{large_queries:>3}"
+            )
+            record(
+                f"care queue {path} with {2 * args.items:,} items",
+                large_time * 1000,
+                "ms",
+                f"same with {2 * args.baseline:,} items",
+                small_time * 1000,
+                goal="≈ 1",
             )
         began = time.perf_counter()
         items = selectors.care_queue(large_actor, NOW, scope="practice")

@@ -33,6 +33,7 @@ import django
 
 django.setup()
 
+from _report import record
 from django.core.management import call_command
 
 from aftercare import clock, demo, demo_load
@@ -70,6 +71,14 @@ def main() -> None:
     large = measure(options.clients, options.seed + 1)
     ratio = large["per_client"] / baseline["per_client"]
     print(f"CPU time per client, {options.clients:,} vs {options.baseline:,}: ×{ratio:.2f}")
+    record(
+        f"demo load, CPU per client at {options.clients:,}",
+        large["per_client"] * 1e6,
+        "µs",
+        f"same at {options.baseline:,} clients",
+        baseline["per_client"] * 1e6,
+        goal="≤ 1.5 (linear)",
+    )
     estimate = large["per_client"] * 100_000
     print(f"estimated core data for 100,000 clients: {estimate / 60:.1f} min of CPU")
 

@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import record
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -157,6 +158,14 @@ def main() -> None:
     print(f"aftercare worker:         {rate['worker']:8.1f} messages/s")
     print(f"ratio worker / baseline:  {rate['worker'] / rate['bare']:8.2f} (goal >= 0.5)")
     print(f"ratio worker / ceiling:   {rate['worker'] / rate['prebuilt']:8.2f}")
+    record(
+        "worker into local SMTP",
+        rate["worker"],
+        "msg/s",
+        "bare smtplib loop",
+        rate["bare"],
+        goal="≥ 0.8",
+    )
 
 
 if __name__ == "__main__":

@@ -32,14 +32,18 @@ import django
 
 django.setup()
 
+from _report import record
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, include, path
 
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client, Tag
-from aftercare.practice.models import Practice, Role, User
+from aftercare.practice.models import Membership, Practice, Role, User
 from aftercare.testing import make_user
 
 START = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
@@ -92,6 +96,28 @@ def fill(practice: Practice, owner: User, clients: int) -> list[int]:
     return [row.pk for row in rows]
 
 
+def bare_floor(request: HttpRequest) -> HttpResponse:
+    """Django's floor: the whole middleware stack, no session, no query."""
+    return HttpResponse("ok")
+
+
+def signed_in_floor(request: HttpRequest) -> HttpResponse:
+    """Our pages' honest floor: session, user, membership and one query of the practice."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=403)
+    membership = Membership.objects.select_related("practice").get(user=request.user)
+    first = list(Client.objects.filter(practice=membership.practice).values_list("id")[:1])
+    return HttpResponse(f"ok {len(first)}")
+
+
+# The app's URLs and the two floors, served by this module (``ROOT_URLCONF = "__main__"``).
+urlpatterns = [
+    path("bench/floor/", bare_floor),
+    path("bench/signed-in-floor/", signed_in_floor),
+    path("", include("aftercare.urls")),
+]
+
+
 def signed_in_practice(clients: int, label: str) -> tuple[HttpClient, int]:
     practice = Practice.objects.create(name=f"Bench {label}", time_zone="UTC")
     owner = make_user(f"owner-{label}@bench.example", "Owner", practice, Role.OWNER)
@@ -121,8 +147,23 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=100)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    settings.ROOT_URLCONF = __name__
+    clear_url_caches()
     small, small_client = signed_in_practice(args.baseline, "small")
     large, large_client = signed_in_practice(args.clients, "large")
+    bare_time, _ = measure(HttpClient(SERVER_NAME="127.0.0.1"), "/bench/floor/", repeat=25)
+    floor_time, floor_queries = measure(large, "/bench/signed-in-floor/", repeat=25)
+    print(
+        f"floors: bare minimal view {bare_time * 1000:.2f}ms; signed-in minimal view "
+        f"{floor_time * 1000:.2f}ms ({floor_queries} queries)"
+    )
+    record(
+        "signed-in minimal view",
+        floor_time * 1000,
+        "ms",
+        "bare minimal view",
+        bare_time * 1000,
+    )
     print(f"clients: baseline {args.baseline}, large {args.clients} (2 appointments each)")
     print(f"{'page':40} {'baseline':>10} {'large':>10} {'ratio':>6} {'queries':>8}")
     rows = [
@@ -141,6 +182,7 @@ def main() -> None:
             f"/appointments/day/?date={BUSY_DAY}",
             f"/appointments/day/?date={BUSY_DAY}",
         ),
+        ("/care/", "/care/", "/care/"),
     ]
     for label, small_path, large_path in rows:
         small_time, small_queries = measure(small, small_path)
@@ -149,6 +191,22 @@ def main() -> None:
         print(
             f"{label:40} {small_time * 1000:8.1f}ms {large_time * 1000:8.1f}ms "
             f"{large_time / small_time:6.2f} {queries:>8}"
+        )
+        record(
+            f"page {label} at {args.clients:,} clients",
+            large_time * 1000,
+            "ms",
+            "signed-in minimal view",
+            floor_time * 1000,
+            goal="≤ 3",
+        )
+        record(
+            f"page {label} at {args.clients:,} clients",
+            large_time * 1000,
+            "ms",
+            f"same page at {args.baseline:,} clients",
+            small_time * 1000,
+            goal="≈ 1",
         )
 
 

@@ -11,7 +11,9 @@ It builds a demo practice of ``--clients`` clients (``aftercare.demo_load``, def
 3. then ``--rounds`` times (default 3), alternating:
    **read** — only reading the rows the sweep reads (``read_batch_rows`` for every batch of
    1,000 clients: clients, appointments, tags, observed tags, touchpoints, shared resources,
-   referrals), the baseline; and
+   referrals), the baseline; **raw read** — the same practice's clients, appointments, tags,
+   supplies and touchpoints by plain ``sqlite3`` (tuples, datetimes left as text), the floor
+   beneath both (the issue's reference: steady sweep ≤ 4×, first sweep ≤ 10×); and
    **steady sweep** — ``reconcile_all`` again: read, plan, compare, write nothing.
 
 Each of the two is taken as its fastest round, so a cold cache or a busy moment on a shared
@@ -52,6 +54,7 @@ import django
 
 django.setup()
 
+from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -82,6 +85,35 @@ def read_everything(practice_id: int, batch_size: int) -> int:
     for ids in client_id_batches(practice_id=practice_id, batch_size=batch_size):
         batch = read_batch_rows(ids)
         rows += len(batch.clients) + len(batch.appointments) + len(batch.touchpoints)
+    return rows
+
+
+def raw_read(practice_id: int) -> int:
+    """The floor beneath the sweep: the same tables' rows by plain ``sqlite3``, no ORM at all.
+
+    Tuples as SQLite gives them (datetimes stay text): what any program must at least do to
+    look at every client's appointments, tags, supplies and touchpoints.
+    """
+    import sqlite3
+
+    from aftercare.appointments.models import Appointment
+    from aftercare.clients.models import Client
+    from aftercare.supplies.models import Supply
+
+    clients, appointments = Client._meta.db_table, Appointment._meta.db_table
+    tags, supplies = Client.tags.through._meta.db_table, Supply._meta.db_table
+    touchpoints = Touchpoint._meta.db_table
+    statements = [  # table names from the models, not input
+        f"SELECT * FROM {clients} WHERE practice_id = ?",  # noqa: S608
+        f"SELECT * FROM {appointments} WHERE practice_id = ?",  # noqa: S608
+        f"SELECT t.* FROM {tags} t JOIN {clients} c ON c.id = t.client_id WHERE c.practice_id = ?",  # noqa: S608
+        f"SELECT * FROM {supplies} WHERE practice_id = ?",  # noqa: S608
+        f"SELECT * FROM {touchpoints} WHERE practice_id = ?",  # noqa: S608
+    ]
+    rows = 0
+    with sqlite3.connect(str(connection.settings_dict["NAME"])) as database:
+        for statement in statements:
+            rows += len(database.execute(statement, (practice_id,)).fetchall())
     return rows
 
 
@@ -117,6 +149,7 @@ def main() -> None:
     delete_touchpoints(practice)
 
     reads: list[tuple[float, float]] = []
+    raws: list[tuple[float, float]] = []
     sweeps: list[tuple[float, float]] = []
     with clock.at(clock.now()) as now:
         first_seconds, _, first = timed(
@@ -127,6 +160,8 @@ def main() -> None:
             *read, rows = timed(
                 f"read {round_number}", lambda: read_everything(practice.pk, args.batch_size)
             )
+            *raw, _ = timed(f"raw read {round_number}", lambda: raw_read(practice.pk))
+            raws.append(tuple(raw))
             *sweep, steady = timed(
                 f"steady sweep {round_number}",
                 lambda: reconcile_all(practice_id=practice.pk, batch_size=args.batch_size, now=now),
@@ -151,6 +186,42 @@ def main() -> None:
     print(f"ratio steady sweep / read: {steady_seconds / read_seconds:.2f}  (goal ≤ 3)")
     print(f"  by CPU time:             {steady_cpu / read_cpu:.2f}")
     print(f"ratio first sweep / read:  {first_seconds / read_seconds:.2f}")
+    raw_seconds = min(r[0] for r in raws)
+    print(f"raw sqlite3 read:          {raw_seconds:.2f} s")
+    print(f"ratio steady sweep / raw:  {steady_seconds / raw_seconds:.2f}  (goal ≤ 4)")
+    print(f"ratio first sweep / raw:   {first_seconds / raw_seconds:.2f}  (goal ≤ 10)")
+    record(
+        f"steady sweep, {clients_wanted:,} clients",
+        steady_seconds,
+        "s",
+        "raw sqlite3 read of the same tables",
+        raw_seconds,
+        goal="≤ 4",
+    )
+    record(
+        f"first sweep, {clients_wanted:,} clients",
+        first_seconds,
+        "s",
+        "raw sqlite3 read of the same tables",
+        raw_seconds,
+        goal="≤ 10",
+    )
+    record(
+        f"steady sweep, {clients_wanted:,} clients",
+        steady_seconds,
+        "s",
+        "ORM read of the same rows",
+        read_seconds,
+        goal="≤ 3",
+    )
+    record(
+        f"first sweep, {clients_wanted:,} clients",
+        first_seconds,
+        "s",
+        "ORM read of the same rows",
+        read_seconds,
+        goal="≤ 10",
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from aftercare import clock
 from aftercare.clients.models import Client
@@ -108,6 +109,8 @@ class TickLease(models.Model):
 
     owner = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When a tick last ran to its end: /healthz and /metrics report the lag behind it.
+    last_finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Tick lease held by {self.owner or 'nobody'} until {self.expires_at}"
@@ -194,6 +197,18 @@ class Touchpoint(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["practice", "status", "due_at"]),
             models.Index(fields=["client", "status"]),
+            # The care queue's open tasks: read the backlog (planned or due tasks whose time has
+            # come), not every task the practice ever did. PostgreSQL uses the small partial
+            # index; SQLite, whose planner does not prove a partial index's condition from bound
+            # parameters, the composite one (tests/test_query_plans.py checks both).
+            models.Index(
+                fields=["practice", "action", "status", "due_at"], name="touchpoint_open_work"
+            ),
+            models.Index(
+                fields=["practice", "due_at"],
+                condition=Q(action="task", status__in=["planned", "due"]),
+                name="touchpoint_open_tasks",
+            ),
         ]
         ordering = ["due_at", "id"]
 

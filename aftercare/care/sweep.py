@@ -88,9 +88,10 @@ def claim_tick_lease(*, lease: dt.timedelta = TICK_LEASE) -> str | None:
     return token if claimed else None
 
 
-def release_tick_lease(token: str) -> None:
-    """Give the lease back, only if this tick still holds it."""
-    TickLease.objects.filter(pk=LEASE_ROW, owner=token).update(owner="", expires_at=None)
+def release_tick_lease(token: str, *, finished: bool = False) -> None:
+    """Give the lease back, only if this tick still holds it; ``finished``: it ran to its end."""
+    done = {"last_finished_at": clock.now()} if finished else {}
+    TickLease.objects.filter(pk=LEASE_ROW, owner=token).update(owner="", expires_at=None, **done)
 
 
 def tick_lease_holder() -> TickLease | None:

@@ -276,6 +276,9 @@ class WorkerHeartbeat(models.Model):
     started_at = models.DateTimeField(default=clock.now)
     seen_at = models.DateTimeField(default=clock.now, db_index=True)
     messages_sent = models.PositiveIntegerField(default=0)
+    # What this process did since it started, per channel, for /metrics: {"sent": {"email": 3},
+    # "failed": {"sms": 1}, "gave_up": {}}. One row per worker, so no row is shared by all.
+    counts = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.worker

@@ -148,6 +148,8 @@ class Worker:
         self.batch_size = batch_size
         self.stopping = False
         self.sent = 0
+        # Per channel since start (sent, failed attempts, messages given up on), for /metrics.
+        self.counts: dict[str, dict[str, int]] = {"sent": {}, "failed": {}, "gave_up": {}}
         self.transports: dict[str, Transport] = {}
         self._last_heartbeat: dt.datetime | None = None
         # When the lease on the current batch runs out, by this process's monotonic clock
@@ -167,6 +169,7 @@ class Worker:
                         time.sleep(min(0.1, interval))
         finally:
             self.close_transports()
+            self.heartbeat(force=True)
             log.info("worker %s stopped after sending %d messages", self.name, self.sent)
 
     def run_once(self) -> bool:
@@ -185,6 +188,7 @@ class Worker:
         while passes < max_passes and self.run_once():
             passes += 1
         self.close_transports()
+        self.heartbeat(force=True)
         return passes
 
     def heartbeat(self, *, force: bool = False) -> None:
@@ -199,6 +203,7 @@ class Worker:
                 "pid": os.getpid(),
                 "seen_at": now,
                 "messages_sent": self.sent,
+                "counts": self.counts,
             },
             create_defaults={
                 "hostname": socket.gethostname()[:200],
@@ -206,6 +211,7 @@ class Worker:
                 "seen_at": now,
                 "started_at": now,
                 "messages_sent": self.sent,
+                "counts": self.counts,
             },
         )
 
@@ -386,6 +392,10 @@ class Worker:
             self.record_sent(message, attempt, provider_id)
         return True
 
+    def _count(self, what: str, channel: str, number: int) -> None:
+        if number:
+            self.counts[what][channel] = self.counts[what].get(channel, 0) + number
+
     def renew_lease(self, ids: list[int]) -> set[int]:
         """Extend the lease on ``ids``; return those this worker still holds."""
         self.lease_deadline = time.monotonic() + self.lease.total_seconds()
@@ -426,6 +436,7 @@ class Worker:
             if recorded:
                 MessageAttempt.objects.filter(pk=attempt.pk).update(finished_at=finished)
         self.sent += recorded
+        self._count("sent", message.channel, recorded)
         if not recorded:
             log.warning("message %s was sent after its lease had moved on", message.pk)
 
@@ -460,6 +471,7 @@ class Worker:
         self, message: Message, attempt: MessageAttempt, error: TransportError, attempts: int
     ) -> None:
         now = clock.now()
+        self._count("failed", message.channel, 1)
         with transaction.atomic():
             MessageAttempt.objects.filter(pk=attempt.pk).update(
                 finished_at=now, error=str(error)[:2000], permanent=error.permanent
@@ -476,6 +488,7 @@ class Worker:
                     lease_owner="",
                     lease_expires_at=None,
                 )
+                self._count("gave_up", message.channel, updated)
                 if updated and error.unsubscribed and message.client is not None:
                     client_opt_out(client=message.client, how=f"{message.channel.upper()} STOP")
                 elif updated and error.permanent and message.client_id:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,3 +147,23 @@ def test_the_demo_plans_care_once_after_every_apps_data_is_in(
     assert len(plans) == 1 and plans[0] > 0
     assert [label for label, _ in demo_load.demo_finishers()] == ["care"]
     assert "care (finish)" in result.seconds
+
+
+@pytest.mark.skipif(
+    not os.environ.get("AFTERCARE_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="PostgreSQL's planner statistics",
+)
+def test_a_bulk_load_on_postgresql_leaves_fresh_planner_statistics(monkeypatch: Any) -> None:
+    from django.db import connection
+
+    monkeypatch.setattr(demo_load, "ANALYZE_FROM", 5)
+    result = demo_load.load_demo_practice(seed=2, clients=7)
+    assert "analyze" in result.seconds
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'clients_client'")
+        estimated = cursor.fetchone()[0]
+    assert estimated == Client.objects.count()
+
+
+def test_a_small_demo_needs_no_analyze() -> None:
+    assert "analyze" not in demo_load.load_demo_practice(seed=2, clients=3).seconds

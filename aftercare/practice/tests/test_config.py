@@ -109,3 +109,22 @@ def test_every_setting_the_code_reads_is_listed() -> None:
             re.findall(r'"(AFTERCARE_[A-Z_]+?)(?:_FILE)?"', path.read_text(encoding="utf-8"))
         )
     assert used - set(config.SETTINGS) == set()
+
+
+def test_it_reads_the_metrics_token_and_health_limits(tmp_path: Path) -> None:
+    token_file = tmp_path / "metrics-token"
+    token_file.write_text("m" * 24 + "\n")
+    loaded = config.load(
+        env(
+            tmp_path,
+            AFTERCARE_METRICS_TOKEN_FILE=str(token_file),
+            AFTERCARE_HEALTH_OUTBOX_AGE_SECONDS="120",
+        )
+    )
+    assert loaded.metrics_token == "m" * 24
+    assert loaded.health_outbox_age_seconds == 120
+    assert loaded.health_worker_stale_seconds == 300
+    with pytest.raises(config.ConfigError, match="AFTERCARE_METRICS_TOKEN: use at least 16"):
+        config.load(env(tmp_path, AFTERCARE_METRICS_TOKEN="short"))
+    with pytest.raises(config.ConfigError, match="AFTERCARE_HEALTH_TICK_LAG_SECONDS"):
+        config.load(env(tmp_path, AFTERCARE_HEALTH_TICK_LAG_SECONDS="ten"))

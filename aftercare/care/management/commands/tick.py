@@ -47,13 +47,15 @@ class Command(BaseCommand):
             until = f" until {lease.expires_at:%Y-%m-%d %H:%M:%S} UTC" if lease else ""
             self.stdout.write(f"Another tick is running (its lease holds{until}); nothing to do.")
             return
+        finished = False
         try:
             with clock.at(instant) as now:
                 replanned = replan_requested_practices(now)
                 advanced = advance_touchpoints(now)
                 steps = run_tick_steps(now)
+            finished = True
         finally:
-            release_tick_lease(token)
+            release_tick_lease(token, finished=finished)
         self.stdout.write(
             f"Tick at {now:%Y-%m-%d %H:%M:%S} UTC: {advanced.due:,} due, "
             f"{advanced.skipped:,} skipped, {advanced.expired:,} expired"

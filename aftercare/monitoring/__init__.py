@@ -1,0 +1,1 @@
+"""Monitoring: ``/healthz`` and ``/readyz`` for load balancers, ``/metrics`` for Prometheus."""

@@ -1,0 +1,246 @@
+"""The care queue and the clients list read touchpoints, messages and clients through indexes.
+
+Every query those pages make is run again under ``EXPLAIN`` (SQLite's ``EXPLAIN QUERY PLAN``,
+PostgreSQL's ``EXPLAIN (FORMAT JSON)`` with sequential scans priced out, as they are for a
+large table), and the test fails when the plan reads the whole of ``care_touchpoint``,
+``messaging_message`` or ``clients_client`` — a cost that grows with every practice's rows,
+not with the page. A query whose plan is not a full scan at 30 rows stays one at 100,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client as HttpClient
+
+from aftercare import clock
+from aftercare.care.models import Action, Touchpoint, TouchpointStatus
+from aftercare.clients.models import Tag
+from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
+from aftercare.testing import Personas, make_client
+
+WATCHED = ("care_touchpoint", "messaging_message", "clients_client")
+NOW = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@contextmanager
+def recorded_queries() -> Iterator[list[tuple[str, Any]]]:
+    found: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        found.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield found
+
+
+def sqlite_problems(sql: str, params: Any) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        details = [row[3] for row in cursor.fetchall()]
+    problems = []
+    for detail in details:
+        match = re.match(r"(SCAN|SEARCH) (\w+)(?: AS \w+)?(.*)", detail)
+        if not match:
+            if "TEMP B-TREE FOR" in detail and "ORDER BY" in detail and _lists_clients(sql):
+                problems.append(f"sorts the practice's clients: {detail}")
+            continue
+        how, table, rest = match.groups()
+        table = _table_of(sql, table)
+        if table not in WATCHED:
+            continue
+        if how == "SCAN":
+            problems.append(f"full scan: {detail}")
+        elif table == "care_touchpoint" and "status=" not in rest and "rowid=" not in rest:
+            problems.append(f"reads closed touchpoints too: {detail}")
+    return problems
+
+
+def postgresql_problems(sql: str, params: Any) -> list[str]:
+    with connection.cursor() as cursor:
+        # As for a large table: a sequential scan or a sort is then only chosen when no index
+        # can answer, which is what the test is about (at 30 rows either would be cheapest).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+        # Partial indexes whose condition keeps only open touchpoints.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'care_touchpoint' "
+            "AND indexdef LIKE '%WHERE%status%'"
+        )
+        partial_on_status = {row[0] for row in cursor.fetchall()}
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    problems: list[str] = []
+
+    def by_primary_key(node: dict[str, Any]) -> bool:
+        return bool(re.match(r"^\(?id = ", str(node.get("Index Cond", ""))))
+
+    def relations(node: dict[str, Any]) -> set[str]:
+        found = set() if by_primary_key(node) else {node.get("Relation Name")}
+        for child in node.get("Plans", []):
+            found |= relations(child)
+        return found
+
+    def walk(node: dict[str, Any]) -> None:
+        relation = node.get("Relation Name")
+        kind = node["Node Type"]
+        condition = str(node.get("Index Cond", node.get("Recheck Cond", "")))
+        if relation in WATCHED:
+            if kind == "Seq Scan" or (
+                kind in {"Index Scan", "Index Only Scan"} and "Index Cond" not in node
+            ):
+                problems.append(f"full scan: {kind} on {relation}")
+            elif (
+                relation == "care_touchpoint"
+                and "status" not in condition
+                and node.get("Index Name") not in partial_on_status
+                and not by_primary_key(node)
+            ):
+                problems.append(f"reads closed touchpoints too: {kind} on {relation} ({condition})")
+        if (
+            kind in {"Sort", "Incremental Sort"}
+            and _lists_clients(sql)
+            and "clients_client" in relations(node)
+        ):
+            problems.append(f"sorts the practice's clients: {node.get('Sort Key')}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return problems
+
+
+def _table_of(sql: str, name: str) -> str:
+    """The table behind an alias of the query (``U0``, ``T3``), or the name itself."""
+    match = re.search(rf'"(\w+)" (?:AS )?"?{re.escape(name)}"?\b', sql)
+    return match.group(1) if match and name not in WATCHED else name
+
+
+def _lists_clients(sql: str) -> bool:
+    """The clients list's own query (rows in name order), not a join through clients."""
+    return (
+        sql.lstrip().startswith('SELECT "clients_client"."id"')
+        and 'ORDER BY "clients_client"."family_name"' in sql
+    )
+
+
+def problems_of(queries: list[tuple[str, Any]]) -> dict[str, list[str]]:
+    explain = sqlite_problems if connection.vendor == "sqlite" else postgresql_problems
+    found = {}
+    for sql, params in queries:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        if not any(table in sql for table in WATCHED):
+            continue
+        problems = explain(sql, params)
+        if problems:
+            found[sql] = problems
+    return found
+
+
+@pytest.fixture
+def busy_practice(personas: Personas) -> Personas:
+    """Rows for every source of the queue and every column of the list, in both practices."""
+    now = clock.now()
+    tag = Tag.objects.create(practice=personas.practice, name="grief")
+    personas.client.tags.add(tag)
+    for index in range(30):
+        for practice in (personas.practice, personas.other_practice):
+            client = make_client(
+                practice, given_name=f"Client{index}", email=f"c{index}.{practice.pk}@example.org"
+            )
+            for status, due in (
+                (TouchpointStatus.PLANNED, now - dt.timedelta(days=1)),
+                (TouchpointStatus.DUE, now - dt.timedelta(hours=2)),
+                (TouchpointStatus.PLANNED, now + dt.timedelta(days=3)),
+                (TouchpointStatus.DONE, now - dt.timedelta(days=9)),
+            ):
+                Touchpoint.objects.create(
+                    practice=practice,
+                    client=client,
+                    key=f"{client.pk}:plan-test:{status}:{due:%d}",
+                    kind="recall",
+                    action=Action.TASK,
+                    title="Call",
+                    due_at=due,
+                    status=status,
+                )
+            Message.objects.create(
+                practice=practice,
+                client=client,
+                direction=Direction.INBOUND,
+                channel="sms",
+                status=MessageStatus.RECEIVED,
+                text_body="feeling dizzy since the new dose",
+                triage_level=TriageLevel.ATTENTION if index % 2 else TriageLevel.ROUTINE,
+            )
+            Message.objects.create(
+                practice=practice,
+                client=client,
+                direction=Direction.OUTBOUND,
+                channel="email",
+                status=MessageStatus.FAILED if index % 5 == 0 else MessageStatus.SENT,
+            )
+    return personas
+
+
+PAGES: dict[str, str] = {
+    "care queue": "/care/",
+    "care queue, whole team": "/care/?scope=all",
+    "clients list": "/clients/",
+    "clients list, page 2": "/clients/?page=2",
+    "clients list, by tag": "/clients/?tag=grief",
+    "clients list, archived": "/clients/?archived=1",
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_reads_no_watched_table_in_full(
+    client: HttpClient, busy_practice: Personas, page: str
+) -> None:
+    client.force_login(busy_practice.owner)
+    with recorded_queries() as queries:
+        response = client.get(PAGES[page])
+    assert response.status_code == 200
+    assert any("care_touchpoint" in sql or "clients_client" in sql for sql, _ in queries)
+    problems = problems_of(queries)
+    assert problems == {}, "\n\n".join(f"{sql}\n  -> {found}" for sql, found in problems.items())
+
+
+def test_the_check_fails_on_a_full_scan_and_on_sorting_every_client(
+    busy_practice: Personas,
+) -> None:
+    """The checks can fail: a filter no index serves, and an order no index gives."""
+    with recorded_queries() as queries:
+        list(Touchpoint.objects.filter(title="Call").values_list("id"))
+        list(Message.objects.filter(text_body__contains="dizzy").values_list("id"))
+        list(
+            busy_practice.practice.clients.order_by("family_name", "given_name", "id")
+            .filter(email__contains="c1")
+            .values_list("id")
+        )
+        list(
+            Touchpoint.objects.filter(
+                practice=busy_practice.practice, due_at__lte=clock.now()
+            ).values_list("id")
+        )
+    problems = problems_of(queries)
+    assert len(problems) == 4, problems
+    assert any("full scan" in found[0] for found in problems.values())
+    assert any("reads closed touchpoints" in found[0] for found in problems.values())
