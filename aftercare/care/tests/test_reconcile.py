@@ -238,6 +238,8 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Correction when an absence moves or is cancelled",
         # added by the promises app
         "Follow up a referral: did you find the help you needed?",
+        # added by the appointments app
+        "Appointment reminder",
     }
     assert practice.care_policy.quiet_hours_start == dt.time(20, 0)
 
