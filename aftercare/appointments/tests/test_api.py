@@ -46,6 +46,8 @@ def test_the_list_shows_every_field(personas: Personas, owner_api: ApiClient) ->
             "fee": None,
             "source": "manual",
             "external_id": "",
+            "confirmed_at": None,
+            "rebook_requested_at": None,
             "created_at": body["results"][0]["created_at"],
             "updated_at": body["results"][0]["updated_at"],
         }
