@@ -420,6 +420,8 @@ def feed_events(user: Any, practice: Any, now: dt.datetime) -> list[Any]:
                 starts=absence.first_day,
                 ends=absence.back_on,
                 description=description,
+                created=absence.created_at,
+                last_modified=absence.updated_at,
             )
         )
     return events

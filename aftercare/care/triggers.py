@@ -320,7 +320,6 @@ def before_appointment(
                 detail=f"visit on {day_text(day)}",
                 context={"appointment_id": appointment.id},
                 due_at=max(appointment.starts_at - dt.timedelta(hours=hours), now),
-                keep_day=True,
                 essential=True,
             )
         )

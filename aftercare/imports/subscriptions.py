@@ -150,7 +150,7 @@ def poll_subscription(
             user=subscription.practitioner,
             practice=subscription.practice,
             membership=membership,
-            via="calendar subscription",
+            via="calendar",
         )
         result = import_appointment_file(
             actor=actor,

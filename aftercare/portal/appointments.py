@@ -56,8 +56,8 @@ TEMPLATE = DefaultTemplate(
         "Your message preferences: {{ preferences_url }}"
     ),
     sms=(
-        "{{ practice }}: your appointment is on {{ details.when }}. Confirm or ask for "
-        "another time: {{ details.appointment_url }}"
+        "Hello {{ name }}, {{ practice }} reminds you of your appointment on "
+        "{{ details.when }}. Confirm or ask for another time: {{ details.appointment_url }}"
     ),
     # The time of a visit tells nothing of the client's health; the text arrives readable.
     private=False,

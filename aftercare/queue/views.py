@@ -6,6 +6,7 @@ Views parse input, call one service and redirect (or, for htmx, return the chang
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.core import signing
@@ -266,7 +267,7 @@ def care_feed_reset(request: HttpRequest) -> HttpResponse:
     return redirect("care-hours")
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 def care_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The user's care hours (and other registered events) as iCalendar; no sign-in, a signed URL."""
     try:
@@ -282,7 +283,14 @@ def care_feed(request: HttpRequest, token: str) -> HttpResponse:
     ):
         raise Http404("Unknown calendar feed")
     body = calendar_feed.render_feed(user=feed.user, practice=feed.practice, now=clock.now())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="aftercare.ics"'
+    # The document is the same bytes until an event changes (feed.py, step 2): its digest is
+    # the ETag, and a calendar program asking with it gets a 304 and nothing to parse.
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="aftercare.ics"'
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     return response

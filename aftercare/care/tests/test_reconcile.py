@@ -238,7 +238,7 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Correction when an absence moves or is cancelled",
         # added by the promises app
         "Follow up a referral: did you find the help you needed?",
-        # added by the appointments app
+        # added by the portal app (its confirm / rebook page)
         "Appointment reminder",
     }
     assert practice.care_policy.quiet_hours_start == dt.time(20, 0)

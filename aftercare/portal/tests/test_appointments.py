@@ -4,20 +4,26 @@ link whose page confirms the visit or asks for another time (into the care queue
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
 
 from aftercare import clock
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import appointment_update
-from aftercare.care.models import Touchpoint
+from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.services import care_setup_practice
 from aftercare.clients.models import Client
 from aftercare.links import make_token
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.worker import Worker
+from aftercare.portal.appointments import DEFAULT_RULE
 from aftercare.queue.selectors import care_queue
 from aftercare.testing import Personas, make_appointment
 
@@ -119,3 +125,29 @@ def test_asking_for_another_time_lands_in_the_care_queue(
 
 def test_a_link_for_another_page_or_tampered_is_refused(client, booked: Appointment) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/p/a/{make_token('resource', booked.pk)}/").status_code == 404
+
+
+def _migration() -> Any:
+    return importlib.import_module("aftercare.portal.migrations.0001_default_appointment_reminder")
+
+
+def test_existing_practices_get_the_reminder_rule_once_and_keep_their_own(
+    personas: Personas,
+) -> None:
+    own = CareRule.objects.create(
+        practice=personas.other_practice,
+        name="Our own reminder",
+        trigger="before_appointment",
+        trigger_options={"hours": 48},
+        enabled=False,
+    )
+    editor = SimpleNamespace(connection=connection)
+    _migration().add_appointment_reminder(django_apps, editor)
+    _migration().add_appointment_reminder(django_apps, editor)  # again: nothing changes
+    rules = CareRule.objects.filter(trigger="before_appointment")
+    assert [r.name for r in rules.filter(practice=personas.practice)] == ["Appointment reminder"]
+    assert list(rules.filter(practice=personas.other_practice)) == [own]
+
+
+def test_the_migration_adds_the_rule_every_new_practice_gets() -> None:
+    assert DEFAULT_RULE == _migration().RULE

@@ -86,3 +86,89 @@ def test_other_features_add_events_through_the_provider_registry(personas: Perso
         str(event["SUMMARY"]) for event in icalendar.Calendar.from_ical(body).walk("VEVENT")
     ]
     assert summaries == ["Away"]
+
+
+def test_time_zones_are_yearly_rules_not_dates_that_end_in_2038(personas: Personas) -> None:
+    make_care_hour(personas.owner, personas.client)
+    body = ics.render_feed(user=personas.owner, practice=personas.practice, now=NOW).decode()
+    (zone,) = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")
+    rules = {str(part["TZNAME"]): part["RRULE"] for part in zone.subcomponents}
+    assert rules["BST"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
+    assert rules["GMT"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"
+    assert "RDATE" not in body and "2038" not in body
+
+
+def test_yearly_rules_for_both_hemispheres_and_zones_without_summer_time() -> None:
+    def rules(name: str) -> dict[str, bytes]:
+        zone = ics.yearly_vtimezone(name, 2026)
+        return {str(part["TZNAME"]): part["RRULE"].to_ical() for part in zone.subcomponents}
+
+    assert rules("America/New_York") == {
+        "EDT": b"FREQ=YEARLY;BYDAY=2SU;BYMONTH=3",
+        "EST": b"FREQ=YEARLY;BYDAY=1SU;BYMONTH=11",
+    }
+    assert rules("Australia/Sydney") == {
+        "AEST": b"FREQ=YEARLY;BYDAY=1SU;BYMONTH=4",
+        "AEDT": b"FREQ=YEARLY;BYDAY=1SU;BYMONTH=10",
+    }
+    (kolkata,) = ics.yearly_vtimezone("Asia/Kolkata", 2026).subcomponents
+    assert kolkata.name == "STANDARD" and "RRULE" not in kolkata
+    # A calendar reading the rules places a summer and a winter event right.
+    calendar = icalendar.Calendar()
+    calendar.add_component(ics.yearly_vtimezone("America/New_York", 2026))
+    text = calendar.to_ical().decode().replace("END:VCALENDAR", (
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=America/New_York:20270715T090000\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR"))  # fmt: skip
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert event.decoded("DTSTART").utcoffset() == dt.timedelta(hours=-4)
+
+
+def test_a_series_starts_when_it_was_made_and_uids_name_the_installation(
+    personas: Personas, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.BASE_URL = "https://care.riverside.example"
+    hour = make_care_hour(personas.owner, personas.client, weekday=1)
+    made = dt.datetime(2026, 9, 2, 12, tzinfo=dt.UTC)  # a Wednesday, months before NOW
+    type(hour).objects.filter(pk=hour.pk).update(created_at=made)
+    body = ics.render_feed(user=personas.owner, practice=personas.practice, now=NOW)
+    (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert event.decoded("DTSTART").date() == dt.date(2026, 9, 8)  # the Tuesday after
+    assert str(event["UID"]) == f"care-hour-{hour.pk}@care.riverside.example"
+    assert event.decoded("LAST-MODIFIED") == made
+    assert event.decoded("DTSTAMP") == made
+
+
+def test_a_changed_event_has_a_higher_sequence(personas: Personas) -> None:
+    made = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+    def absence(changed: dt.datetime):  # type: ignore[no-untyped-def]
+        return lambda user, practice, now: [
+            ics.FeedEvent(uid="absence-3@aftercare", summary="Away", starts=dt.date(2026, 12, 20),
+                          ends=dt.date(2027, 1, 3), created=made, last_modified=changed)
+        ]  # fmt: skip
+
+    sequences = []
+    for changed in (made, made + dt.timedelta(hours=2)):
+        provider = ics.register_feed_provider(absence(changed))
+        try:
+            body = ics.render_feed(user=personas.owner, practice=personas.practice, now=NOW)
+        finally:
+            ics._providers.remove(provider)
+        (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        sequences.append(int(event["SEQUENCE"]))
+    assert sequences == [0, 7200]
+
+
+def test_head_and_a_conditional_get_answer_without_the_body(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    make_care_hour(personas.owner, personas.client)
+    url = feed_url(owner_client)
+    with clock.at(NOW):
+        first = owner_client.get(url)
+        head = owner_client.head(url)
+    with clock.at(NOW + dt.timedelta(minutes=10)):
+        again = owner_client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert first.status_code == 200 and first["ETag"].startswith('"')
+    assert (head.status_code, head.content, head["ETag"]) == (200, b"", first["ETag"])
+    assert (again.status_code, again.content) == (304, b"")
