@@ -377,3 +377,17 @@ def test_a_long_number_with_an_extension_is_saved_as_typed_and_a_landline_is_not
     saved = owner_api.post("/api/v1/clients", {**landline, "preferred_channel": "phone"})
     assert saved.status_code == 201, saved.json()
     assert (saved.json()["phone"], saved.json()["phone_is_mobile"]) == ("+493090182012", False)
+
+
+def test_a_new_number_patched_in_brings_its_own_extension_never_the_old_ones(
+    personas: Personas, owner_api: ApiClient
+) -> None:
+    url = f"/api/v1/clients/{personas.client.pk}"
+    response = owner_api.patch(url, {"phone": "+44 7911 123456 #12"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447911123456", "12")
+    response = owner_api.patch(url, {"phone": "07711 123456"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447711123456", "")
+    response = owner_api.patch(url, {"phone_extension": "7"})
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447711123456", "7")
