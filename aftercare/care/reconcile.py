@@ -44,7 +44,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from aftercare import clock
 from aftercare.appointments.models import Appointment
@@ -437,6 +437,11 @@ def reconcile_batch(
     """
     now = now or clock.now()
     try:
+        if connection.in_atomic_block:
+            # Inside a caller's transaction a failed query must not poison it (PostgreSQL
+            # refuses every later statement): roll back to a savepoint of our own.
+            with transaction.atomic():
+                return _reconcile_batch(client_ids, now)
         return _reconcile_batch(client_ids, now)
     except (OperationalError, InterfaceError):
         raise

@@ -241,6 +241,9 @@ def _validated(
     if errors:
         raise invalid(errors)
     merged = {**client_to_api(base, with_notes=actor.sees_private_notes), **values}
+    if "phone" in values and "phone_extension" not in values:
+        # A new number comes with its own extension (or none), never the old number's.
+        merged["phone_extension"] = ""
     form_data = {
         name: value
         for name, value in merged.items()

@@ -167,6 +167,10 @@ def test_reconciling_one_client_costs_the_same_queries_however_much_it_has(care)
             reconcile_client(care.client)
         with CaptureQueriesContext(connection) as large:
             reconcile_client(busy)
+    # The test runs inside a transaction, where reconciling takes a savepoint of its own (so a
+    # failing client cannot poison the caller's transaction); after a commit it takes none.
+    small = [q for q in small if "SAVEPOINT" not in q["sql"]]
+    large = [q for q in large if "SAVEPOINT" not in q["sql"]]
     assert len(small) == len(large)
     # 12 for the care engine (the client's practitioner and booked appointments come with its
     # client and appointment rows), one for supplies and the practices' absences (one query; a

@@ -412,3 +412,17 @@ def test_an_external_id_another_client_has_is_refused(
     assert response.json()["errors"]["external_id"] == [
         "Another client of the practice has this external id."
     ]
+
+
+def test_a_new_number_patched_in_brings_its_own_extension_never_the_old_ones(
+    personas: Personas, owner_api: ApiClient
+) -> None:
+    url = f"/api/v1/clients/{personas.client.pk}"
+    response = owner_api.patch(url, {"phone": "+44 7911 123456 #12"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447911123456", "12")
+    response = owner_api.patch(url, {"phone": "07711 123456"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447711123456", "")
+    response = owner_api.patch(url, {"phone_extension": "7"})
+    assert (response.json()["phone"], response.json()["phone_extension"]) == ("+447711123456", "7")
