@@ -353,9 +353,17 @@ class FeeDecisionPage(Schema):
     results: list[FeeDecisionRow]
 
 
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class FeeDecisionFilters(Schema):
-    starts_from: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD)")
-    starts_until: dt.date | None = Field(None, alias="to", description="Last day (YYYY-MM-DD)")
+    # Strings, not dates: pydantic would read "0" as 1 January 1970.
+    starts_from: str | None = Field(
+        None, alias="from", pattern=DAY_PATTERN, description="First day (YYYY-MM-DD)"
+    )
+    starts_until: str | None = Field(
+        None, alias="to", pattern=DAY_PATTERN, description="Last day (YYYY-MM-DD)"
+    )
 
 
 @router.get(
@@ -370,8 +378,14 @@ def list_fee_decisions(
     newest first. Aftercare takes no payments; this is what a billing tool reads."""
     actor = api_actor(request)
     today = clock.today(actor.practice.tz)
-    until = filters.starts_until or today
-    since = filters.starts_from or until - dt.timedelta(days=89)
+    days: dict[str, dt.date | None] = {}
+    for name, raw in (("from", filters.starts_from), ("to", filters.starts_until)):
+        try:
+            days[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise invalid({name: ["Not a day: use YYYY-MM-DD."]}) from None
+    until = days["to"] or today
+    since = days["from"] or until - dt.timedelta(days=89)
     if since > until:
         raise invalid({"from": ["The first day is after the last day."]})
     if (until - since).days > 731:

@@ -69,7 +69,6 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
                     "ends_at": starts_at + dt.timedelta(minutes=50),
                     "kind": "follow_up",
                 },
-                source="demo",
             )
             Appointment.objects.filter(pk=appointment.pk).update(
                 created_at=starts_at - dt.timedelta(days=14)

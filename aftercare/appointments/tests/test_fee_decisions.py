@@ -321,3 +321,9 @@ def test_a_no_show_plans_a_kind_question_that_never_carries_the_bill(
     words = f"{template.subject} {template.text} {template.sms}".lower()
     assert "all is well" in words
     assert not {"fee", "charge", "pay", "invoice", "bill"} & set(words.replace(",", " ").split())
+
+
+def test_the_fee_decisions_api_refuses_what_is_not_a_day(owner_api: ApiClient) -> None:
+    for query in ("to=0", "from=2026-13-01", "from=yesterday"):
+        assert owner_api.get(f"/api/v1/appointments/fee-decisions?{query}").status_code == 422
+    assert owner_api.get("/api/v1/appointments/fee-decisions?from=2026-11-01").status_code == 200

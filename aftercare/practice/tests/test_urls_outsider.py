@@ -176,6 +176,9 @@ KWARGS: dict[str, Kwargs] = {
     "clients-erase": lambda p: {"pk": p.client.pk},
     "appointments-edit": lambda p: {"pk": p.appointment.pk},
     "appointments-status": lambda p: {"pk": p.appointment.pk},
+    "appointments-fee-override": lambda p: {"pk": p.appointment.pk},
+    "insights-client": lambda p: {"pk": p.client.pk},
+    "insights-reach-out": lambda p: {"pk": p.client.pk},
     "care-hours-delete": lambda p: {"pk": _care_hour(p).pk},
     "resources-detail": lambda p: {"pk": _resource(p).pk},
     "resources-edit": lambda p: {"pk": _resource(p).pk},
@@ -200,9 +203,6 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-reply": lambda p: {"client_id": p.client.pk},
     "messaging-attachment": _attachment_kwargs,
-    "appointments-fee-override": lambda p: {"pk": p.appointment.pk},
-    "insights-client": lambda p: {"pk": p.client.pk},
-    "insights-reach-out": lambda p: {"pk": p.client.pk},
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
     "imports-columns": lambda p: {"pk": _import_job(p).pk},
     "imports-dry-run": lambda p: {"pk": _import_job(p).pk},
@@ -335,6 +335,7 @@ def test_a_page_without_parameters_shows_only_the_outsiders_practice(
     if response.status_code == 405:
         response = outsider.post(url, {})
     assert response.status_code < 500
+    # A download (the fee decisions' CSV) streams its rows.
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert_no_owner_data(body.decode(errors="replace"), url)
 
