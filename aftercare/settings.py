@@ -167,6 +167,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # With an https base URL: redirect plain http, and tell browsers to use https only.
 SECURE_SSL_REDIRECT = BASE_URL.startswith("https://")
+# A load balancer's probe and Prometheus reach a web machine directly over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
 SECURE_HSTS_INCLUDE_SUBDOMAINS = bool(CONFIG.hsts_seconds)
 SECURE_PROXY_SSL_HEADER = CONFIG.proxy_ssl_header

@@ -30,7 +30,6 @@ import django
 
 django.setup()
 
-from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
@@ -42,6 +41,7 @@ from aftercare.practice.access import Actor
 from aftercare.practice.models import Practice, Role
 from aftercare.practice.services import token_create
 from aftercare.testing import make_user
+from benchmarks._report import record
 
 
 def fill(practice: Practice, owner_id: int, clients: int) -> None:

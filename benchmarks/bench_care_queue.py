@@ -32,7 +32,6 @@ import django
 
 django.setup()
 
-from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
@@ -48,6 +47,7 @@ from aftercare.queue import items as queue
 from aftercare.queue import selectors
 from aftercare.queue.models import CareHour
 from aftercare.testing import make_user
+from benchmarks._report import record
 
 NOW = dt.datetime(2026, 11, 24, 8, 15, tzinfo=dt.UTC)  # a Tuesday, inside the care hour
 

@@ -33,10 +33,10 @@ import django
 
 django.setup()
 
-from _report import record
 from django.core.management import call_command
 
 from aftercare import clock, demo, demo_load
+from benchmarks._report import record
 
 
 def measure(clients: int, seed: int) -> dict[str, float]:

@@ -28,10 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _report import record
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._report import record
 
 
 class Counter:

@@ -32,7 +32,6 @@ import django
 
 django.setup()
 
-from _report import record
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -45,6 +44,7 @@ from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client, Tag
 from aftercare.practice.models import Membership, Practice, Role, User
 from aftercare.testing import make_user
+from benchmarks._report import record
 
 START = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
 BUSY_DAY = "2025-01-06"

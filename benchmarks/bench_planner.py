@@ -54,7 +54,6 @@ import django
 
 django.setup()
 
-from _report import record
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,6 +68,7 @@ from aftercare.care.reconcile import (
 )
 from aftercare.demo_load import load_demo_practice
 from aftercare.practice.models import Practice
+from benchmarks._report import record
 
 
 def timed(label: str, work):  # type: ignore[no-untyped-def]

@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _report import record
-
 from aftercare.messaging.triage import LEVELS, Classifier, TriageResult
+from benchmarks._report import record
 
 CASES = Path(__file__).resolve().parent / "triage_cases.csv"
 

@@ -177,6 +177,16 @@ def test_healthz_and_readyz_are_503_when_the_database_does_not_answer(
         }
 
 
+def test_probes_over_plain_http_are_not_redirected_to_https(
+    client: HttpClient, db: None, settings: Any, metrics_settings: Any
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/healthz").status_code == 503  # no worker yet: answered, not redirected
+    assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    assert client.get("/clients/").status_code == 301
+
+
 def test_readyz_asks_only_the_database(client: HttpClient, db: None) -> None:
     # No worker, no tick: the web process can still serve pages, so the balancer keeps it.
     response = client.get("/readyz")

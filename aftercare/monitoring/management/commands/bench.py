@@ -45,13 +45,13 @@ PLAN = (
     Benchmark(
         "api",
         "bench_api.py",
-        ("--clients", "2000", "--baseline", "100"),
+        ("--clients", "1000", "--baseline", "100"),
         ("--clients", "{n}", "--baseline", "100"),
     ),
     Benchmark(
         "care queue",
         "bench_care_queue.py",
-        ("--items", "500", "--baseline", "50"),
+        ("--items", "300", "--baseline", "30"),
         ("--items", "{n20}", "--baseline", "50"),
     ),
     Benchmark(
@@ -63,13 +63,13 @@ PLAN = (
     Benchmark(
         "worker",
         "bench_dispatch.py",
-        ("--messages", "300", "--rounds", "2"),
+        ("--messages", "200", "--rounds", "2"),
         ("--messages", "2000", "--rounds", "3"),
     ),
     Benchmark(
         "demo",
         "bench_demo.py",
-        ("--clients", "2000", "--baseline", "500"),
+        ("--clients", "1000", "--baseline", "250"),
         ("--clients", "{n5}", "--baseline", "{n50}"),
     ),
     Benchmark("triage", "bench_triage.py", ("--rounds", "1"), ("--rounds", "3")),
