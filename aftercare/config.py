@@ -38,6 +38,7 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_TWILIO_AUTH_TOKEN": "Twilio auth token (also signs Twilio's webhooks)",
     "AFTERCARE_TWILIO_FROM": "the Twilio number SMS are sent from (E.164)",
     "AFTERCARE_TWILIO_WHATSAPP_FROM": "the Twilio WhatsApp sender (E.164)",
+    "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES": "approved WhatsApp content templates per template key, check_in=HX…,recall=HX…",
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
     "AFTERCARE_PROXY_SSL_HEADER": "header a trusted reverse proxy sets on https requests (X-Forwarded-Proto)",
@@ -216,6 +217,7 @@ class Config:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_whatsapp_from: str = ""
+    twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
     reply_domain: str = ""
     inbound_email_token: str = ""
     proxy_ssl_header: tuple[str, str] | None = None
@@ -358,7 +360,23 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
     token = values["inbound_email_token"]
     if token and len(token) < 16:
         raise ConfigError("AFTERCARE_INBOUND_EMAIL_TOKEN: use at least 16 random characters")
-    return values
+    return {**values, "twilio_whatsapp_templates": parse_whatsapp_templates(env)}  # type: ignore[dict-item]
+
+
+def parse_whatsapp_templates(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``check_in=HX…,recall=HX…``: the approved content template (ContentSid) per template key."""
+    name = "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES"
+    pairs = []
+    for item in filter(None, (part.strip() for part in (env.get(name) or "").split(","))):
+        key, _, sid = item.partition("=")
+        key, sid = key.strip(), sid.strip()
+        if not re.fullmatch(r"[a-z0-9_]{1,40}", key) or not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
+            raise ConfigError(
+                f"{name}: expected template_key=ContentSid pairs such as "
+                f"check_in=HX0123456789abcdef0123456789abcdef, got {item!r}"
+            )
+        pairs.append((key, sid))
+    return tuple(pairs)
 
 
 def stored_secret_key(data_dir: Path, *, create: bool) -> str:

@@ -87,6 +87,11 @@ class Client(models.Model):
     phone_unusable = models.BooleanField(
         default=False, help_text="Messages to this number failed permanently"
     )
+    whatsapp_unusable = models.BooleanField(
+        default=False,
+        help_text="WhatsApp cannot reach this number (no WhatsApp, or outside its 24-hour "
+        "window with no approved template); cleared when the client writes on WhatsApp",
+    )
 
     class Meta:
         indexes = [

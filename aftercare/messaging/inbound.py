@@ -166,6 +166,10 @@ def receive_inbound(
             context=details or {},
         )
         keep_attachments(message, attachments)
+        if channel == "whatsapp" and client is not None and client.whatsapp_unusable:
+            # They wrote on WhatsApp: it reaches them again, and the 24-hour window is open.
+            Client.objects.filter(pk=client.pk).update(whatsapp_unusable=False)
+            client.whatsapp_unusable = False
         if not by_machine:
             route_inbound(message)
     return message

@@ -41,6 +41,8 @@ def messaging_settings_for(practice: Practice) -> MessagingSettings:
 def usable_address(client: Client, channel: str) -> str:
     if channel == "email":
         return "" if client.email_unusable else client.email
+    if channel == "whatsapp" and client.whatsapp_unusable:
+        return ""
     if channel in {"sms", "whatsapp"}:
         return "" if client.phone_unusable else client.phone
     return ""
@@ -57,6 +59,9 @@ def mark_address_unusable(message: Message) -> bool:
         return False
     if message.channel == "email":
         field, address_field = "email_unusable", "email"
+    elif message.channel == "whatsapp":
+        # WhatsApp failing says nothing of SMS to the same number: only WhatsApp is set aside.
+        field, address_field = "whatsapp_unusable", "phone"
     else:
         field, address_field = "phone_unusable", "phone"
     clients = Client.objects.filter(pk=message.client_id, **{address_field: message.to_address})
