@@ -41,6 +41,7 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES": "approved WhatsApp content templates per template key, check_in=HX…,recall=HX…",
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
+    "AFTERCARE_MAILGUN_WEBHOOK_SIGNING_KEY": "Mailgun's HTTP webhook signing key, to check inbound mail it posts",
     "AFTERCARE_PROXY_SSL_HEADER": "header a trusted reverse proxy sets on https requests (X-Forwarded-Proto)",
     "AFTERCARE_HSTS_SECONDS": "how long browsers must use https only (Strict-Transport-Security)",
 }
@@ -218,6 +219,7 @@ class Config:
     twilio_from: str = ""
     twilio_whatsapp_from: str = ""
     twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
+    mailgun_webhook_signing_key: str = ""
     reply_domain: str = ""
     inbound_email_token: str = ""
     proxy_ssl_header: tuple[str, str] | None = None
@@ -338,6 +340,8 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
         "twilio_whatsapp_from": (env.get("AFTERCARE_TWILIO_WHATSAPP_FROM") or "").strip(),
         "reply_domain": (env.get("AFTERCARE_REPLY_DOMAIN") or "").strip().lower(),
         "inbound_email_token": read_secret(env, "AFTERCARE_INBOUND_EMAIL_TOKEN") or "",
+        "mailgun_webhook_signing_key": read_secret(env, "AFTERCARE_MAILGUN_WEBHOOK_SIGNING_KEY")
+        or "",
     }
     senders = values["twilio_from"] or values["twilio_whatsapp_from"]
     if senders and not (values["twilio_account_sid"] and values["twilio_auth_token"]):

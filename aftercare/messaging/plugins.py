@@ -21,7 +21,7 @@ from aftercare.clients.erasure import register_erasure_step
 from aftercare.clients.export import register_export_section, row_of
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, register_client_section
-from aftercare.messaging import waiting
+from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
 from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
@@ -287,6 +287,7 @@ def attachments_erase(client: Client) -> None:
 
 
 def register_all() -> None:
+    providers.connect()
     register_export_section("messaging.unroutedinbound", unrouted_export)
     register_erasure_step(unrouted_erase)
     register_export_section("messaging.messageattachment", attachments_export)
