@@ -38,8 +38,10 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_TWILIO_AUTH_TOKEN": "Twilio auth token (also signs Twilio's webhooks)",
     "AFTERCARE_TWILIO_FROM": "the Twilio number SMS are sent from (E.164)",
     "AFTERCARE_TWILIO_WHATSAPP_FROM": "the Twilio WhatsApp sender (E.164)",
+    "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES": "approved WhatsApp content templates per template key, check_in=HX…,recall=HX…",
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
+    "AFTERCARE_MAILGUN_WEBHOOK_SIGNING_KEY": "Mailgun's HTTP webhook signing key, to check inbound mail it posts",
     "AFTERCARE_PROXY_SSL_HEADER": "header a trusted reverse proxy sets on https requests (X-Forwarded-Proto)",
     "AFTERCARE_METRICS_TOKEN": "bearer token Prometheus sends to /metrics (unset: /metrics is off)",
     "AFTERCARE_HEALTH_WORKER_STALE_SECONDS": "/healthz fails when no worker was seen for this long",
@@ -220,6 +222,8 @@ class Config:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_whatsapp_from: str = ""
+    twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
+    mailgun_webhook_signing_key: str = ""
     reply_domain: str = ""
     inbound_email_token: str = ""
     proxy_ssl_header: tuple[str, str] | None = None
@@ -345,6 +349,8 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
         "twilio_whatsapp_from": (env.get("AFTERCARE_TWILIO_WHATSAPP_FROM") or "").strip(),
         "reply_domain": (env.get("AFTERCARE_REPLY_DOMAIN") or "").strip().lower(),
         "inbound_email_token": read_secret(env, "AFTERCARE_INBOUND_EMAIL_TOKEN") or "",
+        "mailgun_webhook_signing_key": read_secret(env, "AFTERCARE_MAILGUN_WEBHOOK_SIGNING_KEY")
+        or "",
     }
     senders = values["twilio_from"] or values["twilio_whatsapp_from"]
     if senders and not (values["twilio_account_sid"] and values["twilio_auth_token"]):
@@ -367,7 +373,23 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
     token = values["inbound_email_token"]
     if token and len(token) < 16:
         raise ConfigError("AFTERCARE_INBOUND_EMAIL_TOKEN: use at least 16 random characters")
-    return values
+    return {**values, "twilio_whatsapp_templates": parse_whatsapp_templates(env)}  # type: ignore[dict-item]
+
+
+def parse_whatsapp_templates(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``check_in=HX…,recall=HX…``: the approved content template (ContentSid) per template key."""
+    name = "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES"
+    pairs = []
+    for item in filter(None, (part.strip() for part in (env.get(name) or "").split(","))):
+        key, _, sid = item.partition("=")
+        key, sid = key.strip(), sid.strip()
+        if not re.fullmatch(r"[a-z0-9_]{1,40}", key) or not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
+            raise ConfigError(
+                f"{name}: expected template_key=ContentSid pairs such as "
+                f"check_in=HX0123456789abcdef0123456789abcdef, got {item!r}"
+            )
+        pairs.append((key, sid))
+    return tuple(pairs)
 
 
 def stored_secret_key(data_dir: Path, *, create: bool) -> str:

@@ -206,6 +206,9 @@ TWILIO_ACCOUNT_SID = CONFIG.twilio_account_sid
 TWILIO_AUTH_TOKEN = CONFIG.twilio_auth_token
 TWILIO_FROM = CONFIG.twilio_from
 TWILIO_WHATSAPP_FROM = CONFIG.twilio_whatsapp_from
+# Outside WhatsApp's 24-hour window only approved templates go out: {template key: ContentSid}.
+TWILIO_WHATSAPP_TEMPLATES = dict(CONFIG.twilio_whatsapp_templates)
+MAILGUN_WEBHOOK_SIGNING_KEY = CONFIG.mailgun_webhook_signing_key
 REPLY_DOMAIN = CONFIG.reply_domain
 INBOUND_EMAIL_TOKEN = CONFIG.inbound_email_token
 

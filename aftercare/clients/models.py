@@ -94,6 +94,11 @@ class Client(models.Model):
     phone_unusable = models.BooleanField(
         default=False, help_text="Messages to this number failed permanently"
     )
+    whatsapp_unusable = models.BooleanField(
+        default=False,
+        help_text="WhatsApp cannot reach this number (no WhatsApp, or outside its 24-hour "
+        "window with no approved template); cleared when the client writes on WhatsApp",
+    )
     # The client's id in the tool the practice came from (or an integration's own id): an
     # import or an API call with the same id updates the client instead of adding a twin.
     external_id = models.CharField(max_length=200, blank=True)

@@ -104,7 +104,8 @@ def megabytes(size: int) -> str:
 def check_attachment(name: str, content_type: str, data: bytes, unreachable: str = "") -> Checked:
     """Steps 1–2 of the module docstring."""
     declared = (content_type or "application/octet-stream").split(";")[0].strip().lower()
-    name = (name or "attachment").replace("/", "_").replace("\\", "_")[:200]
+    declared = declared.replace("\x00", "")[:100]
+    name = (name or "attachment").replace("/", "_").replace("\\", "_").replace("\x00", "")[:200]
     size = len(data)
     if unreachable:
         return Checked(name, declared, 0, unreachable[:200])

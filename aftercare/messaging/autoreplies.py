@@ -76,10 +76,21 @@ class Classified:
 
 
 def header(message: Message, name: str) -> str:
+    """A header's value; one too broken to parse is read as the raw text it came as."""
+    return (headers_all(message, name) or [""])[0]
+
+
+def headers_all(message: Message, name: str) -> list[str]:
+    """Every value of a header (``To`` may repeat), never raising for a malformed one."""
     try:
-        return str(message.get(name, "") or "").strip()
-    except Exception:  # a header too broken to parse is treated as absent
-        return ""
+        return [str(value).strip() for value in message.get_all(name, [])]
+    except Exception:  # the policy's parser gave up: keep the raw text, unfolded
+        wanted = name.lower()
+        return [
+            " ".join(str(value).split())
+            for key, value in message.raw_items()
+            if key.lower() == wanted
+        ]
 
 
 def dsn_recipients(report: Message) -> tuple[Recipient, ...]:

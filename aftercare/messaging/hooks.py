@@ -44,8 +44,13 @@ TWILIO_STATUSES = {
     "read": MessageStatus.DELIVERED,
     "undelivered": MessageStatus.FAILED,
     "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
     "sent": MessageStatus.SENT,
 }
+# WhatsApp cannot reach the client on this channel: 63016 outside the 24-hour window without a
+# template, 63003 not a WhatsApp number, 30005 unknown to WhatsApp, 63024 invalid recipient,
+# and a message Twilio "canceled" (https://www.twilio.com/docs/api/errors/63016 …).
+WHATSAPP_CANNOT_REACH = {"63016", "63003", "63024", "30005", "30006"}
 # Delivery errors that say the number itself cannot receive SMS (not that it is switched off
 # for now, 30003): 30005 unknown destination handset, 30006 landline or unreachable carrier.
 # https://www.twilio.com/docs/api/errors/30005 and /30006
@@ -180,18 +185,27 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         reason = f"Twilio reports {request.POST.get('MessageStatus')} (error {code or 'unknown'})"
         if code in NUMBER_CANNOT_RECEIVE:
             reason += ": this number cannot receive text messages"
+        if code == "63016":
+            reason += ": outside WhatsApp's 24-hour window, only an approved template may go"
         with transaction.atomic():
             failed = list(messages.exclude(status=MessageStatus.DELIVERED))
             messages.filter(pk__in=[m.pk for m in failed]).update(
                 status=status, status_reason=reason
             )
+            canceled = request.POST.get("MessageStatus") == "canceled"
             for message in failed:
-                if (
+                cannot_reach = (
                     code in NUMBER_CANNOT_RECEIVE
-                    and message.channel == "sms"
-                    and mark_address_unusable(message)
-                ):
-                    log.info("client %s: number marked unusable (%s)", message.client_id, reason)
+                    if message.channel == "sms"
+                    else code in WHATSAPP_CANNOT_REACH or canceled
+                )
+                if cannot_reach and mark_address_unusable(message):
+                    log.info(
+                        "client %s: %s marked unusable (%s)",
+                        message.client_id,
+                        message.channel,
+                        reason,
+                    )
     return HttpResponse(status=204)
 
 

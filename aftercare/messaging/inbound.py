@@ -122,6 +122,10 @@ def receive_inbound(
     back (two robots answering each other would loop), and it is not the client answering, so
     it is stored as needing no reading and holds back no check-in.
     """
+    # No NUL characters anywhere (PostgreSQL's text columns and queries refuse them; a broken
+    # mailer writes them).
+    from_address, to_address, subject = map(without_nul, (from_address, to_address, subject))
+    text, html, provider_id, reply_token = map(without_nul, (text, html, provider_id, reply_token))
     if channel == "email":
         # A sender written with its display name ("Mara Eval <mara@…>") is still the client.
         from_address = email_address(from_address) or from_address
@@ -164,9 +168,16 @@ def receive_inbound(
             in_reply_to=original,
             created_at=clock.now(),
             acknowledged_at=clock.now() if by_machine else None,
-            context=details or {},
+            context={
+                key: without_nul(value) if isinstance(value, str) else value
+                for key, value in (details or {}).items()
+            },
         )
         keep_attachments(message, attachments)
+        if channel == "whatsapp" and client is not None and client.whatsapp_unusable:
+            # They wrote on WhatsApp: it reaches them again, and the 24-hour window is open.
+            Client.objects.filter(pk=client.pk).update(whatsapp_unusable=False)
+            client.whatsapp_unusable = False
         if not by_machine:
             route_inbound(message)
     return message
@@ -197,6 +208,10 @@ def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[Me
         attachment.save()
         kept.append(attachment)
     return kept
+
+
+def without_nul(value: str) -> str:
+    return value.replace("\x00", "\ufffd")
 
 
 def keep_unrouted(fields: dict[str, str]) -> UnroutedInbound:

@@ -23,7 +23,7 @@ from aftercare.clients.erasure import register_erasure_step
 from aftercare.clients.export import register_export_section, row_of
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, register_client_section
-from aftercare.messaging import waiting
+from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
 from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
@@ -308,6 +308,7 @@ def told_before_the_appointment(appointment: Appointment) -> dt.datetime | None:
 
 
 def register_all() -> None:
+    providers.connect()
     register_export_section("messaging.unroutedinbound", unrouted_export)
     register_erasure_step(unrouted_erase)
     register_export_section("messaging.messageattachment", attachments_export)

@@ -42,6 +42,8 @@ def messaging_settings_for(practice: Practice) -> MessagingSettings:
 def usable_address(client: Client, channel: str) -> str:
     if channel == "email":
         return "" if client.email_unusable else client.email
+    if channel == "whatsapp" and client.whatsapp_unusable:
+        return ""
     if channel in {"sms", "whatsapp"}:
         # A landline is a number to call, never one to text.
         usable = not client.phone_unusable and can_receive_texts(client.phone)
@@ -60,6 +62,9 @@ def mark_address_unusable(message: Message) -> bool:
         return False
     if message.channel == "email":
         field, address_field = "email_unusable", "email"
+    elif message.channel == "whatsapp":
+        # WhatsApp failing says nothing of SMS to the same number: only WhatsApp is set aside.
+        field, address_field = "whatsapp_unusable", "phone"
     else:
         field, address_field = "phone_unusable", "phone"
     clients = Client.objects.filter(pk=message.client_id, **{address_field: message.to_address})

@@ -29,6 +29,7 @@ from aftercare.messaging.autoreplies import (
     Classified,
     classify_mail,
     header,
+    headers_all,
 )
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageKind
@@ -77,7 +78,7 @@ def parse_email(parsed: Any, raw: bytes = b"") -> dict[str, Any]:
     if not text.strip() and html:
         text = html_to_text(html)
     recipients = addresses_in(
-        parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Delivered-To", [])
+        headers_all(parsed, "To") + headers_all(parsed, "Cc") + headers_all(parsed, "Delivered-To")
     )
     return {
         "from_address": email_address(header(parsed, "From")),
@@ -139,7 +140,7 @@ def bounced_message(token: str, original_message_id: str) -> Message | None:
         found = outbound.filter(reply_token=token).first()
         if found is not None:
             return found
-    key = original_message_id.strip("<> ").partition("@")[0]
+    key = original_message_id.strip("<> ").partition("@")[0].replace("\x00", "")
     if key:
         return outbound.filter(idempotency_key=key).first()
     return None

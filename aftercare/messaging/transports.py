@@ -10,6 +10,9 @@ machine.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
+import re
 import smtplib
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
+from aftercare import clock
 from aftercare.links import portal_url
 from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES
 
@@ -195,6 +199,10 @@ class TwilioTransport(Transport):
         self.open()
         return self.client.messages.create(**params)
 
+    def content(self, message: Message) -> dict[str, str]:
+        """What the message says: its text (``Body``); WhatsApp overrides this."""
+        return {"body": message.text_body}
+
     def send(self, message: Message) -> str:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -203,8 +211,8 @@ class TwilioTransport(Transport):
             result = self.create(
                 to=self.recipient(message),
                 from_=self.sender(),
-                body=message.text_body,
                 status_callback=callback,
+                **self.content(message),
             )
         except TwilioRestException as error:
             raise TransportError(
@@ -218,7 +226,49 @@ class TwilioTransport(Transport):
 
 
 class WhatsAppTransport(TwilioTransport):
+    """WhatsApp through Twilio: free text only inside the 24-hour session window.
+
+    WhatsApp lets a business write freely only within 24 hours of the client's last message;
+    outside it, only an approved template goes (Twilio error 63016 otherwise). So, outside the
+    window, the message goes as the content template configured for its template key
+    (``AFTERCARE_TWILIO_WHATSAPP_TEMPLATES``: ``ContentSid`` with ``ContentVariables`` 1 = the
+    client's name, 2 = the practice, 3 = the message's link); a key without one fails at once
+    as "cannot reach on this channel", so the worker sets WhatsApp aside for this client and
+    the client is re-planned on a channel that works.
+    """
+
     whatsapp = True
+
+    def content(self, message: Message) -> dict[str, str]:
+        if message.client is None or within_whatsapp_window(message):
+            return super().content(message)
+        sid = settings.TWILIO_WHATSAPP_TEMPLATES.get(message.template_key)
+        if not sid:
+            raise TransportError(
+                "outside WhatsApp's 24-hour window and no approved template for "
+                f"{message.template_key or 'a personal message'}: reach the client another way",
+                permanent=True,
+            )
+        link = LINK.search(message.text_body)
+        variables = {
+            "1": message.client.name_to_use,
+            "2": message.practice.name,
+            "3": link.group(0) if link else "",
+        }
+        return {"content_sid": sid, "content_variables": json.dumps(variables)}
+
+
+LINK = re.compile(r"https?://\S+")
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
+def within_whatsapp_window(message: Message) -> bool:
+    """Has the client written on WhatsApp in the last 24 hours (free text allowed)?"""
+    return message.client.messages.filter(
+        channel="whatsapp",
+        direction="in",
+        created_at__gte=clock.now() - WHATSAPP_WINDOW,
+    ).exists()
 
 
 def sms_live() -> bool:

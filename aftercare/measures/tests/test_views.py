@@ -72,7 +72,7 @@ def test_the_client_page_costs_the_same_queries_with_one_score_or_many(
     make_appointment(personas.client, personas.owner, status="attended", starts_at=NOW)
     path = f"/clients/{personas.client.pk}/"
     # 23 for the page without scores (clients' test) + chart markers: visits, medications,
-    # the practitioner's absences, and the attachments of the messages shown.
+    # the practitioner's absences, and the thread's attachments (one prefetch).
     with django_assert_max_num_queries(27):
         owner_client.get(path)
     history(personas, daytime, "who5", [1, 4, 2, 5, 3])

@@ -426,3 +426,24 @@ def test_the_thread_and_the_api_show_what_came_with_a_reply_and_what_kind_it_is(
     assert fake["url"] is None
     clients = api.get(f"/api/v1/clients/{personas.client.pk}").json()
     assert clients["opted_out_at"] is None
+
+
+@pytest.mark.usefixtures("inbound_settings")
+def test_nul_characters_and_a_malformed_to_header_are_stored_not_a_server_error(
+    personas: Personas, client: HttpClient
+) -> None:
+    # Both found by the fuzz test on PostgreSQL: its text columns refuse NUL, and the email
+    # package's header parser raises on a broken address group.
+    sent = message_queue(client=personas.client, template_key="check_in")
+    raw = (
+        b"From: Ruth Miller <ruth@example.org>\r\n"
+        b"To: Riverside: <reply+" + sent.reply_token.encode() + b"@reply.example.org\r\n"
+        b"Subject: Re: How are you\x00 doing?\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Dizzy again\x00 this morning.\r\n"
+    )
+    assert post_raw(client, raw).status_code == 200
+    reply = Message.objects.get(direction=Direction.INBOUND)
+    assert reply.client == personas.client
+    assert reply.text_body == "Dizzy again\ufffd this morning."
+    assert reply.triage_level == "attention"

@@ -14,9 +14,13 @@ import pytest
 import time_machine
 from twilio.http import HttpClient
 from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
 
+from aftercare import clock
 from aftercare.messaging import transports
-from aftercare.messaging.models import MessageStatus
+from aftercare.messaging.inbound import receive_inbound
+from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.plugins import unreachable_items
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import InboundHandler
 from aftercare.messaging.worker import Worker
@@ -77,11 +81,96 @@ def test_an_sms_is_posted_in_twilios_documented_format(
     assert request["data"]["StatusCallback"].endswith("/hooks/twilio/status")
 
 
-def test_whatsapp_uses_whatsapp_addresses(personas: Personas, twilio: RecordingTwilio) -> None:
-    message_queue(client=personas.client, template_key="recall", channel="whatsapp")
+def client_wrote_on_whatsapp(personas: Personas, hours_ago: float) -> None:
+    Message.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        direction=Direction.INBOUND,
+        channel="whatsapp",
+        from_address=personas.client.phone,
+        text_body="Thanks!",
+        status=MessageStatus.RECEIVED,
+        kind="reply",
+        created_at=clock.now() - dt.timedelta(hours=hours_ago),
+        acknowledged_at=clock.now(),  # read: nothing waits for an answer
+    )
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), tick=False)
+def test_whatsapp_inside_the_24_hour_window_sends_free_text_to_whatsapp_addresses(
+    personas: Personas, twilio: RecordingTwilio
+) -> None:
+    client_wrote_on_whatsapp(personas, hours_ago=23)
+    message = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
     Worker().run_until_idle()
-    assert twilio.requests[0]["data"]["To"] == "whatsapp:+447911123456"
-    assert twilio.requests[0]["data"]["From"] == "whatsapp:+447700900998"
+    data = twilio.requests[0]["data"]
+    assert data["To"] == "whatsapp:+447911123456"
+    assert data["From"] == "whatsapp:+447700900998"
+    assert data["Body"] == message.text_body
+    assert "ContentSid" not in data
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), tick=False)
+def test_whatsapp_outside_the_window_sends_the_approved_content_template(
+    personas: Personas, twilio: RecordingTwilio, settings: Any
+) -> None:
+    settings.TWILIO_WHATSAPP_TEMPLATES = {"recall": "HX" + "a" * 32}
+    client_wrote_on_whatsapp(personas, hours_ago=25)
+    message = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
+    Worker().run_until_idle()
+    data = twilio.requests[0]["data"]
+    assert data["ContentSid"] == "HX" + "a" * 32
+    variables = json.loads(data["ContentVariables"])
+    assert variables["1"] == personas.client.name_to_use
+    assert variables["2"] == personas.practice.name
+    assert variables["3"].startswith("http") and variables["3"] in message.text_body
+    assert "Body" not in data
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), tick=False)
+def test_whatsapp_outside_the_window_without_a_template_asks_a_person_and_re_plans(
+    personas: Personas, twilio: RecordingTwilio
+) -> None:
+    message = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
+    Worker().run_until_idle()
+    assert twilio.requests == []  # never handed to Twilio to fail with 63016
+    message.refresh_from_db()
+    personas.client.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert "24-hour window" in message.status_reason
+    assert personas.client.whatsapp_unusable is True
+    assert personas.client.phone_unusable is False  # SMS still reaches them
+    titles = [item.title for item in unreachable_items(personas.actor(), clock.now())]
+    assert titles == [f"Could not reach {personas.client.full_name} by whatsapp — call?"]
+    again = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
+    assert again.channel in {"email", "sms"}  # re-planned on a channel that works
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("undelivered", "63016"), ("failed", "63003"), ("canceled", "")]
+)
+def test_a_whatsapp_status_that_cannot_reach_sets_whatsapp_aside(
+    personas: Personas, client: Any, settings: Any, status: str, code: str
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = "token"
+    message = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT, provider_id="SM" + "9" * 32
+    )
+    params = {"MessageSid": "SM" + "9" * 32, "MessageStatus": status, "ErrorCode": code}
+    signature = RequestValidator("token").compute_signature(
+        f"{settings.BASE_URL}/hooks/twilio/status", params
+    )
+    client.post("/hooks/twilio/status", params, HTTP_X_TWILIO_SIGNATURE=signature)
+    message.refresh_from_db()
+    personas.client.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert personas.client.whatsapp_unusable is True
+    assert personas.client.phone_unusable is False
+    # When the client writes on WhatsApp again, it reaches them again.
+    receive_inbound(channel="whatsapp", from_address=personas.client.phone, text="Hello again")
+    personas.client.refresh_from_db()
+    assert personas.client.whatsapp_unusable is False
 
 
 def test_an_invalid_number_fails_for_good_and_marks_the_phone_unusable(

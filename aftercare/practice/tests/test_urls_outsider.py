@@ -108,6 +108,15 @@ def _inbound_message(personas: Personas) -> Any:
     )
 
 
+def _attachment(personas: Personas) -> dict[str, Any]:
+    from aftercare.messaging.attachments import IncomingFile
+    from aftercare.messaging.inbound import keep_attachments
+
+    message = _inbound_message(personas)
+    (kept,) = keep_attachments(message, [IncomingFile("rash.jpg", "image/jpeg", b"\xff\xd8\xff")])
+    return {"pk": message.pk, "attachment_id": kept.pk}
+
+
 def _measure(personas: Personas) -> Any:
     from aftercare.measures.services import measure_send
 
@@ -201,6 +210,7 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-detail": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-assign": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
+    "messaging-attachment": lambda p: _attachment(p),
     "messaging-reply": lambda p: {"client_id": p.client.pk},
     "messaging-attachment": _attachment_kwargs,
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
