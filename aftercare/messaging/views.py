@@ -14,20 +14,29 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client
-from aftercare.messaging import templating
+from aftercare.messaging import inbox, templating
 from aftercare.messaging.inbound import client_path, route_inbound
-from aftercare.messaging.models import Direction, Message, MessageTemplate
+from aftercare.messaging.models import (
+    Direction,
+    Message,
+    MessageChannel,
+    MessageTemplate,
+    TriageLevel,
+)
 from aftercare.messaging.services import (
+    MESSAGE_CHANNELS,
     message_acknowledge,
+    message_mark_unread,
     message_reply,
     messaging_settings_for,
     render_context,
     template_source,
+    usable_address,
 )
 from aftercare.messaging.transports import preview_mode, sms_live
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
-from aftercare.practice.models import LANGUAGES
+from aftercare.practice.models import LANGUAGES, Membership
 
 PAGE_SIZE = 50
 
@@ -61,6 +70,108 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "messaging/outbox.html",
         {"page": page, "preview": preview_mode(), "direction": direction, "status": status},
     )
+
+
+INBOX_STATES = {"unread": "Unread", "read": "Read"}
+
+
+@practice_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    """What clients wrote: unread first, filtered by triage level, practitioner, channel, state."""
+    actor = request.actor  # type: ignore[attr-defined]
+    members = list(
+        Membership.objects.filter(practice=actor.practice)
+        .exclude(role="assistant")
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    choices = {
+        "level": dict(TriageLevel.choices),
+        "practitioner": {str(m.user_id): m.user.display_name for m in members}
+        | {"none": "No practitioner"},
+        "channel": dict(MessageChannel.choices),
+        "state": INBOX_STATES,
+    }
+    chosen: dict[str, str] = {}
+    problems = []
+    for name in inbox.INBOX_FILTERS:
+        value = request.GET.get(name, "")
+        if value and value not in choices[name]:
+            problems.append(f"Unknown {name} “{value[:40]}”: showing every {name}.")
+            value = ""
+        chosen[name] = value
+    rows = inbox.inbox_messages(actor, **chosen)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_reads(
+        actor,
+        Message,
+        [message.client_id for message in page if message.client_id],
+        f"Opened the inbox (page {page.number})",
+    )
+    query = "&".join(f"{name}={value}" for name, value in chosen.items() if value)
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "page": page,
+            "rows": [
+                {
+                    "message": message,
+                    "words": inbox.client_words(message, 200),
+                    "reason": inbox.triage_words(message),
+                }
+                for message in page
+            ],
+            "choices": choices,
+            "chosen": chosen,
+            "problems": problems,
+            "query": query,
+            "next_url": request.get_full_path(),
+        },
+        status=400 if problems else 200,
+    )
+
+
+@practice_required
+def conversation(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Everything one client wrote and we sent them, oldest first, and a box to answer."""
+    actor = request.actor  # type: ignore[attr-defined]
+    client = get_scoped_or_404(
+        Client.objects.select_related("primary_practitioner"), actor, pk=client_id
+    )
+    thread = inbox.conversation_of(client)
+    record_audit(actor, "view", client, summary="Read the conversation")
+    channels = [
+        (channel, MessageChannel(channel).label)
+        for channel in MESSAGE_CHANNELS
+        if usable_address(client, channel)
+    ]
+    settings_row = messaging_settings_for(actor.practice)
+    return render(
+        request,
+        "messaging/conversation.html",
+        {
+            "client": client,
+            "thread": [
+                {"message": message, "status": inbox.status_words(message)} for message in thread
+            ],
+            "channels": channels,
+            "sms_link_only": settings_row.sms_link_only,
+            "opted_out": client.opted_out_at is not None,
+            "client_time": clock.now().astimezone(client.tz),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@require_POST
+@practice_required
+def mark_unread(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    message = get_scoped_or_404(Message.objects.all(), actor, pk=pk, direction=Direction.INBOUND)
+    message_mark_unread(actor=actor, message=message)
+    flash.success(request, "Marked unread.")
+    return redirect(next_or(request, reverse("messaging-inbox")))
 
 
 @practice_required
@@ -116,6 +227,8 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     message = get_scoped_or_404(Message.objects.all(), actor, pk=pk)
     message_acknowledge(actor=actor, message=message)
+    if message.direction == Direction.INBOUND:
+        flash.success(request, "Marked read.")
     return redirect(next_or(request, reverse("messaging-detail", args=[pk])))
 
 
@@ -132,6 +245,7 @@ def reply(request: HttpRequest, client_id: int) -> HttpResponse:
             client=client,
             body=request.POST.get("body", ""),
             subject=request.POST.get("subject", ""),
+            channel=request.POST.get("channel", ""),
         )
     except ValueError as error:
         flash.error(request, str(error))

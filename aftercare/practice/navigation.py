@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 NAV_ITEMS: list[tuple[str, str]] = [
+    ("Today", "queue-today"),
+    ("Inbox", "messaging-inbox"),
     ("Care queue", "care-queue"),
     ("Care rules", "care-rules"),
     ("Clients", "clients-list"),

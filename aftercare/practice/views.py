@@ -39,7 +39,7 @@ from aftercare.practice.pages import TIME_ZONES, practice_page
 
 @practice_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("care-queue")
+    return redirect("queue-today")
 
 
 @login_required

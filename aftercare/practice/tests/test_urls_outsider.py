@@ -154,6 +154,8 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-assign": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-reply": lambda p: {"client_id": p.client.pk},
+    "messaging-conversation": lambda p: {"client_id": p.client.pk},
+    "messaging-unread": lambda p: {"pk": _inbound_message(p).pk},
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
 }
 
