@@ -20,6 +20,7 @@ from aftercare.messaging.models import (
     Direction,
     Message,
     MessageChannel,
+    MessageStatus,
     MessageTemplate,
     TriageLevel,
 )
@@ -50,14 +51,20 @@ def next_or(request: HttpRequest, default: str) -> str:
 
 @practice_required
 def outbox(request: HttpRequest) -> HttpResponse:
+    """What we send (clients' replies are in the inbox), newest first, by status."""
     actor = request.actor  # type: ignore[attr-defined]
-    rows = scoped(Message, actor).select_related("client").order_by("-created_at", "-id")
-    direction = request.GET.get("direction", "")
-    if direction in {Direction.OUTBOUND, Direction.INBOUND}:
-        rows = rows.filter(direction=direction)
+    rows = (
+        scoped(Message, actor)
+        .filter(direction=Direction.OUTBOUND)
+        .select_related("client")
+        .order_by("-created_at", "-id")
+    )
+    direction = ""
     status = request.GET.get("status", "")
-    if status:
+    if status in MessageStatus.values:
         rows = rows.filter(status=status)
+    else:
+        status = ""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     record_reads(
         actor,
@@ -68,7 +75,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/outbox.html",
-        {"page": page, "preview": preview_mode(), "direction": direction, "status": status},
+        {
+            "page": page,
+            "rows": [{"message": m, "status": inbox.status_words(m)} for m in page],
+            "preview": preview_mode(),
+            "direction": direction,
+            "status": status,
+        },
     )
 
 
