@@ -14,6 +14,7 @@ from aftercare.clients.forms import CLIENT_FIELDS, tags_for
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
+from aftercare.practice.models import User
 
 # Health data stays out of the audit trail: it records that notes changed, not what they say.
 REDACTED_FIELDS = {"private_notes"}
@@ -129,3 +130,26 @@ def client_delete(*, actor: Actor, client: Client) -> None:
 def client_record_view(*, actor: Actor, client: Client) -> None:
     """Every view of a client record is audited."""
     record_audit(actor, "view", client, summary="Viewed client record")
+
+
+def clients_pass_to_successor(*, actor: Actor, user: User, successor: User | None) -> int:
+    """A member leaves: their clients pass to ``successor`` (or to nobody yet), and are re-planned.
+
+    Registered with ``practice.services.on_member_removed``; runs in the removal's transaction.
+    """
+    rows = Client.objects.filter(practice=actor.practice, primary_practitioner=user)
+    moved = list(rows.values_list("pk", flat=True))
+    if not moved:
+        return 0
+    rows.update(primary_practitioner=successor, updated_at=clock.now())
+    record_audit(
+        actor,
+        "change",
+        user,
+        summary=f"{len(moved)} clients of {user.display_name} passed to "
+        + (successor.display_name if successor else "nobody yet"),
+        client_ids=moved,
+    )
+    for client in Client.objects.filter(pk__in=moved).select_related("practice"):
+        client_changed(client)
+    return len(moved)

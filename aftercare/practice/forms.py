@@ -78,3 +78,17 @@ class TokenForm(forms.Form):
         label="Token name",
         help_text="What the token is for, e.g. 'booking tool' — so you know which to revoke",
     )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email")
+    full_name = forms.CharField(max_length=200, required=False, label="Name")
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[
+            ("practitioner", "Practitioner — sees clients, notes and care"),
+            ("assistant", "Assistant — contact details and appointments, never private notes"),
+            ("owner", "Owner — everything, and the practice's settings"),
+        ],
+        initial="practitioner",
+    )

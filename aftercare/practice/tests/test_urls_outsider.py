@@ -35,6 +35,7 @@ NOT_PRACTICE_DATA = {
     "care-feed": "calendar feed URL: the signed token is the credential (calendar apps cannot sign in)",
     "absences-notice": "the practice's public notice page: public by design, no private data",
     "supplies-reorder": "one-tap re-order link sent to the client: the signed token is the credential",
+    "practice-join": "invitation link: the single-use signed token is the credential",
 }
 
 Kwargs = Callable[[Personas], dict[str, Any]]
@@ -156,6 +157,8 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-reply": lambda p: {"client_id": p.client.pk},
     "messaging-conversation": lambda p: {"client_id": p.client.pk},
     "messaging-unread": lambda p: {"pk": _inbound_message(p).pk},
+    "practice-team-role": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
+    "practice-team-remove": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
 }
 
