@@ -19,7 +19,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("Care queue", "care-queue"),
     ("Care rules", "care-rules"),
     ("Clients", "clients-list"),
-    ("Schedule", "appointments-day"),
+    ("Schedule", "appointments-week"),
     ("Outbox", "messaging-outbox"),
     ("Absences", "absences-list"),
     ("Running out", "supplies-running-out"),
