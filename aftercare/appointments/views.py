@@ -118,7 +118,17 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             if query
             else []
         )
-        return render(request, "appointments/pick_client.html", {"query": query, "found": found})
+        # A slot chosen in the week view (start, practitioner, where to return) rides along.
+        carried = {
+            name: request.GET[name][:200]
+            for name in ("starts", "practitioner", "next")
+            if request.GET.get(name)
+        }
+        return render(
+            request,
+            "appointments/pick_client.html",
+            {"query": query, "found": found, "carried": carried, "carry": urlencode(carried)},
+        )
     client = get_scoped_or_404(
         Client.objects.select_related("primary_practitioner"), actor, pk=client_id
     )
