@@ -306,8 +306,14 @@ def messaging_settings(request: HttpRequest) -> HttpResponse:
 def templates_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     own = {(t.key, t.language) for t in scoped(MessageTemplate, actor)}
+    languages = dict(LANGUAGES)
     rows = [
-        {"template": t, "customised": (t.key, t.language) in own}
+        {
+            "template": t,
+            "customised": (t.key, t.language) in own,
+            "name": t.key.replace("_", " ").capitalize(),
+            "language": languages.get(t.language, t.language),
+        }
         for t in templating.default_templates()
     ]
     return render(request, "messaging/templates.html", {"rows": rows})
