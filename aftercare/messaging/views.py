@@ -9,11 +9,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.clients.picker import client_picker
 from aftercare.messaging import inbox, templating
 from aftercare.messaging.inbound import client_path, route_inbound
 from aftercare.messaging.models import (
@@ -86,6 +87,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 INBOX_STATES = {"unread": "Unread", "read": "Read"}
+UNMATCHED_SHOWN = 50
 
 
 @practice_required
@@ -206,12 +208,30 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     rows = list(
         scoped(Message, actor)
         .filter(direction=Direction.INBOUND, client__isnull=True)
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")[:UNMATCHED_SHOWN]
     )
-    clients = list(
-        scoped(Client, actor).filter(archived=False).only("id", "given_name", "family_name")[:2000]
+    # One client picker per message (by name, email or phone, never a list of every client);
+    # a picker costs queries only while someone searches in it.
+    return render(
+        request,
+        "messaging/unmatched.html",
+        {
+            "rows": [
+                {
+                    "message": message,
+                    "picker": client_picker(
+                        actor,
+                        name=f"client_{message.pk}",
+                        label="Who wrote this?",
+                        chosen_ids=[],
+                        query=request.GET.get(f"client_{message.pk}_q", "")[:200],
+                        multiple=False,
+                    ),
+                }
+                for message in rows
+            ]
+        },
     )
-    return render(request, "messaging/unmatched.html", {"rows": rows, "clients": clients})
 
 
 @require_POST
@@ -219,10 +239,16 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     message = get_scoped_or_404(Message.objects.all(), actor, pk=pk, client__isnull=True)
+    field = f"client_{pk}"
+    if request.POST.get(f"{field}_search"):
+        # Without JavaScript the picker's Search button lands here: show the results.
+        query = request.POST.get(f"{field}_q", "")[:200]
+        url = reverse("messaging-unmatched") + "?" + urlencode({f"{field}_q": query})
+        return redirect(f"{url}#message-{pk}")
     try:
-        client_id = int(request.POST.get("client", ""))
+        client_id = int(request.POST.get(field) or request.POST.get("client", ""))
     except ValueError:
-        flash.error(request, "client: choose the client who wrote this message.")
+        flash.error(request, "Choose the client who wrote this message: search by name.")
         return redirect("messaging-unmatched")
     client = get_scoped_or_404(Client.objects.select_related("practice"), actor, pk=client_id)
     with transaction.atomic():

@@ -191,3 +191,49 @@ def test_the_outbox_holds_only_what_we_send(owner_client, personas: Personas) ->
     assert "How are you?" in page
     assert "Held in preview" in page
     assert "A reply from the client" not in page
+
+
+def test_an_unmatched_reply_is_assigned_with_the_client_picker(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    stray = Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900777",
+        text_body="New phone, it's Ruth",
+        status="received",
+    )
+    page = owner_client.get(reverse("messaging-unmatched")).content.decode()
+    assert "Find a client by name, email or phone" in page
+    assert "<option" not in page  # no list of every client
+    field = f"client_{stray.pk}"
+
+    searched = owner_client.post(
+        reverse("messaging-assign", args=[stray.pk]), {f"{field}_q": "ruth", f"{field}_search": "1"}
+    )
+    results = owner_client.get(searched["Location"]).content.decode()
+    assert "ruth@example.org · +44 7911 123456" in results
+    assert f'name="{field}" value="{personas.client.pk}"' in results
+
+    owner_client.post(reverse("messaging-assign", args=[stray.pk]), {field: personas.client.pk})
+    stray.refresh_from_db()
+    assert stray.client == personas.client
+
+
+def test_a_client_of_another_practice_cannot_be_assigned(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    stray = Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900777",
+        text_body="Hello",
+        status="received",
+    )
+    response = owner_client.post(
+        reverse("messaging-assign", args=[stray.pk]),
+        {f"client_{stray.pk}": personas.other_client.pk},
+    )
+    assert response.status_code == 404
+    stray.refresh_from_db()
+    assert stray.client is None
