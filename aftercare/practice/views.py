@@ -43,7 +43,7 @@ from aftercare.practice.access import (
 )
 from aftercare.practice.forms import InviteForm, PracticeForm, TokenForm
 from aftercare.practice.models import ApiToken, AuditEvent, Membership, Role, User
-from aftercare.practice.pages import TIME_ZONES, add_service_errors, practice_page
+from aftercare.practice.pages import add_service_errors, practice_page
 
 
 @practice_required
@@ -88,12 +88,10 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("role", "user__full_name", "user__email")
     )
-    if form is not None:
-        form.fields["time_zone"].widget.attrs["list"] = "time-zones"
     return render(
         request,
         "practice/settings.html",
-        {"form": form, "practice": practice, "members": members, "time_zones": TIME_ZONES},
+        {"form": form, "practice": practice, "members": members},
     )
 
 
