@@ -352,7 +352,9 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
         raise Http404("No such template")
     source = template_source(actor.practice, key, language)
     errors: dict[str, str] = {}
-    if request.method == "POST" and request.POST.get("action") in {"save", "preview"}:
+    # The preview client's picker searches by submitting the form: a preview, edits kept.
+    action = request.POST.get("action") or ("preview" if request.POST.get("client_search") else "")
+    if request.method == "POST" and action in {"save", "preview"}:
         source = {name: request.POST.get(name, "") for name in ("subject", "text", "html", "sms")}
         for name in ("subject", "text"):
             if not source[name].strip():
@@ -362,7 +364,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
                 templating.check_syntax(value, field=name)
             except ValueError as error:
                 errors[name] = str(error)
-        if not errors and request.POST["action"] == "save":
+        if not errors and action == "save":
             with transaction.atomic():
                 row, created = MessageTemplate.objects.update_or_create(
                     practice=actor.practice,
@@ -378,7 +380,6 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
                 )
             flash.success(request, "Template saved.")
             return redirect("messaging-template-edit", key=key, language=language)
-    clients = list(scoped(Client, actor).filter(archived=False).order_by("id")[:50])
     chosen = None
     raw_client = request.POST.get("client") or request.GET.get("client")
     if raw_client and raw_client.isdigit():
@@ -387,10 +388,31 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             actor,
             pk=int(raw_client),
         )
-    elif clients:
-        chosen = Client.objects.select_related("practice", "primary_practitioner").get(
-            pk=clients[0].pk
+    else:
+        chosen = (
+            scoped(Client, actor)
+            .filter(archived=False)
+            .select_related("practice", "primary_practitioner")
+            .order_by("id")
+            .first()
         )
+    picker = client_picker(
+        actor,
+        name="client",
+        label="Preview for",
+        chosen_ids=[chosen.pk] if chosen else [],
+        query=(request.POST.get("client_q") or request.GET.get("client_q") or "")[:200],
+        multiple=False,
+        help_text="The client whose details fill the placeholders in the preview.",
+    )
+    label = next(
+        (
+            t.label
+            for t in templating.default_templates()
+            if t.key == key and t.language == language and t.label
+        ),
+        key.replace("_", " ").capitalize(),
+    )
     preview = None
     if chosen is not None and not errors:
         context = render_context(
@@ -413,7 +435,9 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "language": language,
             "source": source,
             "errors": errors,
-            "clients": clients,
+            "picker": picker,
+            "label": label,
+            "language_name": dict(LANGUAGES)[language],
             "chosen": chosen,
             "preview": preview,
             "context_names": templating.CONTEXT_NAMES,

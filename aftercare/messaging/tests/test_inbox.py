@@ -237,3 +237,32 @@ def test_a_client_of_another_practice_cannot_be_assigned(owner_client, personas:
     assert response.status_code == 404
     stray.refresh_from_db()
     assert stray.client is None
+
+
+def test_a_template_is_previewed_for_a_client_chosen_with_the_picker(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    bea = make_client(personas.practice, given_name="Bea", family_name="Stone", email="bea@x.org")
+    url = reverse("messaging-template-edit", args=["check_in", "en"])
+    page = owner_client.get(url).content.decode()
+    assert "Check-in after a visit or a new medication" in page
+    assert "Django" not in page and "<select" not in page
+
+    searched = owner_client.post(
+        url,
+        {
+            "subject": "Hi {{ name }}",
+            "text": "Edited text",
+            "client_q": "stone",
+            "client_search": "1",
+        },
+    ).content.decode()
+    assert "Edited text" in searched  # the edit survives the search
+    assert f'name="client" value="{bea.pk}"' in searched
+
+    preview = owner_client.post(
+        url,
+        {"subject": "Hi {{ name }}", "text": "Edited text", "client": bea.pk, "action": "preview"},
+    ).content.decode()
+    assert "Preview for Bea Stone" in preview
+    assert "Email: Hi Bea" in preview
