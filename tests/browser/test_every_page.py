@@ -41,6 +41,7 @@ def practice_pages(practice) -> list[str]:  # type: ignore[no-untyped-def]
         f"/messages/outbox/{message.pk}/",
         "/messages/unmatched/",
         "/messages/templates/",
+        "/messages/templates/check_in/en/",
         "/messages/settings/",
         "/care/",
         "/care/hour/",
