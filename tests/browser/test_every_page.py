@@ -1,4 +1,4 @@
-"""Every practice page of the demo practice on a phone: axe-core finds no serious or critical
+"""Every practice page of the demo practice, and the client's portal pages, on a phone: axe-core finds no serious or critical
 violation, nothing is wider than the window, no key shows where words belong."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from aftercare import demo_load
 from aftercare.appointments.models import Appointment
 from aftercare.care.models import CareRule
 from aftercare.clients.models import Client
+from aftercare.links import make_token
 from aftercare.messaging.models import Message
+from aftercare.messaging.services import message_queue
 from aftercare.resources.models import Resource
 from tests.browser.conftest import TIMEOUT_MS, serious_accessibility_problems, sign_in
 from tests.browser.test_morning import NOW, PHONE, RAW_KEYS, WIDER_THAN_THE_WINDOW
@@ -109,4 +111,32 @@ def test_every_practice_page_on_a_phone(browser, live_server, transactional_db) 
                 )
     finally:
         context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_portal_page_on_a_phone(browser_page, personas) -> None:  # type: ignore[no-untyped-def]
+    """The client's pages carry the practice's name, never "Aftercare" or "Skip to content"."""
+    sent = message_queue(client=personas.client, template_key="check_in")
+    check_in = make_token("check_in", sent.check_in.pk)
+    pages = [
+        f"/p/c/{check_in}/",
+        f"/p/prefs/{make_token('preferences', personas.client.pk)}/",
+        f"/p/u/{make_token('unsubscribe', personas.client.pk)}/",
+        "/p/c/not-a-real-link/",  # a forged link: no practice to name
+        "/p/m/not-a-real-link/",
+    ]
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    problems: list[str] = []
+    for path in pages:
+        page.goto(path)
+        problems.extend(f"{path}: {line}" for line in serious_accessibility_problems(page))
+        wide = page.evaluate(WIDER_THAN_THE_WINDOW)
+        if wide:
+            problems.append(f"{path}: wider than {PHONE['width']}px: {wide}")
+        text = page.inner_text("body")
+        if "Aftercare" in text or "Skip to content" in text:
+            problems.append(f"{path}: says Aftercare or Skip to content")
+        if "not-a-real-link" not in path and personas.practice.name not in text:
+            problems.append(f"{path}: does not name the practice")
     assert not problems, "\n".join(problems)
