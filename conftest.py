@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -45,6 +49,20 @@ def _flush_past_audit_triggers() -> None:
 
 
 _flush_past_audit_triggers()
+
+
+#: The instant every test starts at, whatever the wall clock says: a Monday afternoon (14:30 in
+#: London, the personas' practice), so nothing is held for quiet hours, no weekend rule applies
+#: and a test passes at 02:30 as at 14:30. A test that needs another instant travels there itself
+#: (``time_machine.travel``) or runs as of it (``aftercare.clock.at``).
+PINNED_NOW = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[None]:
+    """Pin "now" for every test; time still moves on from there (leases, sessions, timeouts)."""
+    with time_machine.travel(PINNED_NOW, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -164,14 +164,23 @@ def inject_faults(kills: int, rng: random.Random) -> dict[str, Any]:
 
 
 def freeze(pid: int) -> dict[str, Any]:
-    """SIGSTOP ``pid`` for twice its lease while it holds messages, then SIGCONT it."""
-    for _ in range(200):
-        held = held_by(pid)
-        if held:
-            break
-        time.sleep(0.01)
-    os.kill(pid, signal.SIGSTOP)
-    held = held_by(pid)
+    """SIGSTOP ``pid`` for twice its lease while it holds messages, then SIGCONT it.
+
+    On a loaded machine a fresh worker may take seconds to claim its first batch, and it may
+    finish a batch between the look and the stop: look again after stopping it, and let it go
+    on and wait for its next batch if it held nothing.
+    """
+    deadline = time.monotonic() + 120
+    while True:
+        if held_by(pid):
+            os.kill(pid, signal.SIGSTOP)
+            held = held_by(pid)
+            if held:
+                break
+            os.kill(pid, signal.SIGCONT)
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker to freeze never held a message")
+        time.sleep(0.005)
     time.sleep(LEASE_SECONDS * 2)
     os.kill(pid, signal.SIGCONT)
     # Give the thawed worker time to finish what it was doing before it may be killed.
