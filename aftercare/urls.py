@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from aftercare.queue import views as queue_views
+
 urlpatterns = [
     path("", include("aftercare.monitoring.urls")),
     path("", include("aftercare.practice.urls")),
+    path("today/", queue_views.today_page, name="queue-today"),
     path("clients/", include("aftercare.clients.urls")),
     path("appointments/", include("aftercare.appointments.urls")),
     # The care queue, care rules, promises and resources share the /care/ prefix.

@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python benchmarks/bench_pages.py [--clients 20000]``. It builds a throw-away
 SQLite database in a temporary data folder, signs in as each practice's owner and times the
-clients list (first page, a search, a tag filter, the last page), a client page and a busy
-day of the schedule, with a small practice as the baseline and a large one, in the same
+clients list (first page, a search, a tag filter, the last page), a client page, a busy day
+and week of the schedule, Today, the inbox (every client has written once, one in ten unread,
+every level of triage) and a conversation, with a small practice as the baseline and a large one, in the same
 process. It prints the ratios and the query counts: a page should cost the same number of
 queries and roughly the same time whatever the size (a deep page of the list costs more, as
 it skips rows).
@@ -42,6 +43,7 @@ from django.urls import clear_url_caches, include, path
 
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client, Tag
+from aftercare.messaging.models import Direction, Message
 from aftercare.practice.models import Membership, Practice, Role, User
 from aftercare.testing import make_user
 from benchmarks._report import record
@@ -90,6 +92,26 @@ def fill(practice: Practice, owner: User, clients: int) -> list[int]:
             )
             for index, row in enumerate(rows)
             for k in range(2)
+        ],
+        batch_size=5000,
+    )
+    # One reply from every client: one in ten unread, every level of triage among them.
+    levels = ("routine", "attention", "urgent", "crisis")
+    Message.objects.bulk_create(
+        [
+            Message(
+                practice=practice,
+                client_id=row.pk,
+                direction=Direction.INBOUND,
+                channel="sms",
+                from_address=f"+4479111{index:05d}",
+                text_body=f"Reply number {index}",
+                status="received",
+                triage_level=levels[index % 4],
+                acknowledged_at=None if index % 10 == 0 else START,
+                created_at=START - dt.timedelta(minutes=index),
+            )
+            for index, row in enumerate(rows)
         ],
         batch_size=5000,
     )
@@ -183,6 +205,24 @@ def main() -> None:
             f"/appointments/day/?date={BUSY_DAY}",
         ),
         ("/care/", "/care/", "/care/"),
+        (
+            "/appointments/week/?date=busy",
+            f"/appointments/week/?date={BUSY_DAY}",
+            f"/appointments/week/?date={BUSY_DAY}",
+        ),
+        ("/today/", "/today/", "/today/"),
+        ("/today/?scope=practice", "/today/?scope=practice", "/today/?scope=practice"),
+        ("/messages/inbox/", "/messages/inbox/", "/messages/inbox/"),
+        (
+            "/messages/inbox/?level=crisis",
+            "/messages/inbox/?level=crisis",
+            "/messages/inbox/?level=crisis",
+        ),
+        (
+            "/messages/client/ID/",
+            f"/messages/client/{small_client}/",
+            f"/messages/client/{large_client}/",
+        ),
     ]
     for label, small_path, large_path in rows:
         small_time, small_queries = measure(small, small_path)

@@ -9,7 +9,9 @@ class AbsencesConfig(AppConfig):
         from aftercare.absences import away, loaders, planning
         from aftercare.absences.messages import register_templates
         from aftercare.absences.selectors import absence_ranges_by_practitioner
+        from aftercare.absences.today import next_absence_card
         from aftercare.care.defaults import DEFAULT_RULES
+        from aftercare.queue.today import register_today_card
         from aftercare.supplies.reorder import register_absence_ranges
 
         register_templates()
@@ -17,6 +19,7 @@ class AbsencesConfig(AppConfig):
         planning.register()
         loaders.register()
         register_absence_ranges(absence_ranges_by_practitioner)
+        register_today_card(next_absence_card)
         # New practices start with these rules too (care_setup_practice reads the list).
         names = {rule["name"] for rule in DEFAULT_RULES}
         DEFAULT_RULES.extend(r for r in planning.DEFAULT_ABSENCE_RULES if r["name"] not in names)

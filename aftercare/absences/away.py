@@ -43,6 +43,7 @@ from aftercare.practice.access import get_scoped_or_404
 from aftercare.promises.services import register_promise_judge
 from aftercare.queue.feed import FeedEvent, register_feed_provider
 from aftercare.queue.items import QueueItem, register_queue_source
+from aftercare.queue.today import plural
 
 log = logging.getLogger("aftercare.absences")
 
@@ -221,9 +222,10 @@ def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
                 client_name="",
                 title=f"While you were away ({absence.first_day:%-d %b}–{absence.last_day:%-d %b})",
                 reason=(
-                    f"{waiting.get(absence.pk, 0)} message(s) waited for your return; "
-                    f"{escalated.get(absence.pk, 0)} from the emergency list ({listed} client(s) on it) "
-                    f"were passed on; {replies.get(absence.pk, 0)} auto-reply(ies) sent."
+                    f"{plural(waiting.get(absence.pk, 0), 'message')} waited for your return; "
+                    f"{escalated.get(absence.pk, 0)} from the emergency list "
+                    f"({plural(listed, 'client')} on it) were passed on; "
+                    f"{plural(replies.get(absence.pk, 0), 'auto-reply', 'auto-replies')} sent."
                 ),
                 urgency="attention",
                 due_at=dt.datetime.combine(

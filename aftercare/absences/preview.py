@@ -24,7 +24,7 @@ from aftercare.absences.models import Absence
 from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
-from aftercare.messaging.models import Message
+from aftercare.messaging.models import Message, MessageChannel
 from aftercare.practice.models import Practice, User
 from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
 from aftercare.supplies.projection import affected_by_absence, plan_reorder
@@ -43,6 +43,10 @@ class Notice:
     send_on: dt.date
     channel: str
     actions: list[str] = field(default_factory=list)
+
+    @property
+    def channel_label(self) -> str:
+        return dict(MessageChannel.choices).get(self.channel, self.channel.capitalize())
 
     @property
     def action_text(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -170,3 +172,49 @@ class FeePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Fee policy of {self.practice}"
+
+
+class VisitKind(models.Model):
+    """A kind of visit the practice offers, with its usual length: a managed list, not free text.
+
+    ``key`` is what appointments store (``first_visit``, ``follow_up`` or the practice's own);
+    people only ever see ``name``.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="visit_kinds")
+    key = models.CharField(max_length=40)
+    name = models.CharField(max_length=80)
+    minutes = models.PositiveSmallIntegerField(default=50)
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "key"], name="one_visit_kind_per_key"),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=5) & Q(minutes__lte=480), name="visit_kind_minutes"
+            ),
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.minutes} min)"
+
+
+class ScheduleSettings(models.Model):
+    """The practice's usual hours: new bookings start inside them, the week view shows them."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="schedule_settings"
+    )
+    day_starts = models.TimeField(default=dt.time(9, 0))
+    day_ends = models.TimeField(default=dt.time(17, 0))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day_ends__gt=F("day_starts")), name="usual_hours_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day_starts:%H:%M}–{self.day_ends:%H:%M}"

@@ -11,7 +11,15 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from aftercare.appointments.models import Appointment, FeeAction, Status
+from aftercare.appointments import schedule
+from aftercare.appointments.models import (
+    Appointment,
+    FeeAction,
+    Kind,
+    ScheduleSettings,
+    Status,
+    VisitKind,
+)
 from aftercare.clients.timeline import TimelineAction, TimelineEntry
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.models import Membership, Role, User
@@ -175,3 +183,84 @@ def fee_report(actor: Actor, *, since: dt.date, until: dt.date) -> FeeReport:
         total_count=Count("id"),
     )
     return FeeReport(since=since, until=until, rows=list(decisions[:FEE_REPORT_ROWS]), **totals)
+
+
+# -- the week, visit kinds and usual hours -------------------------------------------------------
+
+DEFAULT_VISIT_KINDS = [(Kind.FIRST_VISIT, "First visit", 60), (Kind.FOLLOW_UP, "Follow-up", 50)]
+
+
+def visit_kinds(actor: Actor, *, include_archived: bool = False) -> list[VisitKind]:
+    """The practice's visit kinds; the built-in two when it has not made its own yet (unsaved)."""
+    rows = list(VisitKind.objects.filter(practice=actor.practice).order_by("name", "id"))
+    keys = {row.key for row in rows}
+    for key, name, minutes in DEFAULT_VISIT_KINDS:
+        if key not in keys:
+            rows.append(VisitKind(practice=actor.practice, key=key, name=name, minutes=minutes))
+    rows.sort(key=lambda row: row.name.lower())
+    return rows if include_archived else [row for row in rows if not row.archived]
+
+
+def usual_hours(actor: Actor) -> ScheduleSettings:
+    """The practice's usual hours (09:00–17:00 until the owner sets them)."""
+    found = ScheduleSettings.objects.filter(practice=actor.practice).first()
+    return found or ScheduleSettings(practice=actor.practice)
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    day: dt.date
+    appointments: list[Appointment]
+
+
+@dataclass(frozen=True)
+class WeekSchedule:
+    days: list[WeekDay]
+    practitioner: User | None
+    overlapping: set[int]
+
+
+def week_schedule(actor: Actor, *, day: dt.date, practitioner: User | None) -> WeekSchedule:
+    """The week (Monday to Sunday) holding ``day`` in the practice's time zone (one query)."""
+    tz = actor.practice.tz
+    days = schedule.week_of(day)
+    start, _ = day_bounds(days[0], tz)
+    _, end = day_bounds(days[-1], tz)
+    rows: QuerySet[Appointment] = (
+        scoped(Appointment, actor)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "practitioner")
+        .order_by("starts_at", "id")
+    )
+    if practitioner is not None:
+        rows = rows.filter(practitioner=practitioner)
+    found = list(rows)
+    by_day: dict[dt.date, list[Appointment]] = {one: [] for one in days}
+    for appointment in found:
+        by_day[appointment.starts_at.astimezone(tz).date()].append(appointment)
+    live = [a for a in found if a.status != Status.CANCELLED]
+    return WeekSchedule(
+        days=[WeekDay(day=one, appointments=by_day[one]) for one in days],
+        practitioner=practitioner,
+        overlapping=schedule.overlapping(
+            schedule.Interval(a.pk, a.practitioner_id, a.starts_at, a.ends_at) for a in live
+        ),
+    )
+
+
+def overlaps_with(actor: Actor, appointment: Appointment) -> list[Appointment]:
+    """Other live appointments of the same practitioner that share time with ``appointment``."""
+    if appointment.practitioner_id is None or appointment.status == Status.CANCELLED:
+        return []
+    return list(
+        scoped(Appointment, actor)
+        .filter(
+            practitioner_id=appointment.practitioner_id,
+            starts_at__lt=appointment.ends_at,
+            ends_at__gt=appointment.starts_at,
+        )
+        .exclude(pk=appointment.pk)
+        .exclude(status=Status.CANCELLED)
+        .select_related("client")
+        .order_by("starts_at")[:5]
+    )

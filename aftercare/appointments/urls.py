@@ -5,6 +5,8 @@ from aftercare.appointments import views
 urlpatterns = [
     path("new/", views.appointment_create, name="appointments-create"),
     path("day/", views.appointment_day, name="appointments-day"),
+    path("week/", views.appointment_week, name="appointments-week"),
+    path("settings/", views.schedule_settings, name="appointments-settings"),
     path("<int:pk>/edit/", views.appointment_edit, name="appointments-edit"),
     path("<int:pk>/status/", views.appointment_status, name="appointments-status"),
     path("<int:pk>/fee/", views.appointment_fee_override, name="appointments-fee-override"),

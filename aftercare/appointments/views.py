@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import json
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
-from aftercare.appointments import services
+from aftercare.appointments import schedule, services
 from aftercare.appointments.forms import (
     AppointmentForm,
     FeeOverrideForm,
@@ -29,14 +31,18 @@ from aftercare.appointments.selectors import (
     fee_decision_words,
     fee_decisions,
     fee_report,
+    overlaps_with,
     practitioners,
     status_actions,
+    usual_hours,
+    visit_kinds,
+    week_schedule,
 )
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import search_condition
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.models import User
-from aftercare.practice.pages import practice_page, redirect_back
+from aftercare.practice.pages import add_service_errors, practice_page, redirect_back
 
 CLIENT_PICKER_LIMIT = 20
 
@@ -53,13 +59,55 @@ def _appointment_form(
     form.fields["practitioner"].empty_label = "Nobody in particular"
     tz_name = actor.practice.time_zone
     form.fields["starts_at"].help_text = f"In the practice's time zone ({tz_name})"
-    form.fields["ends_at"].help_text = f"In the practice's time zone ({tz_name})"
+    form.fields[
+        "ends_at"
+    ].help_text = (
+        f"In the practice's time zone ({tz_name}); it follows the start and the kind's length"
+    )
+    # Kinds are the practice's managed list, shown by name; a kind no longer on the list (an
+    # import, an archived kind) stays choosable for the appointment that has it.
+    kinds = visit_kinds(actor)
+    choices = [(kind.key, f"{kind.name} ({kind.minutes} min)") for kind in kinds]
+    current = instance.kind if instance.pk else ""
+    if current and current not in {kind.key for kind in kinds}:
+        choices.append((current, instance.kind_label))
+    form.fields["kind"].widget = forms.Select(choices=choices)
+    form.fields["kind"].label = "Kind of visit"
+    form.fields["kind"].help_text = ""
+    form.kind_minutes = json.dumps({kind.key: kind.minutes for kind in kinds})
     return form
 
 
-def _next_hour(minutes: int = 0) -> dt.datetime:
-    now = clock.now()
-    return now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1, minutes=minutes)
+def _warn_about_overlaps(request: HttpRequest, actor: Actor, appointment: Appointment) -> None:
+    others = overlaps_with(actor, appointment)
+    if others:
+        tz = actor.practice.tz
+        names = ", ".join(
+            f"{other.client.full_name} {other.starts_at.astimezone(tz):%H:%M}–"
+            f"{other.ends_at.astimezone(tz):%H:%M}"
+            for other in others
+        )
+        messages.warning(request, f"This overlaps another booking of the practitioner: {names}.")
+
+
+def _new_booking_start(request: HttpRequest, actor: Actor, minutes: int) -> dt.datetime:
+    """``?starts=`` (a slot clicked in the week view) when it parses, else the next slot in the
+    practice's usual hours."""
+    tz = actor.practice.tz
+    raw = request.GET.get("starts", "")
+    try:
+        chosen = dt.datetime.fromisoformat(raw[:16]) if raw else None
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        return chosen.replace(tzinfo=tz) if chosen.tzinfo is None else chosen.astimezone(tz)
+    hours = usual_hours(actor)
+    return schedule.default_start(
+        clock.now().astimezone(tz),
+        day_starts=hours.day_starts,
+        day_ends=hours.day_ends,
+        minutes=minutes,
+    )
 
 
 @practice_page
@@ -79,22 +127,38 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             if query
             else []
         )
-        return render(request, "appointments/pick_client.html", {"query": query, "found": found})
+        # A slot chosen in the week view (start, practitioner, where to return) rides along.
+        carried = {
+            name: request.GET[name][:200]
+            for name in ("starts", "practitioner", "next")
+            if request.GET.get(name)
+        }
+        return render(
+            request,
+            "appointments/pick_client.html",
+            {"query": query, "found": found, "carried": carried, "carry": urlencode(carried)},
+        )
     client = get_scoped_or_404(
         Client.objects.select_related("primary_practitioner"), actor, pk=client_id
     )
-    starts_at = _next_hour()
+    kinds = {kind.key: kind for kind in visit_kinds(actor)}
+    kind = Kind.FOLLOW_UP if Kind.FOLLOW_UP in kinds else next(iter(kinds), Kind.FOLLOW_UP)
+    minutes = kinds[kind].minutes if kind in kinds else 50
+    starts_at = _new_booking_start(request, actor, minutes)
+    chosen_practitioner = request.GET.get("practitioner", "")
     form = _appointment_form(
         request,
         actor,
         instance=Appointment(practice=actor.practice),
         initial={
             "client": client.pk,
-            "practitioner": client.primary_practitioner_id
+            "practitioner": int(chosen_practitioner)
+            if chosen_practitioner.isdigit()
+            else client.primary_practitioner_id
             or (actor.user.pk if actor.sees_private_notes else None),
             "starts_at": starts_at,
-            "ends_at": starts_at + dt.timedelta(minutes=50),
-            "kind": Kind.FOLLOW_UP,
+            "ends_at": starts_at + dt.timedelta(minutes=minutes),
+            "kind": kind,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -105,6 +169,7 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             request,
             f"Booked {client.full_name} for {appointment.starts_at.astimezone(actor.practice.tz):%a %d %b %Y, %H:%M}.",
         )
+        _warn_about_overlaps(request, actor, appointment)
         return redirect_back(request, reverse("clients-detail", args=[client.pk]))
     return render(
         request,
@@ -123,10 +188,11 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.cleaned_data["client"].pk != appointment.client_id:
             form.add_error("client", "An appointment cannot move to another client.")
         else:
-            services.appointment_update(
+            saved = services.appointment_update(
                 actor=actor, appointment=appointment, data=form.cleaned_data
             )
             messages.success(request, "Saved the appointment.")
+            _warn_about_overlaps(request, actor, saved)
             return redirect_back(request, reverse("clients-detail", args=[appointment.client_id]))
     return render(
         request,
@@ -363,4 +429,120 @@ def appointment_day(request: HttpRequest) -> HttpResponse:
             "here": request.get_full_path(),
             "time_zone": actor.practice.time_zone,
         },
+    )
+
+
+@practice_page
+def appointment_week(request: HttpRequest) -> HttpResponse:
+    """A week of one practitioner's (or everyone's) schedule (``?date=…&practitioner=ID|all``).
+
+    Each day offers a booking at its usual opening; each appointment opens its edit form, where
+    moving it is changing its start.
+    """
+    actor = request.actor  # type: ignore[attr-defined]
+    tz = actor.practice.tz
+    today = clock.today(tz)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    people = practitioners(actor)
+    practitioner = _chosen_practitioner(request, people)
+    week = week_schedule(actor, day=day, practitioner=practitioner)
+    chosen = str(practitioner.pk) if practitioner else "all"
+    hours = usual_hours(actor)
+    here = request.get_full_path()
+
+    def week_url(other: dt.date) -> str:
+        return "?" + urlencode({"date": other.isoformat(), "practitioner": chosen})
+
+    def book_url(on: dt.date) -> str:
+        params = {"starts": dt.datetime.combine(on, hours.day_starts).strftime("%Y-%m-%dT%H:%M")}
+        if practitioner is not None:
+            params["practitioner"] = str(practitioner.pk)
+        params["next"] = here
+        return reverse("appointments-create") + "?" + urlencode(params)
+
+    monday = week.days[0].day
+    return render(
+        request,
+        "appointments/week.html",
+        {
+            "week": week,
+            "days": [
+                {
+                    "day": one.day,
+                    "is_today": one.day == today,
+                    "appointments": one.appointments,
+                    "book_url": book_url(one.day),
+                }
+                for one in week.days
+            ],
+            "people": people,
+            "chosen": chosen,
+            "monday": monday,
+            "sunday": week.days[-1].day,
+            "previous_url": week_url(monday - dt.timedelta(days=7)),
+            "next_url": week_url(monday + dt.timedelta(days=7)),
+            "this_week_url": week_url(today),
+            "is_this_week": monday <= today <= week.days[-1].day,
+            "here": here,
+            "time_zone": actor.practice.time_zone,
+            "hours": hours,
+        },
+    )
+
+
+class UsualHoursForm(forms.Form):
+    day_starts = forms.TimeField(
+        label="Day starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    day_ends = forms.TimeField(
+        label="Day ends", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+
+class VisitKindForm(forms.Form):
+    key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    name = forms.CharField(label="Name", max_length=80)
+    minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=480)
+    archived = forms.BooleanField(label="No longer offered", required=False)
+
+
+@practice_page
+def schedule_settings(request: HttpRequest) -> HttpResponse:
+    """The practice's usual hours and its visit kinds (the owner changes them)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if request.method == "POST" and not actor.is_owner:
+        raise Http404("Only the practice owner can change these.")
+    hours = usual_hours(actor)
+    which = request.POST.get("form", "")
+    hours_form = UsualHoursForm(
+        request.POST if which == "hours" else None,
+        initial={"day_starts": hours.day_starts, "day_ends": hours.day_ends},
+    )
+    kind_form = VisitKindForm(request.POST if which == "kind" else None, prefix="new")
+    form = hours_form if which == "hours" else kind_form if which == "kind" else None
+    if form is not None and form.is_valid():
+        try:
+            if which == "hours":
+                services.usual_hours_set(actor=actor, **form.cleaned_data)
+            else:
+                services.visit_kind_save(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect_back(request, reverse("appointments-settings"))
+    kinds = visit_kinds(actor, include_archived=True)
+    return render(
+        request,
+        "appointments/settings.html",
+        {
+            "hours_form": hours_form,
+            "kind_form": kind_form,
+            "kinds": kinds,
+            "is_owner": actor.is_owner,
+        },
+        status=400 if form is not None and form.errors else 200,
     )

@@ -109,7 +109,9 @@ class CareRuleForm(forms.ModelForm):
 
     trigger = forms.ChoiceField(choices=trigger_choices)
     template_key = forms.CharField(
-        required=False, help_text="The message template: " + ", ".join(k for k, _ in TEMPLATE_KEYS)
+        required=False,
+        label="Message",
+        help_text="Which message the client gets; its wording is under Messages → Templates",
     )
     task_kind = forms.ChoiceField(choices=[("", "—"), *TASK_KINDS], required=False)
     purpose = forms.ChoiceField(choices=PURPOSES, initial="care")
@@ -178,6 +180,13 @@ class CareRuleForm(forms.ModelForm):
         )
         self.fields["action"].initial = Action.MESSAGE
         instance = self.instance
+        if not json_options:
+            # The web form picks a template by its name; a practice's own key stays choosable.
+            choices = [("", "—"), *TEMPLATE_KEYS]
+            current = instance.template_key if instance.pk else ""
+            if current and current not in dict(TEMPLATE_KEYS):
+                choices.append((current, current.replace("_", " ").capitalize()))
+            self.fields["template_key"].widget = forms.Select(choices=choices)
         if instance.pk and not self.is_bound:
             options = instance.trigger_options or {}
             if "first_visit" in options:
@@ -338,3 +347,20 @@ class CarePolicyForm(forms.ModelForm):
             "contact_budget_messages",
             "contact_budget_days",
         ]
+        # Times read as times ("20:00"), with the browser's time picker.
+        widgets = {
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+def action_words(rule: CareRule) -> str:
+    """What a rule does, in words: "Message: Check-in (care messages)", "Task: Call the client"."""
+    if rule.action == Action.MESSAGE:
+        template = dict(TEMPLATE_KEYS).get(
+            rule.template_key, rule.template_key.replace("_", " ").capitalize()
+        )
+        purpose = dict(PURPOSES).get(rule.purpose, rule.purpose).lower()
+        return f"Message: {template} ({purpose})"
+    task = dict(TASK_KINDS).get(rule.task_kind, rule.task_kind.replace("_", " ").capitalize())
+    return f"Task: {task}, {rule.estimated_minutes} min"

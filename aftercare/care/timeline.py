@@ -22,6 +22,10 @@ LABELS = {
 }
 
 
+# The care engine sits below messaging: its channel names, as people say them.
+CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "portal": "the portal"}
+
+
 def touchpoint_entries(client: Client, actor: Actor) -> list[TimelineEntry]:
     rows = (
         Touchpoint.objects.filter(client=client)
@@ -34,7 +38,8 @@ def touchpoint_entries(client: Client, actor: Actor) -> list[TimelineEntry]:
         what = "Message" if touchpoint.action == "message" else "Task"
         detail_parts = []
         if touchpoint.action == "message" and touchpoint.channel:
-            detail_parts.append(f"{what} by {touchpoint.channel}")
+            channel = CHANNEL_WORDS.get(touchpoint.channel, touchpoint.channel.capitalize())
+            detail_parts.append(f"{what} by {channel}")
         else:
             detail_parts.append(what)
         if touchpoint.status == TouchpointStatus.DONE and touchpoint.completed_by:

@@ -434,7 +434,10 @@ def first_visit_anniversary(
         origin=origin,
         prefix="anniversary",
         first_year=origin.year + 1,
-        detail=lambda year: f"{year - origin.year} year(s) since the first visit",
+        detail=lambda year: (
+            f"{year - origin.year} year{'' if year - origin.year == 1 else 's'} "
+            "since the first visit"
+        ),
     )
 
 

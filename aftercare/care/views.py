@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare.care import services
-from aftercare.care.forms import CarePolicyForm, CareRuleForm
+from aftercare.care.forms import CarePolicyForm, CareRuleForm, action_words
 from aftercare.care.models import CareRule, TouchpointStatus
 from aftercare.care.triggers import TRIGGERS
 from aftercare.practice.access import get_scoped_or_404, practice_required, scoped
@@ -92,7 +92,7 @@ def care_rules(request: HttpRequest) -> HttpResponse:
         request,
         "care/rules.html",
         {
-            "rules": [(rule, describe(rule)) for rule in rules],
+            "rules": [(rule, describe(rule), action_words(rule)) for rule in rules],
             "policy_form": policy_form,
             "can_edit": can_edit,
         },

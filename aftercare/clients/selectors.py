@@ -162,3 +162,45 @@ def consent_by_purpose(client: Client) -> list[dict[str, object]]:
         }
         for purpose, label in Purpose.choices
     ]
+
+
+DUPLICATES_SHOWN = 5
+
+
+def possible_duplicates(
+    actor: Actor,
+    *,
+    email: str,
+    phone: str,
+    given_name: str,
+    family_name: str,
+    birth_date: object,
+    exclude: int | None = None,
+) -> list[tuple[Client, str]]:
+    """Clients of the practice who may be the same person, each with why (one query).
+
+    The same email, the same mobile number, or the same name and birth date.
+    """
+    condition = Q(pk__in=[])
+    if email:
+        condition |= Q(email__iexact=email)
+    if phone:
+        condition |= Q(phone=phone)
+    if given_name and family_name and birth_date:
+        condition |= Q(
+            given_name__iexact=given_name, family_name__iexact=family_name, birth_date=birth_date
+        )
+    rows = scoped(Client, actor).filter(condition)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    found = []
+    for client in rows.order_by("archived", "family_name", "given_name", "id")[:DUPLICATES_SHOWN]:
+        reasons = []
+        if email and client.email.lower() == email.lower():
+            reasons.append("the same email")
+        if phone and client.phone == phone:
+            reasons.append("the same mobile number")
+        if birth_date and client.birth_date == birth_date:
+            reasons.append("the same name and birth date")
+        found.append((client, " and ".join(reasons)))
+    return found

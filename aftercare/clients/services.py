@@ -14,6 +14,7 @@ from aftercare.clients.forms import CLIENT_FIELDS, sole_practitioner, tags_for
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
+from aftercare.practice.models import User
 
 # What a service may write: the form's fields and the id in another tool (the API and the
 # import set it; the web form never shows it, so it cannot clear it either).
@@ -140,3 +141,26 @@ def client_delete(*, actor: Actor, client: Client) -> None:
 def client_record_view(*, actor: Actor, client: Client) -> None:
     """Every view of a client record is audited."""
     record_audit(actor, "view", client, summary="Viewed client record")
+
+
+def clients_pass_to_successor(*, actor: Actor, user: User, successor: User | None) -> int:
+    """A member leaves: their clients pass to ``successor`` (or to nobody yet), and are re-planned.
+
+    Registered with ``practice.services.on_member_removed``; runs in the removal's transaction.
+    """
+    rows = Client.objects.filter(practice=actor.practice, primary_practitioner=user)
+    moved = list(rows.values_list("pk", flat=True))
+    if not moved:
+        return 0
+    rows.update(primary_practitioner=successor, updated_at=clock.now())
+    record_audit(
+        actor,
+        "change",
+        user,
+        summary=f"{len(moved)} clients of {user.display_name} passed to "
+        + (successor.display_name if successor else "nobody yet"),
+        client_ids=moved,
+    )
+    for client in Client.objects.filter(pk__in=moved).select_related("practice"):
+        client_changed(client)
+    return len(moved)

@@ -22,6 +22,7 @@ from aftercare.clients.selectors import (
     client_for_page,
     client_page,
     consent_by_purpose,
+    possible_duplicates,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
 from aftercare.phones import can_receive_texts, format_phone
@@ -116,14 +117,36 @@ def client_create(request: HttpRequest) -> HttpResponse:
             else sole_practitioner(actor.practice)
         },
     )
+    duplicates: list[tuple[Client, str]] = []
     if request.method == "POST" and form.is_valid():
-        client = services.client_create(
-            actor=actor, data=form.cleaned_data, tag_names=form.cleaned_data["tag_names"]
-        )
-        messages.success(request, f"Added {client.full_name}.")
-        return redirect("clients-detail", pk=client.pk)
+        data = form.cleaned_data
+        # Someone who may already be a client: say so before adding them twice, unless the
+        # person checked and chose to add a new client anyway.
+        if request.POST.get("confirm_new") != "1":
+            duplicates = possible_duplicates(
+                actor,
+                email=data.get("email") or "",
+                phone=data.get("phone") or "",
+                given_name=data.get("given_name") or "",
+                family_name=data.get("family_name") or "",
+                birth_date=data.get("birth_date"),
+            )
+        if not duplicates:
+            client = services.client_create(actor=actor, data=data, tag_names=data["tag_names"])
+            messages.success(request, f"Added {client.full_name}.")
+            return redirect("clients-detail", pk=client.pk)
     return render(
-        request, "clients/form.html", {"form": form, "client": None, "time_zones": TIME_ZONES}
+        request,
+        "clients/form.html",
+        {
+            "form": form,
+            "client": None,
+            "time_zones": TIME_ZONES,
+            "duplicates": [
+                {"client": client, "why": why, "phone": format_phone(client.phone)}
+                for client, why in duplicates
+            ],
+        },
     )
 
 

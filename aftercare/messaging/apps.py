@@ -8,5 +8,8 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from aftercare.messaging import checks  # noqa: F401 - registers the send checks
         from aftercare.messaging.plugins import register_all
+        from aftercare.messaging.today import replies_waiting_card
+        from aftercare.queue.today import register_today_card
 
         register_all()
+        register_today_card(replies_waiting_card)

@@ -22,7 +22,7 @@ from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Message, MessageStatus
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import deliver_parsed, parse_raw
-from aftercare.practice.models import Practice
+from aftercare.practice.models import Membership, Practice
 
 
 def mark_sent(message: Message, at: dt.datetime) -> None:
@@ -80,6 +80,32 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
             text=f"Hi, it's {unmatched_sender.given_name}, new phone. Can I move Thursday's appointment?",
             practice=practice,
         )
+
+    # Replies waiting on the owner's Today: a crisis text (triaged by the real word lists, so
+    # the owner sees it first with a call link), a side effect, and a thank-you.
+    owner = (
+        Membership.objects.filter(practice=practice, role="owner")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    owners_clients = [
+        c
+        for c in candidates
+        if c.primary_practitioner_id == owner
+        and c.phone
+        and c.pk not in {steady.pk, unreachable.pk, unmatched_sender.pk}
+    ]
+    replies = [
+        (
+            now - dt.timedelta(minutes=40),
+            "I can't cope anymore. Some nights I just want to end it all.",
+        ),
+        (now - dt.timedelta(hours=3), "Since the new tablets I've had a rash and feel dizzy."),
+        (now - dt.timedelta(hours=20), "Thank you, the breathing exercises really help."),
+    ]
+    for client, (at, text) in zip(owners_clients, replies, strict=False):
+        with clock.at(at):
+            receive_inbound(channel="sms", from_address=client.phone, text=text, practice=practice)
 
 
 def reply_address(message: Message, kind: str = "reply") -> str:

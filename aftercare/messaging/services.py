@@ -266,6 +266,9 @@ def sender_address(channel: str) -> str:
     return settings.TWILIO_FROM
 
 
+MAX_PERSONAL_BODY = 5000
+
+
 @transaction.atomic
 def message_queue(
     *,
@@ -337,15 +340,26 @@ def _part_keys(also: list[dict[str, Any]] | None) -> list[str]:
 
 
 @transaction.atomic
-def message_reply(*, actor: Actor, client: Client, body: str, subject: str = "") -> Message:
-    """A practitioner's personal message to a client (through the outbox)."""
+def message_reply(
+    *, actor: Actor, client: Client, body: str, subject: str = "", channel: str = ""
+) -> Message:
+    """A practitioner's personal message to a client (through the outbox).
+
+    ``channel``: one the client has a usable address for; empty, the channel the client last
+    wrote on (else their preferred one).
+    """
     body = body.strip()
     if not body:
         raise ValueError("body: write something to send")
+    if len(body) > MAX_PERSONAL_BODY:
+        raise ValueError(f"body: keep it under {MAX_PERSONAL_BODY} characters")
+    if channel and (channel not in MESSAGE_CHANNELS or not usable_address(client, channel)):
+        raise ValueError(f"channel: {client.full_name} cannot be reached by {channel}")
     last_inbound = (
         Message.objects.filter(client=client, direction=Direction.INBOUND).order_by("-id").first()
     )
-    channel = last_inbound.channel if last_inbound and last_inbound.channel != "portal" else ""
+    if not channel:
+        channel = last_inbound.channel if last_inbound and last_inbound.channel != "portal" else ""
     # Answering the client reads everything they wrote before: nothing of theirs waits now.
     read = Message.objects.filter(
         client=client, direction=Direction.INBOUND, acknowledged_at__isnull=True
@@ -464,4 +478,17 @@ def message_acknowledge(*, actor: Actor, message: Message) -> None:
         message.acknowledged_at, message.acknowledged_by = now, actor.user
         record_audit(actor, "change", message, summary="Read and acknowledged")
         if message.client_id is not None and message.direction == Direction.INBOUND:
+            client_changed(message.client)
+
+
+@transaction.atomic
+def message_mark_unread(*, actor: Actor, message: Message) -> None:
+    """A person wants to come back to a reply: it waits again, in the inbox and the queue."""
+    updated = Message.objects.filter(
+        pk=message.pk, direction=Direction.INBOUND, acknowledged_at__isnull=False
+    ).update(acknowledged_at=None, acknowledged_by=None)
+    if updated:
+        message.acknowledged_at, message.acknowledged_by = None, None
+        record_audit(actor, "change", message, summary="Marked unread")
+        if message.client_id is not None:
             client_changed(message.client)

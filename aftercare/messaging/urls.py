@@ -3,6 +3,9 @@ from django.urls import path
 from aftercare.messaging import views
 
 urlpatterns = [
+    path("inbox/", views.inbox_page, name="messaging-inbox"),
+    path("client/<int:client_id>/", views.conversation, name="messaging-conversation"),
+    path("<int:pk>/unread/", views.mark_unread, name="messaging-unread"),
     path("outbox/", views.outbox, name="messaging-outbox"),
     path("outbox/<int:pk>/", views.message_detail, name="messaging-detail"),
     path(

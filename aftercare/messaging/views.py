@@ -9,26 +9,38 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client
-from aftercare.messaging import templating
+from aftercare.clients.picker import client_picker
+from aftercare.messaging import inbox, templating
 from aftercare.messaging.attachments import INLINE_TYPES
 from aftercare.messaging.inbound import client_path, route_inbound
-from aftercare.messaging.models import Direction, Message, MessageAttachment, MessageTemplate
+from aftercare.messaging.models import (
+    Direction,
+    Message,
+    MessageAttachment,
+    MessageChannel,
+    MessageStatus,
+    MessageTemplate,
+    TriageLevel,
+)
 from aftercare.messaging.services import (
+    MESSAGE_CHANNELS,
     message_acknowledge,
+    message_mark_unread,
     message_reply,
     messaging_settings_for,
     render_context,
     template_source,
+    usable_address,
 )
 from aftercare.messaging.transports import preview_mode, sms_live
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
-from aftercare.practice.models import LANGUAGES
+from aftercare.practice.models import LANGUAGES, Membership
 
 PAGE_SIZE = 50
 
@@ -42,14 +54,20 @@ def next_or(request: HttpRequest, default: str) -> str:
 
 @practice_required
 def outbox(request: HttpRequest) -> HttpResponse:
+    """What we send (clients' replies are in the inbox), newest first, by status."""
     actor = request.actor  # type: ignore[attr-defined]
-    rows = scoped(Message, actor).select_related("client").order_by("-created_at", "-id")
-    direction = request.GET.get("direction", "")
-    if direction in {Direction.OUTBOUND, Direction.INBOUND}:
-        rows = rows.filter(direction=direction)
+    rows = (
+        scoped(Message, actor)
+        .filter(direction=Direction.OUTBOUND)
+        .select_related("client")
+        .order_by("-created_at", "-id")
+    )
+    direction = ""
     status = request.GET.get("status", "")
-    if status:
+    if status in MessageStatus.values:
         rows = rows.filter(status=status)
+    else:
+        status = ""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     record_reads(
         actor,
@@ -60,8 +78,117 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/outbox.html",
-        {"page": page, "preview": preview_mode(), "direction": direction, "status": status},
+        {
+            "page": page,
+            "rows": [{"message": m, "status": inbox.status_words(m)} for m in page],
+            "preview": preview_mode(),
+            "direction": direction,
+            "status": status,
+        },
     )
+
+
+INBOX_STATES = {"unread": "Unread", "read": "Read"}
+UNMATCHED_SHOWN = 50
+
+
+@practice_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    """What clients wrote: unread first, filtered by triage level, practitioner, channel, state."""
+    actor = request.actor  # type: ignore[attr-defined]
+    members = list(
+        Membership.objects.filter(practice=actor.practice)
+        .exclude(role="assistant")
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    choices = {
+        "level": dict(TriageLevel.choices),
+        "practitioner": {str(m.user_id): m.user.display_name for m in members}
+        | {"none": "No practitioner"},
+        "channel": dict(MessageChannel.choices),
+        "state": INBOX_STATES,
+    }
+    chosen: dict[str, str] = {}
+    problems = []
+    for name in inbox.INBOX_FILTERS:
+        value = request.GET.get(name, "")
+        if value and value not in choices[name]:
+            problems.append(f"Unknown {name} “{value[:40]}”: showing every {name}.")
+            value = ""
+        chosen[name] = value
+    rows = inbox.inbox_messages(actor, **chosen)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_reads(
+        actor,
+        Message,
+        [message.client_id for message in page if message.client_id],
+        f"Opened the inbox (page {page.number})",
+    )
+    query = "&".join(f"{name}={value}" for name, value in chosen.items() if value)
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "page": page,
+            "rows": [
+                {
+                    "message": message,
+                    "words": inbox.client_words(message, 200),
+                    "reason": inbox.triage_words(message),
+                }
+                for message in page
+            ],
+            "choices": choices,
+            "chosen": chosen,
+            "problems": problems,
+            "query": query,
+            "next_url": request.get_full_path(),
+        },
+        status=400 if problems else 200,
+    )
+
+
+@practice_required
+def conversation(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Everything one client wrote and we sent them, oldest first, and a box to answer."""
+    actor = request.actor  # type: ignore[attr-defined]
+    client = get_scoped_or_404(
+        Client.objects.select_related("primary_practitioner"), actor, pk=client_id
+    )
+    thread = inbox.conversation_of(client)
+    record_audit(actor, "view", client, summary="Read the conversation")
+    channels = [
+        (channel, MessageChannel(channel).label)
+        for channel in MESSAGE_CHANNELS
+        if usable_address(client, channel)
+    ]
+    settings_row = messaging_settings_for(actor.practice)
+    return render(
+        request,
+        "messaging/conversation.html",
+        {
+            "client": client,
+            "thread": [
+                {"message": message, "status": inbox.status_words(message)} for message in thread
+            ],
+            "channels": channels,
+            "sms_link_only": settings_row.sms_link_only,
+            "opted_out": client.opted_out_at is not None,
+            "client_time": clock.now().astimezone(client.tz),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@require_POST
+@practice_required
+def mark_unread(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    message = get_scoped_or_404(Message.objects.all(), actor, pk=pk, direction=Direction.INBOUND)
+    message_mark_unread(actor=actor, message=message)
+    flash.success(request, "Marked unread.")
+    return redirect(next_or(request, reverse("messaging-inbox")))
 
 
 @practice_required
@@ -109,12 +236,30 @@ def unmatched(request: HttpRequest) -> HttpResponse:
         scoped(Message, actor)
         .filter(direction=Direction.INBOUND, client__isnull=True)
         .prefetch_related("attachments")
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")[:UNMATCHED_SHOWN]
     )
-    clients = list(
-        scoped(Client, actor).filter(archived=False).only("id", "given_name", "family_name")[:2000]
+    # One client picker per message (by name, email or phone, never a list of every client);
+    # a picker costs queries only while someone searches in it.
+    return render(
+        request,
+        "messaging/unmatched.html",
+        {
+            "rows": [
+                {
+                    "message": message,
+                    "picker": client_picker(
+                        actor,
+                        name=f"client_{message.pk}",
+                        label="Who wrote this?",
+                        chosen_ids=[],
+                        query=request.GET.get(f"client_{message.pk}_q", "")[:200],
+                        multiple=False,
+                    ),
+                }
+                for message in rows
+            ]
+        },
     )
-    return render(request, "messaging/unmatched.html", {"rows": rows, "clients": clients})
 
 
 @require_POST
@@ -122,10 +267,16 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     message = get_scoped_or_404(Message.objects.all(), actor, pk=pk, client__isnull=True)
+    field = f"client_{pk}"
+    if request.POST.get(f"{field}_search"):
+        # Without JavaScript the picker's Search button lands here: show the results.
+        query = request.POST.get(f"{field}_q", "")[:200]
+        url = reverse("messaging-unmatched") + "?" + urlencode({f"{field}_q": query})
+        return redirect(f"{url}#message-{pk}")
     try:
-        client_id = int(request.POST.get("client", ""))
+        client_id = int(request.POST.get(field) or request.POST.get("client", ""))
     except ValueError:
-        flash.error(request, "client: choose the client who wrote this message.")
+        flash.error(request, "Choose the client who wrote this message: search by name.")
         return redirect("messaging-unmatched")
     client = get_scoped_or_404(Client.objects.select_related("practice"), actor, pk=client_id)
     with transaction.atomic():
@@ -143,6 +294,8 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     message = get_scoped_or_404(Message.objects.all(), actor, pk=pk)
     message_acknowledge(actor=actor, message=message)
+    if message.direction == Direction.INBOUND:
+        flash.success(request, "Marked read.")
     return redirect(next_or(request, reverse("messaging-detail", args=[pk])))
 
 
@@ -159,6 +312,7 @@ def reply(request: HttpRequest, client_id: int) -> HttpResponse:
             client=client,
             body=request.POST.get("body", ""),
             subject=request.POST.get("subject", ""),
+            channel=request.POST.get("channel", ""),
         )
     except ValueError as error:
         flash.error(request, str(error))
@@ -206,8 +360,14 @@ def messaging_settings(request: HttpRequest) -> HttpResponse:
 def templates_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     own = {(t.key, t.language) for t in scoped(MessageTemplate, actor)}
+    languages = dict(LANGUAGES)
     rows = [
-        {"template": t, "customised": (t.key, t.language) in own}
+        {
+            "template": t,
+            "customised": (t.key, t.language) in own,
+            "name": t.key.replace("_", " ").capitalize(),
+            "language": languages.get(t.language, t.language),
+        }
         for t in templating.default_templates()
     ]
     return render(request, "messaging/templates.html", {"rows": rows})
@@ -220,7 +380,9 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
         raise Http404("No such template")
     source = template_source(actor.practice, key, language)
     errors: dict[str, str] = {}
-    if request.method == "POST" and request.POST.get("action") in {"save", "preview"}:
+    # The preview client's picker searches by submitting the form: a preview, edits kept.
+    action = request.POST.get("action") or ("preview" if request.POST.get("client_search") else "")
+    if request.method == "POST" and action in {"save", "preview"}:
         source = {name: request.POST.get(name, "") for name in ("subject", "text", "html", "sms")}
         for name in ("subject", "text"):
             if not source[name].strip():
@@ -230,7 +392,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
                 templating.check_syntax(value, field=name)
             except ValueError as error:
                 errors[name] = str(error)
-        if not errors and request.POST["action"] == "save":
+        if not errors and action == "save":
             with transaction.atomic():
                 row, created = MessageTemplate.objects.update_or_create(
                     practice=actor.practice,
@@ -246,7 +408,6 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
                 )
             flash.success(request, "Template saved.")
             return redirect("messaging-template-edit", key=key, language=language)
-    clients = list(scoped(Client, actor).filter(archived=False).order_by("id")[:50])
     chosen = None
     raw_client = request.POST.get("client") or request.GET.get("client")
     if raw_client and raw_client.isdigit():
@@ -255,10 +416,31 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             actor,
             pk=int(raw_client),
         )
-    elif clients:
-        chosen = Client.objects.select_related("practice", "primary_practitioner").get(
-            pk=clients[0].pk
+    else:
+        chosen = (
+            scoped(Client, actor)
+            .filter(archived=False)
+            .select_related("practice", "primary_practitioner")
+            .order_by("id")
+            .first()
         )
+    picker = client_picker(
+        actor,
+        name="client",
+        label="Preview for",
+        chosen_ids=[chosen.pk] if chosen else [],
+        query=(request.POST.get("client_q") or request.GET.get("client_q") or "")[:200],
+        multiple=False,
+        help_text="The client whose details fill the placeholders in the preview.",
+    )
+    label = next(
+        (
+            t.label
+            for t in templating.default_templates()
+            if t.key == key and t.language == language and t.label
+        ),
+        key.replace("_", " ").capitalize(),
+    )
     preview = None
     if chosen is not None and not errors:
         context = render_context(
@@ -281,7 +463,9 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "language": language,
             "source": source,
             "errors": errors,
-            "clients": clients,
+            "picker": picker,
+            "label": label,
+            "language_name": dict(LANGUAGES)[language],
             "chosen": chosen,
             "preview": preview,
             "context_names": templating.CONTEXT_NAMES,

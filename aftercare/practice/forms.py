@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import phonenumbers
 from django import forms
+from phonenumbers.geocoder import _region_display_name
 
 from aftercare.phones import MAX_PHONE_INPUT, PhoneError, parse_phone
 from aftercare.practice.models import Practice
+from aftercare.practice.pages import TIME_ZONES
 
 PRACTICE_FIELDS = [
     "name",
@@ -22,6 +25,22 @@ PRACTICE_FIELDS = [
     "emergency_numbers",
     "require_two_factor",
 ]
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone, as people read them ("America/New York")."""
+    return [(name, name.replace("_", " ")) for name in TIME_ZONES]
+
+
+@functools.cache
+def country_choices() -> list[tuple[str, str]]:
+    """The countries whose phone numbers we read, by name in English (from libphonenumber)."""
+    named = [
+        (code, _region_display_name(code, "en") or code)
+        for code in phonenumbers.SUPPORTED_REGIONS
+        if code != "001"
+    ]
+    return sorted(named, key=lambda pair: pair[1])
 
 
 class PracticeForm(forms.ModelForm):
@@ -50,6 +69,16 @@ class PracticeForm(forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 3}),
             "emergency_numbers": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Real pickers: the time zone and the country from lists, by name.
+        self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices())
+        self.fields["country"].widget = forms.Select(choices=country_choices())
+        self.fields["time_zone"].help_text = "Appointments and care are planned in it"
+        self.fields[
+            "country"
+        ].help_text = "Phone numbers without a country code are read as this country's"
 
     def clean_time_zone(self) -> str:
         return (self.cleaned_data.get("time_zone") or "").strip()
@@ -87,4 +116,18 @@ class TokenForm(forms.Form):
         max_length=100,
         label="Token name",
         help_text="What the token is for, e.g. 'booking tool' — so you know which to revoke",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email")
+    full_name = forms.CharField(max_length=200, required=False, label="Name")
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[
+            ("practitioner", "Practitioner — sees clients, notes and care"),
+            ("assistant", "Assistant — contact details and appointments, never private notes"),
+            ("owner", "Owner — everything, and the practice's settings"),
+        ],
+        initial="practitioner",
     )

@@ -14,10 +14,12 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 NAV_ITEMS: list[tuple[str, str]] = [
+    ("Today", "queue-today"),
+    ("Inbox", "messaging-inbox"),
     ("Care queue", "care-queue"),
     ("Care rules", "care-rules"),
     ("Clients", "clients-list"),
-    ("Schedule", "appointments-day"),
+    ("Schedule", "appointments-week"),
     ("Outbox", "messaging-outbox"),
     ("Absences", "absences-list"),
     ("Running out", "supplies-running-out"),

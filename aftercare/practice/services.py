@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 
@@ -127,3 +129,130 @@ def practice_update(*, actor: Actor, practice: Practice, data: dict[str, object]
             changes=changes,
         )
     return practice
+
+
+# -- the team: invitations, roles, removal ------------------------------------------------------
+
+MemberHook = Callable[..., object]
+_member_removed_hooks: list[MemberHook] = []
+
+
+def on_member_removed(hook: MemberHook) -> MemberHook:
+    """Register ``hook(actor=…, user=…, successor=…)`` to run, in the removal's transaction,
+    when a member leaves a practice: an app hands over what the member held (clients pass to
+    ``successor``, which may be None for "nobody yet"). Registering twice is harmless."""
+    if hook not in _member_removed_hooks:
+        _member_removed_hooks.append(hook)
+    return hook
+
+
+class InviteTokens(PasswordResetTokenGenerator):
+    """Single-use invitation links: the token hashes the password, so it dies once one is set.
+
+    Its own salt, so a password-reset link is never an invitation link and the other way round.
+    """
+
+    key_salt = "aftercare.practice.invite"
+
+
+invite_tokens = InviteTokens()
+INVITABLE_ROLES = (Role.PRACTITIONER, Role.ASSISTANT, Role.OWNER)
+
+
+def _check_role(role: str) -> str:
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose owner, practitioner or assistant."})
+    return role
+
+
+@transaction.atomic
+def member_invite(
+    *, actor: Actor, email: str, full_name: str, role: str
+) -> tuple[Membership, bool]:
+    """Add a member to the actor's practice. Returns the membership and whether the person
+    still has to set a password (a new account, invited by a single-use link) — someone with an
+    account already simply gains the practice."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    _check_role(role)
+    if not email:
+        raise ValidationError({"email": "Enter the email address to send the invitation to."})
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(user=user, practice=actor.practice).exists():
+        raise ValidationError({"email": f"{email} is already a member of this practice."})
+    needs_password = user is None or not user.has_usable_password()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+    membership = Membership.objects.create(user=user, practice=actor.practice, role=role)
+    record_audit(
+        actor,
+        "create",
+        membership,
+        summary=f"Invited {email} as {Role(role).label.lower()}",
+    )
+    return membership, needs_password
+
+
+def _owners_left(practice: Practice, *, without: Membership) -> int:
+    return (
+        Membership.objects.filter(practice=practice, role=Role.OWNER).exclude(pk=without.pk).count()
+    )
+
+
+@transaction.atomic
+def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    """Change a member's role; a practice always keeps at least one owner."""
+    _check_role(role)
+    if membership.practice_id != actor.practice.pk:
+        raise ValidationError({"member": "Not a member of this practice."})
+    if role == membership.role:
+        return membership
+    if membership.role == Role.OWNER and not _owners_left(actor.practice, without=membership):
+        raise ValidationError({"role": "A practice needs an owner: make someone else owner first."})
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_audit(
+        actor,
+        "change",
+        membership,
+        summary=f"{membership.user.email}: {Role(before).label} → {Role(role).label}",
+        changes={"role": [before, role]},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: Actor, membership: Membership, successor: User | None) -> None:
+    """Remove a member: what they held passes to ``successor`` (a practitioner or owner of the
+    practice, or nobody), their API tokens in the practice are revoked, their sign-in to this
+    practice ends. A practice always keeps at least one owner."""
+    if membership.practice_id != actor.practice.pk:
+        raise ValidationError({"member": "Not a member of this practice."})
+    if membership.role == Role.OWNER and not _owners_left(actor.practice, without=membership):
+        raise ValidationError(
+            {"member": "A practice needs an owner: make someone else owner first."}
+        )
+    successor_is_colleague = successor is None or (
+        successor.pk != membership.user_id
+        and Membership.objects.filter(
+            practice=actor.practice, user=successor, role__in=(Role.OWNER, Role.PRACTITIONER)
+        ).exists()
+    )
+    if not successor_is_colleague:
+        raise ValidationError(
+            {"successor": "Choose another practitioner of this practice, or nobody."}
+        )
+    user = membership.user
+    for hook in list(_member_removed_hooks):
+        hook(actor=actor, user=user, successor=successor)
+    ApiToken.objects.filter(practice=actor.practice, user=user, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    record_audit(
+        actor,
+        "delete",
+        membership,
+        summary=f"Removed {user.email}"
+        + (f"; their clients pass to {successor.display_name}" if successor else ""),
+    )
+    membership.delete()

@@ -6,14 +6,23 @@ import copy
 from base64 import b32encode
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -32,14 +41,14 @@ from aftercare.practice.access import (
     practice_required,
     scoped,
 )
-from aftercare.practice.forms import PracticeForm, TokenForm
-from aftercare.practice.models import ApiToken, AuditEvent, Membership, User
-from aftercare.practice.pages import TIME_ZONES, practice_page
+from aftercare.practice.forms import InviteForm, PracticeForm, TokenForm
+from aftercare.practice.models import ApiToken, AuditEvent, Membership, Role, User
+from aftercare.practice.pages import add_service_errors, practice_page
 
 
 @practice_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("care-queue")
+    return redirect("queue-today")
 
 
 @login_required
@@ -79,12 +88,10 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("role", "user__full_name", "user__email")
     )
-    if form is not None:
-        form.fields["time_zone"].widget.attrs["list"] = "time-zones"
     return render(
         request,
         "practice/settings.html",
-        {"form": form, "practice": practice, "members": members, "time_zones": TIME_ZONES},
+        {"form": form, "practice": practice, "members": members},
     )
 
 
@@ -323,3 +330,173 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             "query": urlencode({key: value for key, value in chosen.items() if value}),
         },
     )
+
+
+# -- the team: invite, change roles, remove; a member's own password -------------------------
+
+
+def _team(actor: Actor) -> list[Membership]:
+    return list(
+        Membership.objects.filter(practice=actor.practice)
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email")
+    )
+
+
+def _send_invitation(request: HttpRequest, membership: Membership, needs_password: bool) -> str:
+    """Email the invitation (staff mail, like a password reset); returns the link sent."""
+    user = membership.user
+    practice = membership.practice
+    inviter = request.user.display_name  # type: ignore[union-attr]
+    if needs_password:
+        link = request.build_absolute_uri(
+            reverse(
+                "practice-join",
+                args=[
+                    urlsafe_base64_encode(force_bytes(user.pk)),
+                    services.invite_tokens.make_token(user),
+                ],
+            )
+        )
+        days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+        body = (
+            f"{inviter} invited you to {practice.name} on Aftercare as "
+            f"{membership.get_role_display().lower()}.\n\n"
+            f"Choose your password here (the link works once, for {days} days):\n{link}\n"
+        )
+    else:
+        link = request.build_absolute_uri(reverse("login"))
+        body = (
+            f"{inviter} added you to {practice.name} on Aftercare as "
+            f"{membership.get_role_display().lower()}.\n\n"
+            f"Sign in as usual and choose the practice at the top of the page:\n{link}\n"
+        )
+    send_mail(f"Join {practice.name} on Aftercare", body, None, [user.email])
+    return link
+
+
+@owner_required
+def team(request: HttpRequest) -> HttpResponse:
+    """The owner's team page: invite by email, change roles, remove a member."""
+    actor = request.actor  # type: ignore[attr-defined]
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, needs_password = services.member_invite(
+                actor=actor,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _send_invitation(request, membership, needs_password)
+            messages.success(
+                request,
+                f"Invitation sent to {membership.user.email}."
+                if needs_password
+                else f"{membership.user.email} already has an account: they can sign in now.",
+            )
+            return redirect("practice-team")
+    members = _team(actor)
+    return render(
+        request,
+        "practice/team.html",
+        {
+            "form": form,
+            "members": members,
+            "roles": Role.choices,
+            "successors": [m.user for m in members if m.role != Role.ASSISTANT],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@owner_required
+def team_role(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    membership = get_scoped_or_404(Membership.objects.select_related("user"), actor, pk=pk)
+    try:
+        services.member_set_role(
+            actor=actor, membership=membership, role=request.POST.get("role", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{membership.user.display_name} is now {membership.get_role_display().lower()}.",
+        )
+    return redirect("practice-team")
+
+
+@require_POST
+@owner_required
+def team_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    membership = get_scoped_or_404(Membership.objects.select_related("user"), actor, pk=pk)
+    raw = request.POST.get("successor", "")
+    successor = None
+    if raw:
+        successor = (
+            Membership.objects.filter(
+                practice=actor.practice, user_id=int(raw) if raw.isdigit() else 0
+            )
+            .select_related("user")
+            .first()
+        )
+        if successor is None:
+            messages.error(request, "Choose another practitioner of this practice, or nobody.")
+            return redirect("practice-team")
+    try:
+        services.member_remove(
+            actor=actor, membership=membership, successor=successor.user if successor else None
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{membership.user.display_name} left the practice.")
+    return redirect("practice-team")
+
+
+@sensitive_post_parameters()
+@never_cache
+def join(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """An invitation link: choose a password (once), then you are signed in."""
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not user.is_active or not services.invite_tokens.check_token(user, token):
+        return render(request, "practice/join.html", {"valid": False}, status=404)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        user.backend = "django.contrib.auth.backends.ModelBackend"
+        auth.login(request, user)
+        _audit_own(request, "Accepted the invitation and chose a password")
+        messages.success(request, "Welcome! Your password is set.")
+        return redirect("home")
+    memberships = Membership.objects.filter(user=user).select_related("practice")
+    return render(
+        request,
+        "practice/join.html",
+        {"valid": True, "form": form, "invited": user, "memberships": memberships},
+    )
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+def account_password(request: HttpRequest) -> HttpResponse:
+    """Change your own password (the current one first); other sessions stay signed in."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        auth.update_session_auth_hash(request, form.user)
+        _audit_own(request, "Changed the password")
+        messages.success(request, "Your password is changed.")
+        return redirect("account")
+    return render(request, "practice/password_change.html", {"form": form})

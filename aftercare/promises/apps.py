@@ -14,9 +14,12 @@ class PromisesConfig(AppConfig):
         from aftercare.promises.client_page import care_records_section, promise_entries
         from aftercare.promises.selectors import promise_items
         from aftercare.promises.services import perform_on_promise, promises_mark_broken
+        from aftercare.promises.today import promises_due_card
         from aftercare.queue.items import register_queue_source
+        from aftercare.queue.today import register_today_card
 
         register_queue_source("promise", promise_items, perform_on_promise)
+        register_today_card(promises_due_card)
         register_tick_step("promises: mark broken", promises_mark_broken)
         register_timeline_provider(promise_entries)
         register_client_section(care_records_section)

@@ -66,3 +66,23 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user_id} in {self.practice_id}"
+
+
+class QueueAct(models.Model):
+    """One queue item a person finished (done or skipped): the care hour's progress counts them.
+
+    The sources keep their own rows (a touchpoint done, a reply read); this is the queue's own
+    note of *when* and *by whom*, whatever the kind, so "4 of 9 done" costs one query.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(max_length=60)  # "<kind>:<object id>"
+    action = models.CharField(max_length=10)  # done or skip
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.item}"

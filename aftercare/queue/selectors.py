@@ -13,11 +13,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
+from aftercare.appointments.models import Appointment
+from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.care.models import OPEN_STATUSES as OPEN_TOUCHPOINT_STATUSES
 from aftercare.care.models import Action, Touchpoint
 from aftercare.practice.access import Actor
-from aftercare.queue import hours, items
-from aftercare.queue.models import CareHour
+from aftercare.queue import hours, items, today
+from aftercare.queue.models import CareHour, QueueAct
 
 QUEUE_PAGE_SIZE = 100
 # Each built-in source reads at most this many rows, the most valuable (and oldest) first, so
@@ -144,3 +146,156 @@ def care_hours_of(actor: Actor) -> list[CareHour]:
 
 def time_boxes(care_hours: list[CareHour]) -> list[hours.TimeBox]:
     return [hours.TimeBox(weekday=h.weekday, starts=h.starts, ends=h.ends) for h in care_hours]
+
+
+# --- the Today page's own cards -------------------------------------------------------------
+
+
+def _day_word(moment: dt.datetime, first_day: dt.date, tz: dt.tzinfo) -> str:
+    return "Today" if moment.astimezone(tz).date() == first_day else "Tomorrow"
+
+
+def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard:
+    """Today's and tomorrow's appointments with their state (two queries).
+
+    A booked appointment whose time has come offers "Mark attended"; the others open the client.
+    """
+    tz = actor.practice.tz
+    first_day = now.astimezone(tz).date()
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(first_day + dt.timedelta(days=2), dt.time(0), tzinfo=tz)
+    rows = Appointment.objects.filter(
+        practice=actor.practice, starts_at__gte=start, starts_at__lt=end
+    ).exclude(status=AppointmentStatus.CANCELLED)
+    if scope == "mine":
+        rows = rows.filter(practitioner=actor.user)
+    total = rows.count()
+    shown = list(
+        rows.select_related("client", "practitioner").order_by("starts_at", "id")[
+            : today.CARD_LIMIT
+        ]
+    )
+    entries = []
+    for appointment in shown:
+        client_page = reverse("clients-detail", args=[appointment.client_id])
+        action = today.TodayAction("Open client", client_page)
+        if appointment.status == AppointmentStatus.BOOKED and appointment.starts_at <= now:
+            action = today.TodayAction(
+                "Mark attended",
+                reverse("appointments-status", args=[appointment.pk]),
+                method="post",
+                fields={"status": AppointmentStatus.ATTENDED},
+            )
+        with_whom = ""
+        if scope == "practice" and appointment.practitioner is not None:
+            with_whom = f" with {appointment.practitioner.display_name}"
+        entries.append(
+            today.TodayEntry(
+                title=appointment.client.full_name,
+                client_id=appointment.client_id,
+                detail=f"{appointment.kind_label}{with_whom}",
+                note=appointment.get_status_display(),
+                when=appointment.starts_at,
+                when_label=_day_word(appointment.starts_at, first_day, tz),
+                action=action,
+                secondary=today.TodayAction("Open client", client_page)
+                if action.method == "post"
+                else None,
+            )
+        )
+    return today.TodayCard(
+        key="appointments",
+        title="Appointments today and tomorrow",
+        entries=tuple(entries),
+        order=20,
+        empty_text="No appointments today or tomorrow.",
+        more=max(0, total - len(shown)),
+        link=today.TodayAction("Schedule", reverse("appointments-day")),
+    )
+
+
+def care_hour_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard | None:
+    """The care hour at a glance: "4 of 9 done, 35 min left", or when the next one is."""
+    if actor.user is None:
+        return None
+    tz = actor.practice.tz
+    occurrence = hours.current_or_next_occurrence(time_boxes(care_hours_of(actor)), now, tz)
+    if occurrence is None:
+        return today.TodayCard(
+            key="care-hour",
+            title="Care hour",
+            order=40,
+            empty_text="No care hour set: a weekly time box keeps the care queue small.",
+            link=today.TodayAction("Set a care hour", reverse("care-hours")),
+        )
+    minutes = occurrence.minutes_left(now)
+    queue = care_queue(actor, now, scope=scope)
+    chosen = items.fit_care_hour(queue, minutes, now)
+    starts_local = occurrence.starts_at.astimezone(tz)
+    ends_local = occurrence.ends_at.astimezone(tz)
+    if occurrence.contains(now):
+        done = QueueAct.objects.filter(
+            practice=actor.practice, user=actor.user, at__gte=occurrence.starts_at, at__lte=now
+        ).count()
+        summary = today.progress_words(done, done + len(chosen), minutes)
+        link = today.TodayAction("Carry on", f"{reverse('care-hour')}?scope={scope}")
+    else:
+        day = (
+            "today" if starts_local.date() == now.astimezone(tz).date() else (f"{starts_local:%A}")
+        )
+        summary = (
+            f"Next: {day} {starts_local:%H:%M}–{ends_local:%H:%M}, "
+            f"{today.plural(len(chosen), 'item')} planned"
+        )
+        link = today.TodayAction("Open the care queue", f"{reverse('care-queue')}?scope={scope}")
+    entries = tuple(
+        today.TodayEntry(
+            title=item.title,
+            client_id=item.client_id,
+            detail=item.client_name,
+            note=f"about {item.estimated_minutes} min",
+            urgency=item.urgency,
+            action=today.TodayAction("Open", item.url) if item.url else None,
+        )
+        for item in chosen[:5]
+    )
+    return today.TodayCard(
+        key="care-hour",
+        title="Care hour",
+        entries=entries,
+        order=40,
+        summary=summary,
+        empty_text="Nothing waits for the care hour.",
+        more=max(0, len(chosen) - len(entries)),
+        link=link,
+    )
+
+
+def entries_from_items(
+    queue_items: list[items.QueueItem], *, next_url: str
+) -> tuple[today.TodayEntry, ...]:
+    """Queue items as Today entries whose action is the item's own one click (done)."""
+    act_url = reverse("care-queue-act")
+    entries = []
+    for item in queue_items:
+        action = None
+        if "done" in item.actions:
+            action = today.TodayAction(
+                item.done_label,
+                act_url,
+                method="post",
+                fields={"item": item.id, "action": "done", "next": next_url},
+            )
+        entries.append(
+            today.TodayEntry(
+                title=item.client_name or item.title,
+                client_id=item.client_id,
+                detail=item.title if item.client_name else "",
+                note=item.reason,
+                when=item.due_at,
+                urgency=item.urgency if item.urgency != "routine" else "",
+                action=action,
+                secondary=today.TodayAction("Open client", item.url) if item.url else None,
+            )
+        )
+    return tuple(entries)

@@ -19,7 +19,7 @@ from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.practice.audit import record_audit
 from aftercare.queue import items
-from aftercare.queue.models import CalendarFeed, CareHour
+from aftercare.queue.models import CalendarFeed, CareHour, QueueAct
 
 
 def check_snooze_until(until: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -59,6 +59,10 @@ def queue_item_perform(
     if action not in {"done", "snooze", "skip"}:
         raise ValidationError({"action": f"Unknown action {action!r}."})
     source.perform(actor, object_id, action, until=until, reason=reason)
+    if action in {"done", "skip"} and actor.user is not None:
+        QueueAct.objects.create(
+            practice=actor.practice, user=actor.user, item=item_id[:60], action=action
+        )
 
 
 def _open_task(actor: Actor, object_id: str) -> Touchpoint:

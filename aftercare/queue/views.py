@@ -25,7 +25,7 @@ from aftercare.practice.audit import record_reads
 from aftercare.practice.models import Membership
 from aftercare.practice.pages import practice_page
 from aftercare.queue import feed as calendar_feed
-from aftercare.queue import hours, items, selectors, services
+from aftercare.queue import hours, items, selectors, services, today
 from aftercare.queue.models import CalendarFeed, CareHour, Weekday
 
 # The salt of the links already handed out (from before the queue was its own app): kept.
@@ -73,6 +73,42 @@ def parse_snooze_date(raw: str, tz: dt.tzinfo) -> dt.datetime | None:
     except ValueError as error:
         raise ValidationError({"until": "Enter the date as YYYY-MM-DD."}) from error
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
+
+
+def _today_scope(request: HttpRequest) -> str:
+    """Practitioners see their own day; owners may look at the whole practice; assistants, who
+    have no clients of their own, see the whole practice."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if not actor.sees_private_notes:
+        return "practice"
+    if actor.is_owner and request.GET.get("scope") == "practice":
+        return "practice"
+    return "mine"
+
+
+@require_GET
+@practice_page
+def today_page(request: HttpRequest) -> HttpResponse:
+    """Today: what needs a person now, one card per kind of work, each entry with its action."""
+    actor = request.actor  # type: ignore[attr-defined]
+    now = clock.now()
+    scope = _today_scope(request)
+    cards = today.today_cards(actor, now, scope)
+    client_ids = [
+        entry.client_id for card in cards for entry in card.entries if entry.client_id is not None
+    ]
+    record_reads(actor, Client, client_ids, f"Opened Today ({len(client_ids)} entries)")
+    return render(
+        request,
+        "queue/today.html",
+        {
+            "cards": cards,
+            "scope": scope,
+            "can_choose_scope": actor.is_owner,
+            "today": now.astimezone(actor.practice.tz),
+            "next_url": request.get_full_path(),
+        },
+    )
 
 
 @require_GET

@@ -107,7 +107,10 @@ def resource_delete(*, actor: Actor, resource: Resource) -> None:
     shared = resource.shares.count()
     if shared:
         raise ValidationError(
-            {"resource": f"It was shared with {shared} client(s); edit it instead of deleting."}
+            {
+                "resource": f"It was shared with {shared} client{'' if shared == 1 else 's'}; "
+                "edit it instead of deleting."
+            }
         )
     record_audit(actor, "delete", resource, summary=f"Deleted resource {resource.title}")
     resource.delete()

@@ -43,9 +43,8 @@ def test_it_writes_the_generated_clients_and_appointments() -> None:
     ]
     assert [sorted(t.name for t in c.tags.all()) for c in rows] == [list(e.tags) for e in expected]
     assert result.appointments == sum(len(e.appointments) for e in expected)
-    # The fee policy's demo adds two missed visits of its own (appointments/demo.py).
     assert Appointment.objects.filter(practice=practice, source="demo").count() == (
-        result.appointments + 2
+        result.appointments
     )
     assert ConsentEvent.objects.filter(
         client__practice=practice, client__external_id=""

@@ -32,9 +32,10 @@ def test_the_owner_books_from_the_client_page_and_marks_it_attended_on_the_day_v
     page.goto(f"/clients/{personas.client.pk}/")
     page.get_by_role("link", name="Book an appointment").click()
     expect(page.get_by_role("heading", name="Book an appointment for Ruth Miller")).to_be_visible()
+    # Visit kinds are a list chosen by name; choosing one sets the end by its length.
+    page.get_by_label("Kind of visit").select_option(label="First visit (60 min)")
     page.get_by_label("Starts").fill("2026-07-01T09:30")
     page.get_by_label("Ends").fill("2026-07-01T10:20")
-    page.get_by_label("Kind").fill("first_visit")
     page.get_by_role("button", name="Book").click()
     expect(page.get_by_text("Booked Ruth Miller for Wed 01 Jul 2026, 09:30.")).to_be_visible()
 

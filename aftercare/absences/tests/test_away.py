@@ -48,7 +48,7 @@ def test_the_return_summary_counts_what_happened_and_can_be_marked_read(
     with clock.at(BACK):
         [item] = return_summary_items(personas.actor(), BACK)
         assert item.owner_id == personas.owner.pk
-        assert "2 message(s) waited" in item.reason
+        assert "2 messages waited" in item.reason
         assert "1 auto-reply" in item.reason
         perform_on_return_summary(personas.actor(), str(absence.pk), "done")
         assert return_summary_items(personas.actor(), BACK) == []

@@ -11,7 +11,7 @@ VALID = {
     "given_name": "Hannah",
     "family_name": "Becker",
     "email": "Hannah@Example.org",
-    "phone": "07911 123456",
+    "phone": "07912 345678",  # not Ruth's: that would be a possible duplicate
     "preferred_channel": "sms",
     "consent_care": "on",
     "tag_names": "Sleep, new medication",
@@ -122,7 +122,7 @@ class TestClientCreate:
         assert response.status_code == 302
         assert response["Location"] == f"/clients/{client.pk}/"
         assert client.practice == personas.practice
-        assert client.phone == "+447911123456"
+        assert client.phone == "+447912345678"
         assert client.email == "hannah@example.org"
         assert sorted(tag.name for tag in client.tags.all()) == ["new medication", "sleep"]
         assert ConsentEvent.objects.filter(client=client).count() == 3

@@ -19,6 +19,7 @@ def test_the_demo_has_a_bounced_address_to_call_about_and_an_unmatched_text(
             personas.practice,
             given_name=f"Demo{number}",
             email=f"d{number}@example.org",
+            phone=f"+4479111234{number:02d}",
             primary_practitioner=personas.owner,
         )
     add_demo_data(personas.practice, rng=random.Random(3), now=NOW)
@@ -38,3 +39,10 @@ def test_the_demo_has_a_bounced_address_to_call_about_and_an_unmatched_text(
     away = Message.objects.get(kind=MessageKind.AUTO_REPLY)
     assert away.triage_level == ""
     assert not Message.objects.filter(in_reply_to=away).exists()
+    # Replies waiting on the owner's Today, triaged by the real word lists.
+    levels = set(
+        Message.objects.filter(direction=Direction.INBOUND, client__isnull=False).values_list(
+            "triage_level", flat=True
+        )
+    )
+    assert "crisis" in levels

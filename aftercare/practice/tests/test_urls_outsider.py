@@ -36,6 +36,7 @@ NOT_PRACTICE_DATA = {
     "care-feed": "calendar feed URL: the signed token is the credential (calendar apps cannot sign in)",
     "absences-notice": "the practice's public notice page: public by design, no private data",
     "supplies-reorder": "one-tap re-order link sent to the client: the signed token is the credential",
+    "practice-join": "invitation link: the single-use signed token is the credential",
 }
 
 Kwargs = Callable[[Personas], dict[str, Any]]
@@ -79,20 +80,6 @@ def _promise(personas: Personas) -> Any:
     from aftercare.queue.tests.factories import make_promise
 
     return make_promise(personas.client)
-
-
-def _attachment_kwargs(personas: Personas) -> dict[str, int]:
-    from aftercare.messaging.models import MessageAttachment
-
-    message = _inbound_message(personas)
-    attachment = MessageAttachment.objects.create(
-        practice=personas.practice,
-        message=message,
-        name="rash.jpg",
-        content_type="image/jpeg",
-        refused="kept out of the test",
-    )
-    return {"pk": message.pk, "attachment_id": attachment.pk}
 
 
 def _inbound_message(personas: Personas) -> Any:
@@ -212,7 +199,10 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-acknowledge": lambda p: {"pk": _inbound_message(p).pk},
     "messaging-attachment": lambda p: _attachment(p),
     "messaging-reply": lambda p: {"client_id": p.client.pk},
-    "messaging-attachment": _attachment_kwargs,
+    "messaging-conversation": lambda p: {"client_id": p.client.pk},
+    "messaging-unread": lambda p: {"pk": _inbound_message(p).pk},
+    "practice-team-role": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
+    "practice-team-remove": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
     "practice-tokens-revoke": lambda p: {"pk": _api_token(p).pk},
     "imports-columns": lambda p: {"pk": _import_job(p).pk},
     "imports-dry-run": lambda p: {"pk": _import_job(p).pk},

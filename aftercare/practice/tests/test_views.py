@@ -119,3 +119,12 @@ class TestTokens:
         assert client.post(f"/settings/tokens/{owners.pk}/revoke/").status_code == 404
         owners.refresh_from_db()
         assert owners.revoked_at is None
+
+
+def test_settings_choose_the_time_zone_and_country_from_lists(owner_client) -> None:  # type: ignore[no-untyped-def]
+    page = owner_client.get("/settings/").content.decode()
+    assert '<select name="time_zone"' in page
+    assert '<option value="Europe/London" selected>Europe/London</option>' in page
+    assert '<option value="America/New_York">America/New York</option>' in page
+    assert '<select name="country"' in page
+    assert '<option value="GB" selected>United Kingdom</option>' in page

@@ -22,12 +22,6 @@ def frozen_now():  # type: ignore[no-untyped-def]
         yield NOW
 
 
-def test_home_leads_to_the_care_queue(owner_client) -> None:  # type: ignore[no-untyped-def]
-    response = owner_client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("care-queue")
-
-
 def test_the_queue_shows_due_tasks_and_promises_most_valuable_first(
     owner_client, personas: Personas
 ) -> None:  # type: ignore[no-untyped-def]

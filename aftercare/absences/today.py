@@ -1,0 +1,74 @@
+"""What absences show on the Today page: your next absence and what it will send."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from aftercare.absences.models import Absence
+from aftercare.absences.preview import absence_preview
+from aftercare.practice.access import Actor
+from aftercare.queue import today
+
+
+def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard | None:
+    """The actor's next (or current) absence, with the notices it will send and to how many.
+
+    In the whole-practice view, the practice's next absence, whoever is away.
+    """
+    if actor.user is None:
+        return None
+    day = now.astimezone(actor.practice.tz).date()
+    rows = Absence.objects.filter(practice=actor.practice, cancelled=False, last_day__gte=day)
+    if scope == "mine":
+        rows = rows.filter(practitioner=actor.user)
+    absence = rows.select_related("practitioner").order_by("first_day", "id").first()
+    plan = today.TodayAction("Plan an absence", reverse("absences-create"))
+    if absence is None:
+        return today.TodayCard(
+            key="absence",
+            title="Your next absence" if scope == "mine" else "Next absence",
+            order=60,
+            empty_text="No absence planned.",
+            link=plan,
+        )
+    preview = absence_preview(
+        practice=actor.practice,
+        practitioner=absence.practitioner,
+        first_day=absence.first_day,
+        last_day=absence.last_day,
+        notify_days_before=absence.notify_days_before,
+        announce_to_all=absence.announce_to_all,
+        emergency_ids=list(absence.emergency_clients.values_list("pk", flat=True)),
+        exclude_absence_id=absence.pk,
+    )
+    away = absence.practitioner.display_name if scope == "practice" else "You are"
+    if scope == "practice":
+        away = f"{away} is"
+    when = (
+        f"{away} away from {absence.first_day:%A %-d %B} to {absence.last_day:%A %-d %B}"
+        if absence.first_day > day
+        else f"{away} away until {absence.last_day:%A %-d %B}"
+    )
+    sends = today.plural(len(preview.notices), "personal notice")
+    if preview.notices:
+        sends += f" from {preview.notify_on:%-d %B}"
+    if preview.announce_count:
+        sends += f" and an announcement to {today.plural(preview.announce_count, 'client')}"
+    entries = (
+        today.TodayEntry(
+            title=when,
+            detail=f"It will send {sends}.",
+            note=f"Emergency list: {today.plural(len(preview.emergency_clients), 'client')}; "
+            f"{today.plural(len(preview.appointments), 'appointment')} to rebook.",
+            action=today.TodayAction("Review", reverse("absences-edit", args=[absence.pk])),
+        ),
+    )
+    return today.TodayCard(
+        key="absence",
+        title="Your next absence" if scope == "mine" else "Next absence",
+        entries=entries,
+        order=60,
+        link=plan,
+    )

@@ -1,0 +1,268 @@
+"""The inbox (what clients wrote, unread first, filtered) and one client's conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from aftercare import clock
+from aftercare.messaging.models import Direction, Message
+from aftercare.practice.models import AuditEvent
+from aftercare.testing import Personas, make_client
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():  # type: ignore[no-untyped-def]
+    with clock.at(NOW):
+        yield NOW
+
+
+def inbound(client, text: str, **fields):  # type: ignore[no-untyped-def]
+    defaults = {"channel": "sms", "status": "received", "triage_level": "routine"}
+    defaults.update(fields)
+    return Message.objects.create(
+        practice=client.practice,
+        client=client,
+        direction=Direction.INBOUND,
+        from_address=client.phone,
+        text_body=text,
+        **defaults,
+    )
+
+
+def outbound(client, text: str, **fields):  # type: ignore[no-untyped-def]
+    defaults = {"channel": "email", "status": "sent", "to_address": client.email}
+    defaults.update(fields)
+    return Message.objects.create(
+        practice=client.practice,
+        client=client,
+        direction=Direction.OUTBOUND,
+        text_body=text,
+        **defaults,
+    )
+
+
+def test_the_inbox_lists_unread_first_and_never_what_we_sent(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    inbound(personas.client, "Old and read", acknowledged_at=NOW - dt.timedelta(days=1))
+    inbound(personas.client, "New and unread", created_at=NOW - dt.timedelta(days=2))
+    outbound(personas.client, "How are you getting on?")
+    inbound(personas.other_client, "Another practice's words")
+
+    page = owner_client.get(reverse("messaging-inbox")).content.decode()
+
+    assert page.index("New and unread") < page.index("Old and read")
+    assert "How are you getting on?" not in page
+    assert "Another practice" not in page
+    assert AuditEvent.objects.filter(summary__startswith="Opened the inbox").exists()
+
+
+def test_filters_by_triage_level_practitioner_channel_and_state(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    colins = make_client(
+        personas.practice,
+        given_name="Bea",
+        email="bea@x.org",
+        primary_practitioner=personas.colleague,
+    )
+    inbound(personas.client, "Crisis words", triage_level="crisis")
+    inbound(colins, "Colin's client by email", channel="email")
+    inbox = reverse("messaging-inbox")
+
+    crisis = owner_client.get(inbox, {"level": "crisis"}).content.decode()
+    assert "Crisis words" in crisis and "by email" not in crisis
+    by_colin = owner_client.get(inbox, {"practitioner": personas.colleague.pk}).content.decode()
+    assert "Colin&#x27;s client by email" in by_colin and "Crisis words" not in by_colin
+    by_email = owner_client.get(inbox, {"channel": "email"}).content.decode()
+    assert "Colin&#x27;s client" in by_email and "Crisis words" not in by_email
+    read = owner_client.get(inbox, {"state": "read"}).content.decode()
+    assert "No message from a client matches these filters." in read
+
+
+def test_an_unknown_filter_says_so_instead_of_failing(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    inbound(personas.client, "Still listed")
+    response = owner_client.get(reverse("messaging-inbox"), {"level": "panic", "practitioner": "x"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Unknown level “panic”" in page
+    assert "Still listed" in page
+
+
+def test_read_and_unread_per_message(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    message = inbound(personas.client, "Please call me")
+    owner_client.post(reverse("messaging-acknowledge", args=[message.pk]), {"next": "/"})
+    message.refresh_from_db()
+    assert message.acknowledged_by == personas.owner
+
+    owner_client.post(reverse("messaging-unread", args=[message.pk]), {"next": "/"})
+
+    message.refresh_from_db()
+    assert message.acknowledged_at is None
+    assert AuditEvent.objects.filter(summary="Marked unread").count() == 1
+
+
+def test_the_conversation_shows_both_directions_and_says_held_in_preview(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    outbound(personas.client, "How are you after the visit?", provider_id="preview")
+    inbound(personas.client, "Much better, thank you")
+    outbound(
+        personas.client,
+        "Ruth wrote: crisis words",
+        template_key="staff_alert",
+        to_address="olivia@riverside.example",
+    )
+
+    page = owner_client.get(
+        reverse("messaging-conversation", args=[personas.client.pk])
+    ).content.decode()
+
+    assert page.index("How are you after the visit?") < page.index("Much better, thank you")
+    assert "Held in preview" in page
+    assert ">Sent<" not in page
+    assert "Staff alert</strong> to olivia@riverside.example, not sent to the client" in page
+    assert 'value="sms"' in page and 'value="email"' in page
+
+
+def test_answering_on_a_chosen_channel_reads_what_the_client_wrote(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    waiting = inbound(personas.client, "Can we talk?")
+    url = reverse("messaging-conversation", args=[personas.client.pk])
+
+    response = owner_client.post(
+        reverse("messaging-reply", args=[personas.client.pk]),
+        {"body": "Of course — I'll call at 4.", "channel": "sms", "next": url},
+    )
+
+    assert response["Location"] == url
+    sent = Message.objects.get(direction=Direction.OUTBOUND, client=personas.client)
+    assert sent.channel == "sms"
+    waiting.refresh_from_db()
+    assert waiting.acknowledged_at == NOW
+
+
+def test_a_channel_without_an_address_is_refused_and_nothing_is_queued(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    no_phone = make_client(personas.practice, given_name="Nia", email="nia@x.org", phone="")
+    owner_client.post(
+        reverse("messaging-reply", args=[no_phone.pk]), {"body": "Hello", "channel": "sms"}
+    )
+    assert not Message.objects.filter(client=no_phone).exists()
+    page = owner_client.get(reverse("messaging-conversation", args=[no_phone.pk])).content.decode()
+    assert "cannot be reached by sms" in page
+
+
+def test_inbox_and_conversation_cost_a_fixed_number_of_queries(
+    owner_client, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    def grow(count: int) -> None:
+        for number in range(count):
+            inbound(personas.client, f"Reply {number}", triage_level="attention")
+            outbound(personas.client, f"Answer {number}")
+
+    grow(2)
+    inbox = reverse("messaging-inbox")
+    thread = reverse("messaging-conversation", args=[personas.client.pk])
+    with django_assert_max_num_queries(30) as small_inbox:
+        owner_client.get(inbox)
+    with django_assert_max_num_queries(30) as small_thread:
+        owner_client.get(thread)
+    grow(30)
+    with django_assert_max_num_queries(len(small_inbox.captured_queries)):
+        owner_client.get(inbox)
+    with django_assert_max_num_queries(len(small_thread.captured_queries)):
+        owner_client.get(thread)
+
+
+def test_the_outbox_holds_only_what_we_send(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    outbound(personas.client, "Your check-in", subject="How are you?", provider_id="preview")
+    inbound(personas.client, "A reply from the client")
+    page = owner_client.get(reverse("messaging-outbox")).content.decode()
+    assert "How are you?" in page
+    assert "Held in preview" in page
+    assert "A reply from the client" not in page
+
+
+def test_an_unmatched_reply_is_assigned_with_the_client_picker(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    stray = Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900777",
+        text_body="New phone, it's Ruth",
+        status="received",
+    )
+    page = owner_client.get(reverse("messaging-unmatched")).content.decode()
+    assert "Find a client by name, email or phone" in page
+    assert "<option" not in page  # no list of every client
+    field = f"client_{stray.pk}"
+
+    searched = owner_client.post(
+        reverse("messaging-assign", args=[stray.pk]), {f"{field}_q": "ruth", f"{field}_search": "1"}
+    )
+    results = owner_client.get(searched["Location"]).content.decode()
+    assert "ruth@example.org · +44 7911 123456" in results
+    assert f'name="{field}" value="{personas.client.pk}"' in results
+
+    owner_client.post(reverse("messaging-assign", args=[stray.pk]), {field: personas.client.pk})
+    stray.refresh_from_db()
+    assert stray.client == personas.client
+
+
+def test_a_client_of_another_practice_cannot_be_assigned(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    stray = Message.objects.create(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address="+447700900777",
+        text_body="Hello",
+        status="received",
+    )
+    response = owner_client.post(
+        reverse("messaging-assign", args=[stray.pk]),
+        {f"client_{stray.pk}": personas.other_client.pk},
+    )
+    assert response.status_code == 404
+    stray.refresh_from_db()
+    assert stray.client is None
+
+
+def test_a_template_is_previewed_for_a_client_chosen_with_the_picker(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    bea = make_client(personas.practice, given_name="Bea", family_name="Stone", email="bea@x.org")
+    url = reverse("messaging-template-edit", args=["check_in", "en"])
+    page = owner_client.get(url).content.decode()
+    assert "Check-in after a visit or a new medication" in page
+    assert "Django" not in page and "<select" not in page
+
+    searched = owner_client.post(
+        url,
+        {
+            "subject": "Hi {{ name }}",
+            "text": "Edited text",
+            "client_q": "stone",
+            "client_search": "1",
+        },
+    ).content.decode()
+    assert "Edited text" in searched  # the edit survives the search
+    assert f'name="client" value="{bea.pk}"' in searched
+
+    preview = owner_client.post(
+        url,
+        {"subject": "Hi {{ name }}", "text": "Edited text", "client": bea.pk, "action": "preview"},
+    ).content.decode()
+    assert "Preview for Bea Stone" in preview
+    assert "Email: Hi Bea" in preview

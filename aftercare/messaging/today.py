@@ -1,0 +1,62 @@
+"""What messaging shows on the Today page: the replies waiting for a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+
+from aftercare.messaging.inbox import (
+    CALL_LEVELS,
+    client_words,
+    conversation_url,
+    triage_words,
+    waiting_replies,
+)
+from aftercare.messaging.models import TriageLevel
+from aftercare.phones import format_phone
+from aftercare.queue import today
+
+
+def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.TodayCard:
+    """Replies waiting for a person, the most serious first, each with the client's words (two
+    queries). Urgent and crisis replies show the client's phone as a tap-to-call link."""
+    rows = waiting_replies(actor, scope)
+    total = rows.count()
+    shown = list(rows.select_related("client")[: today.CARD_LIMIT])
+    next_url = reverse("queue-today")
+    entries = []
+    for message in shown:
+        client = message.client
+        level = message.triage_level or TriageLevel.ROUTINE
+        kind = "flagged_reply" if message.is_flagged else "reply"
+        entries.append(
+            today.TodayEntry(
+                title=client.full_name,
+                client_id=client.pk,
+                detail=client_words(message),
+                note=triage_words(message),
+                when=message.created_at,
+                urgency=level,
+                phone=client.phone if level in CALL_LEVELS else "",
+                phone_label=format_phone(client.phone) if level in CALL_LEVELS else "",
+                action=today.TodayAction("Answer", conversation_url(client.pk)),
+                secondary=today.TodayAction(
+                    "Mark read",
+                    reverse("care-queue-act"),
+                    method="post",
+                    fields={"item": f"{kind}:{message.pk}", "action": "done", "next": next_url},
+                ),
+            )
+        )
+    return today.TodayCard(
+        key="replies",
+        title="Replies waiting for you" if scope == "mine" else "Replies waiting",
+        entries=tuple(entries),
+        order=10,
+        summary=today.plural(total, "reply", "replies") + " unread" if total else "",
+        empty_text="No reply is waiting. Every client who wrote has been read.",
+        more=max(0, total - len(shown)),
+        link=today.TodayAction("Inbox", reverse("messaging-inbox")),
+    )
