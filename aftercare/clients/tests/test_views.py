@@ -172,12 +172,13 @@ class TestClientCreate:
         assert 'maxlength="20"' not in form.split('name="phone"')[1].split(">")[0]
         owner_client.post(
             "/clients/new/",
-            {**VALID, "phone": "+44 (0) 7911 / 123 456 ext. 12", "preferred_channel": "sms"},
+            # Not Ruth's mobile: the same number would be a possible duplicate to confirm.
+            {**VALID, "phone": "+44 (0) 7912 / 345 679 ext. 12", "preferred_channel": "sms"},
         )
         client = Client.objects.get(given_name="Hannah")
-        assert (client.phone, client.phone_extension) == ("+447911123456", "12")
+        assert (client.phone, client.phone_extension) == ("+447912345679", "12")
         page = owner_client.get(f"/clients/{client.pk}/").content.decode()
-        assert "+44 7911 123456 ext. 12" in page and "tel:+447911123456;ext=12" in page
+        assert "+44 7912 345679 ext. 12" in page and "tel:+447912345679;ext=12" in page
 
     def test_a_landline_is_saved_but_refused_as_the_sms_channel(
         self, owner_client: WebClient
