@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
@@ -122,10 +123,11 @@ def receive_inbound(
     back (two robots answering each other would loop), and it is not the client answering, so
     it is stored as needing no reading and holds back no check-in.
     """
-    # No NUL characters anywhere (PostgreSQL's text columns and queries refuse them; a broken
-    # mailer writes them).
-    from_address, to_address, subject = map(without_nul, (from_address, to_address, subject))
-    text, html, provider_id, reply_token = map(without_nul, (text, html, provider_id, reply_token))
+    # No NUL characters and no lone surrogates anywhere (PostgreSQL's text columns and queries
+    # refuse them; a broken mailer writes NULs, a mis-declared charset such as UTF-7 decodes
+    # to surrogates).
+    from_address, to_address, subject = map(storable, (from_address, to_address, subject))
+    text, html, provider_id, reply_token = map(storable, (text, html, provider_id, reply_token))
     if channel == "email":
         # A sender written with its display name ("Mara Eval <mara@…>") is still the client.
         from_address = email_address(from_address) or from_address
@@ -169,7 +171,7 @@ def receive_inbound(
             created_at=clock.now(),
             acknowledged_at=clock.now() if by_machine else None,
             context={
-                key: without_nul(value) if isinstance(value, str) else value
+                key: storable(value) if isinstance(value, str) else value
                 for key, value in (details or {}).items()
             },
         )
@@ -210,8 +212,12 @@ def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[Me
     return kept
 
 
-def without_nul(value: str) -> str:
-    return value.replace("\x00", "\ufffd")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """``value`` with NULs and lone surrogates (which no database stores) as U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", value.replace("\x00", "\ufffd"))
 
 
 def keep_unrouted(fields: dict[str, str]) -> UnroutedInbound:

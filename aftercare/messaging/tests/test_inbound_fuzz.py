@@ -151,3 +151,11 @@ def test_odd_json_bodies_are_stored_or_refused_with_a_reason(
     fresh()
     body = data.draw(webhook_json(reply_token))
     stored_or_refused(client.post(HOOK, json.dumps(body), content_type="application/json"))
+
+
+def test_nul_and_lone_surrogates_become_a_replacement_character() -> None:
+    # A mail declaring charset=utf-7 with 8-bit content decodes to lone surrogates, which
+    # PostgreSQL refuses (found by the fuzz test above on PostgreSQL).
+    from aftercare.messaging.inbound import storable
+
+    assert storable("Tengo n\udb1bauseas\x00.") == "Tengo n\ufffdauseas\ufffd."
