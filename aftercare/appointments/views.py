@@ -40,6 +40,7 @@ from aftercare.appointments.selectors import (
 )
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import search_condition
+from aftercare.dates import APPOINTMENT_DAYS
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.models import User
 from aftercare.practice.pages import add_service_errors, practice_page, redirect_back
@@ -376,6 +377,19 @@ def fee_policy_page(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/fee_policy.html", {"form": form, "policy": policy})
 
 
+def _chosen_day(request: HttpRequest, today: dt.date) -> dt.date:
+    """The day of ``?date=YYYY-MM-DD``; today when it is missing, malformed or out of range.
+
+    Out of range (``APPOINTMENT_DAYS``) there is nothing to show, and a day near year 9999 would
+    overflow the previous/next-day links.
+    """
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        return today
+    return today if APPOINTMENT_DAYS.problem(day, today) else day
+
+
 def _chosen_practitioner(request: HttpRequest, people: list[User]) -> User | None:
     """The practitioner of ``?practitioner=ID`` (404 unless in the practice), ``all`` for None.
 
@@ -399,10 +413,7 @@ def appointment_day(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     tz = actor.practice.tz
     today = clock.today(tz)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = today
+    day = _chosen_day(request, today)
     people = practitioners(actor)
     practitioner = _chosen_practitioner(request, people)
     schedule = day_schedule(actor, day=day, practitioner=practitioner)
@@ -442,10 +453,7 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     tz = actor.practice.tz
     today = clock.today(tz)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = today
+    day = _chosen_day(request, today)
     people = practitioners(actor)
     practitioner = _chosen_practitioner(request, people)
     week = week_schedule(actor, day=day, practitioner=practitioner)

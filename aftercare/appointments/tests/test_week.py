@@ -140,3 +140,14 @@ def test_the_week_costs_a_fixed_number_of_queries(
     grow(40)
     with django_assert_max_num_queries(len(small.captured_queries)):
         owner_client.get(reverse("appointments-week"), {"practitioner": "all"})
+
+
+@pytest.mark.parametrize("name", ["appointments-week", "appointments-day"])
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "2026-13-01", "soon"])
+def test_a_date_out_of_range_or_malformed_shows_today(  # type: ignore[no-untyped-def]
+    owner_client, personas: Personas, name: str, date: str
+) -> None:
+    response = owner_client.get(reverse(name), {"date": date})
+    # Today's schedule, never a server error (the previous/next links of 9999-12-31 overflowed).
+    assert response.status_code == 200
+    assert response.context["time_zone"] == personas.practice.time_zone
