@@ -15,7 +15,13 @@ from django.forms.models import model_to_dict
 
 from aftercare import clock
 from aftercare.care.defaults import DEFAULT_RULES
-from aftercare.care.models import CarePolicy, CareRule, Touchpoint, TouchpointStatus
+from aftercare.care.models import (
+    OPEN_STATUSES,
+    CarePolicy,
+    CareRule,
+    Touchpoint,
+    TouchpointStatus,
+)
 from aftercare.care.reconcile import ReconcileResult, reconcile_all, reconcile_client
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
@@ -175,3 +181,25 @@ def replan_client_on_commit(client: Client) -> None:
 
 def plan_client(*, client: Client) -> ReconcileResult:
     return reconcile_client(client)
+
+
+def touchpoints_cancel_merged(kept: Client, other: Client) -> int:
+    """A merge step (``clients.merge.register_merge_step``): the other record's planned care ends.
+
+    Its planned and due touchpoints were planned from that record's facts under its own keys;
+    re-planning the kept client after the merge plans them again from everything it now holds,
+    so keeping them would send the same check-in twice. Tasks a person added by hand and
+    everything already sent or done move to the kept client as history.
+    """
+    planned = [
+        row.pk
+        for row in Touchpoint.objects.filter(client=other, status__in=OPEN_STATUSES).only(
+            "pk", "context"
+        )
+        if isinstance(row.context, dict) and "trigger" in row.context
+    ]
+    return Touchpoint.objects.filter(pk__in=planned).update(
+        status=TouchpointStatus.CANCELLED,
+        status_reason=f"Merged into the record of {kept.full_name}; planned again there."[:300],
+        updated_at=clock.now(),
+    )

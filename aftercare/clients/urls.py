@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/archive/", views.client_archive, name="clients-archive"),
     path("<int:pk>/export.<str:extension>", views.client_export_download, name="clients-export"),
     path("<int:pk>/erase/", views.client_erase_page, name="clients-erase"),
+    path("<int:pk>/merge/", views.client_merge_page, name="clients-merge"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -13,10 +14,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from aftercare.clients import erasure, export, services
+from aftercare.clients import erasure, export, merge, services
 from aftercare.clients.forms import ClientFilterForm, ClientForm, sole_practitioner
 from aftercare.clients.models import Client, Purpose
-from aftercare.clients.picker import PICKER_NAME, ids_in, picker_results
+from aftercare.clients.picker import (
+    PICKER_NAME,
+    ClientField,
+    client_picker,
+    ids_in,
+    picker_results,
+)
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -134,6 +141,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
         if not duplicates:
             client = services.client_create(actor=actor, data=data, tag_names=data["tag_names"])
             messages.success(request, f"Added {client.full_name}.")
+            merge_into = ids_in([request.POST.get("merge_into", "")])
+            if merge_into and actor.sees_private_notes:
+                # "The same person": the new details go to the merge page, set beside theirs.
+                url = reverse("clients-merge", args=[merge_into[0]])
+                return redirect(f"{url}?{urlencode({'other': client.pk})}")
             return redirect("clients-detail", pk=client.pk)
     return render(
         request,
@@ -146,6 +158,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 {"client": client, "why": why, "phone": format_phone(client.phone)}
                 for client, why in duplicates
             ],
+            "can_merge": actor.sees_private_notes,
         },
     )
 
@@ -281,3 +294,72 @@ def client_pick(request: HttpRequest) -> HttpResponse:
             f"Searched clients to pick ({len(picker.results)} shown)",
         )
     return render(request, "clients/picker_results.html", {"picker": picker})
+
+
+@practice_page
+def client_merge_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another record into this client's: choose it with the picker, compare, confirm.
+
+    Owners and practitioners only (an assistant, who may not read private notes, gets a 404:
+    the merge joins them). GET ``?other=ID`` shows both side by side; POST merges.
+    """
+    actor = request.actor  # type: ignore[attr-defined]
+    if not actor.sees_private_notes:
+        raise Http404("Only owners and practitioners merge clients.")
+    kept = client_for_page(actor, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    field = ClientField(practice=actor.practice, required=False)
+    error = ""
+    other: Client | None = None
+    try:
+        other_pk = field.clean(data.get("other"))
+    except forms.ValidationError as invalid:
+        other_pk, error = None, " ".join(invalid.messages)
+    if other_pk == kept.pk:
+        other_pk, error = None, "Choose another client: this is the record you are on."
+    searching = bool(data.get("other_search"))
+    if other_pk is not None and not searching:
+        other = client_for_page(actor, other_pk)
+    if other is None:
+        picker = client_picker(
+            actor,
+            name="other",
+            label="The other record",
+            chosen_ids=[other_pk] if other_pk else [],
+            query=data.get("other_q", "")[:200],
+            suggestions=possible_duplicates(
+                actor,
+                email=kept.email,
+                phone=kept.phone,
+                given_name=kept.given_name,
+                family_name=kept.family_name,
+                birth_date=kept.birth_date,
+                exclude=kept.pk,
+            ),
+            multiple=False,
+            errors=[error] if error else [],
+        )
+        return render(request, "clients/merge_choose.html", {"client": kept, "picker": picker})
+    chosen = {
+        name: data.get(f"take_{name}", "")
+        for name in merge.FIELD_NAMES
+        if data.get(f"take_{name}") in {"kept", "other"}
+    }
+    if request.method == "POST":
+        other_name = other.full_name
+        merge.client_merge(actor=actor, kept=kept, other=other, choices=chosen)
+        messages.success(request, f"Merged the record of {other_name} into {kept.full_name}'s.")
+        return redirect("clients-detail", pk=kept.pk)
+    record_reads(actor, Client, [kept.pk, other.pk], "Compared two clients to merge them")
+    return render(
+        request,
+        "clients/merge.html",
+        {
+            "client": kept,
+            "other": other,
+            "fields": merge.field_choices(kept, other, chosen),
+            "counts": merge.row_counts(kept, other),
+            "tags": sorted({tag.name for tag in [*kept.tags.all(), *other.tags.all()]}),
+            "notes_joined": bool(kept.private_notes.strip() and other.private_notes.strip()),
+        },
+    )

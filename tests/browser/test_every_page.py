@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from aftercare import demo_load
 from aftercare.appointments.models import Appointment
 from aftercare.care.models import CareRule
+from aftercare.clients.demo import BOOKING_TOOL_ID
 from aftercare.clients.models import Client
 from aftercare.links import make_token
 from aftercare.messaging.models import Message
@@ -34,6 +35,7 @@ def practice_pages(practice) -> list[str]:  # type: ignore[no-untyped-def]
     message = Message.objects.filter(practice=practice).order_by("pk").first()
     rule = CareRule.objects.filter(practice=practice).order_by("pk").first()
     resource = Resource.objects.filter(practice=practice).order_by("pk").first()
+    twin = Client.objects.get(practice=practice, external_id=BOOKING_TOOL_ID)
     pages = [
         "/today/",
         "/today/?scope=practice",
@@ -57,6 +59,8 @@ def practice_pages(practice) -> list[str]:  # type: ignore[no-untyped-def]
         "/clients/new/",
         f"/clients/{client.pk}/",
         f"/clients/{client.pk}/edit/",
+        f"/clients/{client.pk}/merge/",
+        f"/clients/{client.pk}/merge/?other={twin.pk}",
         "/appointments/week/",
         "/appointments/week/?practitioner=all",
         "/appointments/day/",

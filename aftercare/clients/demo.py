@@ -1,0 +1,77 @@
+"""Demo data: one person with two records, to merge.
+
+A client of the demo also booked online under another address: the booking tool created a
+second record (its own id in ``external_id``) with the same name, birth date and phone and
+one upcoming session. Their page's *Merge with…* suggests the other record ("the same mobile
+number and the same name and birth date") and the merge page sets the two side by side.
+Written with plain inserts like the rest of the demo (no audit rows, no re-planning: the care
+app plans every demo client at the end).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from aftercare.appointments.models import Appointment
+from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.practice.models import Practice
+
+# Look among the first clients only: cheap on a demo of 100,000.
+CANDIDATES = 50
+BOOKING_TOOL_ID = "online-booking-4471"
+
+
+def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
+    original = (
+        Client.objects.filter(practice=practice, archived=False, external_id="")
+        .exclude(email="")
+        .exclude(phone="")
+        .exclude(birth_date=None)
+        .filter(pk__in=Client.objects.filter(practice=practice).order_by("id")[:CANDIDATES])
+        .order_by("id")
+        .first()
+    )
+    if original is None:
+        return
+    created = now - dt.timedelta(days=rng.randint(2, 9))
+    twin = Client.objects.create(
+        practice=practice,
+        primary_practitioner=original.primary_practitioner,
+        given_name=original.given_name,
+        family_name=original.family_name,
+        birth_date=original.birth_date,
+        email=f"{original.given_name.lower()}.{original.family_name.lower()}@mailbox.example",
+        phone=original.phone,
+        preferred_channel="email",
+        consent_care=True,
+        consent_information=True,
+        external_id=BOOKING_TOOL_ID,
+        created_at=created,
+        updated_at=created,
+    )
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            client=twin,
+            purpose=purpose,
+            granted=twin.has_consent(purpose),
+            how="online booking form",
+            at=created,
+        )
+        for purpose in Purpose.values
+    )
+    day = (now + dt.timedelta(days=9)).astimezone(practice.tz).date()
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    starts_at = dt.datetime.combine(day, dt.time(8, 0), tzinfo=practice.tz)
+    Appointment.objects.create(
+        practice=practice,
+        client=twin,
+        practitioner=original.primary_practitioner,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=50),
+        kind="follow_up",
+        source="api",
+        external_id=BOOKING_TOOL_ID,
+        created_at=created,
+    )
