@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -111,4 +112,44 @@ class FeePolicyForm(forms.ModelForm):
         hours = data.get("late_cancel_window_hours")
         if hours is not None and not 1 <= hours <= 168:
             self.add_error("late_cancel_window_hours", "Between 1 and 168 hours (a week).")
+        return data
+
+
+class MoveForm(forms.Form):
+    """A booked appointment's new day and start, in the practice's time zone; the end follows.
+
+    The week view's drag and drop posts the same two fields.
+    """
+
+    day = forms.DateField(label="New day", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label="New start",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
+
+    def __init__(
+        self, *args: Any, appointment: Appointment, practice: Practice, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.appointment = appointment
+        self.practice = practice
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.appointment.status != Status.BOOKED:
+            raise forms.ValidationError(
+                f"Only a booked appointment can be moved; this one is "
+                f"{self.appointment.get_status_display().lower()}."
+            )
+        day, time = data.get("day"), data.get("time")
+        if day is None or time is None:
+            return data
+        problem = APPOINTMENT_DAYS.problem(day, clock.today(self.practice.tz))
+        if problem:
+            self.add_error("day", problem)
+            return data
+        starts_at = dt.datetime.combine(day, time, tzinfo=self.practice.tz)
+        if starts_at == self.appointment.starts_at:
+            self.add_error("time", "That is when it is booked already: choose another time.")
+        data["starts_at"] = starts_at
         return data

@@ -172,6 +172,43 @@ def appointment_update(
     return appointment
 
 
+def appointment_move(
+    *, actor: Actor, appointment: Appointment, starts_at: dt.datetime
+) -> Appointment:
+    """Move a booked appointment to ``starts_at``, keeping its length (audited like any change).
+
+    Through ``appointment_update``: it records when the practice moved it, which the care
+    engine's reminders follow and its "appointment moved" rule tells the client of.
+    """
+    length = appointment.ends_at - appointment.starts_at
+    return appointment_update(
+        actor=actor,
+        appointment=appointment,
+        data={"starts_at": starts_at, "ends_at": starts_at + length},
+    )
+
+
+# "Will the client be told of the move?" The app that tells them (the portal's appointment
+# messages) registers a function answering in words for the move form.
+MoveNotice = Callable[[Appointment], "str | None"]
+MOVE_NOTICES: list[MoveNotice] = []
+
+
+def register_move_notice(notice: MoveNotice) -> MoveNotice:
+    if notice not in MOVE_NOTICES:
+        MOVE_NOTICES.append(notice)
+    return notice
+
+
+def move_notice_words(appointment: Appointment) -> str:
+    """Whether (and how) the client will hear that the appointment moved, in a sentence."""
+    for notice in MOVE_NOTICES:
+        words = notice(appointment)
+        if words:
+            return words
+    return f"{appointment.client.full_name} will not be told: nothing tells clients of moves."
+
+
 @transaction.atomic
 def appointment_override_fee(
     *, actor: Actor, appointment: Appointment, action: str, reason: str

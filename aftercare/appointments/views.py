@@ -22,6 +22,7 @@ from aftercare.appointments.forms import (
     AppointmentForm,
     FeeOverrideForm,
     FeePolicyForm,
+    MoveForm,
     StatusForm,
 )
 from aftercare.appointments.models import Appointment, Kind
@@ -205,6 +206,52 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "next": request.GET.get("next", ""),
             "fee_form": FeeOverrideForm() if appointment.fee_action else None,
         },
+    )
+
+
+@practice_page
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booked appointment to another day or time; the end follows (same length).
+
+    The form (the keyboard way, and the way on a phone) and the week view's drag and drop post
+    here alike: ``day`` and ``time`` in the practice's time zone, ``next`` where to return.
+    """
+    actor = request.actor  # type: ignore[attr-defined]
+    appointment = appointment_for_page(actor, pk)
+    tz = actor.practice.tz
+    local = appointment.starts_at.astimezone(tz)
+    form = MoveForm(
+        request.POST or None,
+        appointment=appointment,
+        practice=actor.practice,
+        initial={"day": local.date(), "time": local.time().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        moved = services.appointment_move(
+            actor=actor, appointment=appointment, starts_at=form.cleaned_data["starts_at"]
+        )
+        when = moved.starts_at.astimezone(tz)
+        messages.success(
+            request,
+            f"Moved {appointment.client.full_name} to {when:%a} {when.day} {when:%b %Y, %H:%M}. "
+            + services.move_notice_words(moved),
+        )
+        _warn_about_overlaps(request, actor, moved)
+        week = reverse("appointments-week") + "?" + urlencode({"date": when.date().isoformat()})
+        return redirect_back(request, week)
+    minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+    return render(
+        request,
+        "appointments/move.html",
+        {
+            "form": form,
+            "appointment": appointment,
+            "minutes": minutes,
+            "told": services.move_notice_words(appointment),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "time_zone": actor.practice.time_zone,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -49,6 +49,7 @@ class AppointmentFact(NamedTuple):
     kind: str
     status: str  # booked, attended, no_show, late_cancelled, cancelled
     practitioner_id: int | None = None
+    moved_at: dt.datetime | None = None  # when the practice last moved it to another time
 
 
 class EventFact(NamedTuple):
@@ -149,6 +150,8 @@ DEFAULT_LATENESS_LIMITS: dict[str, dt.timedelta] = {
     "information": dt.timedelta(days=7),
     "referral_follow_up": dt.timedelta(days=7),
     "no_show_follow_up": dt.timedelta(days=3),
+    # "Your appointment moved": worth sending only while the news is fresh.
+    "appointment_moved": dt.timedelta(days=1),
 }
 DEFAULT_LATENESS_LIMIT = dt.timedelta(days=7)
 

@@ -286,7 +286,13 @@ def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
         clients=clients,
         appointments=list(
             Appointment.objects.filter(client_id__in=ids).values_list(
-                "client_id", "id", "starts_at", "kind", "status", "practitioner_id"
+                "client_id",
+                "id",
+                "starts_at",
+                "kind",
+                "status",
+                "practitioner_id",
+                "moved_by_practice_at",
             )
         ),
         tags=list(

@@ -327,6 +327,43 @@ def before_appointment(
 
 
 @register_trigger(
+    "appointment_moved",
+    label="A booked appointment was moved to another time (tell the client)",
+    options_help='{"kind": "follow_up"} only appointments of that kind',
+)
+def appointment_moved(
+    facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
+) -> list[Occurrence]:
+    """Each upcoming booked appointment the practice moved, at the moment it was moved.
+
+    Keyed by the appointment and the moment of the move (``appt913-moved1764502200``): saving
+    it again without a new time fires nothing new, and a second move before the first notice
+    went replaces it (the planner cancels the one no longer wanted), so the client hears of the
+    latest time once. Moved back into the past or cancelled, nothing is sent.
+    """
+    kind = rule.trigger_options.get("kind")
+    occurrences = []
+    for appointment in facts.appointments:
+        moved_at = appointment.moved_at
+        if moved_at is None or appointment.status != "booked" or appointment.starts_at <= now:
+            continue
+        if kind and appointment.kind != kind:
+            continue
+        day = local_date(appointment.starts_at, facts.time_zone)
+        occurrences.append(
+            Occurrence(
+                f"appt{appointment.id}-moved{int(moved_at.timestamp())}",
+                local_date(moved_at, facts.time_zone),
+                detail=f"visit moved to {day_text(day)}",
+                context={"appointment_id": appointment.id},
+                due_at=moved_at,
+                essential=True,
+            )
+        )
+    return occurrences
+
+
+@register_trigger(
     "every_weeks",
     label="Every few weeks while the client comes to visits",
     options_help='{"weeks": 4}',

@@ -10,6 +10,11 @@
 3. The link's page shows the visit and two buttons: *I'll be there* (``confirmed_at``, shown on
    the schedule and in the API) and *Please find me another time* (a rebook request, which
    lands in the care queue until someone marks it done).
+4. The care rule "Tell the client when their appointment moves" (trigger
+   ``appointment_moved``, also added to every new practice's rules) plans one message when the
+   practice moves a booking, through the outbox like any care message (consent, quiet hours,
+   re-checked before sending); it carries the new time and the same confirm / rebook link.
+   ``move_notice`` tells the move form whether the client will hear of it.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from aftercare.appointments.models import Appointment
+from aftercare.appointments.models import Appointment, Status
 from aftercare.appointments.services import appointment_rebook_handled
-from aftercare.care.models import Touchpoint
+from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.preparers import SkipTouchpoint
+from aftercare.care.reconcile import reachable_channel
 from aftercare.links import portal_url
 from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
@@ -64,9 +70,82 @@ TEMPLATE = DefaultTemplate(
 )
 
 
+MOVED_TEMPLATE_KEY = "appointment_moved"
+
+DEFAULT_MOVED_RULE: dict[str, Any] = {
+    "name": "Tell the client when their appointment moves",
+    "trigger": "appointment_moved",
+    "trigger_options": {},
+    "offset_days": 0,
+    "local_time": dt.time(9, 0),
+    "action": "message",
+    "template_key": MOVED_TEMPLATE_KEY,
+    "purpose": "care",
+    "value": 75,
+}
+
+MOVED_TEMPLATE = DefaultTemplate(
+    key=MOVED_TEMPLATE_KEY,
+    label="Your appointment moved, with confirm and rebook links",
+    subject="Your appointment has moved to {{ details.when }}",
+    text=(
+        "Dear {{ name }},\n\n"
+        "Your appointment with {{ practitioner }} has moved to {{ details.when }}.\n\n"
+        "Please let us know whether the new time suits you, or ask for another one: "
+        "{{ details.appointment_url }}\n\n"
+        "{{ practice }}{% if practice_phone %} · {{ practice_phone }}{% endif %}\n"
+        "Your message preferences: {{ preferences_url }}"
+    ),
+    sms=(
+        "Hello {{ name }}, {{ practice }}: your appointment has moved to {{ details.when }}. "
+        "Confirm or ask for another time: {{ details.appointment_url }}"
+    ),
+    private=False,  # like the reminder: a time, nothing of the client's health
+)
+LINKED_TEMPLATES = {TEMPLATE_KEY, MOVED_TEMPLATE_KEY}
+
+
+def move_notice(appointment: Appointment) -> str:
+    """For the move form: whether the client will be told of the move, and why not."""
+    client = appointment.client
+    if appointment.status != Status.BOOKED:
+        return ""
+    rules = [
+        rule
+        for rule in CareRule.objects.filter(
+            practice_id=appointment.practice_id, trigger="appointment_moved", enabled=True
+        ).order_by("id")
+        if not rule.trigger_options.get("kind")
+        or rule.trigger_options.get("kind") == appointment.kind
+    ]
+    name = client.full_name
+    if not rules:
+        return f"{name} will not be told: the care rule that tells clients of moves is off."
+    if client.opted_out_at is not None:
+        return f"{name} will not be told: they unsubscribed from automated messages."
+    if not client.has_consent(rules[0].purpose):
+        return f"{name} will not be told: they have not consented to care messages."
+    channel = reachable_channel(
+        {
+            "preferred_channel": client.preferred_channel,
+            "email": client.email,
+            "email_unusable": client.email_unusable,
+            "phone": client.phone,
+            "phone_unusable": client.phone_unusable,
+        }
+    )
+    if not channel:
+        return f"{name} will not be told: we have no email address or mobile number for them."
+    how = {"email": "email", "sms": "text message", "whatsapp": "WhatsApp"}.get(channel, channel)
+    return (
+        f"{name} will be told of the new time by {how} (care rule “{rules[0].name}”), "
+        "outside their quiet hours."
+    )
+
+
 def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> None:
     """Preparer (step 2): the visit's time in words and its signed page."""
-    if touchpoint.template_key != TEMPLATE_KEY or not details.get("appointment_id"):
+    if touchpoint.template_key not in LINKED_TEMPLATES or not details.get("appointment_id"):
         return
     appointment = (
         Appointment.objects.select_related("client__practice")
@@ -74,7 +153,7 @@ def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> No
         .first()
     )
     if appointment is None or appointment.status != "booked":
-        raise SkipTouchpoint("The appointment was cancelled or removed before its reminder.")
+        raise SkipTouchpoint("The appointment was cancelled or removed before its message.")
     local = appointment.starts_at.astimezone(appointment.client.tz)
     details["when"] = f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
     details["appointment_url"] = portal_url("appointment", appointment.pk)

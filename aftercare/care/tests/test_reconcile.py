@@ -244,6 +244,7 @@ def test_a_new_practice_starts_with_the_default_rules(db):
         "Follow up a referral: did you find the help you needed?",
         # added by the portal app (its confirm / rebook page)
         "Appointment reminder",
+        "Tell the client when their appointment moves",
     }
     assert practice.care_policy.quiet_hours_start == dt.time(20, 0)
 

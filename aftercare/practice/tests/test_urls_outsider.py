@@ -171,6 +171,7 @@ KWARGS: dict[str, Kwargs] = {
     "clients-export": lambda p: {"pk": p.client.pk, "extension": "json"},
     "clients-erase": lambda p: {"pk": p.client.pk},
     "clients-merge": lambda p: {"pk": p.client.pk},
+    "appointments-move": lambda p: {"pk": p.appointment.pk},
     "appointments-edit": lambda p: {"pk": p.appointment.pk},
     "appointments-status": lambda p: {"pk": p.appointment.pk},
     "appointments-fee-override": lambda p: {"pk": p.appointment.pk},
