@@ -1,4 +1,4 @@
-"""Demo data: the practice's fee policy, one waived and one charged no-show.
+"""Demo data: the practice's fee policy, one waived and one charged no-show; a session booked online.
 
 The waived one belongs to the longest-standing client (their first no-show in years); the
 charged one to a new client. Both are marked through the service, so the decision, its audit
@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from aftercare import clock
 from aftercare.appointments.models import Appointment, FeePolicy, Status
 from aftercare.appointments.services import appointment_create, appointment_set_status
+from aftercare.clients.demo import BOOKING_TOOL_ID
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role
@@ -26,6 +27,7 @@ CANDIDATES = 400
 
 
 def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
+    add_online_booking(practice, now=now)
     owner = (
         Membership.objects.filter(practice=practice, role=Role.OWNER).select_related("user").first()
     )
@@ -75,3 +77,26 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
             )
             appointment.created_at = starts_at - dt.timedelta(days=14)
             appointment_set_status(actor=actor, appointment=appointment, status=Status.NO_SHOW)
+
+
+def add_online_booking(practice: Practice, *, now: dt.datetime) -> None:
+    """The upcoming session the online booking tool made for the demo's second record of one
+    client (``clients/demo.py``): the merge moves it to the record kept."""
+    twin = Client.objects.filter(practice=practice, external_id=BOOKING_TOOL_ID).first()
+    if twin is None:
+        return
+    day = (now + dt.timedelta(days=9)).astimezone(practice.tz).date()
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    starts_at = dt.datetime.combine(day, dt.time(8, 0), tzinfo=practice.tz)
+    Appointment.objects.create(
+        practice=practice,
+        client=twin,
+        practitioner=twin.primary_practitioner,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=50),
+        kind="follow_up",
+        source="api",
+        external_id=BOOKING_TOOL_ID,
+        created_at=twin.created_at,
+    )

@@ -1,8 +1,8 @@
 """Demo data: one person with two records, to merge.
 
 A client of the demo also booked online under another address: the booking tool created a
-second record (its own id in ``external_id``) with the same name, birth date and phone and
-one upcoming session. Their page's *Merge with…* suggests the other record ("the same mobile
+second record (its own id in ``external_id``) with the same name, birth date and phone (and one
+upcoming session: ``appointments/demo.py``). Their page's *Merge with…* suggests the other record ("the same mobile
 number and the same name and birth date") and the merge page sets the two side by side.
 Written with plain inserts like the rest of the demo (no audit rows, no re-planning: the care
 app plans every demo client at the end).
@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.demo import ascii_name
 from aftercare.practice.models import Practice
 
 # Look among the first clients only: cheap on a demo of 100,000.
@@ -41,7 +41,7 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
         given_name=original.given_name,
         family_name=original.family_name,
         birth_date=original.birth_date,
-        email=f"{original.given_name.lower()}.{original.family_name.lower()}@mailbox.example",
+        email=f"{ascii_name(original.given_name)}.{ascii_name(original.family_name)}@mailbox.example",
         phone=original.phone,
         preferred_channel="email",
         consent_care=True,
@@ -59,19 +59,4 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
             at=created,
         )
         for purpose in Purpose.values
-    )
-    day = (now + dt.timedelta(days=9)).astimezone(practice.tz).date()
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    starts_at = dt.datetime.combine(day, dt.time(8, 0), tzinfo=practice.tz)
-    Appointment.objects.create(
-        practice=practice,
-        client=twin,
-        practitioner=original.primary_practitioner,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(minutes=50),
-        kind="follow_up",
-        source="api",
-        external_id=BOOKING_TOOL_ID,
-        created_at=created,
     )
