@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from aftercare.clients import views as clients_views
 from aftercare.queue import views as queue_views
 
 urlpatterns = [
     path("", include("aftercare.monitoring.urls")),
     path("", include("aftercare.practice.urls")),
+    # The owner's audit trail is a settings page, filtered with the client picker (clients).
+    path("settings/audit/", clients_views.audit_trail, name="practice-audit"),
     path("today/", queue_views.today_page, name="queue-today"),
     path("clients/", include("aftercare.clients.urls")),
     path("appointments/", include("aftercare.appointments.urls")),

@@ -1,12 +1,15 @@
-"""The clients pages: list, create, edit, archive and the client page with its timeline."""
+"""The clients pages: list, create, edit, archive, merge, the client page with its timeline, and
+the owner's audit trail (filtered by client with the client picker)."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -35,7 +38,7 @@ from aftercare.clients.timeline import sections_for, timeline_for
 from aftercare.phones import can_receive_texts, format_phone
 from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
 from aftercare.practice.audit import record_audit, record_reads
-from aftercare.practice.models import AuditEvent
+from aftercare.practice.models import AuditEvent, Membership
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
 
 
@@ -361,5 +364,94 @@ def client_merge_page(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": merge.row_counts(kept, other),
             "tags": sorted({tag.name for tag in [*kept.tags.all(), *other.tags.all()]}),
             "notes_joined": bool(kept.private_notes.strip() and other.private_notes.strip()),
+        },
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_day(request: HttpRequest, name: str, label: str) -> dt.date | None:
+    """The ``?from=`` or ``?to=`` day; a bad one is named in a message and ignored."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        messages.warning(request, f"“{raw[:20]}” is not a date ({label}): it was ignored.")
+        return None
+
+
+@owner_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """The owner's view of the audit trail, newest first: filtered by member, client (with the
+    client picker), action and days, 50 entries a page, in a fixed number of queries."""
+    actor = request.actor  # type: ignore[attr-defined]
+    tz = actor.practice.tz
+    events = AuditEvent.objects.filter(practice=actor.practice).order_by("-seq")
+    members = list(
+        Membership.objects.filter(practice=actor.practice)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    user = request.GET.get("user", "").strip()
+    action = request.GET.get("action", "").strip()
+    client_ids = ids_in([request.GET.get("client", "")])[:1]
+    since, until = _audit_day(request, "from", "From"), _audit_day(request, "to", "To")
+    if since and until and since > until:
+        messages.warning(request, "The first day was after the last; they were swapped.")
+        since, until = until, since
+    if user.isdigit():
+        events = events.filter(user_id=int(user))
+    if client_ids:
+        events = events.filter(clients__contains=f",{client_ids[0]},")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    if since:
+        events = events.filter(at__gte=dt.datetime.combine(since, dt.time(0), tzinfo=tz))
+    if until:
+        next_day = until + dt.timedelta(days=1)
+        events = events.filter(at__lt=dt.datetime.combine(next_day, dt.time(0), tzinfo=tz))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = {member.user_id: member.user.display_name for member in members}
+    for event in page:
+        event.who = names.get(event.user_id, "a former member") if event.user_id else "—"
+    query = request.GET.get("client_q", "")[:200]
+    picker = client_picker(
+        actor,
+        name="client",
+        label="Client",
+        chosen_ids=client_ids,
+        query=query,
+        multiple=False,
+        help_text="Only the entries about this client.",
+    )
+    if picker.searched:
+        record_reads(
+            actor,
+            Client,
+            [row.client.pk for row in picker.results],
+            f"Searched clients to pick ({len(picker.results)} shown)",
+        )
+    chosen = {
+        "user": user,
+        "action": action,
+        "client": str(client_ids[0]) if client_ids else "",
+        "from": since.isoformat() if since else "",
+        "to": until.isoformat() if until else "",
+    }
+    kept = {key: value for key, value in chosen.items() if value}
+    return render(
+        request,
+        "practice/audit.html",
+        {
+            "page": page,
+            "members": members,
+            "actions": AuditEvent.Action.choices,
+            "chosen": chosen,
+            "picker": picker,
+            "query": urlencode(kept),
+            "without_client": urlencode({k: v for k, v in kept.items() if k != "client"}),
         },
     )

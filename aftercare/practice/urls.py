@@ -10,7 +10,6 @@ urlpatterns = [
     path("settings/", views.practice_settings, name="practice-settings"),
     path("settings/tokens/", views.api_tokens, name="practice-tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke, name="practice-tokens-revoke"),
-    path("settings/audit/", views.audit_trail, name="practice-audit"),
     path("settings/team/", views.team, name="practice-team"),
     path("settings/team/<int:pk>/role/", views.team_role, name="practice-team-role"),
     path("settings/team/<int:pk>/remove/", views.team_remove, name="practice-team-remove"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from base64 import b32encode
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -12,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -293,43 +291,6 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 
 def _audit_own(request: HttpRequest, summary: str) -> None:
     sign_in_rules.record_sign_in_event(request, request.user, AuditEvent.Action.CHANGE, summary)
-
-
-AUDIT_PAGE_SIZE = 50
-
-
-@owner_required
-def audit_trail(request: HttpRequest) -> HttpResponse:
-    """The owner's view of the audit trail, newest first, filtered by person, client, action."""
-    actor = request.actor  # type: ignore[attr-defined]
-    events = AuditEvent.objects.filter(practice=actor.practice).order_by("-seq")
-    members = (
-        Membership.objects.filter(practice=actor.practice)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
-    chosen = {name: request.GET.get(name, "").strip() for name in ("user", "client", "action")}
-    if chosen["user"].isdigit():
-        events = events.filter(user_id=int(chosen["user"]))
-    if chosen["client"].isdigit():
-        events = events.filter(clients__contains=f",{int(chosen['client'])},")
-    if chosen["action"] in AuditEvent.Action.values:
-        events = events.filter(action=chosen["action"])
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    names = {member.user_id: member.user.display_name for member in members}
-    for event in page:
-        event.who = names.get(event.user_id, "a former member") if event.user_id else "—"
-    return render(
-        request,
-        "practice/audit.html",
-        {
-            "page": page,
-            "members": members,
-            "actions": AuditEvent.Action.choices,
-            "chosen": chosen,
-            "query": urlencode({key: value for key, value in chosen.items() if value}),
-        },
-    )
 
 
 # -- the team: invite, change roles, remove; a member's own password -------------------------
