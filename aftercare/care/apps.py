@@ -10,7 +10,7 @@ class CareConfig(AppConfig):
         from aftercare.care.services import (
             care_setup_practice,
             replan_client_on_commit,
-            touchpoints_cancel_merged,
+            touchpoints_merge,
         )
         from aftercare.care.sweep import daily_replan
         from aftercare.care.ticks import register_tick_step
@@ -22,7 +22,7 @@ class CareConfig(AppConfig):
 
         on_practice_created(care_setup_practice)
         on_client_changed(replan_client_on_commit)
-        register_merge_step(touchpoints_cancel_merged)
+        register_merge_step(touchpoints_merge)
         register_tick_step("care: daily re-plan", daily_replan)
         register_timeline_provider(touchpoint_entries)
         register_preparer(share_rule_resource)

@@ -183,14 +183,19 @@ def plan_client(*, client: Client) -> ReconcileResult:
     return reconcile_client(client)
 
 
-def touchpoints_cancel_merged(kept: Client, other: Client) -> int:
-    """A merge step (``clients.merge.register_merge_step``): the other record's planned care ends.
+def touchpoints_merge(kept: Client, other: Client) -> int:
+    """A merge step (``clients.merge.register_merge_step``): the other record's care joins the
+    kept one's plan.
 
-    Its planned and due touchpoints were planned from that record's facts under its own keys;
-    re-planning the kept client after the merge plans them again from everything it now holds,
-    so keeping them would send the same check-in twice. Tasks a person added by hand and
-    everything already sent or done move to the kept client as history.
+    1. Its planned and due touchpoints were planned from that record's facts; they are
+       cancelled, and re-planning the kept client after the merge plans again what is still
+       wanted (a cancelled touchpoint is revived under its key).
+    2. Every touchpoint of the other record takes the kept client's key prefix (``12:rule3:…``
+       becomes ``7:rule3:…``) unless the kept client has that key already: the planner then
+       sees the birthday card or check-in already sent under the key it would plan, and never
+       sends it twice. Tasks a person added by hand move as they are.
     """
+    now = clock.now()
     planned = [
         row.pk
         for row in Touchpoint.objects.filter(client=other, status__in=OPEN_STATUSES).only(
@@ -198,8 +203,20 @@ def touchpoints_cancel_merged(kept: Client, other: Client) -> int:
         )
         if isinstance(row.context, dict) and "trigger" in row.context
     ]
-    return Touchpoint.objects.filter(pk__in=planned).update(
+    Touchpoint.objects.filter(pk__in=planned).update(
         status=TouchpointStatus.CANCELLED,
         status_reason=f"Merged into the record of {kept.full_name}; planned again there."[:300],
-        updated_at=clock.now(),
+        updated_at=now,
     )
+    taken = set(Touchpoint.objects.filter(client=kept).values_list("key", flat=True))
+    prefix = f"{other.pk}:"
+    rekeyed = []
+    for pk, key in Touchpoint.objects.filter(client=other).values_list("pk", "key"):
+        if not key.startswith(prefix):
+            continue
+        new_key = f"{kept.pk}:{key.removeprefix(prefix)}"
+        if new_key not in taken:
+            taken.add(new_key)
+            rekeyed.append(Touchpoint(pk=pk, key=new_key, updated_at=now))
+    Touchpoint.objects.bulk_update(rekeyed, ["key", "updated_at"], batch_size=500)
+    return len(planned)

@@ -328,3 +328,48 @@ class TestMergePage:
         assert response.status_code == 200
         assert "No client" in response.content.decode()
         assert Client.objects.filter(pk=personas.other_client.pk).exists()
+
+
+def test_care_already_sent_to_the_other_record_is_not_sent_again(
+    personas: Personas, django_capture_on_commit_callbacks
+) -> None:
+    """The other record's birthday card went yesterday; the kept one takes its birth date."""
+    from aftercare.care.models import CareRule
+    from aftercare.care.services import care_setup_practice
+
+    care_setup_practice(practice=personas.practice)
+    rule = CareRule.objects.get(practice=personas.practice, trigger="birthday")
+    other = make_client(
+        personas.practice,
+        given_name="Ruth",
+        email="r2@example.org",
+        birth_date=dt.date(1950, 11, 29),
+    )
+    sent = Touchpoint.objects.create(
+        practice=other.practice,
+        client=other,
+        key=f"{other.pk}:rule{rule.pk}:birthday2026",
+        rule=rule,
+        kind="birthday_card",
+        action="message",
+        template_key="birthday_card",
+        purpose="celebrations",
+        due_at=dt.datetime(2026, 11, 29, 9, tzinfo=dt.UTC),
+        status=TouchpointStatus.SENT,
+        context={"trigger": "birthday"},
+    )
+    Client.objects.filter(pk=personas.client.pk).update(consent_celebrations=True)
+    personas.client.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        merge.client_merge(
+            actor=personas.actor(),
+            kept=personas.client,
+            other=other,
+            choices={"birth_date": "other"},
+        )
+    sent.refresh_from_db()
+    assert sent.key == f"{personas.client.pk}:rule{rule.pk}:birthday2026"
+    cards = Touchpoint.objects.filter(client=personas.client, template_key="birthday_card")
+    assert [(card.key, card.status) for card in cards if "2026" in card.key] == [
+        (sent.key, TouchpointStatus.SENT)
+    ]
