@@ -40,6 +40,7 @@ OPTION_CHECKS: dict[str, dict[str, tuple[type, str]]] = {
     "appointment_attended": {"first_visit": (bool, "true or false"), "kind": (str, "a kind")},
     "appointment_no_show": {"kind": (str, "a kind")},
     "appointment_booked": {"kind": (str, "a kind")},
+    "appointment_moved": {"kind": (str, "a kind")},
     "every_weeks": {"weeks": (int, "a number of weeks from 1 to 520")},
     "recall": {"weeks": (int, "a number of weeks from 1 to 520")},
     "tag_added": {"tag": (str, "a tag name")},
@@ -53,6 +54,7 @@ FORM_OPTIONS: dict[str, frozenset[str]] = {
     "appointment_attended": frozenset({"first_visit", "kind"}),
     "appointment_no_show": frozenset({"kind"}),
     "appointment_booked": frozenset({"kind"}),
+    "appointment_moved": frozenset({"kind"}),
     "every_weeks": frozenset({"weeks"}),
     "recall": frozenset({"weeks"}),
     "tag_added": frozenset({"tag"}),
@@ -270,6 +272,7 @@ class CareRuleForm(forms.ModelForm):
             "appointment_attended",
             "appointment_no_show",
             "appointment_booked",
+            "appointment_moved",
         } and data.get("appointment_kind"):
             options["kind"] = data["appointment_kind"].strip()
         if trigger in {"recall", "every_weeks"} and data.get("weeks"):

@@ -4,9 +4,14 @@ with the new time and the confirm / rebook link; not when the rule is off or wit
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client as WebClient
 
 from aftercare import clock
@@ -16,6 +21,7 @@ from aftercare.care.services import care_setup_practice
 from aftercare.clients.models import Client
 from aftercare.messaging.models import Message
 from aftercare.messaging.worker import Worker
+from aftercare.portal.appointments import DEFAULT_MOVED_RULE
 from aftercare.testing import Personas, make_appointment
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +139,30 @@ def test_a_client_without_consent_for_care_messages_is_not_told(
     move(owner_client, booked, "2026-12-04", "15:00", django_capture_on_commit_callbacks)
     live(MONDAY + dt.timedelta(minutes=5))
     assert moved_messages(personas.client) == []
+
+
+def _migration() -> Any:
+    return importlib.import_module(
+        "aftercare.portal.migrations.0002_default_appointment_moved_rule"
+    )
+
+
+def test_existing_practices_get_the_rule_once_and_keep_their_own(personas: Personas) -> None:
+    own = CareRule.objects.create(
+        practice=personas.other_practice,
+        name="Our own notice",
+        trigger="appointment_moved",
+        enabled=False,
+    )
+    editor = SimpleNamespace(connection=connection)
+    _migration().add_appointment_moved_rule(django_apps, editor)
+    _migration().add_appointment_moved_rule(django_apps, editor)  # again: nothing changes
+    rules = CareRule.objects.filter(trigger="appointment_moved")
+    assert [r.name for r in rules.filter(practice=personas.practice)] == [
+        "Tell the client when their appointment moves"
+    ]
+    assert list(rules.filter(practice=personas.other_practice)) == [own]
+
+
+def test_the_migration_adds_the_rule_every_new_practice_gets() -> None:
+    assert DEFAULT_MOVED_RULE == _migration().RULE
