@@ -36,6 +36,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from aftercare import clock
 from aftercare.appointments.models import Appointment
+from aftercare.care import fingerprints
 from aftercare.care.facts import (
     AppointmentFact,
     ClientFacts,
@@ -58,9 +60,16 @@ from aftercare.care.facts import (
     RuleSpec,
     SentMessage,
 )
-from aftercare.care.models import CarePolicy, CareRule, ObservedTag, Touchpoint, TouchpointStatus
+from aftercare.care.models import (
+    CarePolicy,
+    CareRule,
+    ObservedTag,
+    PlanFingerprint,
+    Touchpoint,
+    TouchpointStatus,
+)
 from aftercare.care.planner import Planner
-from aftercare.care.triggers import day_text, local_date
+from aftercare.care.triggers import ADJUSTERS, CONDITIONS, TRIGGERS, day_text, local_date
 from aftercare.clients.models import Client
 from aftercare.phones import can_receive_texts
 from aftercare.resources.models import ResourceShare
@@ -146,6 +155,7 @@ class ReconcileResult:
     created: int = 0
     updated: int = 0
     cancelled: int = 0
+    unchanged: int = 0  # clients not planned again: their inputs are those of their last plan
     planned: dict[int, list[PlannedTouchpoint]] = field(default_factory=dict, repr=False)
     skipped: list[SkippedClient] = field(default_factory=list)
 
@@ -154,6 +164,7 @@ class ReconcileResult:
         self.created += other.created
         self.updated += other.updated
         self.cancelled += other.cancelled
+        self.unchanged += other.unchanged
         self.planned.update(other.planned)
         self.skipped.extend(other.skipped)
 
@@ -266,90 +277,206 @@ class LoadedBatch:
     gone_tags: list[int]
 
 
+# Every table's rows start with the client id, then the row's own id (or unique name), so
+# sorting a fetched list groups it by client in a fixed order, whatever order the database
+# returned (PostgreSQL moves an updated row).
+TOUCHPOINT_COLUMNS = ("client_id", "id", "key", *PLANNED_FIELDS)
+
+
 @dataclass
 class BatchRows:
-    """The raw rows the sweep reads for one batch (the benchmark times reading only these)."""
+    """The rows the sweep reads for one batch, as the DB-API cursor returns them: tuples, no
+    model instances and no field converters (a datetime is SQLite's text, parsed only for the
+    clients that are planned). The benchmark times reading only these."""
 
-    clients: list[dict[str, Any]]
+    client_fields: list[str]
+    clients: list[tuple[Any, ...]]
     appointments: list[tuple[Any, ...]]
     tags: list[tuple[Any, ...]]
     observed: list[tuple[Any, ...]]
-    touchpoints: list[dict[str, Any]]
+    touchpoints: list[tuple[Any, ...]]
     resources: list[tuple[Any, ...]]
+
+
+def raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
+    """The queryset's SQL run through the DB-API cursor: plain tuples, sorted."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort()
+    return rows
+
+
+def _touchpoint_rows(client_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    return raw_rows(
+        Touchpoint.objects.filter(client_id__in=client_ids)
+        .order_by()
+        .values_list(*TOUCHPOINT_COLUMNS)
+    )
+
+
+def _observed_rows(client_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    return raw_rows(
+        ObservedTag.objects.filter(client_id__in=client_ids)
+        .order_by()
+        .values_list("client_id", "id", "tag_name", "first_seen_at")
+    )
 
 
 def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
     """One query per table, whatever the number of clients in the batch or their history."""
-    clients = list(Client.objects.filter(id__in=client_ids).values(*_client_values_fields()))
-    ids = [row["id"] for row in clients]
+    fields = _client_values_fields()
+    clients = raw_rows(Client.objects.filter(id__in=client_ids).order_by().values_list(*fields))
+    ids = [row[0] for row in clients]
     return BatchRows(
+        client_fields=fields,
         clients=clients,
-        appointments=list(
-            Appointment.objects.filter(client_id__in=ids).values_list(
-                "client_id", "id", "starts_at", "kind", "status", "practitioner_id"
-            )
+        appointments=raw_rows(
+            Appointment.objects.filter(client_id__in=ids)
+            .order_by()
+            .values_list("client_id", "id", "starts_at", "kind", "status", "practitioner_id")
         ),
-        tags=list(
-            Client.tags.through.objects.filter(client_id__in=ids).values_list(
-                "client_id", "tag__name"
-            )
+        tags=raw_rows(
+            Client.tags.through.objects.filter(client_id__in=ids)
+            .order_by()
+            .values_list("client_id", "tag__name")
         ),
-        observed=list(
-            ObservedTag.objects.filter(client_id__in=ids).values_list(
-                "id", "client_id", "tag_name", "first_seen_at"
-            )
-        ),
-        touchpoints=list(
-            Touchpoint.objects.filter(client_id__in=ids).values(
-                "id", "client_id", "key", *PLANNED_FIELDS
-            )
-        ),
-        resources=list(
-            ResourceShare.objects.filter(client_id__in=ids).values_list(
-                "client_id", "resource_id", "shared_at", "resource__title"
-            )
+        observed=_observed_rows(ids),
+        touchpoints=_touchpoint_rows(ids),
+        resources=raw_rows(
+            ResourceShare.objects.filter(client_id__in=ids)
+            .order_by()
+            .values_list("client_id", "resource_id", "shared_at", "resource__title")
         ),
     )
 
 
-def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
-    """Everything the planner needs about these clients, in a fixed number of queries."""
-    rows_read = read_batch_rows(client_ids)
-    clients = rows_read.clients
-    ids = [row["id"] for row in clients]
-    appointments: dict[int, list[AppointmentFact]] = defaultdict(list)
-    make_appointment = AppointmentFact._make
-    for row in rows_read.appointments:
-        appointments[row[0]].append(make_appointment(row[1:]))
-    tags: dict[int, set[str]] = defaultdict(set)
-    for client_id, name in rows_read.tags:
-        tags[client_id].add(name)
-    observed: dict[int, dict[str, tuple[int, dt.datetime]]] = defaultdict(dict)
-    for pk, client_id, name, seen in rows_read.observed:
-        observed[client_id][name] = (pk, seen)
-    sent: dict[int, list[SentMessage]] = defaultdict(list)
-    planner_rows: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in rows_read.touchpoints:
-        if row["status"] == TouchpointStatus.SENT and row["action"] == "message":
-            sent[row["client_id"]].append(SentMessage(row["due_at"], row["value"]))
-        if _planner_made(row):
-            planner_rows[row["client_id"]][row["key"]] = row
-    resources: dict[int, list[EventFact]] = defaultdict(list)
-    for client_id, resource_id, at, title in rows_read.resources:
-        resources[client_id].append(EventFact(str(resource_id), at, title))
+def _by_client(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+@dataclass
+class GroupedRows:
+    """A batch's rows by client (each list in a fixed order) and the fact loaders' facts."""
+
+    rows: BatchRows
+    clients: dict[int, tuple[Any, ...]]
+    appointments: dict[int, list[tuple[Any, ...]]]
+    tags: dict[int, list[tuple[Any, ...]]]
+    observed: dict[int, list[tuple[Any, ...]]]
+    touchpoints: dict[int, list[tuple[Any, ...]]]
+    resources: dict[int, list[tuple[Any, ...]]]
+    extras: dict[int, dict[str, Any]]
+
+
+def group_rows(rows: BatchRows) -> GroupedRows:
+    """Group the rows by client and run every fact loader (one query each)."""
+    ids = [row[0] for row in rows.clients]
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
     for name, loader in FACT_LOADERS.items():
         for client_id, value in loader(ids).items():
             extras[client_id][name] = value
+    return GroupedRows(
+        rows=rows,
+        clients={row[0]: row for row in rows.clients},
+        appointments=_by_client(rows.appointments),
+        tags=_by_client(rows.tags),
+        observed=_by_client(rows.observed),
+        touchpoints=_by_client(rows.touchpoints),
+        resources=_by_client(rows.resources),
+        extras=extras,
+    )
 
+
+class _Parse:
+    """Database values to Python ones, for SQLite (text, 0/1) and PostgreSQL (already typed).
+
+    Datetimes repeat a lot (appointment slots, the instant of a sweep), so each text is parsed
+    once per batch.
+    """
+
+    def __init__(self) -> None:
+        self.moments: dict[Any, dt.datetime | None] = {None: None}
+
+    def moment(self, value: Any) -> dt.datetime | None:
+        try:
+            return self.moments[value]
+        except KeyError:
+            pass
+        parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:  # SQLite keeps UTC without its offset
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        self.moments[value] = parsed
+        return parsed
+
+    @staticmethod
+    def day(value: Any) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(value)
+
+    @staticmethod
+    def json(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
+    """Everything the planner needs about these clients, in a fixed number of queries."""
+    grouped = group_rows(read_batch_rows(client_ids))
+    return build_batch(grouped, list(grouped.clients), now)
+
+
+def build_batch(grouped: GroupedRows, client_ids: Iterable[int], now: dt.datetime) -> LoadedBatch:
+    """The planner's facts for these clients of a read batch (the rows parsed here, once)."""
+    parse = _Parse()
+    fields = grouped.rows.client_fields
+    make_appointment = AppointmentFact._make
+    sent_status = TouchpointStatus.SENT
+    clients: list[dict[str, Any]] = []
     new_tags: list[ObservedTag] = []
     gone_tags: list[int] = []
     facts: dict[int, ClientFacts] = {}
-    for row in clients:
-        client_id = row["id"]
+    planner_rows: dict[int, dict[str, dict[str, Any]]] = {}
+    for client_id in client_ids:
+        row = dict(zip(fields, grouped.clients[client_id], strict=True))
+        for name in ("archived", "consent_care", "consent_information", "consent_celebrations"):
+            row[name] = bool(row[name])
+        for name in ("email_unusable", "phone_unusable"):
+            if name in row:
+                row[name] = bool(row[name])
+        row["birth_date"] = parse.day(row["birth_date"])
+        if "paused_until" in row:
+            row["paused_until"] = parse.day(row["paused_until"])
+        clients.append(row)
         time_zone = row["time_zone"] or row["practice__time_zone"]
-        tag_names = tags.get(client_id, ())
-        seen = observed.get(client_id, _NOTHING)
+
+        appointments = tuple(
+            make_appointment((pk, parse.moment(starts_at), kind, status, practitioner_id))
+            for _, pk, starts_at, kind, status, practitioner_id in grouped.appointments.get(
+                client_id, ()
+            )
+        )
+        sent: list[SentMessage] = []
+        mine: dict[str, dict[str, Any]] = {}
+        for raw in grouped.touchpoints.get(client_id, ()):
+            touchpoint = dict(zip(TOUCHPOINT_COLUMNS, raw, strict=True))
+            touchpoint["due_at"] = parse.moment(touchpoint["due_at"])
+            touchpoint["context"] = parse.json(touchpoint["context"])
+            touchpoint["blocked"] = bool(touchpoint["blocked"])
+            if touchpoint["status"] == sent_status and touchpoint["action"] == "message":
+                sent.append(SentMessage(touchpoint["due_at"], touchpoint["value"]))
+            if _planner_made(touchpoint):
+                mine[touchpoint["key"]] = touchpoint
+        planner_rows[client_id] = mine
+
+        tag_names = {name for _, name in grouped.tags.get(client_id, ())}
+        seen = {
+            name: (pk, parse.moment(at)) for _, pk, name, at in grouped.observed.get(client_id, ())
+        }
         tag_facts = []
         for name in sorted(tag_names):
             if name in seen:
@@ -365,6 +492,10 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
                 )
                 tag_facts.append(EventFact(name, now, name))
         gone_tags.extend(pk for name, (pk, _) in seen.items() if name not in tag_names)
+        resources = [
+            EventFact(str(resource_id), parse.moment(at), title)
+            for _, resource_id, at, title in grouped.resources.get(client_id, ())
+        ]
         facts[client_id] = ClientFacts(
             client_id=client_id,
             time_zone=time_zone,
@@ -377,15 +508,15 @@ def load_batch(client_ids: Sequence[int], now: dt.datetime) -> LoadedBatch:
                 row["consent_care"], row["consent_information"], row["consent_celebrations"]
             ),
             channel=reachable_channel(row),
-            appointments=tuple(appointments.get(client_id, ())),
+            appointments=appointments,
             tags=tuple(tag_facts),
-            resources=_by_time(resources.get(client_id, ())),
-            sent_messages=tuple(sent.get(client_id, ())),
+            resources=_by_time(resources),
+            sent_messages=tuple(sent),
             existing={
                 key: ExistingTouchpoint(key, r["status"], r["due_at"], r["action"], r["kind"])
-                for key, r in planner_rows.get(client_id, _NOTHING).items()
+                for key, r in mine.items()
             },
-            extra=extras.get(client_id, _NOTHING),
+            extra=grouped.extras.get(client_id, _NOTHING),
         )
     return LoadedBatch(clients, facts, planner_rows, new_tags, gone_tags)
 
@@ -408,13 +539,23 @@ def _planner_made(row: dict[str, Any]) -> bool:
 # --- planning and writing ----------------------------------------------------------------------
 
 
+def load_practices(
+    practice_zones: dict[int, str],
+) -> tuple[dict[int, list[RuleSpec]], dict[int, PracticePolicy]]:
+    """The practices' enabled rules and policies (two queries, plus one per policy loader)."""
+    return load_rules(practice_zones), load_policies(practice_zones)
+
+
 def plan_batch(
-    batch: LoadedBatch, now: dt.datetime
+    batch: LoadedBatch,
+    now: dt.datetime,
+    practices: tuple[dict[int, list[RuleSpec]], dict[int, PracticePolicy]] | None = None,
 ) -> tuple[dict[int, list[PlannedTouchpoint]], dict[int, list[RuleSpec]]]:
-    """Plan every client of a loaded batch; returns the plans and the rules used (two queries)."""
-    zones = {row["practice_id"]: row["practice__time_zone"] for row in batch.clients}
-    rules = load_rules(zones)
-    policies = load_policies(zones)
+    """Plan every client of a loaded batch; returns the plans and the rules used."""
+    if practices is None:
+        zones = {row["practice_id"]: row["practice__time_zone"] for row in batch.clients}
+        practices = load_practices(zones)
+    rules, policies = practices
     planners = {
         practice_id: Planner(rules.get(practice_id, []), policy, now)
         for practice_id, policy in policies.items()
@@ -426,9 +567,16 @@ def plan_batch(
 
 
 def reconcile_batch(
-    client_ids: Sequence[int], *, now: dt.datetime | None = None
+    client_ids: Sequence[int],
+    *,
+    now: dt.datetime | None = None,
+    skip_unchanged: bool = False,
 ) -> ReconcileResult:
     """Reconcile these clients' touchpoints with the planner; a client that fails is skipped.
+
+    With ``skip_unchanged`` (the sweep), a client whose inputs are those of their last plan
+    (``care/fingerprints.py``) is not planned again, and every client planned has the
+    fingerprint of their inputs stored.
 
     The whole batch is tried first (a fixed number of queries). If it fails, it is split in
     halves, and so on, until the failing client stands alone: that one is reported and left
@@ -441,16 +589,16 @@ def reconcile_batch(
             # Inside a caller's transaction a failed query must not poison it (PostgreSQL
             # refuses every later statement): roll back to a savepoint of our own.
             with transaction.atomic():
-                return _reconcile_batch(client_ids, now)
-        return _reconcile_batch(client_ids, now)
+                return _reconcile_batch(client_ids, now, skip_unchanged)
+        return _reconcile_batch(client_ids, now, skip_unchanged)
     except (OperationalError, InterfaceError):
         raise
     except Exception as error:
         if len(client_ids) <= 1:
             return _skipped(client_ids, error)
     half = len(client_ids) // 2
-    result = reconcile_batch(client_ids[:half], now=now)
-    result.add(reconcile_batch(client_ids[half:], now=now))
+    result = reconcile_batch(client_ids[:half], now=now, skip_unchanged=skip_unchanged)
+    result.add(reconcile_batch(client_ids[half:], now=now, skip_unchanged=skip_unchanged))
     return result
 
 
@@ -469,14 +617,117 @@ def _skipped(client_ids: Sequence[int], error: Exception) -> ReconcileResult:
     return ReconcileResult(skipped=skipped)
 
 
-def _reconcile_batch(client_ids: Sequence[int], now: dt.datetime) -> ReconcileResult:
+# --- fingerprints ------------------------------------------------------------------------------
+
+# Positions in the clients' rows (``CLIENT_FIELDS`` comes first in ``_client_values_fields``).
+_PRACTICE, _PRACTICE_ZONE, _ZONE = (CLIENT_FIELDS.index(name) for name in CLIENT_FIELDS[1:4])
+
+
+def _installed() -> Any:
+    """What code the plans depend on: the fingerprint version and every registered extension."""
+    return fingerprints.stable(
+        (
+            fingerprints.VERSION,
+            sorted(TRIGGERS),
+            sorted(CONDITIONS),
+            [f"{adjuster.__module__}.{adjuster.__qualname__}" for adjuster in ADJUSTERS],
+            sorted(FACT_LOADERS),
+            sorted(POLICY_LOADERS),
+        )
+    )
+
+
+def input_digests(
+    grouped: GroupedRows,
+    client_ids: Iterable[int],
+    practices: tuple[dict[int, list[RuleSpec]], dict[int, PracticePolicy]],
+    now: dt.datetime,
+) -> dict[int, str]:
+    """Each client's fingerprint: a digest of every input their plan is made from, as read."""
+    rules, policies = practices
+    installed = _installed()
+    practice_digests = {
+        practice_id: fingerprints.digest(
+            installed, fingerprints.stable(rules.get(practice_id, [])), fingerprints.stable(policy)
+        )
+        for practice_id, policy in policies.items()
+    }
+    days: dict[str, str] = {}
+    digests: dict[int, str] = {}
+    digest = fingerprints.digest
+    for client_id in client_ids:
+        row = grouped.clients[client_id]
+        zone = row[_ZONE] or row[_PRACTICE_ZONE]
+        day = days.get(zone)
+        if day is None:
+            day = days[zone] = now.astimezone(ZoneInfo(zone)).date().isoformat()
+        extra = grouped.extras.get(client_id)
+        digests[client_id] = digest(
+            practice_digests[row[_PRACTICE]],
+            day,
+            row,
+            grouped.appointments.get(client_id),
+            grouped.tags.get(client_id),
+            grouped.observed.get(client_id),
+            grouped.touchpoints.get(client_id),
+            grouped.resources.get(client_id),
+            fingerprints.stable(extra) if extra else None,
+        )
+    return digests
+
+
+def stored_digests(client_ids: Sequence[int]) -> dict[int, str]:
+    return dict(
+        raw_rows(
+            PlanFingerprint.objects.filter(client_id__in=client_ids)
+            .order_by()
+            .values_list("client_id", "digest")
+        )
+    )
+
+
+def _store_digests(digests: dict[int, str], now: dt.datetime) -> None:
+    PlanFingerprint.objects.bulk_create(
+        [
+            PlanFingerprint(client_id=client_id, digest=value, planned_at=now)
+            for client_id, value in digests.items()
+        ],
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["client"],
+        update_fields=["digest", "planned_at"],
+    )
+
+
+# --- reconciling -------------------------------------------------------------------------------
+
+
+def _reconcile_batch(
+    client_ids: Sequence[int], now: dt.datetime, skip_unchanged: bool
+) -> ReconcileResult:
     """Reconcile these clients' touchpoints with the planner (steps 1–4 of the module docstring)."""
-    batch = load_batch(client_ids, now)
-    planned, rules = plan_batch(batch, now)
-    result = ReconcileResult(clients=len(batch.clients), planned=planned)
+    grouped = group_rows(read_batch_rows(client_ids))
+    practices = load_practices(
+        {row[_PRACTICE]: row[_PRACTICE_ZONE] for row in grouped.clients.values()}
+    )
+    todo = list(grouped.clients)
+    digests: dict[int, str] = {}
+    if skip_unchanged:
+        digests = input_digests(grouped, todo, practices, now)
+        stored = stored_digests(todo)
+        todo = [client_id for client_id in todo if stored.get(client_id) != digests[client_id]]
+    result = ReconcileResult(
+        clients=len(grouped.clients), unchanged=len(grouped.clients) - len(todo)
+    )
+    if not todo:
+        return result
+    batch = build_batch(grouped, todo, now)
+    planned, rules = plan_batch(batch, now, practices)
+    result.planned = planned
     to_create: list[Touchpoint] = []
     to_update: list[Touchpoint] = []
     to_cancel: list[Touchpoint] = []
+    written: set[int] = {tag.client_id for tag in batch.new_tags}
     enabled_rule_ids = {
         practice_id: {rule.id for rule in practice_rules}
         for practice_id, practice_rules in rules.items()
@@ -486,6 +737,7 @@ def _reconcile_batch(client_ids: Sequence[int], now: dt.datetime) -> ReconcileRe
         facts = batch.facts[client_id]
         existing = batch.planner_rows[client_id]
         wanted = {t.key: t for t in planned[client_id]}
+        changes = len(to_create) + len(to_update) + len(to_cancel)
         for key, touchpoint in wanted.items():
             current = existing.get(key)
             if current is None:
@@ -515,6 +767,15 @@ def _reconcile_batch(client_ids: Sequence[int], now: dt.datetime) -> ReconcileRe
                         updated_at=now,
                     )
                 )
+        if len(to_create) + len(to_update) + len(to_cancel) != changes:
+            written.add(client_id)
+    if batch.gone_tags:
+        gone = set(batch.gone_tags)
+        written.update(
+            client_id
+            for client_id, rows in grouped.observed.items()
+            if any(row[1] in gone for row in rows)
+        )
     with transaction.atomic():
         if batch.new_tags:
             ObservedTag.objects.bulk_create(batch.new_tags, ignore_conflicts=True)
@@ -532,6 +793,17 @@ def _reconcile_batch(client_ids: Sequence[int], now: dt.datetime) -> ReconcileRe
             Touchpoint.objects.bulk_update(
                 to_cancel, ["status", "status_reason", "updated_at"], batch_size=500
             )
+        if skip_unchanged:
+            if written:
+                # The plan is stored: fingerprint what the next sweep will read, in the same
+                # transaction as the writes.
+                ids = sorted(written)
+                grouped.touchpoints.update(dict.fromkeys(ids, None))
+                grouped.touchpoints.update(_by_client(_touchpoint_rows(ids)))
+                grouped.observed.update(dict.fromkeys(ids, None))
+                grouped.observed.update(_by_client(_observed_rows(ids)))
+                digests.update(input_digests(grouped, ids, practices, now))
+            _store_digests({client_id: digests[client_id] for client_id in todo}, now)
     result.created, result.updated, result.cancelled = (
         len(to_create),
         len(to_update),
@@ -625,13 +897,18 @@ def reconcile_all(
     batch_size: int = 1000,
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    full: bool = False,
 ) -> ReconcileResult:
-    """The sweep: reconcile every client (of one practice, or all), batch by batch."""
+    """The sweep: reconcile every client (of one practice, or all), batch by batch.
+
+    Clients whose inputs are those of their last plan are not planned again
+    (``care/fingerprints.py``); ``full`` plans everyone whatever their fingerprint.
+    """
     now = now or clock.now()
     total = ReconcileResult()
     for ids in client_id_batches(practice_id=practice_id, batch_size=batch_size):
         with cyclic_gc_paused():
-            total.add(reconcile_batch(ids, now=now))
+            total.add(reconcile_batch(ids, now=now, skip_unchanged=not full))
         if progress is not None:
             progress(len(ids))
     return total
