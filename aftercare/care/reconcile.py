@@ -729,8 +729,8 @@ def _reconcile_batch(
     planned, rules = plan_batch(batch, now, practices)
     result.planned = planned
     to_create: list[tuple[int, PlannedTouchpoint]] = []
-    to_update: list[Touchpoint] = []
-    to_cancel: list[Touchpoint] = []
+    to_update: list[tuple[int, PlannedTouchpoint]] = []
+    to_cancel: list[tuple[int, str]] = []
     written: set[int] = {tag.client_id for tag in batch.new_tags}
     enabled_rule_ids = {
         practice_id: {rule.id for rule in practice_rules}
@@ -747,21 +747,13 @@ def _reconcile_batch(
             if current is None:
                 to_create.append((row["practice_id"], touchpoint))
             elif current["status"] in REPLANNABLE and _differs(current, touchpoint):
-                to_update.append(
-                    Touchpoint(id=current["id"], updated_at=now, **_values(touchpoint))
-                )
+                to_update.append((current["id"], touchpoint))
         for key, current in existing.items():
             if key not in wanted and current["status"] in CANCELLABLE:
-                to_cancel.append(
-                    Touchpoint(
-                        id=current["id"],
-                        status=TouchpointStatus.CANCELLED,
-                        status_reason=cancel_reason(
-                            current, facts, enabled_rule_ids.get(row["practice_id"], set())
-                        )[:300],
-                        updated_at=now,
-                    )
+                reason = cancel_reason(
+                    current, facts, enabled_rule_ids.get(row["practice_id"], set())
                 )
+                to_cancel.append((current["id"], reason[:300]))
         if len(to_create) + len(to_update) + len(to_cancel) != changes:
             written.add(client_id)
     if batch.gone_tags:
@@ -781,12 +773,16 @@ def _reconcile_batch(
             # have inserted the same key since we read: its row stands, no IntegrityError.
             insert_touchpoints(to_create, now)
         if to_update:
-            Touchpoint.objects.bulk_update(
-                to_update, [*PLANNED_FIELDS, "updated_at"], batch_size=500
+            update_touchpoints(
+                [(pk, {**_values(touchpoint), "updated_at": now}) for pk, touchpoint in to_update]
             )
         if to_cancel:
-            Touchpoint.objects.bulk_update(
-                to_cancel, ["status", "status_reason", "updated_at"], batch_size=500
+            cancelled = TouchpointStatus.CANCELLED.value
+            update_touchpoints(
+                [
+                    (pk, {"status": cancelled, "status_reason": reason, "updated_at": now})
+                    for pk, reason in to_cancel
+                ]
             )
         if skip_unchanged:
             if written:
@@ -859,6 +855,39 @@ def insert_touchpoints(planned: Sequence[tuple[int, PlannedTouchpoint]], now: dt
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def update_touchpoints(changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Set these values on these touchpoints (by id); every change names the same fields.
+
+    What ``bulk_update`` does, without its ``CASE WHEN id = … THEN …`` per row and field (most
+    of a daily sweep's writes, measured): one prepared UPDATE run for all rows.
+    """
+    if not changes:
+        return
+    ops = connection.ops
+    names = list(changes[0][1])
+    fields = [Touchpoint._meta.get_field(name) for name in names]
+    adapters = [_adapter(field) for field in fields]
+    assignments = ", ".join(f"{ops.quote_name(field.column)} = %s" for field in fields)
+    table = ops.quote_name(Touchpoint._meta.db_table)
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from the model
+    rows = [
+        [adapt(values[name]) for adapt, name in zip(adapters, names, strict=True)] + [pk]
+        for pk, values in changes
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _adapter(field: Any) -> Callable[[Any], Any]:
+    """How a value of ``field`` goes to the database through the cursor."""
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if internal == "JSONField":
+        return lambda value: connection.ops.adapt_json_value(dict(value), None)
+    return lambda value: value
 
 
 # Every planned field but the context, which is compared as a plain dict.
