@@ -274,6 +274,10 @@ def main() -> None:
         "raw": raw_seconds / clients,
         "steady": steady_seconds / clients,
         "first": first_seconds / clients,
+        # CPU time per client: on a shared machine far steadier than the wall clock
+        "raw CPU": raw_cpu / clients,
+        "steady CPU": steady_cpu / clients,
+        "first CPU": first_cpu / clients,
     }
     if args.json:
         Path(args.json).write_text(json.dumps(per_client))
@@ -296,6 +300,8 @@ def main() -> None:
     print(
         f"per client at {clients:,}: raw read {per_client['raw'] * micro:.0f} µs, steady sweep "
         f"{per_client['steady'] * micro:.0f} µs, first sweep {per_client['first'] * micro:.0f} µs"
+        f" (CPU {per_client['raw CPU'] * micro:.0f}, {per_client['steady CPU'] * micro:.0f}, "
+        f"{per_client['first CPU'] * micro:.0f} µs)"
     )
     on = "" if connection.vendor == "sqlite" else f" ({connection.vendor})"
     record(
@@ -323,15 +329,15 @@ def main() -> None:
     )
     if baseline is not None:
         small = baseline["clients"]
-        for what in ("raw", "steady", "first"):
+        for what in ("raw", "steady", "first", "raw CPU", "steady CPU", "first CPU"):
             print(
                 f"per client, {what}: {baseline[what] * micro:.0f} µs at {small:,}, "
                 f"{per_client[what] * micro:.0f} µs at {clients:,}: "
                 f"{per_client[what] / baseline[what]:.2f}"
             )
-        for what, label in (("steady", "steady sweep"), ("first", "first sweep")):
+        for what, label in (("steady CPU", "steady sweep"), ("first CPU", "first sweep")):
             record(
-                f"{label} per client, {clients_wanted:,} clients{on}",
+                f"{label}, CPU per client, {clients_wanted:,} clients{on}",
                 per_client[what] * micro,
                 "µs",
                 f"the same at {small:,} clients",
