@@ -214,3 +214,17 @@ class Touchpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for client #{self.client_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class PlanFingerprint(models.Model):
+    """What a client's touchpoints were last planned from: a digest of every input the planner
+    read (see ``care/fingerprints.py``). The sweep plans only clients whose inputs changed."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    digest = models.CharField(max_length=32)
+    planned_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"Plan of client #{self.client_id} made {self.planned_at:%Y-%m-%d %H:%M}"

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aftercare.care.triggers import Occurrence, local_date, register_trigger
@@ -49,7 +49,10 @@ class SupplyFact:
     lead_time_days: int
     status: str
     reorder_requested_at: dt.datetime | None = None
-    reorder_url: str = ""  # the one-tap re-order link (signed; stable for one supply cycle)
+    # The one-tap re-order link (signed; valid for one supply cycle). Not compared: it is made
+    # from the fields above and its signature carries the moment it was signed, so the
+    # sweep's fingerprint of a client (care/fingerprints.py) leaves it out.
+    reorder_url: str = field(default="", compare=False)
 
 
 def day_text(day: dt.date) -> str:

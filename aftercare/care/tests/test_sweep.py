@@ -138,8 +138,8 @@ def test_a_concurrent_insert_of_the_same_key_leaves_one_row_and_no_error(
     real_plan_batch = reconcile_module.plan_batch
     inserted: list[str] = []
 
-    def plan_then_race(batch, now):
-        planned, rules = real_plan_batch(batch, now)
+    def plan_then_race(batch, now, practices=None):
+        planned, rules = real_plan_batch(batch, now, practices)
         if inserted:  # the other process's own planning
             return planned, rules
         inserted.append("racing")

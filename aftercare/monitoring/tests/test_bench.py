@@ -32,6 +32,8 @@ def test_the_full_run_scales_with_clients_and_quick_stays_small() -> None:
     assert arguments(sweep, quick=False, clients=100_000) == [
         "--clients",
         "100000",
+        "--baseline",
+        "10000",
         "--rounds",
         "3",
     ]

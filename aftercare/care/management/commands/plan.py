@@ -27,6 +27,12 @@ class Command(BaseCommand):
             "--practice", type=int, metavar="ID", help="Every client of one practice."
         )
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Plan every client again, even those whose inputs have not changed since "
+            "their last plan (after an upgrade of the planner, say).",
+        )
+        parser.add_argument(
             "--batch-size", type=int, default=1000, help="Clients per batch (default 1000)."
         )
 
@@ -57,6 +63,7 @@ class Command(BaseCommand):
                     practice_id=options["practice"],
                     batch_size=options["batch_size"],
                     progress=bar.update,
+                    full=options["full"],
                 )
         else:
             raise CommandError(
@@ -67,8 +74,13 @@ class Command(BaseCommand):
 
 def summary(result: ReconcileResult) -> str:
     """What changed, then one line per client that could not be planned (kept as they were)."""
+    unchanged = (
+        f" ({result.unchanged:,} unchanged since their last plan, not planned again)"
+        if result.unchanged
+        else ""
+    )
     lines = [
-        f"Planned {result.clients:,} client{'s' if result.clients != 1 else ''}: "
+        f"Planned {result.clients:,} client{'s' if result.clients != 1 else ''}{unchanged}: "
         f"{result.created:,} new, {result.updated:,} changed, {result.cancelled:,} cancelled."
     ]
     if result.skipped:
