@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -135,8 +136,9 @@ def orm_read(practice_id: int, batch_size: int) -> int:
 def raw_read(practice_id: int) -> int:
     """The floor beneath the sweep: the same tables' rows by plain SQL, no ORM at all.
 
-    Tuples as the DB-API driver gives them (SQLite's datetimes stay text): what any program
-    must at least do to look at every client's appointments, tags, supplies and touchpoints.
+    Tuples as the DB-API driver gives them (on SQLite a plain ``sqlite3`` connection, so
+    datetimes stay text; psycopg converts its types itself): what any program must at least do
+    to look at every client's appointments, tags, supplies and touchpoints.
     """
     clients, appointments = Client._meta.db_table, Appointment._meta.db_table
     tags, supplies = Client.tags.through._meta.db_table, Supply._meta.db_table
@@ -150,8 +152,14 @@ def raw_read(practice_id: int) -> int:
         f"SELECT * FROM {supplies} WHERE practice_id = {mark}",  # noqa: S608
         f"SELECT * FROM {touchpoints} WHERE practice_id = {mark}",  # noqa: S608
     ]
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()  # the driver's own cursor (sqlite3, psycopg)
+    if connection.vendor == "sqlite":
+        # A connection of its own: Django's converts every datetime, date and bool column as
+        # it is fetched (detect_types), which the floor must not pay.
+        database = sqlite3.connect(str(connection.settings_dict["NAME"]))
+    else:
+        connection.ensure_connection()
+        database = connection.connection  # psycopg's own connection, no ORM
+    cursor = database.cursor()
     rows = 0
     try:
         for statement in statements:
@@ -159,6 +167,8 @@ def raw_read(practice_id: int) -> int:
             rows += len(cursor.fetchall())
     finally:
         cursor.close()
+        if database is not connection.connection:
+            database.close()
     return rows
 
 

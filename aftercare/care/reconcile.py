@@ -301,6 +301,18 @@ class BatchRows:
     resources: list[tuple[Any, ...]]
 
 
+def of_clients(manager: Any, client_ids: Sequence[int], *, column: str = "client_id") -> Any:
+    """``manager.filter(<column>__in=client_ids)`` without the ORM preparing every id of the
+    list one by one (a thousand per query, twelve queries a batch: measured, a tenth of a
+    sweep's reading); the ids are made ints here."""
+    model = manager.model
+    ops = connection.ops
+    name = f"{ops.quote_name(model._meta.db_table)}.{ops.quote_name(column)}"
+    ids = [int(pk) for pk in client_ids] or [0]  # no client has id 0: an empty batch reads nothing
+    marks = ", ".join(["%s"] * len(ids))
+    return manager.extra(where=[f"{name} IN ({marks})"], params=ids)  # noqa: S610 - names from the model, ids as parameters
+
+
 def raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
     """The queryset's SQL run through the DB-API cursor: plain tuples, sorted."""
     sql, params = queryset.query.sql_with_params()
@@ -313,15 +325,13 @@ def raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
 
 def _touchpoint_rows(client_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     return raw_rows(
-        Touchpoint.objects.filter(client_id__in=client_ids)
-        .order_by()
-        .values_list(*TOUCHPOINT_COLUMNS)
+        of_clients(Touchpoint.objects, client_ids).order_by().values_list(*TOUCHPOINT_COLUMNS)
     )
 
 
 def _observed_rows(client_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     return raw_rows(
-        ObservedTag.objects.filter(client_id__in=client_ids)
+        of_clients(ObservedTag.objects, client_ids)
         .order_by()
         .values_list("client_id", "id", "tag_name", "first_seen_at")
     )
@@ -330,13 +340,15 @@ def _observed_rows(client_ids: Sequence[int]) -> list[tuple[Any, ...]]:
 def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
     """One query per table, whatever the number of clients in the batch or their history."""
     fields = _client_values_fields()
-    clients = raw_rows(Client.objects.filter(id__in=client_ids).order_by().values_list(*fields))
+    clients = raw_rows(
+        of_clients(Client.objects, client_ids, column="id").order_by().values_list(*fields)
+    )
     ids = [row[0] for row in clients]
     return BatchRows(
         client_fields=fields,
         clients=clients,
         appointments=raw_rows(
-            Appointment.objects.filter(client_id__in=ids)
+            of_clients(Appointment.objects, ids)
             .order_by()
             .values_list(
                 "client_id",
@@ -349,14 +361,14 @@ def read_batch_rows(client_ids: Sequence[int]) -> BatchRows:
             )
         ),
         tags=raw_rows(
-            Client.tags.through.objects.filter(client_id__in=ids)
+            of_clients(Client.tags.through.objects, ids)
             .order_by()
             .values_list("client_id", "tag__name")
         ),
         observed=_observed_rows(ids),
         touchpoints=_touchpoint_rows(ids),
         resources=raw_rows(
-            ResourceShare.objects.filter(client_id__in=ids)
+            of_clients(ResourceShare.objects, ids)
             .order_by()
             .values_list("client_id", "resource_id", "shared_at", "resource__title")
         ),
@@ -699,7 +711,7 @@ def input_digests(
 def stored_digests(client_ids: Sequence[int]) -> dict[int, str]:
     return dict(
         raw_rows(
-            PlanFingerprint.objects.filter(client_id__in=client_ids)
+            of_clients(PlanFingerprint.objects, client_ids)
             .order_by()
             .values_list("client_id", "digest")
         )
