@@ -35,6 +35,9 @@ MEASURE_MAX_AGE = dt.timedelta(days=14)
 # An appointment reminder's confirm / ask-to-rebook page: the token holds the Appointment's
 # id; a reminder is sent at most weeks ahead, and the page is useless after the visit.
 APPOINTMENT_MAX_AGE = dt.timedelta(days=60)
+# A consent request, the first message to an imported client (the token holds the Client's
+# id): answered whenever the client gets to it, so it lasts; the practice can send another.
+CONSENT_MAX_AGE = dt.timedelta(days=90)
 
 SALTS = {
     "check_in": "aftercare.portal.check_in",
@@ -44,6 +47,7 @@ SALTS = {
     "message": "aftercare.portal.message",
     "measure": "aftercare.portal.measure",
     "appointment": "aftercare.portal.appointment",
+    "consent": "aftercare.portal.consent",
 }
 MAX_AGES = {
     "check_in": CHECK_IN_MAX_AGE,
@@ -53,6 +57,7 @@ MAX_AGES = {
     "message": MESSAGE_MAX_AGE,
     "measure": MEASURE_MAX_AGE,
     "appointment": APPOINTMENT_MAX_AGE,
+    "consent": CONSENT_MAX_AGE,
 }
 URL_NAMES = {
     "check_in": "portal-check-in",
@@ -62,6 +67,7 @@ URL_NAMES = {
     "message": "portal-message",
     "measure": "portal-measure",
     "appointment": "portal-appointment",
+    "consent": "portal-consent",
 }
 
 

@@ -2,7 +2,10 @@
 
 1. A planned touchpoint whose due time has come becomes ``due``: a task appears in the care
    queue, a message is picked up by the messaging worker (which marks it ``sent``).
-2. One that is still *blocked* (no consent, opted out) is ``skipped`` with that reason.
+2. One that is still *blocked* (no consent, opted out) is ``skipped`` with that reason —
+   unless it is blocked only for want of consent the client is being asked for (an imported
+   client's consent request, to be sent or unanswered): that one *waits*, planned, until the
+   answer re-plans it (and expires like any other at its lateness limit).
 3. One later than its kind's lateness limit is ``expired`` with the reason, never dropped.
 4. A due *message* the worker has not sent within the limit expires too (a birthday card
    three weeks late is worse than none); due *tasks* stay in the queue for a person.
@@ -21,9 +24,11 @@ from django.db.models import Q
 
 from aftercare.care.facts import PracticePolicy
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
+from aftercare.clients.models import ConsentRequest
 
 CHUNK = 2000
 LIMITS = PracticePolicy()
+WAITING_FOR_ANSWER = (ConsentRequest.TO_ASK, ConsentRequest.ASKED)
 
 
 @dataclass
@@ -59,16 +64,36 @@ def advance_touchpoints(now: dt.datetime) -> AdvanceResult:
     closing: list[Touchpoint] = []
     rows = (
         Touchpoint.objects.filter(status=TouchpointStatus.PLANNED, due_at__lte=now)
-        .values_list("id", "kind", "due_at", "blocked", "held_back_reason")
+        .values_list(
+            "id",
+            "kind",
+            "due_at",
+            "blocked",
+            "held_back_reason",
+            "purpose",
+            "client__consent_request",
+            "client__opted_out_at",
+            "client__consent_care",
+            "client__consent_information",
+            "client__consent_celebrations",
+        )
         .iterator(chunk_size=CHUNK)
     )
-    for pk, kind, due_at, blocked, held_back_reason in rows:
+    for pk, kind, due_at, blocked, held_back_reason, purpose, asking, opted_out, *given in rows:
+        consents = dict(zip(("care", "information", "celebrations"), given, strict=True))
         if now > due_at + LIMITS.lateness_limit(kind):
             closing.append(
                 Touchpoint(
                     id=pk, status=TouchpointStatus.EXPIRED, status_reason=late_reason(kind, due_at)
                 )
             )
+        elif (
+            blocked
+            and asking in WAITING_FOR_ANSWER
+            and opted_out is None
+            and not consents.get(purpose, True)
+        ):
+            continue  # waits for the client's answer to the consent request
         elif blocked:
             reason = f"Skipped when due: {held_back_reason or 'it was held back'}"
             closing.append(

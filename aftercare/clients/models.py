@@ -28,6 +28,20 @@ class Purpose(models.TextChoices):
     CELEBRATIONS = "celebrations", "Celebrations (birthday, anniversary)"
 
 
+class ConsentRequest(models.TextChoices):
+    """Whether the client is to be asked for consent by their first message, and how far along.
+
+    not needed → (to ask → asked → answered): an imported client without a consent column is
+    *to ask*; the first care that would reach them sends one consent request instead (*asked*);
+    their answer on the portal makes it *answered*. Until then care messages wait.
+    """
+
+    NOT_NEEDED = "", "Not needed"
+    TO_ASK = "to_ask", "To ask by the first message"
+    ASKED = "asked", "Asked, no answer yet"
+    ANSWERED = "answered", "Answered"
+
+
 class Tag(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=50)
@@ -77,6 +91,12 @@ class Client(models.Model):
     consent_care = models.BooleanField(default=True)
     consent_information = models.BooleanField(default=False)
     consent_celebrations = models.BooleanField(default=False)
+    consent_request = models.CharField(
+        max_length=10, choices=ConsentRequest.choices, default=ConsentRequest.NOT_NEEDED, blank=True
+    )
+    consent_asked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last consent request was sent"
+    )
     private_notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=clock.now)
@@ -141,6 +161,11 @@ class Client(models.Model):
 
     def has_consent(self, purpose: str) -> bool:
         return bool(getattr(self, f"consent_{purpose}"))
+
+    @property
+    def awaits_consent_answer(self) -> bool:
+        """Care waits rather than being skipped: the client is (to be) asked, not answered."""
+        return self.consent_request in (ConsentRequest.TO_ASK, ConsentRequest.ASKED)
 
     def clean(self) -> None:
         if self.birth_date and self.birth_date > clock.now().date():

@@ -11,7 +11,7 @@ from aftercare import clock
 from aftercare.clients.erasure import client_erase
 from aftercare.clients.events import client_changed
 from aftercare.clients.forms import CLIENT_FIELDS, sole_practitioner, tags_for
-from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.clients.models import Client, ConsentEvent, ConsentRequest, Purpose
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.practice.models import User
@@ -164,3 +164,48 @@ def clients_pass_to_successor(*, actor: Actor, user: User, successor: User | Non
     for client in Client.objects.filter(pk__in=moved).select_related("practice"):
         client_changed(client)
     return len(moved)
+
+
+CONSENT_REQUEST_HOW = "consent request"
+
+
+@transaction.atomic
+def client_answer_consent_request(*, client: Client, answers: dict[str, bool]) -> Client:
+    """The client's own yes or no per purpose, from the consent request's portal page.
+
+    Every purpose answered is recorded in the consent history, a "no" as much as a "yes"
+    (the practitioner sees that the client said no, not only that nothing was given); the
+    request is then *answered*, so care no longer waits for it, and the client is re-planned.
+    """
+    if set(answers) != set(Purpose.values):
+        raise ValueError("answer yes or no for each kind of message")
+    now = clock.now()
+    for purpose, granted in answers.items():
+        setattr(client, f"consent_{purpose}", granted)
+    client.consent_request = ConsentRequest.ANSWERED
+    client.updated_at = now
+    client.save(
+        update_fields=[
+            *(f"consent_{purpose}" for purpose in Purpose.values),
+            "consent_request",
+            "updated_at",
+        ]
+    )
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            client=client, purpose=purpose, granted=granted, how=CONSENT_REQUEST_HOW, at=now
+        )
+        for purpose, granted in answers.items()
+    )
+    said = ", ".join(
+        f"{purpose} {'yes' if granted else 'no'}" for purpose, granted in answers.items()
+    )
+    record_audit(
+        Actor(user=None, practice=client.practice, via="portal"),
+        "change",
+        client,
+        summary=f"Answered the consent request: {said}",
+        changes={f"consent_{p}": [None, granted] for p, granted in answers.items()},
+    )
+    client_changed(client)
+    return client

@@ -115,6 +115,30 @@ class ClientFinder:
         return found.pop() if len(found) == 1 else None
 
 
+def is_icalendar(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCALENDAR")
+
+
+def calendar_file_problem(data: bytes) -> str:
+    """Why ``data`` is neither a calendar nor our appointments CSV (checked before it is
+    stored for the worker), or ``""``."""
+    if is_icalendar(data):
+        return ""
+    try:
+        table = read_table(data)
+    except ValueError as error:
+        return f"not a calendar (.ics) nor an appointments CSV: {error}"
+    missing = missing_table_columns(table)
+    if missing:
+        return f"not a calendar (.ics) nor an appointments CSV (no {', '.join(missing)} column)"
+    return ""
+
+
+def missing_table_columns(table: Table) -> list[str]:
+    headers = {normalise(h) for h in table.headers}
+    return [c for c in ("starts_at", "ends_at") if normalise(c) not in headers]
+
+
 def import_appointment_file(
     *,
     actor: Actor,
@@ -125,7 +149,7 @@ def import_appointment_file(
     gone_keys: Iterable[str] = (),
 ) -> AppointmentImportResult:
     """Read an .ics file over the window around now (or our own CSV) and import it."""
-    if not data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCALENDAR"):
+    if not is_icalendar(data):
         try:
             table = read_table(data)
         except ValueError as error:
@@ -332,7 +356,7 @@ def import_appointment_table(
     result = AppointmentImportResult()
     practice = actor.practice
     column = {normalise(h): i for i, h in enumerate(table.headers)}
-    missing = [c for c in ("starts_at", "ends_at") if normalise(c) not in column]
+    missing = missing_table_columns(table)
     if missing:
         raise CalendarError(
             f"The file is neither a calendar nor an appointments CSV (no {', '.join(missing)} "

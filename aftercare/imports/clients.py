@@ -26,7 +26,7 @@ from django.db import transaction
 from aftercare import clock
 from aftercare.care.services import request_replan
 from aftercare.clients.forms import tags_for
-from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.clients.models import Client, ConsentEvent, ConsentRequest, Purpose
 from aftercare.imports.rows import ClientRow, Refusal
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import append_audit_events, client_list
@@ -258,6 +258,11 @@ def _write_batch(actor: Actor, plans: list[_Plan], *, now: dt.datetime, how: str
                     "consent_care": False,
                     "consent_information": False,
                     "consent_celebrations": False,
+                    # No consent column: nobody said anything, so the client is asked by
+                    # their first message (``messaging/consent.py``).
+                    "consent_request": ConsentRequest.NOT_NEEDED
+                    if "consent_care" in plan.row.values
+                    else ConsentRequest.TO_ASK,
                     **plan.row.values,
                 },
                 created_at=now,

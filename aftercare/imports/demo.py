@@ -1,5 +1,7 @@
-"""Demo data: a client list brought in from Cliniko (one row refused, with its reason), and a
-calendar imported with one session waiting for its client on the review page."""
+"""Demo data: a client list brought in from Cliniko (one row refused, with its reason; no
+column for consent to care, so Imogen has been sent the consent request and not yet answered,
+and Rahul will be asked by his first message), and a calendar imported with one session
+waiting for its client on the review page."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import datetime as dt
 import random
 
 from aftercare import clock
+from aftercare.clients.models import Client
 from aftercare.imports.appointments import import_appointment_file
 from aftercare.imports.clients import import_clients
 from aftercare.imports.models import ImportJob
 from aftercare.imports.reading import read_client_file
+from aftercare.messaging.consent import consent_request_send
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Membership, Practice, Role
 
@@ -57,6 +61,11 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
             started_at=now,
             finished_at=now,
         )
+        imogen = Client.objects.select_related("practice").get(
+            practice=practice, external_id="90001"
+        )
+        with clock.at(now - dt.timedelta(days=2)):
+            consent_request_send(client=imogen)
         start = (
             (now + dt.timedelta(days=3))
             .astimezone(dt.UTC)

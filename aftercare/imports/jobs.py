@@ -1,13 +1,15 @@
 """Uploaded files imported by the worker, not in the request, with their progress.
 
-The upload page stores the file as an ``ImportJob``; once a person has checked its columns
-and dry run, the job is queued. ``aftercare tick`` (every minute under ``aftercare up``) runs
-``run_waiting_imports``:
+The upload page stores the file as an ``ImportJob``: a client file is queued once a person has
+checked its columns and dry run, a calendar file (``.ics``, or our own appointments CSV) at once.
+``aftercare tick`` (every minute under ``aftercare up``) runs ``run_waiting_imports``:
 
 1. Claim the oldest queued job with a conditional ``UPDATE … WHERE status='queued'``, so two
    ticks never import one file twice.
 2. Read the file with its saved mapping and date order, import it, counting rows done into
-   the job as batches are written (the page's progress bar reads it).
+   the job as batches are written (the page's progress bar reads it). A calendar is read over
+   the import's window and imported with the practitioner chosen at upload (its progress is
+   its status: a calendar holds hundreds of events, not thousands of rows).
 3. Store the result (or the error) on the job. The import is one transaction, so a crash
    leaves nothing half-written; a job left ``running`` by a crash is queued again after
    ``STALE_AFTER``, and because an import matches before it writes, a re-run doubles nothing.
@@ -19,6 +21,8 @@ import datetime as dt
 import logging
 
 from aftercare import clock
+from aftercare.imports.appointments import AppointmentImportResult, import_appointment_file
+from aftercare.imports.calendars import CalendarError
 from aftercare.imports.clients import ImportResult, import_clients
 from aftercare.imports.models import ImportJob
 from aftercare.imports.reading import read_client_file
@@ -59,9 +63,11 @@ def job_actor(job: ImportJob) -> Actor:
     return Actor(user=job.created_by, practice=job.practice, membership=membership, via="import")
 
 
-def run_import_job(job_id: int) -> ImportResult | None:
+def run_import_job(job_id: int) -> ImportResult | AppointmentImportResult | None:
     """Step 2 and 3 for one claimed job."""
-    job = ImportJob.objects.select_related("practice", "created_by").get(pk=job_id)
+    job = ImportJob.objects.select_related("practice", "created_by", "practitioner").get(pk=job_id)
+    if job.kind == ImportJob.Kind.APPOINTMENTS:
+        return run_calendar_job(job)
     actor = job_actor(job)
 
     def progress(done: int) -> None:
@@ -101,6 +107,40 @@ def run_import_job(job_id: int) -> ImportResult | None:
         status=ImportJob.Status.DONE,
         result=result.as_json(),
         done_rows=len(rows.rows),
+        finished_at=clock.now(),
+    )
+    return result
+
+
+def run_calendar_job(job: ImportJob) -> AppointmentImportResult | None:
+    """Step 2 and 3 for a calendar file: created, updated, cancelled, unmatched, refused."""
+    try:
+        result = import_appointment_file(
+            actor=job_actor(job),
+            data=bytes(job.content),
+            file_name=job.file_name,
+            practitioner=job.practitioner,
+        )
+    except CalendarError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(error), finished_at=clock.now()
+        )
+        return None
+    except Exception as error:
+        log.exception("import job %s failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            error=f"The import stopped on an unexpected error ({type(error).__name__}); "
+            "nothing was imported.",
+            finished_at=clock.now(),
+        )
+        return None
+    events = len(result.keys) + len(result.refused)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE,
+        result=result.as_json(),
+        total_rows=events,
+        done_rows=events,
         finished_at=clock.now(),
     )
     return result

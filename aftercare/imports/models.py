@@ -10,7 +10,11 @@ from aftercare.practice.models import Practice
 
 
 class ImportJob(models.Model):
-    """One uploaded file: its mapping, its dry run, then its import by the worker."""
+    """One uploaded file: its mapping, its dry run, then its import by the worker.
+
+    A client file waits as *uploaded* while a person checks its columns and dry run; a
+    calendar file (no columns to map) is *queued* at once.
+    """
 
     class Kind(models.TextChoices):
         CLIENTS = "clients", "Clients"
@@ -28,6 +32,10 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLIENTS)
+    # A calendar's appointments are booked with this practitioner (the upload form's choice).
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     file_name = models.CharField(max_length=255)
     content = models.BinaryField()
     mapping = models.JSONField(default=dict, blank=True)

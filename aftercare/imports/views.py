@@ -2,8 +2,10 @@
 
 A client file goes: upload (stored as an ``ImportJob``) → columns (the mapping, the date
 order when the file cannot tell) → dry run (row by row) → queued for the worker → progress.
-A calendar file imports at once (a calendar is small); its occurrences without a client wait
-on the review page until a person picks the client for the series.
+A calendar file is checked to be a calendar, stored and queued for the worker at once, and
+followed on the same progress page, which ends with what it booked, moved, cancelled, could
+not place and refused; occurrences without a client wait on the review page until a person
+picks the client for the series.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare.clients.models import Client
 from aftercare.clients.picker import ClientField, client_picker, ids_in
-from aftercare.imports.appointments import import_appointment_file, match_series_by_hand
-from aftercare.imports.calendars import CalendarError
+from aftercare.imports.appointments import calendar_file_problem, match_series_by_hand
 from aftercare.imports.clients import import_clients
 from aftercare.imports.columns import FIELDS, mapping_problems
 from aftercare.imports.dates import ORDERS
@@ -248,15 +249,20 @@ def upload_calendar(request: HttpRequest) -> HttpResponse:
         messages.error(request, uploaded)
         return redirect("imports-home")
     data, name = uploaded
-    practitioner = _practitioner(request)
-    try:
-        result = import_appointment_file(
-            actor=actor, data=data, file_name=name, practitioner=practitioner
-        )
-    except CalendarError as error:
-        messages.error(request, f"{name}: {error}")
+    problem = calendar_file_problem(data)
+    if problem:
+        messages.error(request, f"{name}: {problem}")
         return redirect("imports-home")
-    return render(request, "imports/calendar_result.html", {"result": result, "name": name})
+    job = ImportJob.objects.create(
+        practice=actor.practice,
+        created_by=actor.user,
+        kind=ImportJob.Kind.APPOINTMENTS,
+        file_name=name[:255],
+        content=data,
+        practitioner=_practitioner(request),
+        status=ImportJob.Status.QUEUED,
+    )
+    return redirect("imports-progress", job.pk)
 
 
 @practice_required

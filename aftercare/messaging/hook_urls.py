@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("email/postmark/inbound/", providers.postmark_inbound, name="hooks-email-postmark"),
     path("email/sendgrid/inbound/", providers.sendgrid_inbound, name="hooks-email-sendgrid"),
+    path("email/amazon_ses/inbound/", providers.amazon_ses_inbound, name="hooks-email-amazon-ses"),
 ]

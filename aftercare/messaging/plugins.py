@@ -18,6 +18,7 @@ from aftercare import clock
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import register_notice_finder
 from aftercare.care.reconcile import register_fact_loader
+from aftercare.care.ticks import register_tick_step
 from aftercare.care.triggers import register_adjuster
 from aftercare.clients.erasure import register_erasure_step
 from aftercare.clients.export import register_export_section, row_of
@@ -25,6 +26,7 @@ from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, register_client_section
 from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
+from aftercare.messaging.consent import consent_request_section, send_due_consent_requests
 from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
@@ -322,6 +324,8 @@ def register_all() -> None:
     register_queue_source("reply", unread_reply_items, acknowledge_item)
     register_queue_source("unreachable", unreachable_items, acknowledge_item)
     register_client_section(thread_section)
+    register_client_section(consent_request_section)
+    register_tick_step("messaging: send consent requests", send_due_consent_requests)
     register_fact_loader("waiting_since", waiting.load_waiting_since)
     register_adjuster(waiting.answer_first)
     register_send_check(waiting.no_question_while_unread)

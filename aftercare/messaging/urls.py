@@ -17,6 +17,11 @@ urlpatterns = [
     path("<int:pk>/assign/", views.assign, name="messaging-assign"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="messaging-acknowledge"),
     path("client/<int:client_id>/reply/", views.reply, name="messaging-reply"),
+    path(
+        "client/<int:client_id>/consent-request/",
+        views.send_consent_request,
+        name="messaging-consent-request",
+    ),
     path("settings/", views.messaging_settings, name="messaging-settings"),
     path("templates/", views.templates_list, name="messaging-templates"),
     path(

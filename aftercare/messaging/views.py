@@ -17,6 +17,7 @@ from aftercare.clients.models import Client
 from aftercare.clients.picker import client_picker
 from aftercare.messaging import inbox, templating
 from aftercare.messaging.attachments import INLINE_TYPES
+from aftercare.messaging.consent import consent_channel, consent_request_send
 from aftercare.messaging.inbound import client_path, route_inbound
 from aftercare.messaging.models import (
     Direction,
@@ -297,6 +298,22 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if message.direction == Direction.INBOUND:
         flash.success(request, "Marked read.")
     return redirect(next_or(request, reverse("messaging-detail", args=[pk])))
+
+
+@require_POST
+@practice_required
+def send_consent_request(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The practitioner sends an unanswered consent request again, by hand."""
+    actor = request.actor  # type: ignore[attr-defined]
+    client = get_scoped_or_404(Client.objects.select_related("practice"), actor, pk=client_id)
+    if not client.awaits_consent_answer:
+        flash.error(request, f"{client.full_name} has already answered the consent request.")
+    elif not consent_channel(client):
+        flash.error(request, f"No usable email address or mobile number for {client.full_name}.")
+    else:
+        consent_request_send(client=client, actor=actor)
+        flash.success(request, "The consent request is in the outbox.")
+    return redirect(client_path(client))
 
 
 @require_POST

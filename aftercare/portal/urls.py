@@ -13,4 +13,5 @@ urlpatterns = [
     path("q/<str:token>/", views.measure, name="portal-measure"),
     path("q/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
     path("a/<str:token>/", views.appointment, name="portal-appointment"),
+    path("k/<str:token>/", views.consent, name="portal-consent"),
 ]

@@ -18,6 +18,7 @@ from aftercare import clock
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import appointment_confirm, appointment_request_rebook
 from aftercare.clients.models import Client, Purpose
+from aftercare.clients.services import client_answer_consent_request
 from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
 from aftercare.measures.models import Measure
 from aftercare.measures.scoring import items_to_ask
@@ -500,4 +501,42 @@ def appointment(request: HttpRequest, token: str) -> HttpResponse:
             "when": f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}",
             "answered": answered,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, token: str) -> HttpResponse:
+    """The consent request's page: yes or no for each kind of message (no login)."""
+    try:
+        client_id = read_token("consent", token)
+    except LinkInvalid:
+        return invalid_link(request)
+    except LinkExpired as expired:
+        old = Client.objects.select_related("practice").filter(pk=expired.object_id).first()
+        if old is None:
+            return invalid_link(request)
+        context = {"client": old, "practice": old.practice}
+        return render(request, "portal/consent_expired.html", context, status=410)
+    client = Client.objects.select_related("practice").filter(pk=client_id).first()
+    if client is None:
+        return invalid_link(request)
+    chosen = {p: request.POST.get(f"consent_{p}", "") for p in Purpose.values}
+    missing = False
+    if request.method == "POST":
+        missing = any(answer not in ("yes", "no") for answer in chosen.values())
+        if not missing:
+            client_answer_consent_request(
+                client=client, answers={p: answer == "yes" for p, answer in chosen.items()}
+            )
+            return render(
+                request,
+                "portal/consent_thanks.html",
+                {"client": client, "practice": client.practice},
+            )
+    purposes = [{"value": p, "label": label, "chosen": chosen[p]} for p, label in Purpose.choices]
+    return render(
+        request,
+        "portal/consent.html",
+        {"client": client, "practice": client.practice, "purposes": purposes, "missing": missing},
+        status=400 if missing else 200,
     )

@@ -1,4 +1,5 @@
-"""The demo shows a client list brought in from Cliniko and a calendar waiting for review."""
+"""The demo shows a client list brought in from Cliniko (a consent request open) and a calendar
+waiting for review."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aftercare import clock
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
 from aftercare.imports.models import ImportJob, UnmatchedEvent
+from aftercare.messaging.models import Message
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -27,5 +29,9 @@ def test_the_demo_has_an_import_with_a_refused_row_and_a_session_to_review() -> 
     ]
     imogen = Client.objects.get(external_id="90001")
     assert (imogen.consent_care, imogen.consent_information) == (False, True)
+    # No consent column for care: Imogen was sent the consent request and has not answered.
+    assert imogen.consent_request == "asked"
+    assert imogen.consent_asked_at == NOW - dt.timedelta(days=2)
+    assert Message.objects.filter(client=imogen, template_key="consent_request").count() == 1
     assert Appointment.objects.filter(client=imogen, source="ics").count() == 4
     assert UnmatchedEvent.objects.get().title == "Intro call – J. from the website"

@@ -118,12 +118,23 @@ def test_a_calendar_upload_and_the_review_of_its_unmatched_series(
     owner_client, personas: Personas, files: Path
 ) -> None:  # type: ignore[no-untyped-def]
     data = (files / "google_weekly.ics").read_bytes().replace(b"ruth@example.org", b"r@x.org")
-    page = owner_client.post(
+    response = owner_client.post(
         reverse("imports-upload-calendar"),
         {"file": SimpleUploadedFile("calendar.ics", data), "practitioner": personas.owner.pk},
-    ).content.decode()
+    )
+    # Stored and queued for the worker, not imported in the request.
+    job = ImportJob.objects.get()
+    assert response.url == reverse("imports-progress", args=[job.pk])
+    assert (job.kind, job.status, job.practitioner) == ("appointments", "queued", personas.owner)
+    assert not UnmatchedEvent.objects.exists()
+    waiting = owner_client.get(response.url).content.decode()
+    assert "Waiting for the worker" in waiting and 'hx-trigger="every 2s"' in waiting
+    assert run_waiting_imports(NOW) == 1
+    assert run_waiting_imports(NOW) == 0  # imported once
+    page = owner_client.get(response.url).content.decode()
     assert "0 booked, 0 moved, 0 cancelled, 4 without a client, 1 refused." in page
     assert "An all-day event is not an appointment" in page
+    assert "hx-trigger" not in page
     review = owner_client.get(reverse("imports-unmatched")).content.decode()
     assert "Follow-up session" in review
     event = UnmatchedEvent.objects.order_by("starts_at").first()
@@ -134,6 +145,47 @@ def test_a_calendar_upload_and_the_review_of_its_unmatched_series(
     )
     assert response.url == reverse("imports-unmatched")
     assert Appointment.objects.filter(source="ics", client=personas.client).count() == 4
+
+
+def test_a_file_that_is_no_calendar_is_refused_at_upload_and_nothing_is_stored(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.post(
+        reverse("imports-upload-calendar"),
+        {"file": SimpleUploadedFile("holiday.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")},
+    )
+    page = owner_client.get(response.url).content.decode()
+    assert "holiday.jpg: not a calendar (.ics) nor an appointments CSV" in page
+    assert not ImportJob.objects.exists()
+
+
+def test_a_calendar_the_worker_cannot_read_fails_in_words(
+    owner_client, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    broken = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART:tomorrow\r\n"
+    owner_client.post(
+        reverse("imports-upload-calendar"), {"file": SimpleUploadedFile("broken.ics", broken)}
+    )
+    job = ImportJob.objects.get()
+    run_waiting_imports(NOW)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error.startswith("The calendar cannot be read")
+    with django_assert_max_num_queries(8):
+        page = owner_client.get(reverse("imports-progress", args=[job.pk])).content.decode()
+    assert job.error in page.replace("&#x27;", "'")
+    assert not Appointment.objects.filter(source="ics").exists()
+
+
+def test_another_practices_calendar_import_is_a_404(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+    job = ImportJob.objects.create(
+        practice=personas.other_practice,
+        kind="appointments",
+        file_name="theirs.ics",
+        content=b"BEGIN:VCALENDAR",
+        status="done",
+    )
+    assert owner_client.get(reverse("imports-progress", args=[job.pk])).status_code == 404
 
 
 def test_exports_download_in_the_import_columns(owner_client, personas: Personas) -> None:  # type: ignore[no-untyped-def]

@@ -4,11 +4,15 @@ Each example starts from a raw MIME fixture written as a real mail program write
 (``tests/mail/``) or a webhook body of the documented shape, mutates it (bytes flipped, cut,
 inserted, lines doubled, charsets and boundaries garbled), posts it to ``/hooks/email/TOKEN``
 and checks that the answer is never a server error, and that a 200 always stored the message
-(for its client, or kept unrouted for the operator) while a refusal says why.
+(for its client, or kept unrouted for the operator) while a refusal says why. Amazon SES bodies
+go to their own address, signed by a test SNS key: a mutated mail inside a validly signed
+notification, and SNS envelopes with fields dropped or mistyped, signed again or not.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,9 +22,12 @@ from django.test import Client as HttpClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aftercare.messaging import providers
 from aftercare.messaging.models import Direction, Message, UnroutedInbound
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import InboundHandler
+from aftercare.messaging.sns import SnsEndpoint, SnsSignatureError
+from aftercare.messaging.tests import sns_signing
 from aftercare.testing import Personas
 
 HOOK = "/hooks/email/inbound-token-0123456789"
@@ -151,6 +158,62 @@ def test_odd_json_bodies_are_stored_or_refused_with_a_reason(
     fresh()
     body = data.draw(webhook_json(reply_token))
     stored_or_refused(client.post(HOOK, json.dumps(body), content_type="application/json"))
+
+
+SES_HOOK = "/hooks/email/amazon_ses/inbound/"
+SES_AUTH = "Basic " + base64.b64encode(b"aftercare:inbound-token-0123456789").decode()
+SES_FIELDS = ["notificationType", "mail", "receipt", "content", "action", "encoding", "type"]
+SNS_FIELDS = ["Type", "MessageId", "Message", "Subject", "Timestamp", "TopicArn", "Signature"]
+
+
+@pytest.fixture
+def signer(reply_token: str, monkeypatch: pytest.MonkeyPatch) -> sns_signing.Signer:
+    made = sns_signing.make_signer()
+    monkeypatch.setattr(providers, "SNS", SnsEndpoint(fetch=made.fetch))
+    return made
+
+
+def post_sns(client: HttpClient, body: Any) -> Any:
+    headers = sns_signing.sns_headers(body if isinstance(body, dict) else {}, auth=SES_AUTH)
+    return client.post(SES_HOOK, json.dumps(body), content_type="text/plain", **headers)
+
+
+SES_FUZZ = settings(FUZZ, max_examples=60)
+
+
+@SES_FUZZ
+@given(data=st.data())
+def test_mutated_mime_inside_a_signed_ses_notification_is_stored_or_refused(
+    reply_token: str, signer: sns_signing.Signer, client: HttpClient, data: Any
+) -> None:
+    fresh()
+    raw = data.draw(mutated_fixture()).replace(b"REPLYTOKEN", reply_token.encode())
+    ses = sns_signing.ses_received(raw, recipient=f"reply+{reply_token}@reply.example.org")
+    stored_or_refused(post_sns(client, signer.sign(sns_signing.notification(ses))))
+
+
+@SES_FUZZ
+@given(data=st.data())
+def test_odd_ses_and_sns_fields_signed_or_not_are_stored_or_refused(
+    reply_token: str, signer: sns_signing.Signer, client: HttpClient, data: Any
+) -> None:
+    fresh()
+    raw = (MAIL / "gmail_reply.eml").read_bytes().replace(b"REPLYTOKEN", reply_token.encode())
+    ses = sns_signing.ses_received(raw, recipient=f"reply+{reply_token}@reply.example.org")
+    for key in data.draw(st.lists(st.sampled_from(SES_FIELDS), max_size=3)):
+        target = ses["receipt"] if key in ("action", "type", "encoding") else ses
+        if key in ("type", "encoding"):
+            target = ses["receipt"]["action"] if isinstance(ses["receipt"], dict) else {}
+        if isinstance(target, dict):
+            target[key] = data.draw(JSON_VALUES)
+    envelope = sns_signing.notification(ses)
+    for key in data.draw(st.lists(st.sampled_from(SNS_FIELDS), max_size=2)):
+        envelope[key] = data.draw(JSON_VALUES)
+    body = envelope
+    if data.draw(st.booleans()):
+        with contextlib.suppress(SnsSignatureError):  # fields SNS itself would never omit
+            body = signer.sign(envelope)
+    stored_or_refused(post_sns(client, body))
 
 
 def test_nul_and_lone_surrogates_become_a_replacement_character() -> None:
