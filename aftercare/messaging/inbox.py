@@ -8,21 +8,18 @@ the client, marks it read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
-SERIOUSNESS = Case(
-    When(triage_level=TriageLevel.CRISIS, then=Value(3)),
-    When(triage_level=TriageLevel.URGENT, then=Value(2)),
-    When(triage_level=TriageLevel.ATTENTION, then=Value(1)),
-    default=Value(0),
-    output_field=IntegerField(),
-)
+SERIOUS_FIRST = (TriageLevel.CRISIS, TriageLevel.URGENT, TriageLevel.ATTENTION)
+SERIOUSNESS_OF = {level: 3 - rank for rank, level in enumerate(SERIOUS_FIRST)}
 CALL_LEVELS = {TriageLevel.URGENT, TriageLevel.CRISIS}
 WORDS_SHOWN = 280
 
@@ -46,7 +43,7 @@ def conversation_url(client_id: int) -> str:
 
 
 def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:
-    """Unread inbound messages of the actor's practice from known clients, most serious first."""
+    """Unread inbound messages of the actor's practice from known clients (unordered)."""
     rows = Message.objects.filter(
         practice=actor.practice,
         direction=Direction.INBOUND,
@@ -57,7 +54,35 @@ def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:
         rows = rows.filter(
             Q(client__primary_practitioner=actor.user) | Q(client__primary_practitioner=None)
         )
-    return rows.annotate(seriousness=SERIOUSNESS).order_by("-seriousness", "created_at", "id")
+    return rows
+
+
+def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
+    """The ``limit`` most serious unread replies, the oldest first within a level (two queries).
+
+    One part per level, each read in the order of the unread-inbound index and cut at
+    ``limit`` in SQL (``id IN (… LIMIT n) UNION ALL …``: SQLite refuses a ``LIMIT`` directly
+    inside ``UNION``; ``OR`` of the parts would scan every message on PostgreSQL), then ranked
+    here: ordering every unread reply by a computed seriousness would
+    read and sort them all for each page.
+    """
+    rows = waiting_replies(actor, scope).order_by("created_at", "id")
+    parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
+    parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
+    ids = [
+        Message.objects.filter(pk__in=part.values("pk")[:limit]).order_by().values_list("pk")
+        for part in parts
+    ]
+    chosen = [pk for (pk,) in ids[0].union(*ids[1:], all=True)]
+    found = list(Message.objects.filter(pk__in=chosen).select_related("client"))
+    found.sort(
+        key=lambda message: (
+            -SERIOUSNESS_OF.get(message.triage_level, 0),
+            message.created_at,
+            message.pk,
+        )
+    )
+    return found[:limit]
 
 
 def status_words(message: Message) -> str:
@@ -74,12 +99,52 @@ def status_words(message: Message) -> str:
 INBOX_FILTERS = ("level", "practitioner", "channel", "state")
 
 
-def inbox_messages(actor: Any, *, level: str, practitioner: str, channel: str, state: str) -> Any:
-    """The practice's inbound messages from clients: unread first, then newest first.
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox: unread messages first (newest first), then read ones.
+
+    No total of pages: counting every message a practice ever received costs as much as reading
+    them all, and grows with the practice; the unread ones are counted (they are few and have
+    their own index).
+    """
+
+    number: int
+    messages: list[Message]
+    unread: int
+    has_next: bool
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(self.messages)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def inbox_page(
+    actor: Any, number: int, size: int, *, level: str, practitioner: str, channel: str, state: str
+) -> InboxPage:
+    """Page ``number`` of the practice's inbound messages from clients: unread first, then read.
 
     ``level``: a triage level; ``practitioner``: a member's id or ``none``; ``channel``: email,
     sms, whatsapp, portal; ``state``: unread or read. An unknown value is ignored (the view
     checks them first and says so).
+
+    1. Count the unread messages (through the unread-inbound index: as many as are unread).
+    2. Read the page's unread rows, newest first, then as many read rows as the page still
+       needs, newest first; each part in the order of an index, so the database reads the rows
+       shown and stops (one more, to know whether there is a next page). Sorting both parts
+       together by "unread" would read every message the practice ever received, per page.
     """
     rows = Message.objects.filter(
         practice=actor.practice, direction=Direction.INBOUND, client__isnull=False
@@ -92,20 +157,21 @@ def inbox_messages(actor: Any, *, level: str, practitioner: str, channel: str, s
         rows = rows.filter(client__primary_practitioner_id=int(practitioner))
     if channel:
         rows = rows.filter(channel=channel)
-    if state == "unread":
-        rows = rows.filter(acknowledged_at__isnull=True)
-    elif state == "read":
-        rows = rows.filter(acknowledged_at__isnull=False)
-    return (
-        rows.annotate(
-            unread=Case(
-                When(acknowledged_at__isnull=True, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        .select_related("client", "client__primary_practitioner")
-        .order_by("-unread", "-created_at", "-id")
+    rows = rows.select_related("client", "client__primary_practitioner").order_by(
+        "-created_at", "-id"
+    )
+    unread_rows = rows.filter(acknowledged_at__isnull=True)
+    read_rows = rows.filter(acknowledged_at__isnull=False)
+    unread = 0 if state == "read" else unread_rows.count()
+    start = (number - 1) * size
+    stop = start + size + 1
+    found: list[Message] = []
+    if start < unread:
+        found += unread_rows[start : min(stop, unread)]
+    if stop > unread and state != "unread":
+        found += read_rows[max(0, start - unread) : stop - unread]
+    return InboxPage(
+        number=number, messages=found[:size], unread=unread, has_next=len(found) > size
     )
 
 

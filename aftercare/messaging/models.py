@@ -138,6 +138,19 @@ class Message(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["status", "lease_expires_at"]),
             models.Index(fields=["practice", "direction", "created_at"]),
+            # Unread replies (the inbox's first part, Today, the care queue): read as many as
+            # are unread, not every message the practice received. PostgreSQL uses the small
+            # partial index; SQLite, whose planner does not prove a partial index's condition
+            # from bound parameters, the composite one (tests/test_query_plans.py checks both).
+            models.Index(
+                fields=["practice", "direction", "acknowledged_at", "created_at"],
+                name="message_unread_order",
+            ),
+            models.Index(
+                fields=["practice", "created_at"],
+                condition=Q(direction="in", acknowledged_at__isnull=True),
+                name="message_unread_inbound",
+            ),
             models.Index(fields=["client", "created_at"]),
         ]
         constraints = [

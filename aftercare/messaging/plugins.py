@@ -27,7 +27,6 @@ from aftercare.clients.timeline import ClientSection, register_client_section
 from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
 from aftercare.messaging.consent import consent_request_section, send_due_consent_requests
-from aftercare.messaging.inbound import client_path
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
     Direction,
@@ -43,6 +42,7 @@ from aftercare.messaging.transports import preview_mode
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, register_queue_source
+from aftercare.queue.selectors import client_url
 from aftercare.resources.services import on_shared_by_hand
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
@@ -91,10 +91,25 @@ URGENCY_VALUE = {"attention": 80, "urgent": 95, "crisis": 100}
 
 
 def _client_url(client_id: int | None) -> str:
-
     if client_id is None:
         return reverse("messaging-unmatched")
-    return client_path(Client(pk=client_id))
+    return client_url(client_id) or "/"
+
+
+# Read as plain rows, not model instances: the queue reads up to 200 replies of each kind per
+# page load, and building a message and its client for each cost more than the query.
+_REPLY_FIELDS = (
+    "pk",
+    "client_id",
+    "client__given_name",
+    "client__family_name",
+    "client__primary_practitioner_id",
+    "from_address",
+    "text_body",
+    "triage_level",
+    "triage_reasons",
+    "created_at",
+)
 
 
 def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
@@ -107,30 +122,40 @@ def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
             triage_level__in=FLAGGED_LEVELS,
             acknowledged_at__isnull=True,
         )
-        .select_related("client")
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")
+        .values_list(*_REPLY_FIELDS)[:200]
     )
     items = []
-    for message in rows:
-        client = message.client
-        reasons = list(message.triage_reasons or [])
+    for (
+        pk,
+        client_id,
+        given_name,
+        family_name,
+        practitioner_id,
+        from_address,
+        text_body,
+        triage_level,
+        triage_reasons,
+        created_at,
+    ) in rows:
+        reasons = list(triage_reasons or [])
         headline = reasons[0].split(":", 1)[0] if reasons else "needs a look"
         items.append(
             QueueItem(
-                id=f"flagged_reply:{message.pk}",
+                id=f"flagged_reply:{pk}",
                 kind="flagged_reply",
-                client_id=message.client_id,
-                client_name=client.full_name if client else message.from_address,
-                title=f"{message.triage_level}: {headline}",
-                reason="; ".join(reasons)[:300] or message.text_body[:200],
-                urgency=message.triage_level,
-                due_at=message.created_at,
+                client_id=client_id,
+                client_name=f"{given_name} {family_name}".strip() if client_id else from_address,
+                title=f"{triage_level}: {headline}",
+                reason="; ".join(reasons)[:300] or text_body[:200],
+                urgency=triage_level,
+                due_at=created_at,
                 estimated_minutes=10,
-                value=URGENCY_VALUE.get(message.triage_level, 80),
+                value=URGENCY_VALUE.get(triage_level, 80),
                 actions=("done", "open"),
-                owner_id=client.primary_practitioner_id if client else None,
+                owner_id=practitioner_id if client_id else None,
                 done_label="Read",
-                url=_client_url(message.client_id),
+                url=_client_url(client_id),
             )
         )
     return items
@@ -148,29 +173,40 @@ def unread_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
         .exclude(triage_level__in=FLAGGED_LEVELS)
         .exclude(context__has_key="escalated_for_absence")
         .exclude(context__has_key="waits_for_absence")
-        .select_related("client")
-        .order_by("created_at")[:200]
+        .order_by("created_at")
+        .values_list(*_REPLY_FIELDS)[:200]
     )
     items = []
-    for message in rows:
-        client = message.client
-        words = " ".join(message.text_body.split())
+    for (
+        pk,
+        client_id,
+        given_name,
+        family_name,
+        practitioner_id,
+        _from_address,
+        text_body,
+        _triage_level,
+        _triage_reasons,
+        created_at,
+    ) in rows:
+        name = f"{given_name} {family_name}".strip()
+        words = " ".join(text_body.split())
         items.append(
             QueueItem(
-                id=f"reply:{message.pk}",
+                id=f"reply:{pk}",
                 kind="reply",
-                client_id=client.pk,
-                client_name=client.full_name,
-                title=f"Read {client.full_name}'s reply",
+                client_id=client_id,
+                client_name=name,
+                title=f"Read {name}'s reply",
                 reason=(words[:200] + "…") if len(words) > 200 else words,
                 urgency="routine",
-                due_at=message.created_at,
+                due_at=created_at,
                 estimated_minutes=5,
                 value=55,
                 actions=("done", "open"),
-                owner_id=client.primary_practitioner_id,
+                owner_id=practitioner_id,
                 done_label="Read",
-                url=_client_url(client.pk),
+                url=_client_url(client_id),
             )
         )
     return items

@@ -11,6 +11,7 @@ from aftercare.messaging.inbox import (
     CALL_LEVELS,
     client_words,
     conversation_url,
+    most_serious_waiting,
     triage_words,
     waiting_replies,
 )
@@ -22,9 +23,8 @@ from aftercare.queue import today
 def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.TodayCard:
     """Replies waiting for a person, the most serious first, each with the client's words (two
     queries). Urgent and crisis replies show the client's phone as a tap-to-call link."""
-    rows = waiting_replies(actor, scope)
-    total = rows.count()
-    shown = list(rows.select_related("client")[: today.CARD_LIMIT])
+    total = waiting_replies(actor, scope).count()
+    shown = most_serious_waiting(actor, scope, today.CARD_LIMIT) if total else []
     next_url = reverse("queue-today")
     entries = []
     for message in shown:

@@ -89,6 +89,12 @@ def outbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def page_number(request: HttpRequest) -> int:
+    """``?page=``: a page from 1 (anything else is the first page)."""
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+
+
 INBOX_STATES = {"unread": "Unread", "read": "Read"}
 UNMATCHED_SHOWN = 50
 
@@ -118,8 +124,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             problems.append(f"Unknown {name} “{value[:40]}”: showing every {name}.")
             value = ""
         chosen[name] = value
-    rows = inbox.inbox_messages(actor, **chosen)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = inbox.inbox_page(actor, page_number(request), PAGE_SIZE, **chosen)
     record_reads(
         actor,
         Message,
