@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from aftercare.appointments.models import VisitKind
 from aftercare.appointments.selectors import DEFAULT_VISIT_KINDS
+from aftercare.care.catalogue import MessageChoice, message_choices
 from aftercare.care.models import Action, CarePolicy, CareRule
 from aftercare.care.triggers import (
     CONDITIONS,
@@ -268,13 +269,22 @@ class CareRuleForm(forms.ModelForm):
         self.fields["resource"].queryset = resources
         self.fields["action"].initial = Action.MESSAGE
         instance = self.instance
+        self.message_choices: list[MessageChoice] = []
         if not json_options:
-            # The web form picks a template by its name; a practice's own key stays choosable.
-            choices = [("", "—"), *TEMPLATE_KEYS]
+            # The web form picks a template by its name, with a preview (the picker).
+            self.message_choices = message_choices(practice) if practice else []
             current = instance.template_key if instance.pk else ""
-            if current and current not in dict(TEMPLATE_KEYS):
-                choices.append((current, current.replace("_", " ").capitalize()))
-            self.fields["template_key"].widget = forms.Select(choices=choices)
+            if current and current not in {choice.key for choice in self.message_choices}:
+                self.message_choices.append(
+                    MessageChoice(current, current.replace("_", " ").capitalize())
+                )
+            self.fields["template_key"].widget = forms.RadioSelect(
+                choices=[(choice.key, choice.name) for choice in self.message_choices]
+            )
+            self.fields["template_key"].help_text = (
+                "Each shows what a client would read; write or change them under Messages → "
+                "Templates"
+            )
             self._add_option_fields(resources)
 
     def _add_option_fields(self, resources: Any) -> None:
@@ -468,7 +478,13 @@ class CareRuleForm(forms.ModelForm):
         if action == Action.MESSAGE:
             key = (data.get("template_key") or "").strip()
             if not key:
-                errors["template_key"] = ["A message needs a template, e.g. check_in."]
+                errors["template_key"] = [
+                    "A message needs a template, e.g. check_in."
+                    if self.json_options
+                    else "Choose the message the client gets."
+                ]
+            elif not self.json_options and key not in {c.key for c in self.message_choices}:
+                errors["template_key"] = ["Choose a message from the list."]
             elif not SLUG.match(key):
                 errors["template_key"] = ["Use lower-case letters, digits and _ (e.g. check_in)."]
             data["template_key"] = key
@@ -514,12 +530,11 @@ class CarePolicyForm(forms.ModelForm):
         }
 
 
-def action_words(rule: CareRule) -> str:
+def action_words(rule: CareRule, message_names: dict[str, str] | None = None) -> str:
     """What a rule does, in words: "Message: Check-in (care messages)", "Task: Call the client"."""
     if rule.action == Action.MESSAGE:
-        template = dict(TEMPLATE_KEYS).get(
-            rule.template_key, rule.template_key.replace("_", " ").capitalize()
-        )
+        names = message_names if message_names is not None else dict(TEMPLATE_KEYS)
+        template = names.get(rule.template_key, rule.template_key.replace("_", " ").capitalize())
         purpose = dict(PURPOSES).get(rule.purpose, rule.purpose).lower()
         return f"Message: {template} ({purpose})"
     task = dict(TASK_KINDS).get(rule.task_kind, rule.task_kind.replace("_", " ").capitalize())

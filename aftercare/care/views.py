@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare.care import services
+from aftercare.care.catalogue import message_choices
 from aftercare.care.forms import (
     CarePolicyForm,
     CareRuleForm,
@@ -102,11 +103,12 @@ def care_rules(request: HttpRequest) -> HttpResponse:
         )
     )
     kinds = visit_kind_names(actor.practice)
+    names = {choice.key: choice.name for choice in message_choices(actor.practice)}
     return render(
         request,
         "care/rules.html",
         {
-            "rules": [(rule, describe(rule, kinds), action_words(rule)) for rule in rules],
+            "rules": [(rule, describe(rule, kinds), action_words(rule, names)) for rule in rules],
             "policy_form": policy_form,
             "can_edit": can_edit,
         },
