@@ -43,6 +43,7 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
+from aftercare.locales import plural
 
 
 class Occurrence(NamedTuple):
@@ -424,7 +425,7 @@ def every_weeks(
             Occurrence(
                 f"every{weeks}w-{number}",
                 day,
-                detail=f"every {weeks} weeks since the first visit ({day_text(start)})",
+                detail=f"every {plural(weeks, 'week', 'weeks')} since the first visit ({day_text(start)})",
                 context={"weeks": weeks},
             )
         )

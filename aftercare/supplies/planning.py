@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftercare.care.triggers import Occurrence, TriggerOption, local_date, register_trigger
+from aftercare.locales import plural
 from aftercare.supplies.projection import (
     DEFAULT_BUFFER_DAYS,
     last_call_on,
@@ -201,7 +202,7 @@ def supply_reorder_requested(facts: Any, rule: Any, policy: Any, now: dt.datetim
         Occurrence(
             f"supply{supply.id}asked{supply.reorder_requested_at:%Y%m%d%H%M}",
             local_date(supply.reorder_requested_at, facts.time_zone or policy.time_zone),
-            detail=f"prepare {supply.name} ({supply.lead_time_days} days' lead time)",
+            detail=f"prepare {supply.name} (takes {plural(supply.lead_time_days, 'day', 'days')})",
             context={"supply_id": supply.id, "supply_name": supply.name},
             due_at=supply.reorder_requested_at,
         )
