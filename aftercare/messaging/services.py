@@ -148,6 +148,7 @@ def render_context(
         "practice": practice.name,
         "practice_phone": practice.phone,
         "practice_email": practice.email,
+        "practice_colour": practice.colour,
         "emergency_numbers": practice.emergency_numbers or "your local emergency number",
         "checkin_url": portal_url("check_in", check_in.pk) if check_in else preferences,
         "preferences_url": preferences,
@@ -200,7 +201,9 @@ def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -
     if form == "email":
         message.text_body = text
         message.html_body = (
-            rendered[0].html if len(rendered) == 1 else templating.text_to_html(text)
+            rendered[0].html
+            if len(rendered) == 1
+            else templating.text_to_html(text, practice=practice.name, colour=practice.colour)
         )
     elif form == "text":
         message.portal_text = text.strip()

@@ -5,6 +5,7 @@ strings (never model objects, so a template cannot reach private notes):
 
 ``name`` (the client's preferred name), ``full_name``, ``practitioner`` (the client's
 practitioner's name), ``practice`` (the practice name), ``practice_phone``, ``practice_email``,
+``practice_colour`` (its colour, ``#rrggbb``),
 ``emergency_numbers``, ``checkin_url``, ``preferences_url``, ``unsubscribe_url``,
 ``portal_url``, ``when_read`` (when a person will read a reply), ``message_url`` (the portal
 page of a link-only text) and ``details`` (the touchpoint's context, e.g.
@@ -44,6 +45,7 @@ CONTEXT_NAMES = (
     "practice",
     "practice_phone",
     "practice_email",
+    "practice_colour",
     "emergency_numbers",
     "checkin_url",
     "preferences_url",
@@ -259,17 +261,33 @@ def render_string(source: str, context: Mapping[str, Any], *, html: bool = False
     return _compiled(source, html).render(Context(dict(context), autoescape=html))
 
 
-def text_to_html(text: str) -> str:
-    """Paragraphs and clickable links from plain text, everything else escaped."""
+def text_to_html(text: str, *, practice: str = "", colour: str = "") -> str:
+    """Paragraphs and clickable links from plain text, everything else escaped.
+
+    With ``practice`` and its ``colour`` the mail opens with the practice's name on its colour
+    (white text: the colour was checked for contrast when the practice chose it).
+    """
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     parts = [
         "<p>" + urlize(escape(p), autoescape=False).replace("\n", "<br>") + "</p>"
         for p in paragraphs
     ]
+    band = ""
+    if practice and HEX_COLOUR.match(colour):
+        band = (
+            f'<div style="background: {colour}; color: #ffffff; padding: 12px 16px; '
+            f'font-weight: 600">{escape(practice)}</div>\n'
+        )
     return (
         '<!doctype html><html><body style="font-family: sans-serif; font-size: 16px; '
-        'line-height: 1.5; color: #1a1a1a; max-width: 36em">' + "\n".join(parts) + "</body></html>"
+        'line-height: 1.5; color: #1a1a1a; max-width: 36em">'
+        + band
+        + "\n".join(parts)
+        + "</body></html>"
     )
+
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def render(
@@ -282,7 +300,13 @@ def render(
     """Render one template's parts; the HTML part is derived from the text when empty."""
     rendered_text = render_string(text, context).strip() + "\n"
     rendered_html = (
-        render_string(html, context, html=True) if html.strip() else text_to_html(rendered_text)
+        render_string(html, context, html=True)
+        if html.strip()
+        else text_to_html(
+            rendered_text,
+            practice=str(context.get("practice", "")),
+            colour=str(context.get("practice_colour", "")),
+        )
     )
     return RenderedMessage(
         subject=" ".join(render_string(subject, context).split())[:300],

@@ -501,3 +501,8 @@ def appointment(request: HttpRequest, token: str) -> HttpResponse:
             "answered": answered,
         },
     )
+
+
+def colour(request: HttpRequest, rgb: str) -> HttpResponse:
+    """The practice's colour for its pages, as a style sheet: the CSP allows no inline style."""
+    return HttpResponse(f":root {{ --practice: #{rgb}; }}\n", content_type="text/css")

@@ -8,7 +8,9 @@
     if (!form) return;
     var trigger = form.querySelector("[name=trigger]");
     if (!trigger) return;
-    form.querySelectorAll(".js-hide").forEach(function (element) { element.hidden = true; });
+    // Removed, not hidden: pressing Enter in a field submits with the form's first button,
+    // which must then be Save.
+    form.querySelectorAll(".js-hide").forEach(function (element) { element.remove(); });
     function show() {
       form.querySelectorAll("[data-triggers]").forEach(function (field) {
         var users = field.getAttribute("data-triggers").split(" ");
