@@ -22,6 +22,7 @@ T = TypeVar("T")
 
 PRACTICE_TIME_ZONE = "Europe/London"
 PRACTICE_TZ = zoneinfo.ZoneInfo(PRACTICE_TIME_ZONE)
+PRACTICE_COLOUR = "#2e6b4f"  # a deep green: white text on it reads at 6:1
 PRACTICE_COUNTRY = "GB"
 HISTORY_DAYS = 730  # two years of appointments
 UPCOMING_DAYS = 42  # and six weeks ahead

@@ -86,6 +86,7 @@ def load_demo_practice(
             phone="+441174960000",
             address="12 Mill Lane\nBristol\nBS1 4QA",
             emergency_numbers="Emergency: 999 · NHS urgent advice: 111 · Samaritans: 116 123",
+            colour=demo.PRACTICE_COLOUR,
             created_at=now - dt.timedelta(days=demo.HISTORY_DAYS + 30),
         )
         practice.full_clean()

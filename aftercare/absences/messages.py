@@ -137,7 +137,8 @@ def register_templates() -> None:
             text=(
                 "Dear {{ name }},\n\n"
                 "Your {{ details.supply_name }} will run out around {{ details.runs_out_on }}. "
-                "{% if details.lead_time_days %}It takes {{ details.lead_time_days }} days to prepare, so "
+                "{% if details.lead_time_days %}It takes {{ details.lead_time_days }} "
+                "day{% if details.lead_time_days != 1 %}s{% endif %} to prepare, so "
                 "please{% else %}Please{% endif %} "
                 "{% if details.order_today %}order today{% else %}order by {{ details.order_by }}{% endif %}"
                 "{% if details.absence_note %} ({{ details.absence_note }}){% endif %}.\n\n"

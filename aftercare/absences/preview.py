@@ -24,6 +24,7 @@ from aftercare.absences.models import Absence
 from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
+from aftercare.locales import plural
 from aftercare.messaging.models import Message, MessageChannel
 from aftercare.practice.models import Practice, User
 from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
@@ -198,7 +199,7 @@ def absence_preview(
                 "late": plan.order_by < today,
                 "reason": "runs out during the absence"
                 if inside
-                else f"its {supply.lead_time_days} days' preparation overlap the absence",
+                else f"preparing it ({plural(supply.lead_time_days, 'day', 'days')}) overlaps the absence",
                 "handled": supply.status != Status.ACTIVE,
             }
         )

@@ -9,8 +9,17 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from aftercare.appointments.models import VisitKind
+from aftercare.appointments.selectors import DEFAULT_VISIT_KINDS
+from aftercare.care.catalogue import MessageChoice, message_choices
 from aftercare.care.models import Action, CarePolicy, CareRule
-from aftercare.care.triggers import CONDITIONS, TRIGGERS, trigger_choices
+from aftercare.care.triggers import (
+    CONDITIONS,
+    TRIGGERS,
+    TriggerOption,
+    trigger_choices,
+    trigger_options_by_name,
+)
 from aftercare.resources.models import Resource
 
 TEMPLATE_KEYS = [
@@ -35,39 +44,87 @@ PURPOSES = [
 ]
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
-# The keys each trigger accepts in trigger_options, with a checker for the value.
-OPTION_CHECKS: dict[str, dict[str, tuple[type, str]]] = {
-    "appointment_attended": {"first_visit": (bool, "true or false"), "kind": (str, "a kind")},
-    "appointment_no_show": {"kind": (str, "a kind")},
-    "appointment_booked": {"kind": (str, "a kind")},
-    "appointment_moved": {"kind": (str, "a kind")},
-    "every_weeks": {"weeks": (int, "a number of weeks from 1 to 520")},
-    "recall": {"weeks": (int, "a number of weeks from 1 to 520")},
-    "tag_added": {"tag": (str, "a tag name")},
-    "resource_assigned": {"resource": (str, "a resource id")},
+# The web form's field for an option, where the option's name is taken by a field of the rule.
+OPTION_FIELDS = {"kind": "appointment_kind", "resource": "trigger_resource"}
+# The conditions in words (a rule's condition the form does not show is listed by these).
+CONDITION_WORDS = {
+    "has_tag": "Only clients with the tag",
+    "lacks_tag": "Only clients without the tag",
+    "min_attended": "Only clients with at least this many visits",
+    "max_attended": "Only clients with at most this many visits",
 }
 
 
-# The options the web form shows, per trigger (its friendly fields); a rule's other options
-# are not on the page, so the form keeps them as they are.
-FORM_OPTIONS: dict[str, frozenset[str]] = {
-    "appointment_attended": frozenset({"first_visit", "kind"}),
-    "appointment_no_show": frozenset({"kind"}),
-    "appointment_booked": frozenset({"kind"}),
-    "appointment_moved": frozenset({"kind"}),
-    "every_weeks": frozenset({"weeks"}),
-    "recall": frozenset({"weeks"}),
-    "tag_added": frozenset({"tag"}),
-}
+def visit_kind_names(practice: Any) -> dict[str, str]:
+    """The practice's visit kinds (the built-in ones until it makes its own): key → name."""
+    rows = list(VisitKind.objects.filter(practice=practice).values_list("key", "name", "archived"))
+    names = {key: name for key, name, archived in rows if not archived}
+    archived = {key for key, _, gone in rows if gone}
+    for key, name, _ in DEFAULT_VISIT_KINDS:
+        if key not in names and key not in archived:
+            names[key] = name
+    return dict(sorted(names.items(), key=lambda item: item[1].lower()))
+
+
+def option_field_name(option: TriggerOption) -> str:
+    return OPTION_FIELDS.get(option.name, option.name)
+
+
+def multiple_choice_fields() -> set[str]:
+    """The form fields that hold a list (ticked boxes)."""
+    return {
+        option_field_name(option)
+        for option in trigger_options_by_name().values()
+        if option.kind == "some_of"
+    }
+
+
+def _expected(option: TriggerOption) -> str:
+    if option.kind == "number":
+        return f"a whole number from {option.minimum} to {option.maximum}"
+    if option.kind == "yes_no":
+        return "true or false"
+    if option.kind == "some_of":
+        return "a list of " + ", ".join(key for key, _ in option.choices)
+    return {"visit_kind": "a kind of visit", "resource": "a resource id"}.get(
+        option.kind, f"a {option.label.lower()}"
+    )
+
+
+def _checked_value(option: TriggerOption, value: Any) -> Any:
+    """``value`` for ``option`` as stored; raise ValueError when it is not of its kind."""
+    if option.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError
+        if not option.minimum <= value <= option.maximum:
+            raise ValueError
+        return value
+    if option.kind == "yes_no":
+        if not isinstance(value, bool):
+            raise ValueError
+        return value
+    if option.kind == "some_of":
+        known = {key for key, _ in option.choices}
+        if not isinstance(value, list) or not value or not all(item in known for item in value):
+            raise ValueError
+        return [key for key, _ in option.choices if key in value]
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value.strip()
 
 
 def clean_trigger_options(trigger: str, options: Any) -> dict[str, Any]:
-    """The options of ``trigger``, checked; raise ValidationError naming ``trigger_options``."""
+    """The options of ``trigger``, checked; raise ValidationError naming ``trigger_options``.
+
+    The options a trigger reads are those it declares (``care/triggers.py``); an option it
+    leaves out gets its declared default, so the rule says what it does.
+    """
     if options in (None, ""):
         options = {}
     if not isinstance(options, dict):
         raise ValidationError({"trigger_options": 'Expected an object such as {"weeks": 8}.'})
-    allowed = OPTION_CHECKS.get(trigger, {})
+    info = TRIGGERS.get(trigger)
+    allowed = {option.name: option for option in (info.options if info else ())}
     cleaned: dict[str, Any] = {}
     for name, value in options.items():
         if name not in allowed:
@@ -75,23 +132,36 @@ def clean_trigger_options(trigger: str, options: Any) -> dict[str, Any]:
             raise ValidationError(
                 {"trigger_options": f"Unknown option {name!r} for {trigger} (known: {known})."}
             )
-        kind, words = allowed[name]
-        if kind is int:
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 520:
-                raise ValidationError({"trigger_options": f"{name}: expected {words}."})
-        elif kind is bool:
-            if not isinstance(value, bool):
-                raise ValidationError({"trigger_options": f"{name}: expected {words}."})
-        elif not isinstance(value, str) or not value.strip():
-            raise ValidationError({"trigger_options": f"{name}: expected {words}."})
-        else:
-            value = value.strip()
-        cleaned[name] = value
-    if trigger == "recall":
-        cleaned.setdefault("weeks", 8)
-    if trigger == "every_weeks":
-        cleaned.setdefault("weeks", 4)
+        option = allowed[name]
+        try:
+            cleaned[name] = _checked_value(option, value)
+        except ValueError:
+            raise ValidationError(
+                {"trigger_options": f"{name}: expected {_expected(option)}."}
+            ) from None
+    for option in allowed.values():
+        if option.default is not None:
+            cleaned.setdefault(option.name, option.default)
     return cleaned
+
+
+def option_words(
+    name: str, value: Any, *, visit_kinds: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """An option or condition and its value as a person reads them: ("Kinds of supply", "Remedy")."""
+    option = trigger_options_by_name().get(name)
+    if option is None:
+        label = CONDITION_WORDS.get(name, name.replace("_", " ").capitalize())
+        shown = ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        return label, shown
+    choices = dict(option.choices)
+    if option.kind == "some_of" and isinstance(value, list):
+        return option.label, ", ".join(choices.get(item, str(item)) for item in value)
+    if option.kind == "yes_no":
+        return option.label, choices.get("yes" if value else "no", str(value))
+    if option.kind == "visit_kind":
+        return option.label, (visit_kinds or {}).get(value, str(value).replace("_", " "))
+    return option.label, str(value)
 
 
 def clean_condition(condition: Any) -> dict[str, Any]:
@@ -107,37 +177,51 @@ def clean_condition(condition: Any) -> dict[str, Any]:
 
 
 class CareRuleForm(forms.ModelForm):
-    """A care rule from the web UI (friendly option fields) or the API (JSON options)."""
+    """A care rule from the web UI (a field per trigger option) or the API (JSON options).
 
-    trigger = forms.ChoiceField(choices=trigger_choices)
+    The web form has a field for every option any trigger reads (declared with the trigger in
+    ``care/triggers.py``) and shows those of the chosen trigger: ``fieldsets`` says for each
+    field which triggers use it, the page hides the others (``rule_form.js`` as the trigger
+    changes; without JavaScript the "Show its settings" button reloads the form), and saving
+    reads only the chosen trigger's fields.
+    """
+
+    trigger = forms.ChoiceField(choices=trigger_choices, label="What starts it")
     template_key = forms.CharField(
         required=False,
         label="Message",
         help_text="Which message the client gets; its wording is under Messages → Templates",
     )
-    task_kind = forms.ChoiceField(choices=[("", "—"), *TASK_KINDS], required=False)
-    purpose = forms.ChoiceField(choices=PURPOSES, initial="care")
-    local_time = forms.TimeField(initial=dt.time(9, 0), widget=forms.TimeInput(format="%H:%M"))
-    offset_days = forms.IntegerField(min_value=-365, max_value=3650, initial=0)
-    estimated_minutes = forms.IntegerField(min_value=1, max_value=480, initial=5)
-    value = forms.IntegerField(min_value=0, max_value=100, initial=50)
-    # Friendly fields for the UI; the API sends trigger_options and condition instead.
-    first_visit = forms.ChoiceField(
-        choices=[("", "Any visit"), ("yes", "Only the first visit"), ("no", "All but the first")],
-        required=False,
-        label="Which visits",
+    task_kind = forms.ChoiceField(choices=[("", "—"), *TASK_KINDS], required=False, label="Task")
+    purpose = forms.ChoiceField(
+        choices=PURPOSES,
+        initial="care",
+        label="Kind of message",
+        help_text="Sent only to clients who agreed to this kind",
     )
-    appointment_kind = forms.CharField(
-        required=False, max_length=40, label="Only appointments of kind"
+    local_time = forms.TimeField(
+        initial=dt.time(9, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        label="At",
+        help_text="In the client's time zone",
     )
-    weeks = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=520,
-        label="Weeks",
-        help_text="Recall: weeks without a visit. Every few weeks: how many weeks apart.",
+    offset_days = forms.IntegerField(
+        min_value=-365,
+        max_value=3650,
+        initial=0,
+        label="Days after it",
+        help_text="0: the same day; a negative number: days before it",
     )
-    tag = forms.CharField(required=False, max_length=50, label="Tag")
+    estimated_minutes = forms.IntegerField(
+        min_value=1, max_value=480, initial=5, label="Minutes it takes"
+    )
+    value = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        initial=50,
+        label="How much it matters",
+        help_text="0 to 100: the care queue shows the most valuable first",
+    )
     condition_tag = forms.CharField(
         required=False, max_length=50, label="Only clients with the tag"
     )
@@ -170,49 +254,117 @@ class CareRuleForm(forms.ModelForm):
             "condition",
             "resource",
         ]
+        labels = {"action": "What it does", "enabled": "On"}
 
     def __init__(
         self, *args: Any, practice: Any = None, json_options: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.json_options = json_options
+        self.practice = practice
         # Only the practice's own resources can be chosen (another practice's is a field error).
-        self.fields["resource"].queryset = (
+        resources = (
             Resource.objects.filter(practice=practice) if practice else Resource.objects.none()
         )
+        self.fields["resource"].queryset = resources
         self.fields["action"].initial = Action.MESSAGE
         instance = self.instance
+        self.message_choices: list[MessageChoice] = []
         if not json_options:
-            # The web form picks a template by its name; a practice's own key stays choosable.
-            choices = [("", "—"), *TEMPLATE_KEYS]
+            # The web form picks a template by its name, with a preview (the picker).
+            self.message_choices = message_choices(practice) if practice else []
             current = instance.template_key if instance.pk else ""
-            if current and current not in dict(TEMPLATE_KEYS):
-                choices.append((current, current.replace("_", " ").capitalize()))
-            self.fields["template_key"].widget = forms.Select(choices=choices)
-        if instance.pk and not self.is_bound:
-            options = instance.trigger_options or {}
-            if "first_visit" in options:
-                self.initial["first_visit"] = "yes" if options["first_visit"] else "no"
-            self.initial["appointment_kind"] = options.get("kind", "")
-            self.initial["weeks"] = options.get("weeks")
-            self.initial["tag"] = options.get("tag", "")
+            if current and current not in {choice.key for choice in self.message_choices}:
+                self.message_choices.append(
+                    MessageChoice(current, current.replace("_", " ").capitalize())
+                )
+            self.fields["template_key"].widget = forms.RadioSelect(
+                choices=[(choice.key, choice.name) for choice in self.message_choices]
+            )
+            self.fields["template_key"].help_text = (
+                "Each shows what a client would read; write or change them under Messages → "
+                "Templates"
+            )
+            self._add_option_fields(resources)
+
+    def _add_option_fields(self, resources: Any) -> None:
+        """A field for every option a trigger reads, filled from the rule being edited."""
+        instance = self.instance
+        stored = (instance.trigger_options or {}) if instance.pk else {}
+        self.visit_kinds = visit_kind_names(self.practice) if self.practice else {}
+        for option in trigger_options_by_name().values():
+            name = option_field_name(option)
+            field: forms.Field
+            if option.kind == "yes_no":
+                field = forms.ChoiceField(choices=[("", option.blank), *option.choices])
+            elif option.kind == "number":
+                field = forms.IntegerField(min_value=option.minimum, max_value=option.maximum)
+            elif option.kind == "some_of":
+                field = forms.MultipleChoiceField(
+                    choices=option.choices, widget=forms.CheckboxSelectMultiple
+                )
+            elif option.kind == "visit_kind":
+                kinds = dict(self.visit_kinds)
+                current = stored.get(option.name)
+                if isinstance(current, str) and current not in kinds:
+                    kinds[current] = current.replace("_", " ").capitalize()
+                field = forms.ChoiceField(choices=[("", option.blank), *kinds.items()])
+            elif option.kind == "resource":
+                field = forms.ModelChoiceField(
+                    queryset=resources,
+                    empty_label=option.blank or "—",
+                    error_messages={"invalid_choice": "Choose a resource of your practice."},
+                )
+            else:
+                field = forms.CharField(max_length=50)
+            field.required = False
+            field.label = option.label
+            field.help_text = option.help
+            self.fields[name] = field
+            if self.is_bound or name in self.initial:
+                continue
+            if option.name in stored:
+                self.initial[name] = self._field_value(option, stored[option.name])
+            elif option.default is not None:
+                self.initial[name] = option.default
+        if instance.pk and not self.is_bound and "condition_tag" not in self.initial:
             self.initial["condition_tag"] = (instance.condition or {}).get("has_tag", "")
 
-    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
-        """The fields the web UI shows, grouped (the JSON options are for the API)."""
+    @staticmethod
+    def _field_value(option: TriggerOption, value: Any) -> Any:
+        if option.kind == "yes_no":
+            return "yes" if value else "no"
+        if option.kind == "resource":
+            return int(value) if str(value).isdigit() else None
+        return value
+
+    def chosen_trigger(self) -> str:
+        """The trigger the page is about: the one sent, else the rule's, else the first."""
+        if self.is_bound and self.data.get("trigger") in TRIGGERS:
+            return str(self.data["trigger"])
+        if self.initial.get("trigger") in TRIGGERS:
+            return str(self.initial["trigger"])
+        if self.instance.pk and self.instance.trigger:
+            return self.instance.trigger
+        return next(iter(TRIGGERS), "")
+
+    def fieldsets(self) -> list[tuple[str, list[tuple[forms.BoundField, str, bool]]]]:
+        """The fields the web UI shows, grouped, each with the triggers that use it.
+
+        A field used by some triggers only carries their names (``data-triggers``) and is
+        hidden unless the chosen trigger uses it; the others show for every trigger.
+        """
+        chosen = self.chosen_trigger()
+        users: dict[str, list[str]] = {}
+        for info in TRIGGERS.values():
+            for option in info.options:
+                users.setdefault(option_field_name(option), []).append(info.name)
+            if info.timed:
+                users.setdefault("offset_days", []).append(info.name)
+                users.setdefault("local_time", []).append(info.name)
+        option_names = [option_field_name(o) for o in trigger_options_by_name().values()]
         groups = [
-            (
-                "What starts it",
-                [
-                    "name",
-                    "trigger",
-                    "first_visit",
-                    "appointment_kind",
-                    "weeks",
-                    "tag",
-                    "condition_tag",
-                ],
-            ),
+            ("What starts it", ["name", "trigger", *option_names, "condition_tag"]),
             (
                 "When and what",
                 [
@@ -229,23 +381,37 @@ class CareRuleForm(forms.ModelForm):
                 ],
             ),
         ]
-        return [(legend, [self[name] for name in names]) for legend, names in groups]
+        return [
+            (
+                legend,
+                [
+                    (
+                        self[name],
+                        " ".join(users.get(name, ())),
+                        name not in users or chosen in users[name],
+                    )
+                    for name in names
+                ],
+            )
+            for legend, names in groups
+        ]
 
     def hidden_settings(self) -> dict[str, Any]:
-        """What the rule holds that the web form does not show (set by default or the API).
+        """What the rule holds that the web form does not show (set by the API or an old version).
 
-        The form keeps it as it is: saving the side-effects check-in for remedies must not
-        drop its ``kinds`` filter and make it fire for every supply. Options belong to their
-        trigger, so a rule moved to another trigger leaves its old trigger's options behind.
+        The form keeps it as it is. Options belong to their trigger, so a rule moved to another
+        trigger leaves its old trigger's options behind.
         """
         instance = self.instance
         if not instance.pk or self.json_options:
             return {"trigger_options": {}, "condition": {}}
+        info = TRIGGERS.get(instance.trigger)
+        shown = {option.name for option in info.options} if info else set()
         return {
             "trigger_options": {
                 name: value
                 for name, value in (instance.trigger_options or {}).items()
-                if name not in FORM_OPTIONS.get(instance.trigger, ())
+                if name not in shown
             },
             "condition": {
                 name: value
@@ -255,30 +421,31 @@ class CareRuleForm(forms.ModelForm):
         }
 
     def hidden_settings_shown(self) -> list[str]:
-        """The kept settings in words, so the page says they exist (``kinds: remedy``)."""
+        """The kept settings in words, so the page says they exist ("Only clients without the
+        tag: paused")."""
         hidden = self.hidden_settings()
         words = []
         for name, value in [*hidden["trigger_options"].items(), *hidden["condition"].items()]:
-            shown = ", ".join(str(item) for item in value) if isinstance(value, list) else value
-            words.append(f"{name.replace('_', ' ')}: {shown}")
+            label, shown = option_words(name, value, visit_kinds=getattr(self, "visit_kinds", {}))
+            words.append(f"{label}: {shown}")
         return words
 
     def _options_from_fields(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        trigger = data.get("trigger", "")
+        """The chosen trigger's options from its fields (the other fields are not read)."""
+        info = TRIGGERS.get(data.get("trigger", ""))
         options: dict[str, Any] = {}
-        if trigger == "appointment_attended" and data.get("first_visit"):
-            options["first_visit"] = data["first_visit"] == "yes"
-        if trigger in {
-            "appointment_attended",
-            "appointment_no_show",
-            "appointment_booked",
-            "appointment_moved",
-        } and data.get("appointment_kind"):
-            options["kind"] = data["appointment_kind"].strip()
-        if trigger in {"recall", "every_weeks"} and data.get("weeks"):
-            options["weeks"] = data["weeks"]
-        if trigger == "tag_added" and data.get("tag"):
-            options["tag"] = data["tag"].strip()
+        for option in info.options if info else ():
+            value = data.get(option_field_name(option))
+            if value in (None, "", []):
+                continue
+            if option.kind == "yes_no":
+                options[option.name] = value == "yes"
+            elif option.kind == "resource":
+                options[option.name] = str(value.pk)
+            elif isinstance(value, str):
+                options[option.name] = value.strip()
+            else:
+                options[option.name] = value
         condition = {"has_tag": data["condition_tag"].strip()} if data.get("condition_tag") else {}
         return options, condition
 
@@ -311,7 +478,13 @@ class CareRuleForm(forms.ModelForm):
         if action == Action.MESSAGE:
             key = (data.get("template_key") or "").strip()
             if not key:
-                errors["template_key"] = ["A message needs a template, e.g. check_in."]
+                errors["template_key"] = [
+                    "A message needs a template, e.g. check_in."
+                    if self.json_options
+                    else "Choose the message the client gets."
+                ]
+            elif not self.json_options and key not in {c.key for c in self.message_choices}:
+                errors["template_key"] = ["Choose a message from the list."]
             elif not SLUG.match(key):
                 errors["template_key"] = ["Use lower-case letters, digits and _ (e.g. check_in)."]
             data["template_key"] = key
@@ -357,12 +530,11 @@ class CarePolicyForm(forms.ModelForm):
         }
 
 
-def action_words(rule: CareRule) -> str:
+def action_words(rule: CareRule, message_names: dict[str, str] | None = None) -> str:
     """What a rule does, in words: "Message: Check-in (care messages)", "Task: Call the client"."""
     if rule.action == Action.MESSAGE:
-        template = dict(TEMPLATE_KEYS).get(
-            rule.template_key, rule.template_key.replace("_", " ").capitalize()
-        )
+        names = message_names if message_names is not None else dict(TEMPLATE_KEYS)
+        template = names.get(rule.template_key, rule.template_key.replace("_", " ").capitalize())
         purpose = dict(PURPOSES).get(rule.purpose, rule.purpose).lower()
         return f"Message: {template} ({purpose})"
     task = dict(TASK_KINDS).get(rule.task_kind, rule.task_kind.replace("_", " ").capitalize())

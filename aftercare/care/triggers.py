@@ -43,6 +43,7 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
+from aftercare.locales import plural
 
 
 class Occurrence(NamedTuple):
@@ -74,11 +75,37 @@ Adjuster = Callable[
 
 
 @dataclass(frozen=True)
+class TriggerOption:
+    """One setting a trigger reads from ``rule.trigger_options``, described for forms and checks.
+
+    ``kind`` says what the value is: ``yes_no`` (true or false; ``choices`` give the words for
+    each and ``blank`` for "either"), ``number`` (a whole number from ``minimum`` to
+    ``maximum``), ``text``, ``some_of`` (a list taken from ``choices``), ``visit_kind`` (a key
+    of the practice's visit kinds) or ``resource`` (the id of one of the practice's resources).
+    One name means one thing: every trigger that reads ``kind`` reads a visit kind.
+    """
+
+    name: str
+    label: str
+    kind: str
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    blank: str = ""
+    minimum: int = 1
+    maximum: int = 520
+    default: Any = None
+
+
+@dataclass(frozen=True)
 class TriggerInfo:
     name: str
     label: str
     function: TriggerFunction
     options_help: str = ""
+    # The trigger_options it reads; and whether it reads the rule's offset_days and local_time
+    # (False: it chooses the moment itself, as a reminder a number of hours before a visit).
+    options: tuple[TriggerOption, ...] = ()
+    timed: bool = True
 
 
 TRIGGERS: dict[str, TriggerInfo] = {}
@@ -87,13 +114,27 @@ ADJUSTERS: list[Adjuster] = []
 
 
 def register_trigger(
-    name: str, *, label: str, options_help: str = ""
+    name: str,
+    *,
+    label: str,
+    options_help: str = "",
+    options: Sequence[TriggerOption] = (),
+    timed: bool = True,
 ) -> Callable[[TriggerFunction], TriggerFunction]:
     def decorate(function: TriggerFunction) -> TriggerFunction:
-        TRIGGERS[name] = TriggerInfo(name, label, function, options_help)
+        TRIGGERS[name] = TriggerInfo(name, label, function, options_help, tuple(options), timed)
         return function
 
     return decorate
+
+
+def trigger_options_by_name() -> dict[str, TriggerOption]:
+    """Every option any trigger reads, by name, in the order triggers were registered."""
+    found: dict[str, TriggerOption] = {}
+    for info in TRIGGERS.values():
+        for option in info.options:
+            found.setdefault(option.name, option)
+    return found
 
 
 def register_condition(name: str) -> Callable[[ConditionFunction], ConditionFunction]:
@@ -217,11 +258,24 @@ def _yearly(
 
 # --- built-in triggers -------------------------------------------------------------------------
 
+VISIT_KIND = TriggerOption(
+    "kind", "Only visits of the kind", "visit_kind", blank="Any kind of visit"
+)
+FIRST_VISIT = TriggerOption(
+    "first_visit",
+    "Which visits",
+    "yes_no",
+    choices=(("yes", "Only the first visit"), ("no", "All but the first")),
+    blank="Any visit",
+)
+WEEKS_HELP = "Recall: weeks without a visit. Every few weeks: how many weeks apart."
+
 
 @register_trigger(
     "appointment_attended",
     label="An appointment was attended",
     options_help='{"first_visit": true} only the first visit, false all others; {"kind": "follow_up"}',
+    options=(FIRST_VISIT, VISIT_KIND),
 )
 def appointment_attended(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -253,6 +307,7 @@ def appointment_attended(
     "appointment_no_show",
     label="A client did not come to an appointment",
     options_help='{"kind": "first_visit"} only appointments of that kind',
+    options=(VISIT_KIND,),
 )
 def appointment_no_show(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -270,6 +325,7 @@ def appointment_no_show(
     "appointment_booked",
     label="An appointment is booked (use a negative offset for days before it)",
     options_help='{"kind": "follow_up"} only appointments of that kind',
+    options=(VISIT_KIND,),
 )
 def appointment_booked(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -294,6 +350,11 @@ def appointment_booked(
     "before_appointment",
     label="A time before a booked appointment (a reminder)",
     options_help='{"hours": 24} how long before it (default 24); {"kind": "follow_up"}',
+    options=(
+        TriggerOption("hours", "Hours before the visit", "number", maximum=24 * 60, default=24),
+        VISIT_KIND,
+    ),
+    timed=False,
 )
 def before_appointment(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -330,6 +391,8 @@ def before_appointment(
     "appointment_moved",
     label="A booked appointment was moved to another time (tell the client)",
     options_help='{"kind": "follow_up"} only appointments of that kind',
+    options=(VISIT_KIND,),
+    timed=False,
 )
 def appointment_moved(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -367,6 +430,7 @@ def appointment_moved(
     "every_weeks",
     label="Every few weeks while the client comes to visits",
     options_help='{"weeks": 4}',
+    options=(TriggerOption("weeks", "Weeks", "number", help=WEEKS_HELP, default=4),),
 )
 def every_weeks(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -400,7 +464,7 @@ def every_weeks(
             Occurrence(
                 f"every{weeks}w-{number}",
                 day,
-                detail=f"every {weeks} weeks since the first visit ({day_text(start)})",
+                detail=f"every {plural(weeks, 'week', 'weeks')} since the first visit ({day_text(start)})",
                 context={"weeks": weeks},
             )
         )
@@ -411,6 +475,7 @@ def every_weeks(
     "recall",
     label="No visit for some weeks since the last one, and none booked",
     options_help='{"weeks": 8}',
+    options=(TriggerOption("weeks", "Weeks", "number", help=WEEKS_HELP, default=8),),
 )
 def recall(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
@@ -500,7 +565,12 @@ def event_occurrences(
     return occurrences
 
 
-@register_trigger("tag_added", label="A tag was added", options_help='{"tag": "sleep"}')
+@register_trigger(
+    "tag_added",
+    label="A tag was added",
+    options_help='{"tag": "sleep"}',
+    options=(TriggerOption("tag", "Tag", "text", help="Empty: any tag"),),
+)
 def tag_added(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
 ) -> list[Occurrence]:
@@ -510,7 +580,10 @@ def tag_added(
 
 
 @register_trigger(
-    "resource_assigned", label="A resource was shared", options_help='{"resource": "12"}'
+    "resource_assigned",
+    label="A resource was shared",
+    options_help='{"resource": "12"}',
+    options=(TriggerOption("resource", "Which resource", "resource", blank="Any resource"),),
 )
 def resource_assigned(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime

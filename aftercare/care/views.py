@@ -18,7 +18,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercare.care import services
-from aftercare.care.forms import CarePolicyForm, CareRuleForm, action_words
+from aftercare.care.catalogue import message_choices
+from aftercare.care.forms import (
+    CarePolicyForm,
+    CareRuleForm,
+    action_words,
+    multiple_choice_fields,
+    option_words,
+    visit_kind_names,
+)
 from aftercare.care.models import CareRule, TouchpointStatus
 from aftercare.care.triggers import TRIGGERS
 from aftercare.practice.access import get_scoped_or_404, practice_required, scoped
@@ -39,26 +47,32 @@ def rule_editor_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return wrapper
 
 
-def describe(rule: CareRule) -> str:
-    """The rule in one sentence: "3 days after a first visit, at 09:00: send check_in"."""
+def describe(rule: CareRule, visit_kinds: dict[str, str] | None = None) -> str:
+    """The rule in one sentence: "An appointment was attended (first visit only): 3 days after,
+    at 09:00"."""
     info = TRIGGERS.get(rule.trigger)
     what = info.label if info else f"{rule.trigger} (not installed)"
     options = rule.trigger_options or {}
     if rule.trigger == "appointment_attended" and "first_visit" in options:
         what += " (first visit only)" if options["first_visit"] else " (not the first visit)"
     if options.get("kind"):
-        what += f" of kind {options['kind']}"
+        what += f" of the kind {option_words('kind', options['kind'], visit_kinds=visit_kinds)[1]}"
     if rule.trigger == "recall":
-        what = f"No visit for {options.get('weeks', 8)} weeks and none booked"
+        weeks = options.get("weeks", 8)
+        what = f"No visit for {weeks} week{'s' if weeks != 1 else ''} and none booked"
     if options.get("tag"):
         what += f" ({options['tag']})"
+    shares = f"; shares “{rule.resource.title}”" if rule.resource_id and rule.resource else ""
+    if info is not None and not info.timed:
+        hours = options.get("hours")
+        when = f"{hours} hour{'s' if hours != 1 else ''} before" if hours else "at once"
+        return f"{what}: {when}{shares}"
     days = rule.offset_days
     when = (
         "on the day"
         if days == 0
         else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'after' if days > 0 else 'before'}"
     )
-    shares = f"; shares “{rule.resource.title}”" if rule.resource_id and rule.resource else ""
     return f"{what}: {when}, at {rule.local_time:%H:%M}{shares}"
 
 
@@ -88,11 +102,13 @@ def care_rules(request: HttpRequest) -> HttpResponse:
             planned=Count("touchpoints", filter=Q(touchpoints__status=TouchpointStatus.PLANNED))
         )
     )
+    kinds = visit_kind_names(actor.practice)
+    names = {choice.key: choice.name for choice in message_choices(actor.practice)}
     return render(
         request,
         "care/rules.html",
         {
-            "rules": [(rule, describe(rule), action_words(rule)) for rule in rules],
+            "rules": [(rule, describe(rule, kinds), action_words(rule, names)) for rule in rules],
             "policy_form": policy_form,
             "can_edit": can_edit,
         },
@@ -100,12 +116,39 @@ def care_rules(request: HttpRequest) -> HttpResponse:
     )
 
 
+def rule_form(
+    request: HttpRequest, *, practice: Any, instance: CareRule | None = None
+) -> tuple[CareRuleForm, bool]:
+    """The rule form for this request, and whether to save it.
+
+    "Show its settings" (the form without JavaScript after choosing a trigger) sends the form
+    back to be shown again with the chosen trigger's fields, as typed, without checking it.
+    """
+    multiple = multiple_choice_fields()
+    extra = {"instance": instance} if instance is not None else {}
+    if request.method == "POST" and request.POST.get("show"):
+        initial = {
+            name: values if len(values) > 1 or name in multiple else values[0]
+            for name, values in request.POST.lists()
+            if name not in {"csrfmiddlewaretoken", "show"}
+        }
+        initial.setdefault("enabled", False)
+        return CareRuleForm(initial=initial, practice=practice, **extra), False
+    form = CareRuleForm(
+        request.POST or None,
+        initial={} if instance is not None else {"enabled": True},
+        practice=practice,
+        **extra,
+    )
+    return form, request.method == "POST"
+
+
 @require_http_methods(["GET", "POST"])
 @rule_editor_required
 def care_rules_create(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = CareRuleForm(request.POST or None, initial={"enabled": True}, practice=actor.practice)
-    if request.method == "POST" and form.is_valid():
+    form, posted = rule_form(request, practice=actor.practice)
+    if posted and form.is_valid():
         rule = services.care_rule_create(actor=actor, data=form.cleaned_data)
         messages.success(request, f"Care rule “{rule.name}” created; plans are updated.")
         return redirect("care-rules")
@@ -123,8 +166,8 @@ def care_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     rule = get_scoped_or_404(CareRule.objects.all(), actor, pk=pk)
     # A copy: the form writes into its instance, and the service must see what changed.
-    form = CareRuleForm(request.POST or None, instance=copy.copy(rule), practice=actor.practice)
-    if request.method == "POST" and form.is_valid():
+    form, posted = rule_form(request, practice=actor.practice, instance=copy.copy(rule))
+    if posted and form.is_valid():
         services.care_rule_update(actor=actor, rule=rule, data=form.cleaned_data)
         messages.success(request, f"Care rule “{rule.name}” saved; plans are updated.")
         return redirect("care-rules")

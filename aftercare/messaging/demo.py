@@ -1,4 +1,4 @@
-"""Demo data for messaging: a recall sent, a bounced address to call about, an unmatched reply,
+"""Demo data for messaging: the practice's own template, a recall sent, a bounced address to call about, an unmatched reply,
 an email reply with a photo, an out-of-office answer.
 
 Called by ``aftercare demo`` (and ``aftercare up`` on an empty database) after the care engine
@@ -19,7 +19,7 @@ from django.conf import settings
 from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.messaging.inbound import receive_inbound
-from aftercare.messaging.models import Message, MessageStatus
+from aftercare.messaging.models import Message, MessageStatus, MessageTemplate
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import deliver_parsed, parse_raw
 from aftercare.practice.models import Membership, Practice
@@ -32,7 +32,24 @@ def mark_sent(message: Message, at: dt.datetime) -> None:
     )
 
 
+# The demo practice's own template, written on the templates page: care rules can choose it.
+DEMO_TEMPLATE = {
+    "key": "winter_wellbeing",
+    "name": "Winter wellbeing note",
+    "subject": "Keeping well this winter, {{ name }}?",
+    "text": (
+        "Dear {{ name }},\n\n"
+        "The short days can be hard. {{ practitioner }} would like to know how you are: "
+        "{{ checkin_url }}\n\n"
+        "{% if practice_phone %}Or call us on {{ practice_phone }}.\n\n{% endif %}"
+        "Warm regards,\n{{ practice }}"
+    ),
+    "sms": "Hello {{ name }}, how are you this winter? {{ checkin_url }}",
+}
+
+
 def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
+    MessageTemplate.objects.create(practice=practice, language="en", **DEMO_TEMPLATE)
     candidates = list(
         Client.objects.filter(practice=practice, archived=False, consent_care=True)
         .exclude(email="")

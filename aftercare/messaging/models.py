@@ -220,6 +220,9 @@ class MessageTemplate(models.Model):
     )
     key = models.CharField(max_length=40)
     language = models.CharField(max_length=8, default="en")
+    # A practice's own template (a key no built-in has) is known by its name; a built-in's own
+    # wording keeps the built-in's name.
+    name = models.CharField(max_length=120, blank=True)
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField(blank=True, help_text="Empty: the text, with paragraphs and links")

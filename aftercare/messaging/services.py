@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import slugify
 
 from aftercare import clock
 from aftercare.clients.events import client_changed
@@ -147,6 +148,7 @@ def render_context(
         "practice": practice.name,
         "practice_phone": practice.phone,
         "practice_email": practice.email,
+        "practice_colour": practice.colour,
         "emergency_numbers": practice.emergency_numbers or "your local emergency number",
         "checkin_url": portal_url("check_in", check_in.pk) if check_in else preferences,
         "preferences_url": preferences,
@@ -199,7 +201,9 @@ def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -
     if form == "email":
         message.text_body = text
         message.html_body = (
-            rendered[0].html if len(rendered) == 1 else templating.text_to_html(text)
+            rendered[0].html
+            if len(rendered) == 1
+            else templating.text_to_html(text, practice=practice.name, colour=practice.colour)
         )
     elif form == "text":
         message.portal_text = text.strip()
@@ -328,11 +332,26 @@ def message_queue(
     message.from_address = sender_address(chosen)
     message.save()
     check_in = None
-    if any(templating.asks_check_in(key) for key in [template_key, *_part_keys(also)]):
+    if any(_asks_check_in(client, key) for key in [template_key, *_part_keys(also)]):
         check_in = CheckIn.objects.create(practice=client.practice, client=client, message=message)
     render_into(message, client=client, check_in=check_in)
     message.save(update_fields=["subject", "text_body", "html_body", "portal_text"])
     return message
+
+
+def _asks_check_in(client: Client, key: str) -> bool:
+    """Whether a message from template ``key`` carries a check-in link (and needs a CheckIn).
+
+    A built-in says so itself; a practice's own template (one written or copied on the templates
+    page) asks when its wording uses ``checkin_url``.
+    """
+    if templating.default_template(key) is not None:
+        return templating.asks_check_in(key)
+    try:
+        source = template_source(client.practice, key, _language(client))
+    except ValueError:
+        return False
+    return any("checkin_url" in part for part in source.values())
 
 
 def _part_keys(also: list[dict[str, Any]] | None) -> list[str]:
@@ -492,3 +511,82 @@ def message_mark_unread(*, actor: Actor, message: Message) -> None:
         record_audit(actor, "change", message, summary="Marked unread")
         if message.client_id is not None:
             client_changed(message.client)
+
+
+class TemplateProblems(ValueError):
+    """A template a person wrote that cannot be saved, with every problem in words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+TEMPLATE_PARTS = (("subject", "Subject"), ("text", "Text"), ("html", "HTML"), ("sms", "SMS"))
+
+
+def template_check(source: dict[str, str], *, name: str | None = None) -> list[str]:
+    """Every problem of a template's parts (and name, for a practice's own), in words."""
+    problems = []
+    if name is not None and not name.strip():
+        problems.append("Name: give the template a name you will know it by")
+    for part, label in TEMPLATE_PARTS:
+        value = source.get(part, "")
+        if part in {"subject", "text"} and not value.strip():
+            problems.append(f"{label}: cannot be empty")
+            continue
+        problems.extend(templating.template_problems(value, part=label))
+    return problems
+
+
+def _new_template_key(practice: Practice, name: str) -> str:
+    """A key for a practice's own template, from its name: unused by the built-ins and the
+    practice's own templates, and one a care rule accepts (``[a-z][a-z0-9_]*``, 40 at most)."""
+    base = slugify(name).replace("-", "_")[:30].strip("_") or "template"
+    if not base[0].isalpha():
+        base = f"t_{base}"[:30]
+    taken = set(templating.template_keys()) | set(
+        MessageTemplate.objects.filter(practice=practice, key__startswith=base).values_list(
+            "key", flat=True
+        )
+    )
+    key, number = base, 1
+    while key in taken:
+        number += 1
+        key = f"{base}_{number}"
+    return key
+
+
+@transaction.atomic
+def message_template_save(
+    *,
+    actor: Actor,
+    source: dict[str, str],
+    language: str,
+    key: str = "",
+    name: str | None = None,
+) -> MessageTemplate:
+    """Save a practice's wording of a template: a built-in's (``key``) or its own (``name``).
+
+    Without ``key`` a new template of the practice's own is made, its key taken from its name.
+    Checked first (raises TemplateProblems, nothing written), then written and audited.
+    """
+    problems = template_check(source, name=name)
+    if problems:
+        raise TemplateProblems(problems)
+    practice = actor.practice
+    fields = {part: source.get(part, "") for part, _ in TEMPLATE_PARTS}
+    if name is not None:
+        fields["name"] = name.strip()[:120]
+    row, created = MessageTemplate.objects.update_or_create(
+        practice=practice,
+        key=key or _new_template_key(practice, name or ""),
+        language=language,
+        defaults={**fields, "updated_at": clock.now()},
+    )
+    record_audit(
+        actor,
+        "create" if created else "change",
+        row,
+        summary=f"Template {row.name or row.key} ({language})",
+    )
+    return row

@@ -5,6 +5,7 @@ strings (never model objects, so a template cannot reach private notes):
 
 ``name`` (the client's preferred name), ``full_name``, ``practitioner`` (the client's
 practitioner's name), ``practice`` (the practice name), ``practice_phone``, ``practice_email``,
+``practice_colour`` (its colour, ``#rrggbb``),
 ``emergency_numbers``, ``checkin_url``, ``preferences_url``, ``unsubscribe_url``,
 ``portal_url``, ``when_read`` (when a person will read a reply), ``message_url`` (the portal
 page of a link-only text) and ``details`` (the touchpoint's context, e.g.
@@ -32,7 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Node, TemplateSyntaxError
+from django.template.base import VariableNode
+from django.template.defaulttags import ForNode, IfNode
 from django.utils.html import escape, urlize
 
 CONTEXT_NAMES = (
@@ -42,6 +45,7 @@ CONTEXT_NAMES = (
     "practice",
     "practice_phone",
     "practice_email",
+    "practice_colour",
     "emergency_numbers",
     "checkin_url",
     "preferences_url",
@@ -118,10 +122,132 @@ def needs_urgent_help(key: str) -> bool:
 
 def check_syntax(source: str, *, field: str) -> None:
     """Raise ValueError naming ``field`` when ``source`` is not a valid template."""
+    problems = template_problems(source, part=field)
+    if problems:
+        raise ValueError(problems[0])
+
+
+# Django's words for a template it cannot read, and ours for a person writing a message.
+_SYNTAX_WORDS = (
+    (
+        re.compile(r"Unclosed tag on line \d+: '(\w+)'"),
+        "“{{% {0} %}}” is never closed: add {{% end{0} %}} where that part ends",
+    ),
+    (
+        re.compile(r"Invalid block tag on line \d+: '(end\w+|else|elif|empty)'"),
+        "“{{% {0} %}}” has nothing to close or follow: remove it, or add the “{{% if … %}}” "
+        "it belongs to",
+    ),
+    (
+        re.compile(r"Invalid block tag on line \d+: '(\w+)'"),
+        "“{{% {0} %}}” is not something a message can do: use a placeholder such as "
+        "{{{{ name }}}}, or {{% if … %}} … {{% endif %}}",
+    ),
+    (re.compile(r"Invalid filter: '(\w+)'"), "“|{0}” is not a way a placeholder can be changed"),
+    (re.compile(r"Empty variable tag"), "“{{{{ }}}}” has no placeholder name in it"),
+    (
+        re.compile(r"Could not parse the remainder: '(.*)' from"),
+        "a placeholder has “{0}” after its name: write one name between the braces, "
+        "such as {{{{ name }}}}",
+    ),
+    (re.compile(r"is not a registered tag library"), "messages cannot load other tags"),
+)
+
+
+def _syntax_words(error: TemplateSyntaxError) -> str:
+    text = str(error)
+    for pattern, words in _SYNTAX_WORDS:
+        found = pattern.search(text)
+        if found:
+            return words.format(*[group.strip() for group in found.groups()])
+    return "a “{% … %}” part is not written in a way we understand; check its spelling"
+
+
+def _names_in(node: Node) -> list[str]:
+    """The placeholders ``node`` reads (the first part of each: ``details`` of ``details.when``)."""
+    names: list[str] = []
+    if isinstance(node, VariableNode):
+        var = getattr(node.filter_expression, "var", None)
+        lookups = getattr(var, "lookups", None)
+        if lookups:
+            names.append(lookups[0])
+    elif isinstance(node, IfNode):
+        for condition, _ in node.conditions_nodelists:
+            names.extend(_condition_names(condition))
+    elif isinstance(node, ForNode):
+        var = getattr(node.sequence, "var", None)
+        if getattr(var, "lookups", None):
+            names.append(var.lookups[0])
+    return names
+
+
+def _condition_names(condition: Any) -> list[str]:
+    if condition is None:
+        return []
+    value = getattr(condition, "value", None)
+    if value is not None:  # a literal: a placeholder or a constant
+        var = getattr(value, "var", None)
+        lookups = getattr(var, "lookups", None)
+        return [lookups[0]] if lookups else []
+    return [*_condition_names(condition.first), *_condition_names(condition.second)]
+
+
+_TAG = re.compile(r"{%-?\s*(\w+)")
+MESSAGE_TAGS = frozenset(
+    {
+        *("if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith"),
+        *("comment", "endcomment", "firstof", "now", "templatetag", "spaceless", "endspaceless"),
+    }
+)
+
+
+def template_problems(source: str, *, part: str) -> list[str]:
+    """What is wrong with a template a person wrote, in words (empty: nothing).
+
+    1. Braces that are opened and never closed (Django would print them as they are).
+    2. Tags a message has no use for.
+    3. What Django cannot read, said without its vocabulary.
+    4. Placeholders that are not in the documented context (a typo would print nothing).
+    """
+    problems = []
+    for opening, closing, example in (("{{", "}}", "{{ name }}"), ("{%", "%}", "{% endif %}")):
+        if source.count(opening) != source.count(closing):
+            problems.append(
+                f"{part}: a “{opening}” is not closed with “{closing}” (as in {example})"
+            )
+    if problems:
+        return problems
+    # Only the tags a message needs: others would reach outside the message ({% include %},
+    # {% url %}) or fail only when it is sent.
+    for tag in dict.fromkeys(_TAG.findall(source)):
+        if tag not in MESSAGE_TAGS:
+            problems.append(
+                f"{part}: “{{% {tag} %}}” is not something a message can do: use a placeholder "
+                "such as {{ name }}, or {% if … %} … {% endif %}"
+            )
+    if problems:
+        return problems
     try:
-        _text_engine.from_string(source)
+        compiled = _text_engine.from_string(source)
     except TemplateSyntaxError as error:
-        raise ValueError(f"{field}: {error}") from error
+        return [f"{part}: {_syntax_words(error)}"]
+    loop_names = {
+        name for node in compiled.nodelist.get_nodes_by_type(ForNode) for name in node.loopvars
+    }
+    known = {*CONTEXT_NAMES, *loop_names, "forloop"}
+    unknown: list[str] = []
+    for node_type in (VariableNode, IfNode, ForNode):
+        for node in compiled.nodelist.get_nodes_by_type(node_type):
+            for name in _names_in(node):
+                if name not in known and name not in unknown and not name.isdigit():
+                    unknown.append(name)
+    problems.extend(
+        f"{part}: “{{{{ {name} }}}}” is not a placeholder we fill in (known: "
+        + ", ".join(CONTEXT_NAMES)
+        + ")"
+        for name in unknown
+    )
+    return problems
 
 
 @functools.lru_cache(maxsize=512)
@@ -135,17 +261,33 @@ def render_string(source: str, context: Mapping[str, Any], *, html: bool = False
     return _compiled(source, html).render(Context(dict(context), autoescape=html))
 
 
-def text_to_html(text: str) -> str:
-    """Paragraphs and clickable links from plain text, everything else escaped."""
+def text_to_html(text: str, *, practice: str = "", colour: str = "") -> str:
+    """Paragraphs and clickable links from plain text, everything else escaped.
+
+    With ``practice`` and its ``colour`` the mail opens with the practice's name on its colour
+    (white text: the colour was checked for contrast when the practice chose it).
+    """
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     parts = [
         "<p>" + urlize(escape(p), autoescape=False).replace("\n", "<br>") + "</p>"
         for p in paragraphs
     ]
+    band = ""
+    if practice and HEX_COLOUR.match(colour):
+        band = (
+            f'<div style="background: {colour}; color: #ffffff; padding: 12px 16px; '
+            f'font-weight: 600">{escape(practice)}</div>\n'
+        )
     return (
         '<!doctype html><html><body style="font-family: sans-serif; font-size: 16px; '
-        'line-height: 1.5; color: #1a1a1a; max-width: 36em">' + "\n".join(parts) + "</body></html>"
+        'line-height: 1.5; color: #1a1a1a; max-width: 36em">'
+        + band
+        + "\n".join(parts)
+        + "</body></html>"
     )
+
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def render(
@@ -158,7 +300,13 @@ def render(
     """Render one template's parts; the HTML part is derived from the text when empty."""
     rendered_text = render_string(text, context).strip() + "\n"
     rendered_html = (
-        render_string(html, context, html=True) if html.strip() else text_to_html(rendered_text)
+        render_string(html, context, html=True)
+        if html.strip()
+        else text_to_html(
+            rendered_text,
+            practice=str(context.get("practice", "")),
+            colour=str(context.get("practice_colour", "")),
+        )
     )
     return RenderedMessage(
         subject=" ".join(render_string(subject, context).split())[:300],

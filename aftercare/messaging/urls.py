@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("settings/", views.messaging_settings, name="messaging-settings"),
     path("templates/", views.templates_list, name="messaging-templates"),
+    path("templates/new/", views.template_create, name="messaging-template-create"),
+    path("templates/preview/", views.template_preview, name="messaging-template-preview"),
     path(
         "templates/<str:key>/<str:language>/", views.template_edit, name="messaging-template-edit"
     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.paginator import Paginator
@@ -28,13 +30,18 @@ from aftercare.messaging.models import (
     MessageTemplate,
     TriageLevel,
 )
+from aftercare.messaging.selectors import sample_context, template_name, template_rows
 from aftercare.messaging.services import (
     MESSAGE_CHANNELS,
+    TEMPLATE_PARTS,
+    TemplateProblems,
     message_acknowledge,
     message_mark_unread,
     message_reply,
+    message_template_save,
     messaging_settings_for,
     render_context,
+    template_check,
     template_source,
     usable_address,
 )
@@ -380,72 +387,72 @@ def messaging_settings(request: HttpRequest) -> HttpResponse:
 
 @practice_required
 def templates_list(request: HttpRequest) -> HttpResponse:
+    """The built-in templates (with whether the practice changed them) and its own."""
     actor = request.actor  # type: ignore[attr-defined]
-    own = {(t.key, t.language) for t in scoped(MessageTemplate, actor)}
     languages = dict(LANGUAGES)
     rows = [
-        {
-            "template": t,
-            "customised": (t.key, t.language) in own,
-            "name": t.key.replace("_", " ").capitalize(),
-            "language": languages.get(t.language, t.language),
-        }
-        for t in templating.default_templates()
+        {"row": row, "language": languages.get(row.language, row.language)}
+        for row in template_rows(actor.practice)
     ]
-    return render(request, "messaging/templates.html", {"rows": rows})
+    return render(
+        request,
+        "messaging/templates.html",
+        {
+            "built_in": [r for r in rows if r["row"].built_in],
+            "own": [r for r in rows if not r["row"].built_in],
+        },
+    )
 
 
-@practice_required
-def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    if key not in templating.template_keys() or language not in dict(LANGUAGES):
-        raise Http404("No such template")
-    source = template_source(actor.practice, key, language)
-    errors: dict[str, str] = {}
-    # The preview client's picker searches by submitting the form: a preview, edits kept.
-    action = request.POST.get("action") or ("preview" if request.POST.get("client_search") else "")
-    if request.method == "POST" and action in {"save", "preview"}:
-        source = {name: request.POST.get(name, "") for name in ("subject", "text", "html", "sms")}
-        for name in ("subject", "text"):
-            if not source[name].strip():
-                errors[name] = f"{name}: cannot be empty"
-        for name, value in source.items():
-            try:
-                templating.check_syntax(value, field=name)
-            except ValueError as error:
-                errors[name] = str(error)
-        if not errors and action == "save":
-            with transaction.atomic():
-                row, created = MessageTemplate.objects.update_or_create(
-                    practice=actor.practice,
-                    key=key,
-                    language=language,
-                    defaults={**source, "updated_at": clock.now()},
-                )
-                record_audit(
-                    actor,
-                    "create" if created else "change",
-                    row,
-                    summary=f"Template {key} ({language})",
-                )
-            flash.success(request, "Template saved.")
-            return redirect("messaging-template-edit", key=key, language=language)
-    chosen = None
-    raw_client = request.POST.get("client") or request.GET.get("client")
-    if raw_client and raw_client.isdigit():
-        chosen = get_scoped_or_404(
-            Client.objects.select_related("practice", "primary_practitioner"),
-            actor,
-            pk=int(raw_client),
+def _template_source_posted(request: HttpRequest) -> dict[str, str]:
+    return {part: request.POST.get(part, "") for part, _ in TEMPLATE_PARTS}
+
+
+def _preview_client(request: HttpRequest, actor: Any) -> Client | None:
+    """The client chosen to preview for (the practice's: another's is a 404), if any."""
+    raw = request.POST.get("client") or request.GET.get("client")
+    if raw and raw.isdigit():
+        return get_scoped_or_404(
+            Client.objects.select_related("practice", "primary_practitioner"), actor, pk=int(raw)
+        )
+    return None
+
+
+def _preview(actor: Any, source: dict[str, str], chosen: Client | None) -> dict[str, Any] | None:
+    """The email and the text for ``chosen`` (else the sample client); None while it has problems."""
+    if template_check(source):
+        return None
+    if chosen is not None:
+        record_reads(actor, Client, [chosen.pk], summary="Template preview")
+        context = render_context(
+            chosen,
+            needs_when_read="when_read" in source["text"],
+            # What a link-only text links to, as an example (no message exists yet).
+            message_url=f"{settings.BASE_URL}/p/m/…/",
         )
     else:
-        chosen = (
-            scoped(Client, actor)
-            .filter(archived=False)
-            .select_related("practice", "primary_practitioner")
-            .order_by("id")
-            .first()
-        )
+        context = sample_context(actor.practice)
+    return {
+        "for": chosen.full_name if chosen is not None else "Alex Sample, an example client",
+        "email": templating.render(
+            subject=source["subject"], text=source["text"], html=source["html"], context=context
+        ),
+        "sms": templating.render_string(source["sms"] or source["text"], context),
+    }
+
+
+def _template_page(
+    request: HttpRequest,
+    actor: Any,
+    *,
+    source: dict[str, str],
+    problems: list[str],
+    chosen: Client | None,
+    label: str,
+    language: str,
+    name: str | None,
+    key: str = "",
+) -> HttpResponse:
     picker = client_picker(
         actor,
         name="client",
@@ -453,45 +460,141 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
         chosen_ids=[chosen.pk] if chosen else [],
         query=(request.POST.get("client_q") or request.GET.get("client_q") or "")[:200],
         multiple=False,
-        help_text="The client whose details fill the placeholders in the preview.",
+        help_text="A client whose details fill the placeholders in the preview; "
+        "none chosen: Alex Sample, an example client.",
     )
-    label = next(
-        (
-            t.label
-            for t in templating.default_templates()
-            if t.key == key and t.language == language and t.label
-        ),
-        key.replace("_", " ").capitalize(),
-    )
-    preview = None
-    if chosen is not None and not errors:
-        context = render_context(
-            chosen,
-            needs_when_read="when_read" in source["text"],
-            # What a link-only text links to, as an example (no message exists yet).
-            message_url=f"{settings.BASE_URL}/p/m/…/",
-        )
-        preview = {
-            "email": templating.render(
-                subject=source["subject"], text=source["text"], html=source["html"], context=context
-            ),
-            "sms": templating.render_string(source["sms"] or source["text"], context),
-        }
     return render(
         request,
         "messaging/template_edit.html",
         {
             "key": key,
             "language": language,
+            "languages": LANGUAGES,
+            "name": name,
             "source": source,
-            "errors": errors,
+            "errors": problems,
             "picker": picker,
             "label": label,
-            "language_name": dict(LANGUAGES)[language],
-            "chosen": chosen,
-            "preview": preview,
+            "language_name": dict(LANGUAGES).get(language, language),
+            "preview": None if problems else _preview(actor, source, chosen),
             "context_names": templating.CONTEXT_NAMES,
             "private": templating.is_private(key),
         },
-        status=400 if errors else 200,
+        status=400 if problems else 200,
+    )
+
+
+@practice_required
+def template_create(request: HttpRequest) -> HttpResponse:
+    """A new template of the practice's own; ``?copy=<key>&language=<xx>`` starts from another."""
+    actor = request.actor  # type: ignore[attr-defined]
+    language = request.POST.get("language") or request.GET.get("language") or "en"
+    if language not in dict(LANGUAGES):
+        raise Http404("No such language")
+    name, source = "", {part: "" for part, _ in TEMPLATE_PARTS}
+    copied = request.GET.get("copy", "")
+    if request.method != "POST" and copied:
+        try:
+            source = template_source(actor.practice, copied, language)
+        except ValueError:
+            raise Http404("No such template") from None
+        own = scoped(MessageTemplate, actor).filter(key=copied, language=language).first()
+        name = f"Copy of {template_name(copied, language, own.name if own else '')}"
+    problems: list[str] = []
+    action = request.POST.get("action") or ("preview" if request.POST.get("client_search") else "")
+    if request.method == "POST":
+        name, source = request.POST.get("name", ""), _template_source_posted(request)
+        if action == "save":
+            try:
+                row = message_template_save(
+                    actor=actor, source=source, language=language, name=name
+                )
+            except TemplateProblems as error:
+                problems = error.problems
+            else:
+                flash.success(request, f"Template “{row.name}” saved.")
+                return redirect("messaging-template-edit", key=row.key, language=language)
+        else:
+            problems = template_check(source, name=name)
+    return _template_page(
+        request,
+        actor,
+        source=source,
+        problems=problems,
+        chosen=_preview_client(request, actor),
+        label="New template",
+        language=language,
+        name=name,
+    )
+
+
+@practice_required
+def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse:
+    """A built-in template's wording for the practice, or a template of its own."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if language not in dict(LANGUAGES):
+        raise Http404("No such template")
+    own = scoped(MessageTemplate, actor).filter(key=key, language=language).first()
+    built_in = key in templating.template_keys()
+    if not built_in and own is None:
+        raise Http404("No such template")
+    name = None if built_in else own.name  # type: ignore[union-attr]
+    source = template_source(actor.practice, key, language)
+    problems: list[str] = []
+    # The preview client's picker searches by submitting the form: a preview, edits kept.
+    action = request.POST.get("action") or ("preview" if request.POST.get("client_search") else "")
+    if request.method == "POST" and action in {"save", "preview"}:
+        source = _template_source_posted(request)
+        if name is not None:
+            name = request.POST.get("name", "")
+        if action == "save":
+            try:
+                message_template_save(
+                    actor=actor, source=source, language=language, key=key, name=name
+                )
+            except TemplateProblems as error:
+                problems = error.problems
+            else:
+                flash.success(request, "Template saved.")
+                return redirect("messaging-template-edit", key=key, language=language)
+        else:
+            problems = template_check(source, name=name)
+    chosen = _preview_client(request, actor)
+    if chosen is None and "client" not in request.POST:
+        chosen = (
+            scoped(Client, actor)
+            .filter(archived=False)
+            .select_related("practice", "primary_practitioner")
+            .order_by("id")
+            .first()
+        )
+    return _template_page(
+        request,
+        actor,
+        source=source,
+        problems=problems,
+        chosen=chosen,
+        label=template_name(key, language, name or ""),
+        language=language,
+        name=name,
+        key=key,
+    )
+
+
+@require_POST
+@practice_required
+def template_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview as a template is typed (htmx): its problems, or what a client reads."""
+    actor = request.actor  # type: ignore[attr-defined]
+    source = _template_source_posted(request)
+    problems = template_check(source)
+    return render(
+        request,
+        "messaging/_template_preview.html",
+        {
+            "errors": problems,
+            "preview": None
+            if problems
+            else _preview(actor, source, _preview_client(request, actor)),
+        },
     )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from aftercare.portal import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("q/<str:token>/thanks/", views.measure_thanks, name="portal-measure-thanks"),
     path("a/<str:token>/", views.appointment, name="portal-appointment"),
     path("k/<str:token>/", views.consent, name="portal-consent"),
+    re_path(r"^colour/(?P<rgb>[0-9a-f]{6})\.css$", views.colour, name="portal-colour"),
 ]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from aftercare import locales
 from aftercare.practice.models import Membership, Practice, Role, User
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -89,7 +90,12 @@ def practice_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         request.actor = actor_from_request(request)  # type: ignore[attr-defined]
         # Forms read typed times and templates show aware datetimes in the active zone:
         # the practice's, so "10:00" means 10:00 at the practice whatever the server's zone.
-        with timezone.override(request.membership.practice.tz):  # type: ignore[attr-defined]
+        # Dates and numbers on its pages are written as the practice's country writes them.
+        practice = request.membership.practice  # type: ignore[attr-defined]
+        with (
+            timezone.override(practice.tz),
+            locales.using(locales.locale_for(practice.language, practice.country)),
+        ):
             return view(request, *args, **kwargs)
 
     return wrapper

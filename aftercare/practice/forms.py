@@ -9,12 +9,14 @@ import phonenumbers
 from django import forms
 from phonenumbers.geocoder import _region_display_name
 
+from aftercare import colours
 from aftercare.phones import MAX_PHONE_INPUT, PhoneError, parse_phone
 from aftercare.practice.models import Practice
 from aftercare.practice.pages import TIME_ZONES
 
 PRACTICE_FIELDS = [
     "name",
+    "colour",
     "time_zone",
     "country",
     "language",
@@ -58,14 +60,18 @@ class PracticeForm(forms.ModelForm):
             "email": "Contact email",
             "phone": "Contact phone",
             "require_two_factor": "Require a second factor (authenticator app) for every member",
+            "colour": "Colour",
         }
         help_texts = {
+            "colour": "Your client pages and emails carry it, with white text on it: a colour "
+            "dark enough to read is asked for",
             "time_zone": "An IANA name such as Europe/London or America/New_York; "
             "appointments and care are planned in it",
             "country": "Two-letter code such as GB, DE or US; phone numbers without a country "
             "code are read as this country's",
         }
         widgets = {
+            "colour": forms.TextInput(attrs={"type": "color"}),
             "address": forms.Textarea(attrs={"rows": 3}),
             "emergency_numbers": forms.Textarea(attrs={"rows": 3}),
         }
@@ -73,12 +79,31 @@ class PracticeForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Real pickers: the time zone and the country from lists, by name.
+        self.fields["colour"].required = False
         self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices())
         self.fields["country"].widget = forms.Select(choices=country_choices())
         self.fields["time_zone"].help_text = "Appointments and care are planned in it"
         self.fields[
             "country"
         ].help_text = "Phone numbers without a country code are read as this country's"
+
+    def clean_colour(self) -> str:
+        """A colour clients can read: white text on it, and it on the page, at WCAG AA (4.5:1)."""
+        colour = (self.cleaned_data.get("colour") or "").strip().lower()
+        if not colour:  # not sent (a form from before colours): keep it
+            return self.instance.colour or colours.DEFAULT_COLOUR
+        if not colours.HEX.match(colour):
+            raise forms.ValidationError(
+                "Choose a colour with the colour picker (or write it as #1a5276).", code="colour"
+            )
+        if not colours.passes(colour):
+            raise forms.ValidationError(
+                f"Too light to read: white text on it would have a contrast of "
+                f"{colours.worst_contrast(colour):.1f} to 1, and clients need at least 4.5 to 1. "
+                f"A darker shade of it that can be read: {colours.darkened(colour)}.",
+                code="colour",
+            )
+        return colour
 
     def clean_time_zone(self) -> str:
         return (self.cleaned_data.get("time_zone") or "").strip()

@@ -10,6 +10,8 @@ from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from aftercare import locales
+
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 # Seen-at is written at most once a minute: every request need not write the session.
@@ -79,3 +81,18 @@ def start_session(request: HttpRequest) -> None:
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[SEEN_AT] = now
+
+
+class LocaleInUseMiddleware:
+    """Each request starts in the default locale and leaves none behind for the next one.
+
+    A practice's pages use its locale (``practice_required``), a portal page its practice's
+    (``{% practice_locale %}``); a thread serves many practices one after the other.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with locales.using(locales.DEFAULT_LOCALE):
+            return self.get_response(request)

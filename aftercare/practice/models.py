@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from aftercare import clock
+from aftercare.colours import DEFAULT_COLOUR, HEX
 
 LANGUAGES = [
     ("en", "English"),
@@ -98,6 +99,9 @@ class Practice(models.Model):
         default="",
         help_text="Shown to clients who need urgent help, e.g. 'Emergency: 999'",
     )
+    # Client pages and emails carry the practice's colour: checked for contrast when it is set
+    # (practice/forms.py), so white text on it and it on the page can be read (WCAG AA).
+    colour = models.CharField(max_length=7, default=DEFAULT_COLOUR)
     require_two_factor = models.BooleanField(
         default=False,
         help_text="Every member must sign in with a code from an authenticator app",
@@ -110,6 +114,12 @@ class Practice(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def colour_rgb(self) -> str:
+        """The colour as ``rrggbb`` for the portal's style sheet (the default when unusable)."""
+        colour = (self.colour or "").lower()
+        return (colour if HEX.match(colour) else DEFAULT_COLOUR)[1:]
 
 
 class Role(models.TextChoices):

@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from aftercare import clock
+from aftercare.locales import plural
 from aftercare.practice.access import client_ip
 from aftercare.practice.audit import append_audit_events
 from aftercare.practice.middleware import start_session
@@ -171,7 +172,7 @@ def locked_out_response(request: HttpRequest, credentials: Any = None, *args: An
         {
             "locked_message": (
                 f"Too many failed sign-ins from this address for this account. Please wait "
-                f"{minutes} minutes, or reset your password."
+                f"{plural(minutes, 'minute', 'minutes')}, or reset your password."
             )
         },
         status=429,

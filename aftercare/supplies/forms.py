@@ -17,6 +17,7 @@ from aftercare.dates import (
     lead_time_problem,
     shift_years,
 )
+from aftercare.locales import plural
 from aftercare.supplies.models import Supply
 from aftercare.supplies.projection import DoseSchedule, ScheduleError, TaperStep, project_run_out
 
@@ -55,7 +56,9 @@ def parse_taper(text: str) -> list[dict[str, Any]]:
 
 
 def taper_text(steps: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{step['daily_dose']} a day for {step['days']} days" for step in steps)
+    return "\n".join(
+        f"{step['daily_dose']} a day for {plural(step['days'], 'day', 'days')}" for step in steps
+    )
 
 
 def clean_taper_steps(raw: Any) -> list[dict[str, Any]]:

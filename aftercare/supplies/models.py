@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.locales import plural
 from aftercare.practice.models import Practice
 from aftercare.supplies.projection import DoseSchedule, TaperStep
 
@@ -110,9 +111,14 @@ class Supply(models.Model):
     @property
     def dose_summary(self) -> str:
         dose = f"{self.daily_dose.normalize():f} {self.unit}"
-        steady = f"{dose} a day" if self.every_days == 1 else f"{dose} every {self.every_days} days"
+        steady = (
+            f"{dose} a day"
+            if self.every_days == 1
+            else f"{dose} every {plural(self.every_days, 'day', 'days')}"
+        )
         steps = [
-            f"{Decimal(str(step['daily_dose'])).normalize():f} a day for {step['days']} days"
+            f"{Decimal(str(step['daily_dose'])).normalize():f} a day "
+            f"for {plural(step['days'], 'day', 'days')}"
             for step in self.taper_steps or []
         ]
         return ", then ".join([*steps, steady])

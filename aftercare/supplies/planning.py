@@ -29,7 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aftercare.care.triggers import Occurrence, local_date, register_trigger
+from aftercare.care.triggers import Occurrence, TriggerOption, local_date, register_trigger
+from aftercare.locales import plural
 from aftercare.supplies.projection import (
     DEFAULT_BUFFER_DAYS,
     last_call_on,
@@ -204,7 +205,7 @@ def supply_reorder_requested(facts: Any, rule: Any, policy: Any, now: dt.datetim
         Occurrence(
             f"supply{supply.id}asked{supply.reorder_requested_at:%Y%m%d%H%M}",
             local_date(supply.reorder_requested_at, facts.time_zone or policy.time_zone),
-            detail=f"prepare {supply.name} ({supply.lead_time_days} days' lead time)",
+            detail=f"prepare {supply.name} (takes {plural(supply.lead_time_days, 'day', 'days')})",
             context={"supply_id": supply.id, "supply_name": supply.name},
             due_at=supply.reorder_requested_at,
         )
@@ -276,25 +277,64 @@ DEFAULT_SUPPLY_RULES: list[dict[str, Any]] = [
 ]
 
 
+# The words of supplies.models.Kind and PreparedBy (this module imports no Django models).
+KINDS = TriggerOption(
+    "kinds",
+    "Kinds of supply",
+    "some_of",
+    choices=(
+        ("remedy", "Remedy"),
+        ("supplement", "Supplement"),
+        ("medication", "Medication"),
+        ("other", "Other"),
+    ),
+    help="None ticked: medications and remedies",
+)
+BUFFER_DAYS = TriggerOption(
+    "buffer_days",
+    "Days of margin before the run-out",
+    "number",
+    minimum=0,
+    maximum=90,
+    default=DEFAULT_BUFFER_DAYS,
+)
+PREPARED_BY = TriggerOption(
+    "prepared_by",
+    "Prepared by",
+    "some_of",
+    choices=(
+        ("practice", "The practice"),
+        ("pharmacy", "A compounding pharmacy"),
+        ("client", "The client buys it"),
+    ),
+    help="None ticked: the practice and compounding pharmacies",
+)
+
+
 def register() -> None:
 
     register_trigger(
         "supply_started",
         label="A medication, remedy or supplement was started",
         options_help='{"kinds": ["medication"]} — remedy, supplement, medication, other',
+        options=(KINDS,),
     )(supply_started)
     register_trigger(
         "supply_reorder",
         label="A supply should be re-ordered (run-out − lead time − buffer, before absences)",
         options_help='{"buffer_days": 7}',
+        options=(BUFFER_DAYS,),
     )(supply_reorder)
     register_trigger(
         "supply_reorder_overdue",
         label="A supply is still not re-ordered the day before the last day to order in time",
         options_help='{"buffer_days": 7}',
+        options=(BUFFER_DAYS,),
     )(supply_reorder_overdue)
     register_trigger(
         "supply_reorder_requested",
         label="A client asked to re-order a supply",
         options_help='{"prepared_by": ["practice", "pharmacy"]}',
+        options=(PREPARED_BY,),
+        timed=False,
     )(supply_reorder_requested)

@@ -65,7 +65,7 @@ def test_a_supply_whose_preparation_window_overlaps_counts_too(personas: Persona
     # Runs out 10 Apr, after the return, but 14 days' preparation start on 27 Mar.
     add_supply(personas.actor(), personas.client, started_on=dt.date(2027, 1, 10))
     [row] = preview(personas).supplies
-    assert "preparation overlap" in row["reason"]
+    assert row["reason"] == "preparing it (14 days) overlaps the absence"
 
 
 def test_a_supply_running_out_well_after_the_return_is_not_listed(personas: Personas) -> None:

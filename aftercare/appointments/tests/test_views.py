@@ -203,7 +203,7 @@ class TestDay:
     ) -> None:
         with clock.at(dt.datetime(2026, 3, 29, 23, 30, tzinfo=dt.UTC)):  # 00:30 BST on 30 March
             page = owner_client.get("/appointments/day/").content.decode()
-        assert "Monday 30 March 2026 (today)" in page
+        assert "Monday, 30 March 2026 (today)" in page
         assert "date=2026-03-29" in page and "date=2026-03-31" in page
 
     def test_another_practices_practitioner_is_not_found(

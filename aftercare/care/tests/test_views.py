@@ -88,7 +88,7 @@ def test_a_message_rule_without_a_template_is_refused_naming_the_field(care, cli
     )
     assert response.status_code == 400
     assert response.context["form"].errors["template_key"] == [
-        "A message needs a template, e.g. check_in."
+        "Choose the message the client gets."
     ]
     assert not CareRule.objects.filter(name="x").exists()
 
@@ -200,13 +200,15 @@ def test_editing_a_rule_in_the_web_form_keeps_what_the_form_does_not_show(
     rule.condition = {"has_tag": "homeopathy", "lacks_tag": "paused"}
     rule.save()
     page = client.get(reverse("care-rules-edit", args=[rule.pk])).content.decode()
-    assert "kinds: remedy" in page and "Saving keeps them" in page
+    assert "Only clients without the tag: paused" in page and "Saving keeps them" in page
+    assert 'value="remedy" id="id_kinds_0" checked' in page  # its own setting, shown as a box
     with clock.at(NOW), django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("care-rules-edit", args=[rule.pk]),
             {
                 "name": rule.name,
                 "trigger": "supply_started",
+                "kinds": ["remedy"],
                 "condition_tag": "",
                 "offset_days": "5",
                 "local_time": "10:00",

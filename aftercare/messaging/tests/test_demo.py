@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from aftercare.messaging.demo import add_demo_data
-from aftercare.messaging.models import Direction, Message, MessageKind
+from aftercare.messaging.demo import DEMO_TEMPLATE, add_demo_data
+from aftercare.messaging.models import Direction, Message, MessageKind, MessageTemplate
 from aftercare.messaging.plugins import unreachable_items
+from aftercare.messaging.services import template_check
 from aftercare.testing import Personas, make_client
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -46,3 +47,10 @@ def test_the_demo_has_a_bounced_address_to_call_about_and_an_unmatched_text(
         )
     )
     assert "crisis" in levels
+
+
+def test_the_demo_practice_has_a_template_of_its_own_that_checks(personas: Personas) -> None:
+    add_demo_data(personas.practice, rng=random.Random(3), now=NOW)
+    row = MessageTemplate.objects.get(practice=personas.practice, key=DEMO_TEMPLATE["key"])
+    assert row.name == "Winter wellbeing note"
+    assert template_check({"subject": row.subject, "text": row.text, "sms": row.sms}) == []

@@ -50,6 +50,8 @@ class TestSettings:
             ("country", "XX", "Country"),
             ("phone", "12", "Contact phone"),
             ("name", "", "Practice name"),
+            ("colour", "#ffcc00", "Colour"),
+            ("colour", "yellow", "Colour"),
         ],
     )
     def test_bad_input_names_the_field_and_saves_nothing(
@@ -61,6 +63,21 @@ class TestSettings:
         personas.practice.refresh_from_db()
         assert personas.practice.name == "Riverside Practice"
         assert personas.practice.time_zone == "Europe/London"
+
+    def test_the_practice_chooses_a_colour_clients_can_read(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        page = owner_client.get("/settings/").content.decode()
+        assert 'type="color"' in page and 'value="#0b5394"' in page
+        refused = owner_client.post("/settings/", {**SETTINGS, "colour": "#3A7BD5"})
+        words = refused.content.decode()
+        assert "Too light to read" in words and "contrast of 4.0 to 1" in words
+        assert "A darker shade of it that can be read: #3672c6." in words
+        personas.practice.refresh_from_db()
+        assert personas.practice.colour == "#0b5394"
+        assert owner_client.post("/settings/", {**SETTINGS, "colour": "#3672C6"}).status_code == 302
+        personas.practice.refresh_from_db()
+        assert personas.practice.colour == "#3672c6"
 
     def test_members_see_the_settings_and_members_but_cannot_change_them(
         self, client: WebClient, personas: Personas

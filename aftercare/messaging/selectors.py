@@ -1,0 +1,124 @@
+"""Reads of a practice's message templates, shared by the templates pages and the rule picker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template import TemplateSyntaxError
+
+from aftercare.care.catalogue import MessageChoice
+from aftercare.clients.models import Client
+from aftercare.messaging import templating
+from aftercare.messaging.models import MessageTemplate
+from aftercare.messaging.services import render_context
+from aftercare.practice.models import Practice
+
+# Built-in templates the messaging itself sends (answers, notices, a person's own words): a care
+# rule has no use for them, so the rule form's picker leaves them out.
+NOT_FOR_RULES = frozenset(
+    {"message_link", "personal", "reply_acknowledgement", "sms_help", "new_link", "crisis_support"}
+)
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    key: str
+    language: str
+    name: str
+    built_in: bool  # a built-in template (its wording may be the practice's own)
+    own_wording: bool  # the practice wrote or changed the wording
+
+
+def template_name(key: str, language: str = "en", own_name: str = "") -> str:
+    """A template as people call it: its name, never its key."""
+    if own_name:
+        return own_name
+    default = templating.default_template(key, language)
+    if default is not None and default.label:
+        return default.label
+    return key.replace("_", " ").capitalize()
+
+
+def template_rows(practice: Practice) -> list[TemplateRow]:
+    """Every template of ``practice``: the built-ins (with whether it changed them) and its own."""
+    own = {
+        (row.key, row.language): row for row in MessageTemplate.objects.filter(practice=practice)
+    }
+    rows = [
+        TemplateRow(
+            key=t.key,
+            language=t.language,
+            name=template_name(t.key, t.language),
+            built_in=True,
+            own_wording=(t.key, t.language) in own,
+        )
+        for t in templating.default_templates()
+    ]
+    built_in = set(templating.template_keys())
+    rows.extend(
+        TemplateRow(
+            key=row.key,
+            language=row.language,
+            name=template_name(row.key, row.language, row.name),
+            built_in=False,
+            own_wording=True,
+        )
+        for row in own.values()
+        if row.key not in built_in
+    )
+    return rows
+
+
+def sample_client(practice: Practice) -> Client:
+    """A client who does not exist, to show what a template says (never saved)."""
+    return Client(
+        pk=0, practice=practice, given_name="Alex", family_name="Sample", language=practice.language
+    )
+
+
+def sample_context(practice: Practice) -> dict[str, Any]:
+    """The placeholders filled for the sample client, with example details a rule would add."""
+    context = render_context(sample_client(practice), message_url=f"{settings.BASE_URL}/p/m/…/")
+    context["details"] = {
+        "when": "Tuesday 1 December at 10:00",
+        "title": "Sleeping well",
+        "supply_name": "Magnesium",
+        "referred_to": "Dr Jones",
+    }
+    return context
+
+
+def rule_message_choices(practice: Practice) -> list[MessageChoice]:
+    """The messages a care rule can send, each with a preview for the sample client."""
+    language = practice.language or "en"
+    context = sample_context(practice)
+    own = {
+        row.key: row
+        for row in MessageTemplate.objects.filter(
+            practice=practice, language__in=[language, "en"]
+        ).order_by("key", "language")
+    }
+    choices = []
+    for key in templating.template_keys():
+        if key in NOT_FOR_RULES:
+            continue
+        default = templating.default_template(key, language)
+        row = own.get(key)
+        subject, text = (row.subject, row.text) if row else (default.subject, default.text)
+        choices.append(_choice(key, template_name(key, language), subject, text, context))
+    for key, row in own.items():
+        if templating.default_template(key) is None:
+            choices.append(
+                _choice(key, template_name(key, own_name=row.name), row.subject, row.text, context)
+            )
+    return choices
+
+
+def _choice(key: str, name: str, subject: str, text: str, context: dict[str, Any]) -> MessageChoice:
+    try:
+        rendered = templating.render(subject=subject, text=text, html="", context=context)
+    except TemplateSyntaxError:  # stored before templates were checked: not the form's concern
+        return MessageChoice(key, name, subject, "")
+    return MessageChoice(key, name, rendered.subject, rendered.text.strip())
