@@ -84,7 +84,8 @@ def check_sns_url(url: Any, *, what: str) -> str:
 
 def string_to_sign(message: Mapping[str, Any]) -> bytes:
     """The bytes SNS signed: the type's fields in AWS's order, ``name\\nvalue\\n`` each."""
-    fields = FIELDS_BY_TYPE.get(message.get("Type"))  # type: ignore[arg-type]
+    kind = message.get("Type")
+    fields = FIELDS_BY_TYPE.get(kind) if isinstance(kind, str) else None
     if fields is None:
         raise SnsSignatureError("not an SNS message type")
     lines: list[str] = []

@@ -203,7 +203,8 @@ def test_odd_ses_and_sns_fields_signed_or_not_are_stored_or_refused(
     for key in data.draw(st.lists(st.sampled_from(SES_FIELDS), max_size=3)):
         target = ses["receipt"] if key in ("action", "type", "encoding") else ses
         if key in ("type", "encoding"):
-            target = ses["receipt"]["action"] if isinstance(ses["receipt"], dict) else {}
+            receipt = ses["receipt"] if isinstance(ses["receipt"], dict) else {}
+            target = receipt.get("action")
         if isinstance(target, dict):
             target[key] = data.draw(JSON_VALUES)
     envelope = sns_signing.notification(ses)

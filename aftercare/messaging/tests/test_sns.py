@@ -85,6 +85,7 @@ def test_changed_fields_other_keys_odd_versions_and_expired_certificates_are_ref
         {**signed, "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/index.html"},
         {**sns_signing.make_signer().sign(signed)},
         {**signed, "Type": "Announcement"},
+        {**signed, "Type": ["Notification"]},  # found by the fuzz test
     ):
         with pytest.raises(SnsSignatureError):
             verify(signer, changed)
