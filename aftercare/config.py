@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -38,6 +39,8 @@ SETTINGS: dict[str, str] = {
     "AFTERCARE_TWILIO_AUTH_TOKEN": "Twilio auth token (also signs Twilio's webhooks)",
     "AFTERCARE_TWILIO_FROM": "the Twilio number SMS are sent from (E.164)",
     "AFTERCARE_TWILIO_WHATSAPP_FROM": "the Twilio WhatsApp sender (E.164)",
+    "AFTERCARE_TWILIO_SMS_PER_SECOND": "SMS a second each Twilio number may send, across all workers (default 1; 0 no limit)",
+    "AFTERCARE_TWILIO_WHATSAPP_PER_SECOND": "WhatsApp messages a second the sender may send, across all workers (default 80)",
     "AFTERCARE_TWILIO_WHATSAPP_TEMPLATES": "approved WhatsApp content templates per template key, check_in=HX…,recall=HX…",
     "AFTERCARE_REPLY_DOMAIN": "mail domain that receives client replies (reply+TOKEN@domain)",
     "AFTERCARE_INBOUND_EMAIL_TOKEN": "secret in the inbound email webhook's address",
@@ -223,6 +226,8 @@ class Config:
     twilio_from: str = ""
     twilio_whatsapp_from: str = ""
     twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
+    twilio_sms_per_second: float = 1.0
+    twilio_whatsapp_per_second: float = 80.0
     mailgun_webhook_signing_key: str = ""
     reply_domain: str = ""
     inbound_email_token: str = ""
@@ -340,9 +345,23 @@ def parse_seconds(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
+def parse_rate(env: Mapping[str, str], name: str, default: float) -> float:
+    """Messages per second such as ``1`` or ``0.5``; ``0`` means no limit."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 10_000:
+        raise ConfigError(f"{name}: expected messages per second such as 1 or 0.5, got {raw!r}")
+    return rate
+
+
+def messaging_settings(env: Mapping[str, str]) -> dict[str, object]:
     """Twilio and inbound-mail settings; Twilio needs its SID, token and a sender together."""
-    values = {
+    values: dict[str, Any] = {
         "twilio_account_sid": read_secret(env, "AFTERCARE_TWILIO_ACCOUNT_SID") or "",
         "twilio_auth_token": read_secret(env, "AFTERCARE_TWILIO_AUTH_TOKEN") or "",
         "twilio_from": (env.get("AFTERCARE_TWILIO_FROM") or "").strip(),
@@ -351,6 +370,10 @@ def messaging_settings(env: Mapping[str, str]) -> dict[str, str]:
         "inbound_email_token": read_secret(env, "AFTERCARE_INBOUND_EMAIL_TOKEN") or "",
         "mailgun_webhook_signing_key": read_secret(env, "AFTERCARE_MAILGUN_WEBHOOK_SIGNING_KEY")
         or "",
+        # Twilio queues what a number sends beyond its rate (a long code: 1 SMS a second) and
+        # fails it after hours; the workers keep to the rate together instead (messaging.rates).
+        "twilio_sms_per_second": parse_rate(env, "AFTERCARE_TWILIO_SMS_PER_SECOND", 1.0),
+        "twilio_whatsapp_per_second": parse_rate(env, "AFTERCARE_TWILIO_WHATSAPP_PER_SECOND", 80.0),
     }
     senders = values["twilio_from"] or values["twilio_whatsapp_from"]
     if senders and not (values["twilio_account_sid"] and values["twilio_auth_token"]):

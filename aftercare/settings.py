@@ -208,6 +208,9 @@ TWILIO_ACCOUNT_SID = CONFIG.twilio_account_sid
 TWILIO_AUTH_TOKEN = CONFIG.twilio_auth_token
 TWILIO_FROM = CONFIG.twilio_from
 TWILIO_WHATSAPP_FROM = CONFIG.twilio_whatsapp_from
+# Messages a second each sending number may hand over, across every worker (0: no limit).
+TWILIO_SMS_PER_SECOND = CONFIG.twilio_sms_per_second
+TWILIO_WHATSAPP_PER_SECOND = CONFIG.twilio_whatsapp_per_second
 # Outside WhatsApp's 24-hour window only approved templates go out: {template key: ContentSid}.
 TWILIO_WHATSAPP_TEMPLATES = dict(CONFIG.twilio_whatsapp_templates)
 MAILGUN_WEBHOOK_SIGNING_KEY = CONFIG.mailgun_webhook_signing_key

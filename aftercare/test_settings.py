@@ -26,3 +26,6 @@ if os.environ.get("AFTERCARE_TEST_DATABASE_URL"):
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
+# Tests pin the clock; the rate limits' own tests turn them on (messaging/tests/test_rates.py).
+TWILIO_SMS_PER_SECOND = 0
+TWILIO_WHATSAPP_PER_SECOND = 0

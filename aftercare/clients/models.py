@@ -140,6 +140,8 @@ class Client(models.Model):
             ),
             models.Index(fields=["practice", "email"]),
             models.Index(fields=["practice", "phone"]),
+            # An inbound SMS from a number no reply token names: its client by phone alone.
+            models.Index(fields=["phone"]),
         ]
         ordering = ["family_name", "given_name", "id"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,16 +34,37 @@ _checks: list[SendCheck] = []
 _batch_cache: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
     "aftercare_send_check_cache", default=None
 )
+# The messages of the batch being checked, so a check can read for all of them in one query.
+_batch: contextvars.ContextVar[tuple[Message, ...]] = contextvars.ContextVar(
+    "aftercare_send_check_batch", default=()
+)
 
 
 @contextlib.contextmanager
-def batch_cache() -> Iterator[None]:
-    """Within this block, checks may reuse what they read for earlier messages."""
+def batch_cache(messages: Iterable[Message] = ()) -> Iterator[None]:
+    """Within this block, checks may reuse what they read for earlier messages, and read
+    once for every message of the batch (``batch_of``)."""
     token = _batch_cache.set({})
+    batch_token = _batch.set(tuple(messages))
     try:
         yield
     finally:
+        _batch.reset(batch_token)
         _batch_cache.reset(token)
+
+
+def batch_of(message: Message) -> tuple[Message, ...]:
+    """The messages checked together with ``message`` (just it, outside a batch)."""
+    batch = _batch.get()
+    return batch if any(m is message for m in batch) else (message,)
+
+
+def batch_cached(name: str, message: Message, load: Callable[[tuple[Message, ...]], Any]) -> Any:
+    """``load(batch)`` once per batch (a query for all its messages), else for ``message``."""
+    batch = batch_of(message)
+    if len(batch) == 1:
+        return load(batch)
+    return cached(("batch", name), lambda: load(batch))
 
 
 def cached(key: Any, load: Callable[[], Any]) -> Any:
@@ -111,11 +132,15 @@ def appointment_not_cancelled(message: Message, now: dt.datetime) -> Verdict | N
     if not appointment_id:
         return None
 
-    status = (
-        Appointment.objects.filter(pk=appointment_id, practice_id=message.practice_id)
-        .values_list("status", flat=True)
-        .first()
-    )
+    def load(batch: tuple[Message, ...]) -> dict[tuple[int, int], str]:
+        wanted = {
+            int(m.context["appointment_id"]) for m in batch if m.context.get("appointment_id")
+        }
+        rows = Appointment.objects.filter(pk__in=wanted).values_list("pk", "practice_id", "status")
+        return {(pk, practice_id): status for pk, practice_id, status in rows}
+
+    statuses = batch_cached("appointments", message, load)
+    status = statuses.get((int(appointment_id), message.practice_id))
     if status is None or status in {"cancelled", "late_cancelled"}:
         return Verdict("cancel", "The appointment was cancelled")
     return None

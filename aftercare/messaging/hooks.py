@@ -94,7 +94,8 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
     """Inbound SMS/WhatsApp in Twilio's form format; replies with empty TwiML.
 
     Acknowledgements go through the outbox (so quiet hours, retries and the thread apply),
-    never as TwiML.
+    never as TwiML. The message is only stored here; the worker triages and routes it
+    (``inbound.route_arrived``), so a burst of webhooks is answered at once.
     """
     if not twilio_signature_valid(request):
         return refuse(request, "twilio/sms")
@@ -109,6 +110,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         practice=practice_from_query(request),
         attachments=twilio_media(request.POST),
         details=twilio_details(request.POST),
+        route_later=True,  # stored first; the worker triages and routes it
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 

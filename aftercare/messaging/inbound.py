@@ -24,7 +24,8 @@ from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 
 from aftercare import clock
@@ -81,7 +82,8 @@ def find_client(
     # With one number shared by several practices, the one that wrote last is the one the
     # client is answering.
     last_out = (
-        Message.objects.filter(direction=Direction.OUTBOUND, to_address__iexact=address)
+        Message.objects.alias(to_lower=Lower("to_address"))
+        .filter(direction=Direction.OUTBOUND, to_lower=address.lower())
         .exclude(client=None)
         .select_related("client", "practice")
         .order_by("-id")
@@ -114,8 +116,14 @@ def receive_inbound(
     raw_mime: bytes = b"",
     attachments: Sequence[IncomingFile] = (),
     details: dict[str, object] | None = None,
+    route_later: bool = False,
 ) -> Message | None:
     """Store one inbound message and route it.
+
+    ``route_later`` (a provider's webhook, which must answer at once even in a burst): store
+    it as *arrived* and leave triage and routing to the worker (``route_arrived``), which
+    takes arrived messages before anything else it does. Until then the inbox shows it as
+    "not yet read by Aftercare".
 
     None when no practice could be told: the message is then kept as an ``UnroutedInbound``
     for the operator to assign (``aftercare inbound``), never dropped. An auto-reply or a
@@ -156,7 +164,42 @@ def receive_inbound(
             fields["subject"] = f"WhatsApp profile name: {profile}"[:300]
         keep_unrouted(fields)
         return None
+    try:
+        return _store_and_route(
+            found_practice,
+            client,
+            original,
+            fields,
+            kind,
+            raw_mime,
+            attachments,
+            details,
+            route_later=route_later,
+        )
+    except IntegrityError:
+        # The same message stored meanwhile by a retry of the webhook racing this one.
+        existing = Message.objects.filter(
+            provider_id=fields["provider_id"], direction=Direction.INBOUND
+        ).first()
+        if existing is None or not fields["provider_id"]:
+            raise
+        return existing
+
+
+def _store_and_route(
+    found_practice: Practice,
+    client: Client | None,
+    original: Message | None,
+    fields: dict[str, str],
+    kind: str,
+    raw_mime: bytes,
+    attachments: Sequence[IncomingFile],
+    details: dict[str, object] | None,
+    *,
+    route_later: bool,
+) -> Message:
     by_machine = kind in (MessageKind.AUTO_REPLY, MessageKind.BOUNCE)
+    later = route_later and not by_machine
     with transaction.atomic():
         message = Message.objects.create(
             practice=found_practice,
@@ -165,7 +208,7 @@ def receive_inbound(
             **fields,
             kind=kind,
             raw_mime=raw_mime,
-            status=MessageStatus.RECEIVED,
+            status=MessageStatus.ARRIVED if later else MessageStatus.RECEIVED,
             automated=by_machine,
             in_reply_to=original,
             created_at=clock.now(),
@@ -176,13 +219,44 @@ def receive_inbound(
             },
         )
         keep_attachments(message, attachments)
-        if channel == "whatsapp" and client is not None and client.whatsapp_unusable:
+        if fields["channel"] == "whatsapp" and client is not None and client.whatsapp_unusable:
             # They wrote on WhatsApp: it reaches them again, and the 24-hour window is open.
             Client.objects.filter(pk=client.pk).update(whatsapp_unusable=False)
             client.whatsapp_unusable = False
-        if not by_machine:
+        if not by_machine and not later:
             route_inbound(message)
     return message
+
+
+def route_arrived(limit: int = 20) -> int:
+    """Triage and route messages stored by ``receive_inbound(route_later=True)``, oldest first.
+
+    Each is taken with a conditional UPDATE (arrived → received), so of several workers only
+    one routes it; each in its own transaction, so one that fails (logged) leaves the others
+    routed, and itself received and unread in the inbox for a person, never invisible.
+    """
+    arrived = list(
+        Message.objects.filter(status=MessageStatus.ARRIVED, direction=Direction.INBOUND)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in arrived:
+        try:
+            with transaction.atomic():
+                taken = Message.objects.filter(pk=pk, status=MessageStatus.ARRIVED).update(
+                    status=MessageStatus.RECEIVED
+                )
+                if taken:
+                    message = Message.objects.select_related(
+                        "client__practice", "client__primary_practitioner", "practice"
+                    ).get(pk=pk)
+                    route_inbound(message)
+        except Exception:
+            log.exception("inbound message %s could not be routed; left unread for a person", pk)
+            Message.objects.filter(pk=pk, status=MessageStatus.ARRIVED).update(
+                status=MessageStatus.RECEIVED
+            )
+    return len(arrived)
 
 
 def keep_attachments(message: Message, files: Sequence[IncomingFile]) -> list[MessageAttachment]:

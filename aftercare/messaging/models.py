@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from aftercare import clock
 from aftercare.clients.models import Client
@@ -41,6 +42,8 @@ class MessageStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     RECEIVED = "received", "Received"
+    # Inbound, stored by a webhook and not yet triaged and routed by the worker.
+    ARRIVED = "arrived", "Not yet read by Aftercare"
     UNCERTAIN = "uncertain", "Uncertain: check with the client"
     CANCELLED = "cancelled", "Not sent"
 
@@ -152,14 +155,23 @@ class Message(models.Model):
                 name="message_unread_inbound",
             ),
             models.Index(fields=["client", "created_at"]),
+            # An inbound message finds the last one sent to its sender (``inbound.find_client``)
+            # by this, not by a case-insensitive scan of the whole outbox.
+            models.Index(Lower("to_address"), "direction", name="message_to_address_lower"),
         ]
         constraints = [
+            # A provider retrying its webhook stores nothing twice, however the retries race.
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=Q(direction="in") & ~Q(provider_id=""),
+                name="one_inbound_per_provider_id",
+            ),
             # A touchpoint becomes at most one outbound message, however often it is rendered.
             models.UniqueConstraint(
                 fields=["touchpoint"],
                 condition=Q(touchpoint__isnull=False, automated=True),
                 name="one_message_per_touchpoint",
-            )
+            ),
         ]
         ordering = ["-created_at", "-id"]
 
@@ -193,6 +205,17 @@ class Message(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.triage_level in FLAGGED_LEVELS
+
+
+class SendingTurn(models.Model):
+    """When a sender (a Twilio number) may next hand a message over: a token bucket of one,
+    shared by every worker and taken with one conditional UPDATE (``messaging.rates``)."""
+
+    sender = models.CharField(max_length=120, unique=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.sender} next at {self.next_at:%H:%M:%S.%f}"
 
 
 class MessageAttempt(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import re
 import smtplib
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
 from django.urls import reverse
 
 from aftercare import clock
@@ -57,6 +59,10 @@ class Transport:
         """Hand ``message`` to the provider and return the provider's id for it."""
         raise NotImplementedError
 
+    def rate(self) -> tuple[str, float] | None:
+        """``(sender, messages per second)`` the provider allows this sender, or None."""
+        return None
+
 
 class PreviewTransport(Transport):
     """Keeps the message in the outbox (status sent, provider id "preview")."""
@@ -80,6 +86,23 @@ def unsubscribe_headers(message: Message) -> dict[str, str]:
         "List-Unsubscribe": f"<{url}>{mailto}",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def envelope_address(address: str, encoding: str | None) -> str:
+    """The address for SMTP's MAIL FROM / RCPT TO: as it is when plainly ``local@domain`` in
+    ASCII (most addresses), else Django's ``sanitize_address`` (display names, IDNA)."""
+    if PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return _sanitized(address, encoding or settings.DEFAULT_CHARSET)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sanitized(address: str, encoding: str) -> str:
+    """Django's parse of an address (the sender's is the same for a whole batch)."""
+    return sanitize_address(address, encoding)
 
 
 class EmailTransport(Transport):
@@ -131,11 +154,20 @@ class EmailTransport(Transport):
         return email
 
     def send(self, message: Message) -> str:
+        """Hand ``message`` over on the batch's open connection (``open``).
+
+        What Django's ``send_messages`` does for one message, on the smtplib connection it
+        opened, minus its per-call lock and the address parsing a plain ASCII address does
+        not need (``envelope_address``): that was a sixth of the worker's time per message.
+        """
         if self.connection is None:
             self.open()
         email = self.build(message)
         try:
-            email.send(fail_silently=False)
+            payload = email.message().as_bytes(linesep="\r\n")
+            sender = envelope_address(email.from_email, email.encoding)
+            recipients = [envelope_address(to, email.encoding) for to in email.recipients()]
+            self.connection.connection.sendmail(sender, recipients, payload)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise TransportError(
@@ -183,6 +215,12 @@ class TwilioTransport(Transport):
 
     def recipient(self, message: Message) -> str:
         return f"whatsapp:{message.to_address}" if self.whatsapp else message.to_address
+
+    def rate(self) -> tuple[str, float] | None:
+        per_second = (
+            settings.TWILIO_WHATSAPP_PER_SECOND if self.whatsapp else settings.TWILIO_SMS_PER_SECOND
+        )
+        return f"twilio:{self.sender()}", per_second
 
     def open(self) -> None:
         if self.client is None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aftercare.care.planner import local_moment
-from aftercare.messaging.checks import Verdict
+from aftercare.messaging.checks import Verdict, batch_cached
 from aftercare.messaging.models import Direction, Message
 
 # Automated messages that ask the client something: they wait while the client waits. Other
@@ -105,7 +105,14 @@ def no_question_while_unread(message: Message, now: dt.datetime) -> Verdict | No
         or not asks_the_client(message.template_key)
     ):
         return None
-    if not unread_from_clients().filter(client_id=message.client_id).exists():
+
+    def load(batch: tuple[Message, ...]) -> set[int]:
+        clients = {m.client_id for m in batch if m.client_id is not None}
+        return set(
+            unread_from_clients().filter(client_id__in=clients).values_list("client_id", flat=True)
+        )
+
+    if message.client_id not in batch_cached("clients_with_unread", message, load):
         return None
     return Verdict(
         "reschedule",

@@ -2,6 +2,8 @@
 
 A loop of small steps, each returning "did I find work?" (like healthchecks' sendalerts):
 
+0. ``route_arrived``: triage and route what clients wrote that a webhook stored (first, so a
+   crisis reaches the practitioner as fast as the worker runs).
 1. ``render_due_touchpoints``: claim due message touchpoints (a conditional UPDATE from
    ``due`` to ``sent``) and render each into a queued Message in the same transaction.
 2. ``send_queued``: claim a batch of queued messages with a lease (PostgreSQL
@@ -35,6 +37,7 @@ from aftercare import clock
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.care.preparers import SkipTouchpoint, prepare_touchpoint
 from aftercare.messaging.checks import Verdict, batch_cache, recheck
+from aftercare.messaging.inbound import route_arrived
 from aftercare.messaging.models import (
     Direction,
     Message,
@@ -42,6 +45,7 @@ from aftercare.messaging.models import (
     MessageStatus,
     WorkerHeartbeat,
 )
+from aftercare.messaging.rates import take_turn
 from aftercare.messaging.services import client_opt_out, mark_address_unusable, message_queue
 from aftercare.messaging.transports import Transport, TransportError, transport_for
 
@@ -51,6 +55,9 @@ RETRY_BASE = dt.timedelta(minutes=1)
 RETRY_CAP = dt.timedelta(hours=6)
 MAX_ATTEMPTS = 8
 HEARTBEAT_EVERY = dt.timedelta(seconds=10)
+# The longest a worker sleeps for a sender's turn (``wait_for_turn``) before it puts the
+# message back in the queue until then.
+MAX_TURN_WAIT = 5.0
 # Providers without an idempotency key: a resend after a crash could reach the client twice.
 UNIDEMPOTENT_CHANNELS = frozenset({"sms", "whatsapp"})
 
@@ -64,6 +71,22 @@ def retry_delay(attempts: int) -> dt.timedelta:
     """Capped exponential backoff with jitter: 1, 2, 4 … minutes, at most 6 hours."""
     delay = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
     return delay * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
+
+
+def sqlite_synchronous(level: str) -> None:
+    """Set how hard SQLite syncs this connection's commits (``FULL`` or ``NORMAL``).
+
+    In WAL mode ``NORMAL`` syncs the log at checkpoints rather than at each commit: a commit
+    survives this process being killed (the outbox guarantee is about that) but the last ones
+    may be lost with the machine's power. The worker writes its outcomes that way (an fsync per
+    message was most of its time); a hand-over to a provider without an idempotency key is
+    recorded with ``FULL``, which syncs every commit before it too. A no-op on PostgreSQL and
+    inside a transaction (SQLite refuses the change there; tests run inside one).
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA synchronous={level}")
 
 
 def _going_with_their_bundle(candidates: list[tuple[int, Any]]) -> set[int]:
@@ -135,6 +158,16 @@ def _record_bundle(message: Message, now: dt.datetime) -> None:
         )
 
 
+# Table names from the models, values as parameters.
+RECORD_SENT_SQL = (
+    f"UPDATE {Message._meta.db_table} SET"  # noqa: S608
+    " status = %s, provider_id = %s, sent_at = %s, "
+    "status_reason = '', lease_owner = '', lease_expires_at = NULL "
+    "WHERE id = %s AND status = %s AND lease_owner = %s"
+)
+FINISH_ATTEMPT_SQL = f"UPDATE {MessageAttempt._meta.db_table} SET finished_at = %s WHERE id = %s"  # noqa: S608
+
+
 class Worker:
     def __init__(
         self,
@@ -174,9 +207,16 @@ class Worker:
 
     def run_once(self) -> bool:
         """One pass of every step; True when any step found work."""
+        sqlite_synchronous("NORMAL")  # (a connection may have been reopened since)
         self.heartbeat()
         found = False
-        for step in (self.reclaim_expired, self.render_due_touchpoints, self.send_queued):
+        steps = (
+            self.route_arrived,
+            self.reclaim_expired,
+            self.render_due_touchpoints,
+            self.send_queued,
+        )
+        for step in steps:
             if self.stopping:
                 break
             found = step() or found
@@ -214,6 +254,12 @@ class Worker:
                 "counts": self.counts,
             },
         )
+
+    # -- step 0: inbound messages stored by webhooks --------------------------------------
+
+    def route_arrived(self) -> bool:
+        """Triage and route what clients wrote, first (a crisis reaches a person at once)."""
+        return route_arrived(self.batch_size) > 0
 
     # -- step 1: touchpoints → messages ---------------------------------------------------
 
@@ -341,7 +387,7 @@ class Worker:
         messages = [by_id[pk] for pk in ids]
         now = clock.now()
         ready: list[Message] = []
-        with transaction.atomic(), batch_cache():
+        with transaction.atomic(), batch_cache(messages):
             # A worker frozen since its claim may have lost the batch already.
             held = self.renew_lease(ids)
             for message in messages:
@@ -376,14 +422,23 @@ class Worker:
                         finished_at=clock.now(), error="lease lost before the hand-over"
                     )
                 continue
+            turn = self.wait_for_turn(message)
+            if turn is not None:
+                self.postpone(message, turn, attempts)
+                continue
             attempt = attempts.get(message.pk)
             if attempt is None:
-                with transaction.atomic():
-                    if not self.holding(message).update(attempt_count=F("attempt_count") + 1):
-                        continue  # lost the lease since the check above: never hand it over
-                    attempt = MessageAttempt.objects.create(
-                        message=message, worker=self.name, started_at=clock.now()
-                    )
+                # No idempotency key: this record must outlive even a power cut.
+                sqlite_synchronous("FULL")
+                try:
+                    with transaction.atomic():
+                        if not self.holding(message).update(attempt_count=F("attempt_count") + 1):
+                            continue  # lost the lease since the check above: never hand it over
+                        attempt = MessageAttempt.objects.create(
+                            message=message, worker=self.name, started_at=clock.now()
+                        )
+                finally:
+                    sqlite_synchronous("NORMAL")
             try:
                 provider_id = self.transport(message.channel).send(message)
             except TransportError as error:
@@ -421,24 +476,64 @@ class Worker:
         """Record one hand-over at once, only while this worker still holds the lease.
 
         A worker that was frozen past its lease (and whose message another worker reclaimed)
-        changes nothing here: its late answer finds the lease gone.
+        changes nothing here: its late answer finds the lease gone. Two plain statements in
+        one transaction (the ORM took longer to build them than the database to run them; this
+        runs once per message sent).
         """
-        finished = clock.now()
-        with transaction.atomic():
-            recorded = self.holding(message).update(
-                status=MessageStatus.SENT,
-                provider_id=provider_id[:100],
-                sent_at=finished,
-                status_reason="",
-                lease_owner="",
-                lease_expires_at=None,
+        finished = connection.ops.adapt_datetimefield_value(clock.now())
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                RECORD_SENT_SQL,
+                [
+                    MessageStatus.SENT,
+                    provider_id[:100],
+                    finished,
+                    message.pk,
+                    MessageStatus.SENDING,
+                    self.name,
+                ],
             )
+            recorded = cursor.rowcount
             if recorded:
-                MessageAttempt.objects.filter(pk=attempt.pk).update(finished_at=finished)
+                cursor.execute(FINISH_ATTEMPT_SQL, [finished, attempt.pk])
         self.sent += recorded
         self._count("sent", message.channel, recorded)
         if not recorded:
             log.warning("message %s was sent after its lease had moved on", message.pk)
+
+    def wait_for_turn(self, message: Message) -> dt.datetime | None:
+        """Wait for the sender's turn under its provider's rate (``messaging.rates``).
+
+        None once the turn is this worker's. A turn at most ``MAX_TURN_WAIT`` (and a sixth of
+        the lease) away is waited for once; a later one, or one another worker took meanwhile,
+        is returned, for the message to wait in the queue until then.
+        """
+        rate = self.transport(message.channel).rate()
+        if rate is None:
+            return None
+        turn = take_turn(*rate)
+        if turn is None:
+            return None
+        wait = (turn - clock.now()).total_seconds()
+        if wait > min(MAX_TURN_WAIT, self.lease.total_seconds() / 6) or self.stopping:
+            return turn
+        time.sleep(max(0.0, wait))
+        return take_turn(*rate)  # (another worker waiting for the same turn may have won it)
+
+    def postpone(
+        self, message: Message, until: dt.datetime, attempts: dict[int, MessageAttempt]
+    ) -> None:
+        """Back to the queue until ``until`` (its sender's turn); nothing was handed over."""
+        with transaction.atomic():
+            self.holding(message).update(
+                status=MessageStatus.QUEUED,
+                next_attempt_at=until,
+                lease_owner="",
+                lease_expires_at=None,
+                attempt_count=F("attempt_count") - (1 if message.pk in attempts else 0),
+            )
+            if message.pk in attempts:
+                MessageAttempt.objects.filter(pk=attempts[message.pk].pk).delete()
 
     def release(self, ids: list[int], attempts: dict[int, MessageAttempt] | None = None) -> None:
         """Give claimed messages back (SIGTERM); their attempts never reached a provider."""

@@ -541,6 +541,7 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
         status=400 if missing else 200,
     )
 
+
 def colour(request: HttpRequest, rgb: str) -> HttpResponse:
     """The practice's colour for its pages, as a style sheet: the CSP allows no inline style."""
     return HttpResponse(f":root {{ --practice: #{rgb}; }}\n", content_type="text/css")

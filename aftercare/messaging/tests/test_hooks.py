@@ -7,6 +7,7 @@ from django.test import Client as HttpClient
 from twilio.request_validator import RequestValidator
 
 from aftercare.clients.models import Client
+from aftercare.messaging.inbound import route_arrived
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.worker import Worker
@@ -23,13 +24,25 @@ def twilio(settings: Any) -> None:
 
 
 def post_signed(
-    client: HttpClient, path: str, params: dict[str, str], *, token: str = TOKEN
+    client: HttpClient,
+    path: str,
+    params: dict[str, str],
+    *,
+    token: str = TOKEN,
+    then_route: bool = True,
 ) -> Any:
-    """POST like Twilio does: form-encoded, signed over the public URL and the parameters."""
+    """POST like Twilio does: form-encoded, signed over the public URL and the parameters.
+
+    ``then_route``: then the worker's first step, which triages and routes what the webhook
+    stored (``inbound.route_arrived``).
+    """
     from django.conf import settings
 
     signature = RequestValidator(token).compute_signature(f"{settings.BASE_URL}{path}", params)
-    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    response = client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    if then_route:
+        route_arrived()
+    return response
 
 
 def sms(sender: str, body: str, sid: str = "SM" + "1" * 32) -> dict[str, str]:
@@ -62,17 +75,32 @@ def test_a_signed_sms_is_matched_to_the_client_and_answered_with_empty_twiml(
     personas: Personas, client: HttpClient
 ) -> None:
     response = post_signed(
-        client, "/hooks/twilio/sms", sms("+447911123456", "I feel much better, thanks")
+        client,
+        "/hooks/twilio/sms",
+        sms("+447911123456", "I feel much better, thanks"),
+        then_route=False,
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
     assert b"<Response></Response>" in response.content
+    # Stored first, matched to the client, and shown as not yet read by Aftercare: the
+    # worker triages and routes it.
     inbound = Message.objects.get(direction=Direction.INBOUND)
     assert inbound.client == personas.client
-    assert inbound.triage_level == "routine"
+    assert inbound.status == "arrived" and inbound.triage_level == ""
+    assert inbound.get_status_display() == "Not yet read by Aftercare"
+    assert not Message.objects.filter(template_key="reply_acknowledgement").exists()
     # Twilio retries a webhook it thinks failed: the same MessageSid is stored once.
-    post_signed(client, "/hooks/twilio/sms", sms("+447911123456", "I feel much better, thanks"))
+    post_signed(
+        client,
+        "/hooks/twilio/sms",
+        sms("+447911123456", "I feel much better, thanks"),
+        then_route=False,
+    )
     assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert route_arrived() == 1
+    inbound.refresh_from_db()
+    assert inbound.status == "received" and inbound.triage_level == "routine"
     # The acknowledgement goes out through the outbox, by SMS.
     ack = Message.objects.get(template_key="reply_acknowledgement")
     assert ack.channel == "sms" and ack.in_reply_to == inbound
@@ -283,3 +311,26 @@ def test_inbound_email_webhook_needs_its_token_and_matches_the_reply_token(
     assert inbound.client == personas.client  # by the token, though the sender differs
     assert inbound.text_body == "Hot sweats and nausea since the new tablets."
     assert inbound.triage_level == "attention"
+
+
+def test_a_crisis_by_sms_reaches_the_practitioner_through_the_worker(
+    personas: Personas, client: HttpClient, settings: Any
+) -> None:
+    """End to end: the webhook stores it, the worker's next pass triages it first and sends
+    the emergency numbers and the practitioner's alert (preview outbox: no SMS account)."""
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    response = post_signed(
+        client,
+        "/hooks/twilio/sms",
+        sms("+447911123456", "I want to end my life tonight", sid="SM" + "9" * 32),
+        then_route=False,
+    )
+    assert response.status_code == 200
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.triage_level == ""
+    Worker().run_until_idle()
+    inbound.refresh_from_db()
+    assert inbound.triage_level == "crisis" and inbound.status == "received"
+    alert = Message.objects.get(template_key="staff_alert", in_reply_to=inbound)
+    assert alert.status == "sent" and alert.to_address == personas.client.primary_practitioner.email
+    assert Message.objects.get(template_key="crisis_support").status == "sent"

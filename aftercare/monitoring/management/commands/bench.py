@@ -67,6 +67,12 @@ PLAN = (
         ("--messages", "2000", "--rounds", "3"),
     ),
     Benchmark(
+        "inbound",
+        "bench_inbound.py",
+        ("--messages", "1000"),
+        ("--messages", "5000"),
+    ),
+    Benchmark(
         "demo",
         "bench_demo.py",
         ("--clients", "1000", "--baseline", "250"),
@@ -118,7 +124,8 @@ class Command(BaseCommand):
         "Run every benchmark in benchmarks/ (pages against a signed-in minimal view, the API, "
         "the care queue, the planner's sweep against a raw read of its rows (and its cost per "
         "client at a tenth of the size), the worker against a "
-        "bare smtplib loop, the demo load, triage) and print one table: figure, reference, "
+        "bare smtplib loop, a burst of signed SMS webhooks against a minimal view, the demo "
+        "load, triage) and print one table: figure, reference, "
         "ratio. --quick finishes in a few minutes on two cores."
     )
 

@@ -1,0 +1,308 @@
+"""Inbound at burst: signed Twilio SMS webhooks against a real server process.
+
+Run: ``.venv/bin/python benchmarks/bench_inbound.py [--messages 5000] [--connections 16]``.
+
+It builds a throw-away SQLite database (a practice and 1,000 clients with mobile numbers,
+each sent one message before), starts gunicorn (2 processes × 2 threads, as ``aftercare up``)
+on loopback in a second process, and posts ``--messages`` inbound SMS in Twilio's form format
+with a valid ``X-Twilio-Signature`` over ``--connections`` keep-alive connections; every tenth
+is posted again afterwards (Twilio retries a webhook it got no answer to). Then it checks
+that each message is stored exactly once and prints requests a second, p50/p99 latency and
+the server's CPU time per request, against a minimal view behind the same middleware.
+"""
+
+# ruff: noqa: E402 - Django must be set up (settings, data folder) before models are imported.
+from __future__ import annotations
+
+import argparse
+import atexit
+import http.client
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._report import record
+
+TOKEN = "bench-inbound-auth-token-0123456789"  # noqa: S105 - a throw-away server's
+SENDER = "+447700900001"
+CLIENTS = 1000
+GOAL_CPU_MS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(data_dir: str, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.inbound_settings",
+            "AFTERCARE_DATA_DIR": data_dir,
+            "AFTERCARE_SECRET_KEY": "bench-inbound-secret-key-long-enough-for-django",
+            "AFTERCARE_BASE_URL": f"http://127.0.0.1:{port}",
+            "AFTERCARE_TWILIO_ACCOUNT_SID": "AC" + "b" * 32,
+            "AFTERCARE_TWILIO_AUTH_TOKEN": TOKEN,
+            "AFTERCARE_TWILIO_FROM": SENDER,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+def populate() -> list[str]:
+    """A practice, its clients (their mobiles returned), each sent one message before."""
+    from django.core.management import call_command
+
+    from aftercare.clients.models import Client
+    from aftercare.messaging.models import Direction, Message
+    from aftercare.practice.models import Practice
+
+    call_command("migrate", verbosity=0)
+    practice = Practice.objects.create(name="Bench Practice", time_zone="Europe/London")
+    phones = [f"+4477009{index:05d}" for index in range(CLIENTS)]
+    clients = Client.objects.bulk_create(
+        Client(practice=practice, given_name=f"C{i}", phone=phone, consent_care=True)
+        for i, phone in enumerate(phones)
+    )
+    Message.objects.bulk_create(
+        Message(
+            practice=practice,
+            client=client,
+            direction=Direction.OUTBOUND,
+            channel="sms",
+            to_address=client.phone,
+            text_body="How are you getting on?",
+            status="sent",
+        )
+        for client in clients
+    )
+    return phones
+
+
+TEXTS = (
+    "Thanks, all fine here",
+    "Can we move Thursday to the afternoon?",
+    "The new dose makes me dizzy in the mornings",
+    "ok",
+)
+
+
+def signed_requests(base: str, phones: list[str], count: int) -> list[tuple[str, bytes, dict]]:
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    url = f"{base}/hooks/twilio/sms"
+    requests = []
+    for index in range(count):
+        params = {
+            "AccountSid": "AC" + "b" * 32,
+            "MessageSid": f"SM{index:032x}",
+            "SmsSid": f"SM{index:032x}",
+            "From": phones[index % len(phones)],
+            "To": SENDER,
+            "Body": TEXTS[index % len(TEXTS)],
+            "NumMedia": "0",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": validator.compute_signature(url, params),
+        }
+        requests.append(("/hooks/twilio/sms", urllib.parse.urlencode(params).encode(), headers))
+    return requests
+
+
+def load(port: int, requests: list[tuple[str, bytes, dict]], connections: int) -> dict:
+    """Post every request over ``connections`` keep-alive connections; latencies and errors."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    position = iter(range(len(requests)))
+
+    def run() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                break
+            path, body, headers = requests[index]
+            started = time.perf_counter()
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+            except (OSError, http.client.HTTPException) as error:
+                with lock:
+                    errors.append(str(error))
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            mine.append(time.perf_counter() - started)
+            if answer.status != 200:
+                with lock:
+                    errors.append(f"{answer.status} on {path}")
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "seconds": seconds,
+        "rate": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of gunicorn's processes (the arbiter and its workers) so far."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def measure(port: int, server: int, requests: list, connections: int) -> dict:
+    before = server_cpu(server)
+    figures = load(port, requests, connections)
+    figures["cpu_ms"] = (server_cpu(server) - before) * 1000 / len(requests)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="aftercare-bench-inbound-")
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    port = free_port()
+    env = environment(data_dir, port)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    phones = populate()
+    base = env["AFTERCARE_BASE_URL"]
+    webhooks = signed_requests(base, phones, args.messages)
+    retries = webhooks[::10]
+    minimal = [("/bench/minimal/", body, headers) for _, body, headers in webhooks]
+
+    server = subprocess.Popen(  # noqa: S603 - our own server
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "aftercare.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    atexit.register(server.wait)
+    atexit.register(server.send_signal, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.2)
+    load(port, minimal[:200] + webhooks[-50:], 4)  # warm both processes (imports, caches)
+
+    reference = measure(port, server.pid, minimal, args.connections)
+    burst = measure(port, server.pid, webhooks[:-50], args.connections)
+    again = measure(port, server.pid, retries, args.connections)
+
+    from aftercare.messaging.models import Direction, Message
+
+    stored = Message.objects.filter(direction=Direction.INBOUND).count()
+    distinct = (
+        Message.objects.filter(direction=Direction.INBOUND).values("provider_id").distinct().count()
+    )
+    errors = reference["errors"] + burst["errors"] + again["errors"]
+    print(
+        f"inbound SMS webhooks: {args.messages} signed + {len(retries)} retried, "
+        f"{args.connections} connections, gunicorn 2x2, SQLite; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    for name, figures in (("minimal view", reference), ("webhook", burst), ("retries", again)):
+        print(
+            f"{name:13} {figures['rate']:8.1f} req/s  p50 {figures['p50']:7.1f} ms  "
+            f"p99 {figures['p99']:7.1f} ms  CPU {figures['cpu_ms']:6.2f} ms/request"
+        )
+    print(
+        f"stored {stored} inbound messages, {distinct} distinct provider ids; errors {len(errors)}"
+    )
+    if errors:
+        print("first errors:", errors[:5])
+    assert stored == distinct == args.messages, (stored, distinct)
+    assert not errors
+    record(
+        "inbound SMS webhook, CPU per request",
+        burst["cpu_ms"],
+        "ms",
+        "minimal view, same middleware",
+        reference["cpu_ms"],
+        goal=f"≤ {GOAL_CPU_MS} ms",
+    )
+    record(
+        f"inbound SMS webhook burst, {args.connections} connections",
+        burst["rate"],
+        "req/s",
+        "minimal view, same middleware",
+        reference["rate"],
+    )
+    record(
+        "inbound SMS webhook p99",
+        burst["p99"],
+        "ms",
+        "minimal view p99",
+        reference["p99"],
+    )
+
+
+if __name__ == "__main__":
+    main()
