@@ -19,6 +19,7 @@ from aftercare.care.models import (
     OPEN_STATUSES,
     CarePolicy,
     CareRule,
+    PlanFingerprint,
     Touchpoint,
     TouchpointStatus,
 )
@@ -194,8 +195,11 @@ def touchpoints_merge(kept: Client, other: Client) -> int:
        becomes ``7:rule3:…``) unless the kept client has that key already: the planner then
        sees the birthday card or check-in already sent under the key it would plan, and never
        sends it twice. Tasks a person added by hand move as they are.
+    3. Both records' plan fingerprints go: the kept client's inputs changed, and the sweep
+       must plan them again rather than find their old digest.
     """
     now = clock.now()
+    PlanFingerprint.objects.filter(client__in=[kept.pk, other.pk]).delete()
     planned = [
         row.pk
         for row in Touchpoint.objects.filter(client=other, status__in=OPEN_STATUSES).only(

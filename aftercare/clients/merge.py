@@ -95,6 +95,7 @@ ROW_WORDS = {
 UNCOUNTED = {
     "clients.client_tags",
     "care.observedtag",
+    "care.planfingerprint",
     "insights.clientinsight",
     "imports.serieslink",
 }

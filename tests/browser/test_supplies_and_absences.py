@@ -28,9 +28,14 @@ def test_a_client_re_orders_with_one_tap_on_a_phone(browser_page: Page, personas
     page.get_by_role("button", name="Re-order Magnesium citrate").click()
     expect(page.get_by_text("Thank you — your re-order is in.")).to_be_visible()
     ready = today + dt.timedelta(days=14)
+    # The practice's locale (en-GB) writes the day as "Monday, 14 December 2026".
     expect(
-        page.get_by_text(f"It will be ready on {ready:%A} {ready.day} {ready:%B %Y}")
+        page.get_by_text(f"It will be ready on {ready:%A}, {ready.day} {ready:%B %Y}")
     ).to_be_visible()
+    # A client's page carries the practice's name, never ours.
+    expect(page.get_by_text(personas.practice.name).first).to_be_visible()
+    assert "Aftercare" not in page.content()
+    assert page.get_by_text("Skip to content").count() == 0
     assert Supply.objects.get(pk=supply.pk).status == "reorder_requested"
 
 

@@ -66,3 +66,13 @@ def practice_locale(practice: Any) -> str:
     if practice is not None:
         locales.use(locales.locale_for(practice.language, practice.country))
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def client_page_practice(context: Any) -> Any:
+    """The practice a client-facing page speaks for: its client's, else the page's practice
+    (a re-order or away-notice page), else None (a link that names nobody any more)."""
+    client = context.get("client")
+    practice = getattr(client, "practice", None) or context.get("practice")
+    practice_locale(practice)
+    return practice

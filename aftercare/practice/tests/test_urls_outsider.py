@@ -202,6 +202,7 @@ KWARGS: dict[str, Kwargs] = {
     "messaging-attachment": lambda p: _attachment(p),
     "messaging-reply": lambda p: {"client_id": p.client.pk},
     "messaging-conversation": lambda p: {"client_id": p.client.pk},
+    "messaging-consent-request": lambda p: {"client_id": p.client.pk},
     "messaging-unread": lambda p: {"pk": _inbound_message(p).pk},
     "practice-team-role": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
     "practice-team-remove": lambda p: {"pk": p.practice.memberships.get(user=p.colleague).pk},
