@@ -5,6 +5,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def keep_one_provider_id_per_inbound_message(apps, schema_editor):
+    """Before the unique constraint: an installation that stored a retried webhook twice keeps
+    both messages, the later ones without the provider's id (nothing is deleted)."""
+    Message = apps.get_model("messaging", "Message")
+    inbound = Message.objects.filter(direction="in").exclude(provider_id="")
+    doubled = (
+        inbound.values("provider_id")
+        .annotate(n=models.Count("id"), first=models.Min("id"))
+        .filter(n__gt=1)
+    )
+    for row in doubled:
+        inbound.filter(provider_id=row["provider_id"]).exclude(pk=row["first"]).update(
+            provider_id=""
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -33,6 +49,7 @@ class Migration(migrations.Migration):
             model_name='message',
             index=models.Index(django.db.models.functions.text.Lower('to_address'), models.F('direction'), name='message_to_address_lower'),
         ),
+        migrations.RunPython(keep_one_provider_id_per_inbound_message, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='message',
             constraint=models.UniqueConstraint(condition=models.Q(('direction', 'in'), models.Q(('provider_id', ''), _negated=True)), fields=('provider_id',), name='one_inbound_per_provider_id'),
