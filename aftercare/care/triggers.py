@@ -366,13 +366,8 @@ def before_appointment(
     ``hours`` before it is reminded at once (the planner sends it while still useful).
     """
     hours = float(rule.trigger_options.get("hours", 24))
-    kind = rule.trigger_options.get("kind")
     occurrences = []
-    for appointment in facts.appointments:
-        if appointment.status != "booked" or appointment.starts_at <= now:
-            continue
-        if kind and appointment.kind != kind:
-            continue
+    for appointment in _upcoming_booked(facts, rule, now):
         day = local_date(appointment.starts_at, facts.time_zone)
         occurrences.append(
             Occurrence(
@@ -385,6 +380,18 @@ def before_appointment(
             )
         )
     return occurrences
+
+
+def _upcoming_booked(facts: ClientFacts, rule: RuleSpec, now: dt.datetime) -> list[AppointmentFact]:
+    """The client's booked appointments still to come, of the rule's kind if it names one."""
+    kind = rule.trigger_options.get("kind")
+    return [
+        appointment
+        for appointment in facts.appointments
+        if appointment.status == "booked"
+        and appointment.starts_at > now
+        and (not kind or appointment.kind == kind)
+    ]
 
 
 @register_trigger(
@@ -404,13 +411,10 @@ def appointment_moved(
     went replaces it (the planner cancels the one no longer wanted), so the client hears of the
     latest time once. Moved back into the past or cancelled, nothing is sent.
     """
-    kind = rule.trigger_options.get("kind")
     occurrences = []
-    for appointment in facts.appointments:
+    for appointment in _upcoming_booked(facts, rule, now):
         moved_at = appointment.moved_at
-        if moved_at is None or appointment.status != "booked" or appointment.starts_at <= now:
-            continue
-        if kind and appointment.kind != kind:
+        if moved_at is None:
             continue
         day = local_date(appointment.starts_at, facts.time_zone)
         occurrences.append(

@@ -90,17 +90,14 @@ def run_import_job(job_id: int) -> ImportResult | AppointmentImportResult | None
             progress=progress,
         )
     except TableError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(error), finished_at=clock.now()
-        )
+        _failed(job, str(error))
         return None
     except Exception as error:
         log.exception("import job %s failed", job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED,
-            error=f"The import stopped on an unexpected error ({type(error).__name__}); "
+        _failed(
+            job,
+            f"The import stopped on an unexpected error ({type(error).__name__}); "
             "nothing was imported.",
-            finished_at=clock.now(),
         )
         return None
     ImportJob.objects.filter(pk=job.pk).update(
@@ -110,6 +107,12 @@ def run_import_job(job_id: int) -> ImportResult | AppointmentImportResult | None
         finished_at=clock.now(),
     )
     return result
+
+
+def _failed(job: ImportJob, reason: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, error=reason, finished_at=clock.now()
+    )
 
 
 def run_calendar_job(job: ImportJob) -> AppointmentImportResult | None:
@@ -122,17 +125,14 @@ def run_calendar_job(job: ImportJob) -> AppointmentImportResult | None:
             practitioner=job.practitioner,
         )
     except CalendarError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(error), finished_at=clock.now()
-        )
+        _failed(job, str(error))
         return None
     except Exception as error:
         log.exception("import job %s failed", job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED,
-            error=f"The import stopped on an unexpected error ({type(error).__name__}); "
+        _failed(
+            job,
+            f"The import stopped on an unexpected error ({type(error).__name__}); "
             "nothing was imported.",
-            finished_at=clock.now(),
         )
         return None
     events = len(result.keys) + len(result.refused)
