@@ -27,31 +27,15 @@ from aftercare import clock
 from aftercare.care.services import request_replan
 from aftercare.clients.forms import tags_for
 from aftercare.clients.models import Client, ConsentEvent, ConsentRequest, Purpose
+from aftercare.imports.exports import CLIENT_COLUMNS
 from aftercare.imports.rows import ClientRow, Refusal
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import append_audit_events, client_list
 from aftercare.practice.models import AuditEvent
 
-# The fields a row may set, in the order they are compared.
-WRITABLE = [
-    "external_id",
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "pronouns",
-    "birth_date",
-    "email",
-    "phone",
-    "postal_address",
-    "preferred_channel",
-    "time_zone",
-    "language",
-    "private_notes",
-    "consent_care",
-    "consent_information",
-    "consent_celebrations",
-    "archived",
-]
+# The fields a row may set: the export's client columns (so a round trip changes nothing), but
+# tags, which are written apart from the client's own fields.
+WRITABLE = [column for column in CLIENT_COLUMNS if column != "tags"]
 BATCH = 500
 
 
