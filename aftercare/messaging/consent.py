@@ -22,6 +22,7 @@ consent and marks the client *to ask* (``Client.consent_request``). Then:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +38,8 @@ from aftercare.messaging.services import message_queue, usable_address
 from aftercare.messaging.templating import FOOTER, DefaultTemplate, register_default_template
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import record_audit
+
+log = logging.getLogger("aftercare.consent")
 
 TEMPLATE_KEY = "consent_request"
 PURPOSE = "consent"
@@ -116,16 +119,22 @@ def send_due_consent_requests(now: dt.datetime) -> int:
     """Tick step: one consent request per client whom care would first reach (step 1)."""
     sent = 0
     for client_id in clients_to_ask(now):
-        with transaction.atomic():
-            # Claimed by a conditional update: another tick at the same moment finds nothing.
-            claimed = Client.objects.filter(
-                pk=client_id, consent_request=ConsentRequest.TO_ASK
-            ).update(consent_request=ConsentRequest.ASKED, consent_asked_at=now)
-            if not claimed:
-                continue
-            client = Client.objects.select_related("practice").get(pk=client_id)
-            consent_request_send(client=client)
-            sent += 1
+        try:
+            with transaction.atomic():
+                # Claimed by a conditional update: another tick at the same moment finds nothing.
+                claimed = Client.objects.filter(
+                    pk=client_id, consent_request=ConsentRequest.TO_ASK
+                ).update(consent_request=ConsentRequest.ASKED, consent_asked_at=now)
+                if not claimed:
+                    continue
+                client = Client.objects.select_related("practice").get(pk=client_id)
+                consent_request_send(client=client)
+        except Exception:
+            # One client's bad row must not keep the others from being asked: this one stays
+            # *to ask* (the claim rolled back), is logged, and the next tick tries again.
+            log.exception("consent request for client %s failed", client_id)
+            continue
+        sent += 1
     return sent
 
 

@@ -19,6 +19,7 @@ from aftercare.clients.models import Client, ConsentEvent, ConsentRequest
 from aftercare.imports.clients import import_clients
 from aftercare.imports.reading import read_client_file
 from aftercare.links import make_token
+from aftercare.messaging import consent
 from aftercare.messaging.consent import send_due_consent_requests
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.worker import Worker
@@ -225,3 +226,38 @@ def test_without_an_email_address_the_request_goes_by_sms_with_the_link_in_the_t
     assert (request.channel, request.to_address) == ("sms", "+447911234567")
     assert request.text_body.startswith("Hello Hannah, Riverside Practice asks: may we keep")
     assert "/p/k/" in request.text_body  # the link itself, nothing about her health
+
+
+def test_one_client_whose_request_cannot_be_made_does_not_keep_the_others_from_being_asked(
+    personas: Personas, hannah: Client, monkeypatch: Any
+) -> None:
+    sheet = b"First name,Last name,Email\r\nOmar,Haddad,omar@example.org\r\n"
+    rows = read_client_file(sheet, practice=personas.practice).rows(personas.practice)
+    import_clients(actor=personas.actor(), rows=rows.rows, refused=rows.refused, dry_run=False)
+    omar = Client.objects.get(practice=personas.practice, email="omar@example.org")
+    Client.objects.filter(pk=omar.pk).update(created_at=VISIT - dt.timedelta(days=30))
+    Appointment.objects.create(
+        practice=personas.practice,
+        client=omar,
+        practitioner=personas.owner,
+        starts_at=VISIT,
+        ends_at=VISIT + dt.timedelta(minutes=50),
+        kind="first_visit",
+        status="attended",
+    )
+    reconcile_client(omar.pk, now=VISIT + dt.timedelta(hours=2))
+    real_send = consent.consent_request_send
+
+    def send_but_not_to_hannah(*, client: Client, actor: Any = None) -> Message:
+        if client.pk == hannah.pk:
+            raise ValueError("a row this code cannot write")
+        return real_send(client=client, actor=actor)
+
+    monkeypatch.setattr(consent, "consent_request_send", send_but_not_to_hannah)
+    due = max(check_in_of(hannah).due_at, check_in_of(omar).due_at) + dt.timedelta(minutes=5)
+    assert tick(due) == 1
+    hannah.refresh_from_db()
+    omar.refresh_from_db()
+    assert omar.consent_request == ConsentRequest.ASKED
+    assert hannah.consent_request == ConsentRequest.TO_ASK  # the claim rolled back: asked later
+    assert not Message.objects.filter(client=hannah, direction=Direction.OUTBOUND).exists()

@@ -11,7 +11,7 @@ from aftercare import clock
 from aftercare.care.advance import advance_touchpoints
 from aftercare.care.services import replan_requested_practices
 from aftercare.care.sweep import claim_tick_lease, release_tick_lease, tick_lease_holder
-from aftercare.care.ticks import run_tick_steps
+from aftercare.care.ticks import TickStepsFailed, run_tick_steps
 
 
 def parse_instant(raw: str) -> dt.datetime:
@@ -48,12 +48,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Another tick is running (its lease holds{until}); nothing to do.")
             return
         finished = False
+        failed: dict[str, str] = {}
         try:
             with clock.at(instant) as now:
                 replanned = replan_requested_practices(now)
                 advanced = advance_touchpoints(now)
-                steps = run_tick_steps(now)
-            finished = True
+                try:
+                    steps = run_tick_steps(now)
+                except TickStepsFailed as error:
+                    steps, failed = error.done, error.failed
+            finished = not failed
         finally:
             release_tick_lease(token, finished=finished)
         self.stdout.write(
@@ -63,3 +67,8 @@ class Command(BaseCommand):
             + "".join(f"; {name}: {count:,}" for name, count in steps.items())
             + "."
         )
+        if failed:
+            raise CommandError(
+                "These steps failed and will be tried again by the next tick: "
+                + "; ".join(f"{name} ({why})" for name, why in failed.items())
+            )
