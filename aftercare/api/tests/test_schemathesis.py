@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,14 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(tmp_path: Pat
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.2)
+        # The schema is fetched here with a generous timeout and handed over as a file: on a
+        # loaded machine the first build of the schema can take longer than schemathesis'
+        # own 10-second limit for loading it, which failed the run without testing anything.
+        schema = tmp_path / "openapi.json"
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=180
+        ) as response:
+            schema.write_bytes(response.read())
         run = subprocess.run(  # noqa: S603
             [
                 str(Path(sys.executable).with_name("schemathesis")),
@@ -82,7 +91,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(tmp_path: Pat
                 str(REPO / "schemathesis.toml"),
                 "--no-color",
                 "run",
-                f"http://127.0.0.1:{port}/api/v1/openapi.json",
+                str(schema),
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--request-timeout",
+                "60",
                 "--checks",
                 "all",
                 "--max-examples",

@@ -54,7 +54,9 @@ class Browser:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 - loopback
         try:
-            with self.opener.open(request, timeout=30) as response:
+            # Generous: under a loaded CI machine the first request waits for a gunicorn worker
+            # to boot beside the worker's and the tick's first passes over the demo.
+            with self.opener.open(request, timeout=120) as response:
                 return (
                     response.status,
                     response.headers.get("Location", ""),
