@@ -158,28 +158,21 @@ class ClientFilters(Schema):
 
 
 Side = Literal["this", "other"]
-
-
-class MergeKeepIn(Schema):
-    """Which record each field comes from; a field left out keeps this record's value."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    given_name: Side = "this"
-    family_name: Side = "this"
-    preferred_name: Side = "this"
-    pronouns: Side = "this"
-    birth_date: Side = "this"
-    email: Side = Field("this", description="With it go whether it bounced")
-    phone: Side = Field("this", description="With it go its extension and whether it failed")
-    postal_address: Side = "this"
-    preferred_channel: Side = "this"
-    time_zone: Side = "this"
-    language: Side = "this"
-    primary_practitioner: Side = "this"
-
-
-assert set(MergeKeepIn.model_fields) == merge.FIELD_NAMES  # noqa: S101
+MergeFieldName = Literal[
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "birth_date",
+    "email",
+    "phone",
+    "postal_address",
+    "preferred_channel",
+    "time_zone",
+    "language",
+    "primary_practitioner",
+]
+assert set(MergeFieldName.__args__) == merge.FIELD_NAMES  # type: ignore[attr-defined]  # noqa: S101
 
 
 class MergeIn(Schema):
@@ -190,10 +183,12 @@ class MergeIn(Schema):
     other_id: int = Field(
         ..., description="The client merged into this one and then deleted (its id answers 404)"
     )
-    keep: MergeKeepIn = Field(
-        default_factory=MergeKeepIn,
-        description='For each field, "this" (the default) or "other": whose value the kept '
-        "record has",
+    # A mapping, not a nested model: the body's schema stays one object without references.
+    keep: dict[MergeFieldName, Side] = Field(
+        default_factory=dict,
+        description='For each field, "this" or "other": whose value the kept record has; a '
+        "field left out keeps this record's value (email and phone bring whether they failed, "
+        "phone its extension)",
     )
 
 
