@@ -6,6 +6,9 @@
    else the next day's opening (never 01:00, never in the past).
 3. ``overlapping(intervals)``: the ids of intervals that overlap another one of the same owner
    (a practitioner double-booked); touching ends do not overlap.
+4. ``drop_slots(day_starts, day_ends)``: the week view's places to drop a booking at a time —
+   one per hour of the usual hours from the opening (the last one shorter when the day ends
+   between two), each split by the page into ``DROP_STEP``-minute starts.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 WEEK_DAYS = 7
+DROP_STEP = 15  # minutes: a drop starts a booking on a quarter hour from the opening
 
 
 def week_of(day: dt.date) -> list[dt.date]:
@@ -75,3 +79,23 @@ def overlapping(intervals: Iterable[Interval]) -> set[int]:
             if latest is None or row.ends > latest.ends:
                 latest = row
     return found
+
+
+@dataclass(frozen=True)
+class DropSlot:
+    starts: dt.time
+    minutes: int  # how long the slot is; a drop in it starts at a DROP_STEP mark within it
+
+
+def drop_slots(day_starts: dt.time, day_ends: dt.time, *, hour: int = 60) -> list[DropSlot]:
+    """One slot per ``hour`` minutes of the usual hours, from the opening to the close.
+
+    A day that ends before (or when) it starts has no slots: its bookings still move by day.
+    """
+    opening = day_starts.hour * 60 + day_starts.minute
+    closing = day_ends.hour * 60 + day_ends.minute
+    slots = []
+    for start in range(opening, closing, hour):
+        length = min(hour, closing - start)
+        slots.append(DropSlot(dt.time(start // 60, start % 60), length))
+    return slots

@@ -544,6 +544,8 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
             "here": here,
             "time_zone": actor.practice.time_zone,
             "hours": hours,
+            "drop_slots": schedule.drop_slots(hours.day_starts, hours.day_ends),
+            "drop_step": schedule.DROP_STEP,
         },
     )
 

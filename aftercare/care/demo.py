@@ -1,4 +1,5 @@
-"""Demo data for the care engine: the default rules, a rule that shares a handout; then a plan.
+"""Demo data for the care engine: the default rules, a rule that shares a handout, a task rule
+(off); then a plan.
 
 Planning waits for ``finish_demo_data`` (called by ``aftercare.demo_load`` after every app's
 ``add_demo_data``) so the plan sees what the other apps added — supplies' re-order reminders,
@@ -78,11 +79,33 @@ def add_sleep_hygiene_rule(practice: Practice, *, actor: Actor, now: dt.datetime
     Client.objects.filter(pk=latest).update(consent_information=True)
 
 
+def add_call_rule(*, actor: Actor) -> None:
+    """A task for a person, off: the rules page shows a rule of each action (its form shows the
+    task's own fields), and the demo's plan and queue stay as they are until someone turns it on.
+    """
+    care_rule_create(
+        actor=actor,
+        data={
+            "name": "Call after a missed appointment",
+            "trigger": "appointment_no_show",
+            "trigger_options": {},
+            "offset_days": 1,
+            "local_time": dt.time(10, 0),
+            "action": Action.TASK,
+            "task_kind": "call",
+            "estimated_minutes": 10,
+            "value": 80,
+            "enabled": False,
+        },
+    )
+
+
 def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -> None:
     care_setup_practice(practice=practice)
     actor = owner_actor(practice)
     if actor is not None:
         add_sleep_hygiene_rule(practice, actor=actor, now=now)
+        add_call_rule(actor=actor)
 
 
 def finish_demo_data(practice: Practice, *, now: dt.datetime) -> None:

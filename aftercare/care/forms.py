@@ -43,9 +43,20 @@ PURPOSES = [
     ("celebrations", "Celebrations"),
 ]
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# What a rule holds in the fields of an action it does not take.
+RULE_DEFAULTS: dict[str, Any] = {
+    name: CareRule._meta.get_field(name).get_default()
+    for name in ("template_key", "resource", "purpose", "task_kind", "estimated_minutes")
+}
 
 # The web form's field for an option, where the option's name is taken by a field of the rule.
 OPTION_FIELDS = {"kind": "appointment_kind", "resource": "trigger_resource"}
+# The fields only one action uses: the page shows them for that action, and saving reads them
+# only for it (the others get the rule's defaults, so a message rule holds no task).
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Action.MESSAGE: ("template_key", "resource", "purpose"),
+    Action.TASK: ("task_kind", "estimated_minutes"),
+}
 # The conditions in words (a rule's condition the form does not show is listed by these).
 CONDITION_WORDS = {
     "has_tag": "Only clients with the tag",
@@ -183,7 +194,9 @@ class CareRuleForm(forms.ModelForm):
     ``care/triggers.py``) and shows those of the chosen trigger: ``fieldsets`` says for each
     field which triggers use it, the page hides the others (``rule_form.js`` as the trigger
     changes; without JavaScript the "Show its settings" button reloads the form), and saving
-    reads only the chosen trigger's fields.
+    reads only the chosen trigger's fields. The fields of one action (``ACTION_FIELDS``: a
+    message's template, a task's kind) follow the chosen action the same way; saving requires
+    the chosen action's and stores the defaults for the other's.
     """
 
     trigger = forms.ChoiceField(choices=trigger_choices, label="What starts it")
@@ -192,9 +205,13 @@ class CareRuleForm(forms.ModelForm):
         label="Message",
         help_text="Which message the client gets; its wording is under Messages → Templates",
     )
-    task_kind = forms.ChoiceField(choices=[("", "—"), *TASK_KINDS], required=False, label="Task")
+    task_kind = forms.ChoiceField(
+        choices=[("", "—"), *TASK_KINDS], required=False, label="Kind of task"
+    )
+    # Required for a message only (``clean``), as the minutes are for a task only.
     purpose = forms.ChoiceField(
         choices=PURPOSES,
+        required=False,
         initial="care",
         label="Kind of message",
         help_text="Sent only to clients who agreed to this kind",
@@ -213,7 +230,7 @@ class CareRuleForm(forms.ModelForm):
         help_text="0: the same day; a negative number: days before it",
     )
     estimated_minutes = forms.IntegerField(
-        min_value=1, max_value=480, initial=5, label="Minutes it takes"
+        min_value=1, max_value=480, initial=5, required=False, label="Minutes it takes"
     )
     value = forms.IntegerField(
         min_value=0,
@@ -348,13 +365,29 @@ class CareRuleForm(forms.ModelForm):
             return self.instance.trigger
         return next(iter(TRIGGERS), "")
 
-    def fieldsets(self) -> list[tuple[str, list[tuple[forms.BoundField, str, bool]]]]:
-        """The fields the web UI shows, grouped, each with the triggers that use it.
+    def chosen_action(self) -> str:
+        """The action the page is about: the one sent, else the rule's, else a message."""
+        if self.is_bound and self.data.get("action") in Action.values:
+            return str(self.data["action"])
+        if self.initial.get("action") in Action.values:
+            return str(self.initial["action"])
+        if self.instance.pk and self.instance.action in Action.values:
+            return str(self.instance.action)
+        return str(Action.MESSAGE)
 
-        A field used by some triggers only carries their names (``data-triggers``) and is
-        hidden unless the chosen trigger uses it; the others show for every trigger.
+    def fieldsets(self) -> list[tuple[str, list[tuple[forms.BoundField, str, str, bool]]]]:
+        """The fields the web UI shows, grouped, each with the triggers and the action that
+        use it.
+
+        A field used by some triggers only carries their names (``data-triggers``), one used
+        by one action its name (``data-actions``); it is hidden unless the chosen trigger and
+        action use it. The others show whatever is chosen.
         """
         chosen = self.chosen_trigger()
+        action = self.chosen_action()
+        actions = {
+            name: action_name for action_name, names in ACTION_FIELDS.items() for name in names
+        }
         users: dict[str, list[str]] = {}
         for info in TRIGGERS.values():
             for option in info.options:
@@ -388,7 +421,9 @@ class CareRuleForm(forms.ModelForm):
                     (
                         self[name],
                         " ".join(users.get(name, ())),
-                        name not in users or chosen in users[name],
+                        actions.get(name, ""),
+                        (name not in users or chosen in users[name])
+                        and actions.get(name, action) == action,
                     )
                     for name in names
                 ],
@@ -475,13 +510,14 @@ class CareRuleForm(forms.ModelForm):
         except ValidationError as error:
             errors.update(error.message_dict)
         action = data.get("action")
+        self._clear_other_actions_fields(data, action)
         if action == Action.MESSAGE:
             key = (data.get("template_key") or "").strip()
             if not key:
                 errors["template_key"] = [
                     "A message needs a template, e.g. check_in."
                     if self.json_options
-                    else "Choose the message the client gets."
+                    else "Message: choose the message the client gets."
                 ]
             elif not self.json_options and key not in {c.key for c in self.message_choices}:
                 errors["template_key"] = ["Choose a message from the list."]
@@ -500,15 +536,42 @@ class CareRuleForm(forms.ModelForm):
                 "A rule started by a shared resource cannot share one itself; "
                 "choose another trigger."
             ]
-        if action == Action.TASK and not data.get("task_kind"):
+        if action == Action.MESSAGE and not data.get("purpose") and "purpose" not in self.errors:
+            errors["purpose"] = [
+                "Kind of message: choose one ("
+                + ", ".join(words.lower() for _, words in PURPOSES)
+                + ")."
+            ]
+        if action == Action.TASK and not data.get("task_kind") and "task_kind" not in self.errors:
             errors["task_kind"] = [
                 "A task needs a kind: " + ", ".join(k for k, _ in TASK_KINDS) + "."
+                if self.json_options
+                else "Kind of task: choose what the person does."
             ]
+        if (
+            action == Action.TASK
+            and data.get("estimated_minutes") is None
+            and "estimated_minutes" not in self.errors
+        ):
+            errors["estimated_minutes"] = ["Minutes it takes: give a whole number from 1 to 480."]
         for name, messages in errors.items():
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
                 data.pop(name, None)
         return data
+
+    def _clear_other_actions_fields(self, data: dict[str, Any], action: Any) -> None:
+        """Give the fields of the actions not chosen the rule's defaults, whatever was sent.
+
+        The page hides them but still sends them (a task's minutes stay typed when the action
+        becomes a message), and a rule must not hold a task kind it never uses.
+        """
+        for other, names in ACTION_FIELDS.items():
+            if other == action:
+                continue
+            for name in names:
+                self.errors.pop(name, None)  # a hidden field's bad value is not the user's concern
+                data[name] = RULE_DEFAULTS[name]
 
 
 class CarePolicyForm(forms.ModelForm):

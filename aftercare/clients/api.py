@@ -1,4 +1,4 @@
-"""``/api/v1/clients``: list, create, read, update (PATCH/PUT), archive and erase clients.
+"""``/api/v1/clients``: list, create, read, update (PATCH/PUT), archive, merge and erase clients.
 
 Input goes through the same ``ClientForm`` and ``clients.services`` as the web UI, so the
 rules (E.164 phone, known time zone, a channel the client can be reached on) and the audit
@@ -16,12 +16,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import (
     ErrorOut,
     form_errors,
     invalid,
+    json_type_name,
     parse_json_object,
     reject_unknown_fields,
 )
@@ -35,7 +37,7 @@ from aftercare.api.inputs import (
     request_body_doc,
 )
 from aftercare.api.pagination import PageParams, paginate
-from aftercare.clients import export
+from aftercare.clients import export, merge
 from aftercare.clients.forms import ClientForm
 from aftercare.clients.models import Channel, Client, Tag
 from aftercare.clients.selectors import ClientFilters as SelectedClients
@@ -152,6 +154,41 @@ class ClientFilters(Schema):
     practitioner_id: int | None = Field(None, description="Only this primary practitioner's")
     archived: Literal["false", "true", "all"] = Field(
         "false", description="'false' (default): active clients; 'true': archived; 'all'"
+    )
+
+
+Side = Literal["this", "other"]
+MergeFieldName = Literal[
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "birth_date",
+    "email",
+    "phone",
+    "postal_address",
+    "preferred_channel",
+    "time_zone",
+    "language",
+    "primary_practitioner",
+]
+assert set(MergeFieldName.__args__) == merge.FIELD_NAMES  # type: ignore[attr-defined]  # noqa: S101
+
+
+class MergeIn(Schema):
+    """The other record of the same person, merged into this one (which is kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    other_id: int = Field(
+        ..., description="The client merged into this one and then deleted (its id answers 404)"
+    )
+    # A mapping, not a nested model: the body's schema stays one object without references.
+    keep: dict[MergeFieldName, Side] = Field(
+        default_factory=dict,
+        description='For each field, "this" or "other": whose value the kept record has; a '
+        "field left out keeps this record's value (email and phone bring whether they failed, "
+        "phone its extension)",
     )
 
 
@@ -500,3 +537,64 @@ def export_client(
     if format == "csv":
         return HttpResponse(export.export_csv(data), content_type="text/csv; charset=utf-8")
     return data
+
+
+def _merge_choices(payload: dict[str, Any]) -> tuple[int, dict[str, str]]:
+    """The other client's id and, per field, "kept" or "other" (``merge``'s words); a 422
+    naming every wrong field, before anything is read or written."""
+    reject_unknown_fields(payload, MergeIn.model_fields)
+    errors: dict[str, list[str]] = {}
+    other_id = payload.get("other_id")
+    if other_id is None:
+        errors["other_id"] = ["Required: the id of the client to merge into this one."]
+    elif isinstance(other_id, bool) or not isinstance(other_id, int):
+        errors["other_id"] = [f"Expected an integer id, got {json_type_name(other_id)}."]
+    keep = payload.get("keep", {})
+    choices: dict[str, str] = {}
+    if not isinstance(keep, dict):
+        errors["keep"] = [
+            f'Expected an object such as {{"email": "other"}}, got {json_type_name(keep)}.'
+        ]
+        keep = {}
+    for name, side in keep.items():
+        if name not in merge.FIELD_NAMES:
+            known = ", ".join(field.name for field in merge.MERGE_FIELDS)
+            errors[f"keep.{name}"] = [f"Unknown field; a merge chooses among {known}."]
+        elif side not in {"this", "other"}:
+            errors[f"keep.{name}"] = ['Expected "this" or "other".']
+        else:
+            choices[name] = "kept" if side == "this" else "other"
+    if errors:
+        raise invalid(errors)
+    # Not given: this record's value, whatever the other holds (the web page proposes the
+    # other's value where this one is empty; an integration says what it wants).
+    for name in merge.FIELD_NAMES:
+        choices.setdefault(name, "kept")
+    return other_id, choices
+
+
+@router.post(
+    "/{int:client_id}/merge",
+    response={200: ClientOut, 403: ErrorOut, **ERRORS},
+    exclude_unset=True,
+    summary="Merge another record of the same person into this client (owners and practitioners)",
+    openapi_extra=request_body_doc(MergeIn),
+)
+def merge_client(request: HttpRequest, client_id: int) -> dict[str, Any]:
+    """Merge the client ``other_id`` into this one, as the web page does: everything the other
+    record holds (appointments, messages, consent history, notes, tags…) moves here, each field
+    in ``keep`` takes the value of the record named, and the other record is deleted. Returns
+    the kept client."""
+    actor = api_actor(request)
+    kept = _get_client(actor, client_id)
+    if not actor.sees_private_notes:
+        # The merge joins both records' private notes, which an assistant may not read.
+        raise PermissionDenied("Only owners and practitioners merge clients.")
+    other_id, choices = _merge_choices(parse_json_object(request))
+    if other_id == kept.pk:
+        raise invalid(
+            {"other_id": ["A client cannot be merged with itself: give the other record's id."]}
+        )
+    other = _get_client(actor, other_id)
+    merge.client_merge(actor=actor, kept=kept, other=other, choices=choices)
+    return client_to_api(_get_client(actor, kept.pk), with_notes=True)

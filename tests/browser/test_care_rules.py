@@ -36,6 +36,37 @@ def test_choosing_a_trigger_shows_its_settings_without_a_reload(
     assert serious_accessibility_problems(page) == []
 
 
+def test_choosing_the_action_shows_its_fields_without_a_reload(
+    browser_page: Page, personas: Personas
+) -> None:
+    care_setup_practice(practice=personas.practice)
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    sign_in(page, personas.owner)
+    page.goto("/care/rules/new/")
+    # A message (the default): its template and kind, no task.
+    expect(page.get_by_role("radio", name="Birthday card")).to_be_visible()
+    expect(page.get_by_label("Kind of message")).to_be_visible()
+    expect(page.get_by_label("Kind of task")).to_be_hidden()
+    expect(page.get_by_label("Minutes it takes")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show what it needs")).to_have_count(0)
+    page.get_by_label("What it does").select_option("task")
+    expect(page.get_by_label("Kind of task")).to_be_visible()
+    expect(page.get_by_label("Minutes it takes")).to_be_visible()
+    expect(page.get_by_role("radio", name="Birthday card")).to_be_hidden()
+    expect(page.get_by_label("Kind of message")).to_be_hidden()
+    expect(page.get_by_label("Resource to share")).to_be_hidden()
+    # The trigger's fields still follow the trigger while the action is a task.
+    page.locator("#id_trigger").select_option("before_appointment")
+    expect(page.get_by_label("Hours before the visit")).to_be_visible()
+    expect(page.get_by_label("Kind of task")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious_accessibility_problems(page) == []
+    page.get_by_label("What it does").select_option("message")
+    expect(page.get_by_label("Kind of message")).to_be_visible()
+    expect(page.get_by_label("Kind of task")).to_be_hidden()
+
+
 def test_a_template_is_previewed_as_it_is_typed(browser_page: Page, personas: Personas) -> None:
     page = browser_page
     page.set_viewport_size(PHONE)

@@ -1,5 +1,5 @@
-"""Moving a booking in a real browser: dragged to another day in the week at 1366 px, and with
-the Move form (the keyboard and phone way) at 390 px. The client will be told, and each page
+"""Moving a booking in a real browser: dragged to another day, or to an hour of a day, in the
+week at 1366 px, and with the Move form (the keyboard and phone way) at 390 px. The client will be told, and each page
 passes axe-core and fits the window."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def test_a_booking_dragged_to_another_day_moves_there_at_its_time(
     assert serious_accessibility_problems(page) == []
     booking = page.locator(".week-appointment", has_text="Ruth Miller").first
     friday = page.locator('.week-day[data-day="2026-12-04"]')
-    booking.drag_to(friday)
+    # Onto the day's name (not one of its hours): the day changes, the time stays.
+    booking.drag_to(friday.get_by_role("heading"))
     expect(
         page.get_by_text(re.compile(r"Moved Ruth Miller to Fri 4 Dec 2026, 10:00\."))
     ).to_be_visible()
@@ -47,6 +48,37 @@ def test_a_booking_dragged_to_another_day_moves_there_at_its_time(
     assert booked.starts_at == THURSDAY_TEN + dt.timedelta(days=1)
 
 
+def test_a_booking_dragged_onto_an_hour_moves_to_that_day_and_quarter_hour(
+    browser_page: Page, personas: Personas, booked: Appointment
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, personas.owner)
+    page.goto(f"/appointments/week/?date=2026-12-03&practitioner={personas.owner.pk}")
+    booking = page.locator(".week-appointment", has_text="Ruth Miller").first
+    friday = page.locator('.week-day[data-day="2026-12-04"]')
+    two_pm = friday.locator('.week-hour[data-time="14:00"]')
+    expect(two_pm).to_be_visible()
+    # The week at the top of the window, so that the booking and the hour are both in view
+    # (Playwright's drag does not scroll between the two).
+    page.locator(".week").evaluate("week => week.scrollIntoView()")
+    assert serious_accessibility_problems(page) == []
+    box = two_pm.bounding_box()
+    assert box is not None
+    # Three-fifths down the hour: its third quarter, 14:30.
+    booking.drag_to(two_pm, target_position={"x": box["width"] / 2, "y": box["height"] * 0.6})
+    expect(
+        page.get_by_text(re.compile(r"Moved Ruth Miller to Fri 4 Dec 2026, 14:30\."))
+    ).to_be_visible()
+    expect(friday.locator(".week-appointment", has_text="Ruth Miller")).to_contain_text(
+        "14:30–15:20"
+    )
+    assert serious_accessibility_problems(page) == []
+    booked.refresh_from_db()
+    assert booked.starts_at == dt.datetime(2026, 12, 4, 14, 30, tzinfo=dt.UTC)
+    assert booked.ends_at == dt.datetime(2026, 12, 4, 15, 20, tzinfo=dt.UTC)
+
+
 def test_a_booking_moved_with_the_form_on_a_phone(
     browser_page: Page, personas: Personas, booked: Appointment
 ) -> None:
@@ -54,6 +86,9 @@ def test_a_booking_moved_with_the_form_on_a_phone(
     page.set_viewport_size(PHONE)
     sign_in(page, personas.owner)
     page.goto(f"/appointments/week/?date=2026-12-03&practitioner={personas.owner.pk}")
+    # On a phone the week stays a list: no hours to drop on (the Move form is the way).
+    expect(page.locator(".week-hour").first).to_be_hidden()
+    assert page.evaluate(WIDER_THAN_THE_WINDOW) == []
     page.get_by_role("link", name="Move Ruth Miller’s appointment at 10:00").click()
     expect(page.get_by_role("heading", name="Move Ruth Miller’s appointment")).to_be_visible()
     assert page.evaluate(WIDER_THAN_THE_WINDOW) == []

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client as WebClient
 
 from aftercare.appointments.models import Appointment
-from aftercare.care.models import CareRule
+from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.services import care_setup_practice
 from aftercare.practice.models import AuditEvent
 from aftercare.testing import Personas, make_appointment
@@ -100,6 +100,38 @@ def test_a_drop_in_the_week_view_posts_the_same_form_with_its_csrf_token(
     assert response["Location"] == "/appointments/week/?date=2026-12-03"
     booked.refresh_from_db()
     assert booked.starts_at == THURSDAY_TEN + dt.timedelta(days=1)
+
+
+def test_the_week_offers_each_usual_hour_of_each_day_as_a_place_to_drop(
+    owner_client: WebClient, booked: Appointment
+) -> None:
+    page = owner_client.get("/appointments/week/?date=2026-12-03").content.decode()
+    hours = re.findall(r'<li class="week-hour" data-time="(\d\d:\d\d)" data-minutes="60">', page)
+    # The usual hours (09:00–17:00 until the owner sets them), in each of the seven days.
+    assert hours == [f"{hour:02d}:00" for hour in range(9, 17)] * 7
+    assert '<ol class="week-hours" aria-hidden="true" data-step="15">' in page
+
+
+def test_a_drop_on_an_hour_moves_to_that_day_and_time_through_the_move_form(
+    owner_client: WebClient, booked: Appointment, django_capture_on_commit_callbacks
+) -> None:
+    # What schedule.js posts for a drop a quarter down Friday's 14:00 hour.
+    with django_capture_on_commit_callbacks(execute=True):  # the care engine re-plans
+        response = owner_client.post(
+            f"/appointments/{booked.pk}/move/",
+            {"next": "/appointments/week/?date=2026-12-03", "day": "2026-12-04", "time": "14:15"},
+        )
+    assert response.status_code == 302
+    assert response["Location"] == "/appointments/week/?date=2026-12-03"
+    booked.refresh_from_db()
+    assert booked.starts_at == dt.datetime(2026, 12, 4, 14, 15, tzinfo=dt.UTC)
+    assert booked.ends_at == dt.datetime(2026, 12, 4, 15, 5, tzinfo=dt.UTC)  # the same length
+    event = AuditEvent.objects.filter(object_id=str(booked.pk)).latest("id")
+    assert "2026-12-04" in str(event.changes["starts_at"][1])
+    # The practice's "tell the client of the move" rule planned its message (the trigger).
+    assert Touchpoint.objects.filter(
+        client=booked.client, template_key="appointment_moved"
+    ).exists()
 
 
 def test_moving_onto_another_booking_warns_of_the_overlap(

@@ -8,7 +8,14 @@ import zoneinfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aftercare.appointments.schedule import Interval, default_start, overlapping, week_of
+from aftercare.appointments.schedule import (
+    DropSlot,
+    Interval,
+    default_start,
+    drop_slots,
+    overlapping,
+    week_of,
+)
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NINE, FIVE = dt.time(9, 0), dt.time(17, 0)
@@ -21,6 +28,34 @@ def at(hour: int, minute: int = 0, days_later: int = 0) -> dt.datetime:
 def test_the_week_runs_monday_to_sunday() -> None:
     days = week_of(dt.date(2026, 12, 3))
     assert days[0] == dt.date(2026, 11, 30) and days[-1] == dt.date(2026, 12, 6)
+
+
+def test_the_drop_slots_are_the_usual_hours_hour_by_hour_from_the_opening() -> None:
+    assert drop_slots(NINE, dt.time(12, 0)) == [
+        DropSlot(dt.time(9, 0), 60),
+        DropSlot(dt.time(10, 0), 60),
+        DropSlot(dt.time(11, 0), 60),
+    ]
+    # An opening on the half hour; a close between two hours shortens the last slot.
+    assert drop_slots(dt.time(8, 30), dt.time(10, 45)) == [
+        DropSlot(dt.time(8, 30), 60),
+        DropSlot(dt.time(9, 30), 60),
+        DropSlot(dt.time(10, 30), 15),
+    ]
+    assert drop_slots(FIVE, NINE) == [] and drop_slots(NINE, NINE) == []
+
+
+@given(
+    st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+def test_the_drop_slots_cover_the_usual_hours_exactly(starts: dt.time, ends: dt.time) -> None:
+    slots = drop_slots(starts, ends)
+    minutes = (ends.hour * 60 + ends.minute) - (starts.hour * 60 + starts.minute)
+    assert sum(slot.minutes for slot in slots) == max(minutes, 0)
+    assert all(0 < slot.minutes <= 60 for slot in slots)
+    if slots:
+        assert slots[0].starts == starts
 
 
 def test_a_new_booking_starts_inside_the_usual_hours_never_at_night() -> None:

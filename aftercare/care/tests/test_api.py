@@ -129,6 +129,41 @@ def test_invalid_care_rules_are_refused_naming_each_field(care):
     assert not CareRule.objects.filter(name="x").exists()
 
 
+def test_a_rule_through_the_api_holds_only_its_actions_fields(care):
+    api = api_client_for(care, care.owner)
+    task = api.post(
+        "/api/v1/care-rules",
+        {
+            "name": "Call",
+            "trigger": "birthday",
+            "action": "task",
+            "task_kind": "call",
+            "estimated_minutes": 12,
+            "template_key": "birthday_card",
+            "purpose": "celebrations",
+        },
+    )
+    assert task.status_code == 201, task.json()
+    assert (task.json()["template_key"], task.json()["purpose"]) == ("", "care")
+    assert (task.json()["task_kind"], task.json()["estimated_minutes"]) == ("call", 12)
+    message = api.post(
+        "/api/v1/care-rules",
+        {
+            "name": "Card",
+            "trigger": "birthday",
+            "template_key": "birthday_card",
+            "task_kind": "call",
+            "estimated_minutes": 12,
+        },
+    )
+    assert message.status_code == 201, message.json()
+    assert (message.json()["task_kind"], message.json()["estimated_minutes"]) == ("", 5)
+    missing = api.post("/api/v1/care-rules", {"name": "x", "trigger": "birthday", "action": "task"})
+    assert missing.status_code == 422
+    assert set(missing.json()["errors"]) == {"task_kind"}
+    assert not CareRule.objects.filter(name="x").exists()
+
+
 def test_assistants_read_rules_but_cannot_change_them_and_outsiders_get_404(care):
     rule = CareRule.objects.filter(practice=care.practice).first()
     assistant = api_client_for(care, care.assistant)

@@ -90,3 +90,20 @@ def test_the_demo_plans_sleep_hygiene_for_the_latest_first_visit_client(
     assert planned.client_id == personas.client.pk
     assert planned.context["resource_id"] == rule.resource_id
     assert not planned.blocked
+
+
+def test_the_demo_has_a_task_rule_switched_off_whose_form_shows_a_tasks_fields(
+    personas: Personas, client
+) -> None:  # type: ignore[no-untyped-def]
+    demo.add_demo_data(personas.practice, rng=random.Random(4), now=TUESDAY)
+    rule = CareRule.objects.get(practice=personas.practice, name="Call after a missed appointment")
+    assert (rule.action, rule.task_kind, rule.enabled, rule.template_key) == (
+        "task",
+        "call",
+        False,
+        "",
+    )
+    client.force_login(personas.owner)
+    page = client.get(f"/care/rules/{rule.pk}/").content.decode()
+    assert '<div class="field" data-actions="task">' in page.replace("\n", "")
+    assert 'data-actions="message" hidden' in page

@@ -9,13 +9,16 @@ from django.urls import reverse
 
 from aftercare.appointments.models import VisitKind
 from aftercare.care.forms import clean_trigger_options, option_field_name
-from aftercare.care.models import CareRule
+from aftercare.care.models import Action, CareRule
 from aftercare.care.services import care_setup_practice
 from aftercare.care.triggers import TRIGGERS
 from aftercare.resources.models import Resource
 from aftercare.testing import Personas
 
-FIELD = re.compile(r'<div class="field"( data-triggers="[^"]*")?( hidden)?>(.*?)</div>', re.S)
+FIELD = re.compile(
+    r'<div class="field"( data-triggers="[^"]*")?( data-actions="[^"]*")?( hidden)?>(.*?)</div>',
+    re.S,
+)
 NAME = re.compile(r'name="([a-z_]+)"')
 
 RULE = {
@@ -42,7 +45,7 @@ def shown_fields(page: str) -> set[str]:
     """The names of the form fields the page shows (those not marked hidden)."""
     return {
         name
-        for _, hidden, inner in FIELD.findall(page)
+        for *_, hidden, inner in FIELD.findall(page)
         if not hidden
         for name in NAME.findall(inner)
     }
@@ -110,6 +113,167 @@ def test_saving_reads_only_the_chosen_triggers_settings(care, client):
     )
     assert response.status_code == 302
     assert CareRule.objects.get(name="A rule").trigger_options == {"weeks": 10}
+
+
+MESSAGE_FIELDS = {"template_key", "resource", "purpose"}
+TASK_FIELDS = {"task_kind", "estimated_minutes"}
+
+
+@pytest.mark.parametrize(
+    ("action", "shown", "hidden"),
+    [("message", MESSAGE_FIELDS, TASK_FIELDS), ("task", TASK_FIELDS, MESSAGE_FIELDS)],
+)
+def test_a_rule_shows_only_the_fields_its_action_uses(care, client, action, shown, hidden):
+    client.force_login(care.owner)
+    rule = CareRule.objects.create(
+        practice=care.practice,
+        name="Rule",
+        trigger="birthday",
+        action=action,
+        template_key="birthday_card" if action == "message" else "",
+        task_kind="call" if action == "task" else "",
+    )
+    page = client.get(reverse("care-rules-edit", args=[rule.pk])).content.decode()
+    assert shown <= shown_fields(page)
+    assert not hidden & shown_fields(page)
+    assert {"name", "trigger", "action", "value", "enabled"} <= shown_fields(page)
+    # The hidden ones are on the page for the script, marked with their action.
+    assert f'data-actions="{"task" if action == "message" else "message"}" hidden' in page
+    assert "Show what it needs" in page  # the button a page without JavaScript uses
+
+
+def test_without_javascript_show_what_it_needs_shows_the_chosen_actions_fields(care, client):
+    client.force_login(care.owner)
+    response = client.post(
+        reverse("care-rules-create"),
+        {**RULE, "name": "Call", "trigger": "birthday", "action": "task", "show": "1"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert shown_fields(page) >= TASK_FIELDS
+    assert not MESSAGE_FIELDS & shown_fields(page)
+    assert not CareRule.objects.filter(name="Call").exists()
+
+
+def test_a_task_rule_stores_none_of_a_messages_fields(care, client):
+    client.force_login(care.owner)
+    handout = Resource.objects.create(practice=care.practice, title="Sleep")
+    response = client.post(
+        reverse("care-rules-create"),
+        {
+            **RULE,
+            "trigger": "birthday",
+            "action": "task",
+            "task_kind": "post_card",
+            "estimated_minutes": "15",
+            # Hidden on the page, still sent: a message's fields.
+            "template_key": "information",
+            "resource": str(handout.pk),
+            "purpose": "celebrations",
+        },
+    )
+    assert response.status_code == 302
+    rule = CareRule.objects.get(name="A rule")
+    assert (rule.action, rule.task_kind, rule.estimated_minutes) == ("task", "post_card", 15)
+    assert (rule.template_key, rule.resource, rule.purpose) == ("", None, "care")
+
+
+def test_a_message_rule_stores_none_of_a_tasks_fields(care, client):
+    client.force_login(care.owner)
+    response = client.post(
+        reverse("care-rules-create"),
+        {
+            **RULE,
+            "trigger": "birthday",
+            "action": "message",
+            "template_key": "birthday_card",
+            "purpose": "celebrations",
+            # Hidden on the page, still sent (one of them not even valid): a task's fields.
+            "task_kind": "call",
+            "estimated_minutes": "9999",
+        },
+    )
+    assert response.status_code == 302
+    rule = CareRule.objects.get(name="A rule")
+    assert (rule.action, rule.template_key, rule.purpose) == (
+        "message",
+        "birthday_card",
+        "celebrations",
+    )
+    assert (rule.task_kind, rule.estimated_minutes) == ("", 5)
+
+
+def test_editing_a_task_into_a_message_clears_the_task(care, client):
+    client.force_login(care.owner)
+    rule = CareRule.objects.create(
+        practice=care.practice,
+        name="Card",
+        trigger="birthday",
+        action=Action.TASK,
+        task_kind="post_card",
+        estimated_minutes=20,
+    )
+    response = client.post(
+        reverse("care-rules-edit", args=[rule.pk]),
+        {
+            **RULE,
+            "name": "Card",
+            "trigger": "birthday",
+            "action": "message",
+            "template_key": "birthday_card",
+            "task_kind": "post_card",
+            "estimated_minutes": "20",
+        },
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.action, rule.template_key, rule.task_kind, rule.estimated_minutes) == (
+        "message",
+        "birthday_card",
+        "",
+        5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "errors"),
+    [
+        (
+            "message",
+            {
+                "template_key": ["Message: choose the message the client gets."],
+                "purpose": [
+                    "Kind of message: choose one (care messages, useful information, celebrations)."
+                ],
+            },
+        ),
+        (
+            "task",
+            {
+                "task_kind": ["Kind of task: choose what the person does."],
+                "estimated_minutes": ["Minutes it takes: give a whole number from 1 to 480."],
+            },
+        ),
+    ],
+)
+def test_an_actions_missing_fields_are_named_and_nothing_is_saved(care, client, action, errors):
+    client.force_login(care.owner)
+    data = {**RULE, "trigger": "birthday", "action": action}
+    for name in [*MESSAGE_FIELDS, *TASK_FIELDS]:
+        data.pop(name, None)
+    # The other action's fields are filled in, and do not stand in for the missing ones.
+    other = (
+        {"task_kind": "call", "estimated_minutes": "5"}
+        if action == "message"
+        else {"template_key": "check_in", "purpose": "care"}
+    )
+    response = client.post(reverse("care-rules-create"), {**data, **other})
+    assert response.status_code == 400
+    assert response.context["form"].errors == errors
+    page = response.content.decode()
+    for messages in errors.values():
+        assert messages[0] in page
+    assert not CareRule.objects.filter(name="A rule").exists()
 
 
 def test_a_reminder_rule_is_set_in_hours_before_the_visit(care, client):

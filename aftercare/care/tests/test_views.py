@@ -88,7 +88,7 @@ def test_a_message_rule_without_a_template_is_refused_naming_the_field(care, cli
     )
     assert response.status_code == 400
     assert response.context["form"].errors["template_key"] == [
-        "Choose the message the client gets."
+        "Message: choose the message the client gets."
     ]
     assert not CareRule.objects.filter(name="x").exists()
 

@@ -1,10 +1,12 @@
 // The booking form: the end follows the start (keeping the visit's length), and choosing a
 // kind of visit sets the end to the kind's usual length. Without JavaScript both fields are
 // still typed by hand and checked by the server.
-// The move form: the end shown follows the new start. The week view: a booking dragged onto
-// another day is moved there at its time, by posting the move form's fields (day, time) to the
-// booking's move page like the form does; without JavaScript (or with the keyboard) its Move
-// link opens that form.
+// The move form: the end shown follows the new start. The week view: a booking dragged onto an
+// hour of a day is moved to that day at the quarter hour where it is dropped (the hour's height
+// split in data-step minutes); dropped elsewhere on another day it keeps its time. Either way
+// the page posts the move form's fields (day, time) to the booking's move page like the form
+// does, so the server checks, warns and tells alike; without JavaScript (or with the keyboard)
+// its Move link opens that form.
 (function () {
   "use strict";
   function parse(value) {
@@ -43,21 +45,55 @@
       });
       item.addEventListener("dragend", function () { dragged = null; });
     });
+    // The start a drop at ``event`` in ``hour`` (a .week-hour) means: its time, plus the
+    // whole steps above the pointer, never past the end of the hour's slot.
+    function dropTime(hour, event) {
+      var match = /^(\d{1,2}):(\d{2})$/.exec(hour.getAttribute("data-time") || "");
+      if (!match) return null;
+      var step = parseInt(hour.parentNode.getAttribute("data-step"), 10) || 15;
+      var minutes = parseInt(hour.getAttribute("data-minutes"), 10) || 60;
+      var box = hour.getBoundingClientRect();
+      var steps = Math.ceil(minutes / step);
+      var at = Math.floor(((event.clientY - box.top) / box.height) * steps);
+      at = Math.max(0, Math.min(steps - 1, at));
+      var start = +match[1] * 60 + +match[2] + at * step;
+      return two(Math.floor(start / 60)) + ":" + two(start % 60);
+    }
+    function clearMarks(day) {
+      day.classList.remove("drop-target");
+      day.querySelectorAll(".week-hour").forEach(function (hour) {
+        hour.classList.remove("drop-target");
+        hour.removeAttribute("data-drop");
+      });
+    }
     document.querySelectorAll(".week-day[data-day]").forEach(function (day) {
       day.addEventListener("dragover", function (event) {
         if (!dragged) return;
         event.preventDefault();
-        day.classList.add("drop-target");
+        clearMarks(day);
+        var hour = event.target.closest && event.target.closest(".week-hour");
+        if (hour) {
+          hour.classList.add("drop-target");
+          hour.setAttribute("data-drop", dropTime(hour, event) || "");
+        } else {
+          day.classList.add("drop-target");
+        }
       });
-      day.addEventListener("dragleave", function () { day.classList.remove("drop-target"); });
+      day.addEventListener("dragleave", function (event) {
+        if (!day.contains(event.relatedTarget)) clearMarks(day);
+      });
       day.addEventListener("drop", function (event) {
-        day.classList.remove("drop-target");
+        clearMarks(day);
         if (!dragged) return;
         event.preventDefault();
-        if (dragged.closest(".week-day") === day) return;  // the same day: nothing moves
+        var hour = event.target.closest && event.target.closest(".week-hour");
+        var time = hour ? dropTime(hour, event) : dragged.getAttribute("data-time");
+        var sameDay = dragged.closest(".week-day") === day;
+        // Dropped where it is: nothing moves.
+        if (!time || (sameDay && time === dragged.getAttribute("data-time"))) return;
         poster.setAttribute("action", dragged.getAttribute("data-move-url"));
         poster.querySelector("[name=day]").value = day.getAttribute("data-day");
-        poster.querySelector("[name=time]").value = dragged.getAttribute("data-time");
+        poster.querySelector("[name=time]").value = time;
         poster.submit();
       });
     });
