@@ -566,10 +566,9 @@ def _merge_choices(payload: dict[str, Any]) -> tuple[int, dict[str, str]]:
             choices[name] = "kept" if side == "this" else "other"
     if errors:
         raise invalid(errors)
-    # Not given: this record's value, whatever the other holds (the web page proposes the
-    # other's value where this one is empty; an integration says what it wants).
-    for name in merge.FIELD_NAMES:
-        choices.setdefault(name, "kept")
+    # Not given: what the web page proposes (this record's value, or the other's where this
+    # one is empty), so a merge without ``keep`` loses no email or birth date only the other
+    # record held.
     return other_id, choices
 
 

@@ -46,14 +46,15 @@ def test_the_merge_keeps_this_record_takes_the_fields_chosen_and_moves_the_rest(
     assert body["family_name"] == "Millar"  # chosen from the other
     assert body["email"] == kept_email  # chosen from this one
     assert body["phone"] == kept_phone  # not given: this record's
-    assert body["birth_date"] is None  # not given: this record's, even empty
+    # Not given and empty here: the other record's, as the web page proposes (nothing lost).
+    assert body["birth_date"] == "1950-02-03"
     assert "Prefers mornings." in body["private_notes"]
     assert not Client.objects.filter(pk=other.pk).exists()
     assert Appointment.objects.filter(client=kept).count() == 2
     event = AuditEvent.objects.get(object_id=str(kept.pk), summary__startswith="Merged")
     assert event.via == "api"
     assert event.changes["merged_client"] == [other.pk, None]
-    assert set(event.changes) == {"merged_client", "family_name"}
+    assert set(event.changes) == {"merged_client", "family_name", "birth_date"}
     assert owner_api.get(f"/api/v1/clients/{other.pk}").status_code == 404
 
 
