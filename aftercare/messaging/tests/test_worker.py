@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import models
 
 from aftercare import clock
 from aftercare.care.models import TouchpointStatus
@@ -16,7 +17,7 @@ from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, W
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.testing import due_message_touchpoint
 from aftercare.messaging.transports import PreviewTransport, TransportError, TwilioTransport
-from aftercare.messaging.worker import MAX_ATTEMPTS, Worker
+from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size
 from aftercare.testing import Personas
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -127,6 +128,57 @@ def test_only_one_of_two_workers_claims_a_message(personas: Personas) -> None:
     assert second.claim_batch() == []
     message.refresh_from_db()
     assert (message.status, message.lease_owner) == (MessageStatus.SENDING, "a")
+
+
+def test_a_claim_of_a_rate_limited_sender_is_what_it_can_send_within_the_lease() -> None:
+    assert claim_size(100, 1, 60) == 60  # SMS at 1/s, 60 s lease: at most 60
+    assert claim_size(20, 1, 60) == 20  # never more than a batch
+    assert claim_size(100, 0.1, 60) == 6
+    assert claim_size(100, 0.001, 60) == 1  # a slow sender still gets one
+    assert claim_size(100, 80, 60) == 100
+    assert claim_size(50, None, 60) == 50  # no rate (email): a batch
+    assert claim_size(50, 0, 60) == 50  # 0: no limit
+
+
+def test_a_worker_claims_no_more_sms_than_the_number_sends_within_its_lease(
+    personas: Personas, settings: Any
+) -> None:
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = (
+        "AC1",
+        "t",
+        "+447700900999",
+    )
+    settings.TWILIO_SMS_PER_SECOND = 1
+    client = personas.client
+
+    def queued(channel: str, to: str, count: int) -> list[Message]:
+        return Message.objects.bulk_create(
+            Message(
+                practice=client.practice,
+                client=client,
+                direction="out",
+                channel=channel,
+                to_address=to,
+                text_body="See you soon",
+                next_attempt_at=clock.now() - dt.timedelta(minutes=1),
+            )
+            for _ in range(count)
+        )
+
+    sms = queued("sms", "+447700900123", 70)
+    email = queued("email", "client@example.org", 10)
+    claimed = Worker(name="a", lease_seconds=60, batch_size=100).claim_batch()
+    by_channel = dict(
+        Message.objects.filter(pk__in=claimed)
+        .values_list("channel")
+        .annotate(n=models.Count("id"))
+        .order_by()
+    )
+    assert by_channel == {"sms": 60, "email": 10}
+    assert set(claimed) >= {m.pk for m in email}
+    # The rest wait in the queue for another worker (or this one's next batch).
+    assert Message.objects.filter(pk__in=[m.pk for m in sms], status="queued").count() == 10
+    assert len(Worker(name="b", lease_seconds=2, batch_size=100).claim_batch()) == 2
 
 
 def test_only_the_lease_holder_records_the_outcome(personas: Personas, daytime: Any) -> None:
