@@ -6,10 +6,13 @@ A loop of small steps, each returning "did I find work?" (like healthchecks' sen
    crisis reaches the practitioner as fast as the worker runs).
 1. ``render_due_touchpoints``: claim due message touchpoints (a conditional UPDATE from
    ``due`` to ``sent``) and render each into a queued Message in the same transaction.
-2. ``send_queued``: claim a batch of queued messages with a lease (PostgreSQL
-   ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite a conditional ``UPDATE … WHERE status='queued'``),
-   re-check each just before sending, record the attempt *before* handing it to the
-   transport, send, and record the outcome only while this worker still holds the lease.
+2. ``send_queued``: claim a batch of queued messages with a lease (PostgreSQL one ``UPDATE``
+   of rows picked ``FOR UPDATE SKIP LOCKED``; SQLite a conditional ``UPDATE … WHERE
+   status='queued'``) — of a rate-limited sender only what its rate lets out within the lease
+   (``claim_size``) — re-check each just before sending, record the attempt *before* handing it
+   to the transport, send, and record the outcome, message by message, only while this worker
+   still holds the lease. The worker's commits do not wait for the disk (``worker_commits``):
+   a kill loses none of them; an SMS attempt is committed durably before its hand-over.
 3. ``reclaim_expired``: a message whose lease expired belongs to a worker that died mid-send.
    Email is queued again and resent with the same Message-ID (receivers drop duplicates);
    SMS/WhatsApp, whose provider offers no idempotency key, become ``uncertain`` for a person
