@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import models
+from django.db import connection, models
 
 from aftercare import clock
 from aftercare.care.models import TouchpointStatus
@@ -17,7 +17,7 @@ from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, W
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.testing import due_message_touchpoint
 from aftercare.messaging.transports import PreviewTransport, TransportError, TwilioTransport
-from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size
+from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size, worker_commits
 from aftercare.testing import Personas
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -179,6 +179,46 @@ def test_a_worker_claims_no_more_sms_than_the_number_sends_within_its_lease(
     # The rest wait in the queue for another worker (or this one's next batch).
     assert Message.objects.filter(pk__in=[m.pk for m in sms], status="queued").count() == 10
     assert len(Worker(name="b", lease_seconds=2, batch_size=100).claim_batch()) == 2
+
+
+def test_an_outcome_is_recorded_with_its_attempt_only_while_the_lease_is_held(
+    personas: Personas,
+) -> None:
+    first, second = (message_queue(client=personas.client, template_key="recall") for _ in range(2))
+    worker = Worker(name="w")
+    assert sorted(worker.claim_batch()) == sorted([first.pk, second.pk])
+    attempts = [MessageAttempt.objects.create(message=m, worker="w") for m in (first, second)]
+    # The second's lease moved on to another worker (this one was frozen past it).
+    Message.objects.filter(pk=second.pk).update(lease_owner="other")
+    worker.record_sent(first, attempts[0], "id-1")
+    worker.record_sent(second, attempts[1], "id-2")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.provider_id, first.lease_owner) == ("sent", "id-1", "")
+    assert (second.status, second.provider_id, second.lease_owner) == ("sending", "", "other")
+    finished = [a.finished_at for a in MessageAttempt.objects.order_by("id")]
+    assert finished[0] is not None and finished[1] is None
+    assert worker.sent == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_commits_without_waiting_for_the_disk_except_before_an_sms() -> None:
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SHOW synchronous_commit")
+            else:
+                cursor.execute("PRAGMA synchronous")
+            return str(cursor.fetchone()[0])
+
+    durable, relaxed = ("on", "off") if connection.vendor == "postgresql" else ("2", "1")
+    try:
+        worker_commits(durable=False)
+        assert setting() == relaxed
+        worker_commits(durable=True)
+        assert setting() == durable
+    finally:
+        worker_commits(durable=True)
 
 
 def test_only_the_lease_holder_records_the_outcome(personas: Personas, daytime: Any) -> None:
