@@ -6,10 +6,13 @@ A loop of small steps, each returning "did I find work?" (like healthchecks' sen
    crisis reaches the practitioner as fast as the worker runs).
 1. ``render_due_touchpoints``: claim due message touchpoints (a conditional UPDATE from
    ``due`` to ``sent``) and render each into a queued Message in the same transaction.
-2. ``send_queued``: claim a batch of queued messages with a lease (PostgreSQL
-   ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite a conditional ``UPDATE … WHERE status='queued'``),
-   re-check each just before sending, record the attempt *before* handing it to the
-   transport, send, and record the outcome only while this worker still holds the lease.
+2. ``send_queued``: claim a batch of queued messages with a lease (PostgreSQL one ``UPDATE``
+   of rows picked ``FOR UPDATE SKIP LOCKED``; SQLite a conditional ``UPDATE … WHERE
+   status='queued'``) — of a rate-limited sender only what its rate lets out within the lease
+   (``claim_size``) — re-check each just before sending, record the attempt *before* handing it
+   to the transport, send, and record the outcome, message by message, only while this worker
+   still holds the lease. The worker's commits do not wait for the disk (``worker_commits``):
+   a kill loses none of them; an SMS attempt is committed durably before its hand-over.
 3. ``reclaim_expired``: a message whose lease expired belongs to a worker that died mid-send.
    Email is queued again and resent with the same Message-ID (receivers drop duplicates);
    SMS/WhatsApp, whose provider offers no idempotency key, become ``uncertain`` for a person
@@ -42,6 +45,7 @@ from aftercare.messaging.models import (
     Direction,
     Message,
     MessageAttempt,
+    MessageChannel,
     MessageStatus,
     WorkerHeartbeat,
 )
@@ -73,20 +77,41 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return delay * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
 
 
-def sqlite_synchronous(level: str) -> None:
-    """Set how hard SQLite syncs this connection's commits (``FULL`` or ``NORMAL``).
+def worker_commits(*, durable: bool) -> None:
+    """Set whether this connection's commits wait for the disk (``durable``) or not.
 
-    In WAL mode ``NORMAL`` syncs the log at checkpoints rather than at each commit: a commit
-    survives this process being killed (the outbox guarantee is about that) but the last ones
-    may be lost with the machine's power. The worker writes its outcomes that way (an fsync per
-    message was most of its time); a hand-over to a provider without an idempotency key is
-    recorded with ``FULL``, which syncs every commit before it too. A no-op on PostgreSQL and
-    inside a transaction (SQLite refuses the change there; tests run inside one).
+    Not waiting (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL
+    ``synchronous_commit=off``), a commit still survives this process being killed — the outbox
+    guarantee is about that: the database has it — but the last ones (SQLite: since the last
+    checkpoint; PostgreSQL: at most ``3 × wal_writer_delay``, 0.6 s) may be lost with the
+    database machine's power. The worker writes its claims and outcomes that way (an fsync per
+    message was most of its time on either database); a hand-over to a provider without an
+    idempotency key is recorded durably, which also makes every commit before it durable (the
+    log is written in order). A no-op inside a transaction (SQLite refuses the change there;
+    tests run inside one).
     """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if connection.in_atomic_block:
+        return
+    if connection.vendor == "sqlite":
+        statement = f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}"
+    elif connection.vendor == "postgresql":
+        statement = f"SET synchronous_commit TO {'on' if durable else 'off'}"
+    else:
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA synchronous={level}")
+        cursor.execute(statement)
+
+
+def claim_size(batch_size: int, per_second: float | None, lease_seconds: float) -> int:
+    """How many messages of one sender a worker claims at once.
+
+    At most ``batch_size``, and no more than the sender's rate lets out within the lease: a
+    worker holding a hundred SMS for a number that sends one a second would hold most of them
+    past their lease, for another worker to reclaim (and SMS to become "uncertain").
+    """
+    if not per_second or per_second <= 0:
+        return batch_size
+    return max(1, min(batch_size, int(per_second * lease_seconds)))
 
 
 def _going_with_their_bundle(candidates: list[tuple[int, Any]]) -> set[int]:
@@ -159,13 +184,36 @@ def _record_bundle(message: Message, now: dt.datetime) -> None:
 
 
 # Table names from the models, values as parameters.
+MESSAGES = Message._meta.db_table
+ATTEMPTS = MessageAttempt._meta.db_table
 RECORD_SENT_SQL = (
-    f"UPDATE {Message._meta.db_table} SET"  # noqa: S608
+    f"UPDATE {MESSAGES} SET"  # noqa: S608
     " status = %s, provider_id = %s, sent_at = %s, "
     "status_reason = '', lease_owner = '', lease_expires_at = NULL "
     "WHERE id = %s AND status = %s AND lease_owner = %s"
 )
-FINISH_ATTEMPT_SQL = f"UPDATE {MessageAttempt._meta.db_table} SET finished_at = %s WHERE id = %s"  # noqa: S608
+FINISH_ATTEMPT_SQL = f"UPDATE {ATTEMPTS} SET finished_at = %s WHERE id = %s"  # noqa: S608
+# PostgreSQL: both in one statement, its own transaction (one round trip, not four).
+RECORD_SENT_POSTGRESQL = (
+    f"WITH sent AS ({RECORD_SENT_SQL} RETURNING id), "  # noqa: S608
+    f"finished AS (UPDATE {ATTEMPTS} SET finished_at = %s "
+    "WHERE id = %s AND EXISTS (SELECT 1 FROM sent)) "
+    "SELECT count(*) FROM sent"
+)
+# PostgreSQL: pick and lease the oldest due messages in one statement. MATERIALIZED keeps the
+# locking SELECT from being folded into the UPDATE; SKIP LOCKED lets each worker take rows no
+# other worker is taking. {channels} narrows it to one sender's channel (``claim_size``).
+CLAIM_POSTGRESQL = (
+    f"WITH due AS MATERIALIZED (SELECT id FROM {MESSAGES} "  # noqa: S608
+    "WHERE direction = %s AND status = %s AND next_attempt_at <= %s {channels} "
+    "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) "
+    f"UPDATE {MESSAGES} AS m SET status = %s, lease_owner = %s, lease_expires_at = %s "
+    "FROM due WHERE m.id = due.id RETURNING m.id, m.next_attempt_at"
+)
+RENEW_POSTGRESQL = (
+    f"UPDATE {MESSAGES} SET lease_expires_at = %s "  # noqa: S608
+    "WHERE id = ANY(%s) AND status = %s AND lease_owner = %s RETURNING id"
+)
 
 
 class Worker:
@@ -207,7 +255,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """One pass of every step; True when any step found work."""
-        sqlite_synchronous("NORMAL")  # (a connection may have been reopened since)
+        worker_commits(durable=False)  # (a connection may have been reopened since)
         self.heartbeat()
         found = False
         steps = (
@@ -330,38 +378,75 @@ class Worker:
 
     # -- step 2: send --------------------------------------------------------------------
 
+    def claim_sizes(self) -> dict[str, int]:
+        """Channels whose sender has a rate, and how many of their messages one claim takes."""
+        sizes = {}
+        for channel in MessageChannel.values:
+            rate = self.transport(channel).rate()
+            if rate is not None and rate[1] > 0:
+                sizes[channel] = claim_size(self.batch_size, rate[1], self.lease.total_seconds())
+        return sizes
+
     def claim_batch(self) -> list[int]:
+        """Lease the oldest due messages: a batch, and of a rate-limited sender what it can
+        send within the lease (``claim_size``); their ids, oldest first."""
         self.lease_deadline = time.monotonic() + self.lease.total_seconds()
         now = clock.now()
+        sizes = self.claim_sizes()
+        # (channels, how many): the channels without a rate together, then each one with.
+        claims: list[tuple[tuple[str, ...], bool, int]] = [(tuple(sizes), False, self.batch_size)]
+        claims += [((channel,), True, size) for channel, size in sizes.items()]
+        claimed: list[tuple[dt.datetime, int]] = []
+        for channels, only, size in claims:
+            claimed += self._claim(now, channels, only=only, size=size)
+        claimed.sort()
+        return [pk for _, pk in claimed]
+
+    def _claim(
+        self, now: dt.datetime, channels: tuple[str, ...], *, only: bool, size: int
+    ) -> list[tuple[dt.datetime, int]]:
+        """Lease up to ``size`` due messages of ``channels`` (``only``) or of any other."""
+        expires = now + self.lease
+        if connection.vendor == "postgresql":
+            if only:
+                where, params = "AND channel = ANY(%s)", [list(channels)]
+            elif channels:
+                where, params = "AND NOT (channel = ANY(%s))", [list(channels)]
+            else:
+                where, params = "", []
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    CLAIM_POSTGRESQL.format(channels=where),
+                    [
+                        *(Direction.OUTBOUND, MessageStatus.QUEUED, now, *params, size),
+                        *(MessageStatus.SENDING, self.name, expires),
+                    ],
+                )
+                return [(due, pk) for pk, due in cursor.fetchall()]
         due = Message.objects.filter(
             direction=Direction.OUTBOUND, status=MessageStatus.QUEUED, next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        lease = {
-            "status": MessageStatus.SENDING,
-            "lease_owner": self.name,
-            "lease_expires_at": now + self.lease,
-        }
-        if connection.vendor == "postgresql":
-            with transaction.atomic():
-                ids = list(
-                    due.select_for_update(skip_locked=True).values_list("pk", flat=True)[
-                        : self.batch_size
-                    ]
-                )
-                Message.objects.filter(pk__in=ids).update(**lease)
-            return ids
-        ids = list(due.values_list("pk", flat=True)[: self.batch_size])
-        if not ids:
+        )
+        if only:
+            due = due.filter(channel__in=channels)
+        elif channels:
+            due = due.exclude(channel__in=channels)
+        rows = list(
+            due.order_by("next_attempt_at", "id").values_list("pk", "next_attempt_at")[:size]
+        )
+        if not rows:
             return []
+        ids = [pk for pk, _ in rows]
         # The WHERE status='queued' makes the claim atomic: of two workers that read the same
         # ids, only the first UPDATE changes a row; the second sees status='sending'.
-        Message.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(**lease)
+        Message.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, lease_owner=self.name, lease_expires_at=expires
+        )
         held = set(
             Message.objects.filter(
                 pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
             ).values_list("pk", flat=True)
         )
-        return [pk for pk in ids if pk in held]  # oldest first
+        return [(due_at, pk) for pk, due_at in rows if pk in held]
 
     def send_queued(self) -> bool:
         """Send one claimed batch, recording each message's result the moment it is known.
@@ -388,8 +473,9 @@ class Worker:
         now = clock.now()
         ready: list[Message] = []
         with transaction.atomic(), batch_cache(messages):
-            # A worker frozen since its claim may have lost the batch already.
-            held = self.renew_lease(ids)
+            # A worker frozen since its claim may have lost the batch already (by the same
+            # clock as in the loop below: within the lease's first third it holds them all).
+            held = set(ids) if self.lease_fresh() else self.renew_lease(ids)
             for message in messages:
                 if message.pk not in held:
                     continue
@@ -411,7 +497,7 @@ class Worker:
             if self.stopping:
                 self.release([m.pk for m in ready[index:]], attempts)
                 break
-            if time.monotonic() > self.lease_deadline - 2 * self.lease.total_seconds() / 3:
+            if not self.lease_fresh():
                 # A third of the lease is gone: renew it rather than let another worker
                 # reclaim (and resend) what this one is about to send. After a freeze past
                 # the lease the messages are no longer held, and are left alone.
@@ -429,7 +515,7 @@ class Worker:
             attempt = attempts.get(message.pk)
             if attempt is None:
                 # No idempotency key: this record must outlive even a power cut.
-                sqlite_synchronous("FULL")
+                worker_commits(durable=True)
                 try:
                     with transaction.atomic():
                         if not self.holding(message).update(attempt_count=F("attempt_count") + 1):
@@ -438,7 +524,7 @@ class Worker:
                             message=message, worker=self.name, started_at=clock.now()
                         )
                 finally:
-                    sqlite_synchronous("NORMAL")
+                    worker_commits(durable=False)
             try:
                 provider_id = self.transport(message.channel).send(message)
             except TransportError as error:
@@ -451,9 +537,21 @@ class Worker:
         if number:
             self.counts[what][channel] = self.counts[what].get(channel, 0) + number
 
+    def lease_fresh(self) -> bool:
+        """Is less than a third of the lease on the current batch gone (by the monotonic
+        clock, which counts a freeze too)? Then no other worker can have reclaimed it."""
+        return time.monotonic() <= self.lease_deadline - 2 * self.lease.total_seconds() / 3
+
     def renew_lease(self, ids: list[int]) -> set[int]:
         """Extend the lease on ``ids``; return those this worker still holds."""
         self.lease_deadline = time.monotonic() + self.lease.total_seconds()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    RENEW_POSTGRESQL,
+                    [clock.now() + self.lease, ids, MessageStatus.SENDING, self.name],
+                )
+                return {pk for (pk,) in cursor.fetchall()}
         Message.objects.filter(
             pk__in=ids, status=MessageStatus.SENDING, lease_owner=self.name
         ).update(lease_expires_at=clock.now() + self.lease)
@@ -481,21 +579,25 @@ class Worker:
         runs once per message sent).
         """
         finished = connection.ops.adapt_datetimefield_value(clock.now())
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                RECORD_SENT_SQL,
-                [
-                    MessageStatus.SENT,
-                    provider_id[:100],
-                    finished,
-                    message.pk,
-                    MessageStatus.SENDING,
-                    self.name,
-                ],
-            )
-            recorded = cursor.rowcount
-            if recorded:
-                cursor.execute(FINISH_ATTEMPT_SQL, [finished, attempt.pk])
+        sent = [
+            MessageStatus.SENT,
+            provider_id[:100],
+            finished,
+            message.pk,
+            MessageStatus.SENDING,
+            self.name,
+        ]
+        if connection.vendor == "postgresql":
+            # One statement is its own transaction: one round trip to the server.
+            with connection.cursor() as cursor:
+                cursor.execute(RECORD_SENT_POSTGRESQL, [*sent, finished, attempt.pk])
+                (recorded,) = cursor.fetchone()
+        else:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(RECORD_SENT_SQL, sent)
+                recorded = cursor.rowcount
+                if recorded:
+                    cursor.execute(FINISH_ATTEMPT_SQL, [finished, attempt.pk])
         self.sent += recorded
         self._count("sent", message.channel, recorded)
         if not recorded:

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, models
 
 from aftercare import clock
 from aftercare.care.models import TouchpointStatus
@@ -16,7 +17,7 @@ from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, W
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.testing import due_message_touchpoint
 from aftercare.messaging.transports import PreviewTransport, TransportError, TwilioTransport
-from aftercare.messaging.worker import MAX_ATTEMPTS, Worker
+from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size, worker_commits
 from aftercare.testing import Personas
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -127,6 +128,97 @@ def test_only_one_of_two_workers_claims_a_message(personas: Personas) -> None:
     assert second.claim_batch() == []
     message.refresh_from_db()
     assert (message.status, message.lease_owner) == (MessageStatus.SENDING, "a")
+
+
+def test_a_claim_of_a_rate_limited_sender_is_what_it_can_send_within_the_lease() -> None:
+    assert claim_size(100, 1, 60) == 60  # SMS at 1/s, 60 s lease: at most 60
+    assert claim_size(20, 1, 60) == 20  # never more than a batch
+    assert claim_size(100, 0.1, 60) == 6
+    assert claim_size(100, 0.001, 60) == 1  # a slow sender still gets one
+    assert claim_size(100, 80, 60) == 100
+    assert claim_size(50, None, 60) == 50  # no rate (email): a batch
+    assert claim_size(50, 0, 60) == 50  # 0: no limit
+
+
+def test_a_worker_claims_no_more_sms_than_the_number_sends_within_its_lease(
+    personas: Personas, settings: Any
+) -> None:
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = (
+        "AC1",
+        "t",
+        "+447700900999",
+    )
+    settings.TWILIO_SMS_PER_SECOND = 1
+    client = personas.client
+
+    def queued(channel: str, to: str, count: int) -> list[Message]:
+        return Message.objects.bulk_create(
+            Message(
+                practice=client.practice,
+                client=client,
+                direction="out",
+                channel=channel,
+                to_address=to,
+                text_body="See you soon",
+                next_attempt_at=clock.now() - dt.timedelta(minutes=1),
+            )
+            for _ in range(count)
+        )
+
+    sms = queued("sms", "+447700900123", 70)
+    email = queued("email", "client@example.org", 10)
+    claimed = Worker(name="a", lease_seconds=60, batch_size=100).claim_batch()
+    by_channel = dict(
+        Message.objects.filter(pk__in=claimed)
+        .values_list("channel")
+        .annotate(n=models.Count("id"))
+        .order_by()
+    )
+    assert by_channel == {"sms": 60, "email": 10}
+    assert set(claimed) >= {m.pk for m in email}
+    # The rest wait in the queue for another worker (or this one's next batch).
+    assert Message.objects.filter(pk__in=[m.pk for m in sms], status="queued").count() == 10
+    assert len(Worker(name="b", lease_seconds=2, batch_size=100).claim_batch()) == 2
+
+
+def test_an_outcome_is_recorded_with_its_attempt_only_while_the_lease_is_held(
+    personas: Personas,
+) -> None:
+    first, second = (message_queue(client=personas.client, template_key="recall") for _ in range(2))
+    worker = Worker(name="w")
+    assert sorted(worker.claim_batch()) == sorted([first.pk, second.pk])
+    attempts = [MessageAttempt.objects.create(message=m, worker="w") for m in (first, second)]
+    # The second's lease moved on to another worker (this one was frozen past it).
+    Message.objects.filter(pk=second.pk).update(lease_owner="other")
+    worker.record_sent(first, attempts[0], "id-1")
+    worker.record_sent(second, attempts[1], "id-2")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.provider_id, first.lease_owner) == ("sent", "id-1", "")
+    assert (second.status, second.provider_id, second.lease_owner) == ("sending", "", "other")
+    finished = [a.finished_at for a in MessageAttempt.objects.order_by("id")]
+    assert finished[0] is not None and finished[1] is None
+    assert worker.sent == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_commits_without_waiting_for_the_disk_except_before_an_sms() -> None:
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SHOW synchronous_commit")
+            else:
+                cursor.execute("PRAGMA synchronous")
+            return str(cursor.fetchone()[0])
+
+    durable, relaxed = ("on", "off") if connection.vendor == "postgresql" else ("2", "1")
+    try:
+        worker_commits(durable=False)
+        assert setting() == relaxed
+        worker_commits(durable=True)
+        assert setting() == durable
+    finally:
+        worker_commits(durable=True)
 
 
 def test_only_the_lease_holder_records_the_outcome(personas: Personas, daytime: Any) -> None:
