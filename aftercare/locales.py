@@ -147,34 +147,48 @@ def _patterns(
 
 
 @functools.lru_cache(maxsize=8192)
-def _day_text(day: dt.date, django_format: str, locale: str) -> str | None:
-    return _format(day, django_format, locale)
+def _day_part(day: dt.date, django_format: str, locale: str) -> str:
+    """A day as a format shows it (a sweep meets few days, thousands of times: remembered)."""
+    parsed, date_pattern, _, _ = _patterns(locale, django_format)  # type: ignore[misc]
+    return date_pattern.apply(day, parsed)  # type: ignore[union-attr]
 
 
-def _format(value: dt.date | dt.datetime | dt.time, django_format: str, locale: str) -> str | None:
-    patterns = _patterns(locale, django_format)
-    if patterns is None:
-        return None
-    parsed, date_pattern, time_pattern, glue = patterns
-    parts = []
-    if date_pattern is not None and not isinstance(value, dt.time):
-        parts.append(date_pattern.apply(value, parsed))
-    if time_pattern is not None and not (
-        isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    ):
-        parts.append(time_pattern.apply(value, parsed))
-    if len(parts) == 2:
-        return glue.replace("{1}", parts[0]).replace("{0}", parts[1])
-    return parts[0] if parts else ""
+@functools.lru_cache(maxsize=4096)
+def _time_part(time: dt.time, django_format: str, locale: str) -> str:
+    parsed, _, time_pattern, _ = _patterns(locale, django_format)  # type: ignore[misc]
+    return time_pattern.apply(time, parsed)  # type: ignore[union-attr]
 
 
 def format_when(
     value: dt.date | dt.datetime | dt.time, django_format: str, locale: str
 ) -> str | None:
     """``value`` in ``locale`` showing what ``django_format`` shows; None for a format not known."""
-    if type(value) is dt.date:
+    if type(value) is dt.date:  # the sweep's case: one lookup
         return _day_text(value, django_format, locale)
-    return _format(value, django_format, locale)
+    return _compose(value, django_format, locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_text(day: dt.date, django_format: str, locale: str) -> str | None:
+    return _compose(day, django_format, locale)
+
+
+def _compose(value: dt.date | dt.datetime | dt.time, django_format: str, locale: str) -> str | None:
+    patterns = _patterns(locale, django_format)
+    if patterns is None:
+        return None
+    _, date_pattern, time_pattern, glue = patterns
+    is_day = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    parts = []
+    if date_pattern is not None and not isinstance(value, dt.time):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        parts.append(_day_part(day, django_format, locale))
+    if time_pattern is not None and not is_day:
+        time = value.time() if isinstance(value, dt.datetime) else value
+        parts.append(_time_part(time.replace(tzinfo=None), django_format, locale))  # type: ignore[union-attr]
+    if len(parts) == 2:
+        return glue.replace("{1}", parts[0]).replace("{0}", parts[1])
+    return parts[0] if parts else ""
 
 
 def format_date(
