@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from aftercare.locales import counted, format_date, in_use
+
 # An appointment lasts less than a day; a preparation lead time is less than a year.
 MAX_APPOINTMENT_LENGTH = dt.timedelta(hours=24)
 MAX_LEAD_TIME_DAYS = 364
@@ -29,12 +31,13 @@ def shift_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def years(count: int) -> str:
-    return f"{count} year" if count == 1 else f"{count} years"
+def years(count: int, locale: str | None = None) -> str:
+    return counted(count, "year", "years", locale or in_use())
 
 
-def day_text(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def day_text(day: dt.date, locale: str | None = None) -> str:
+    """ "3 Mar 2027" as ``locale`` writes it (None: the locale in use)."""
+    return format_date(day, "j M Y", locale)
 
 
 @dataclass(frozen=True)
@@ -45,20 +48,20 @@ class DateRange:
     years_back: int
     years_ahead: int
 
-    def problem(self, day: dt.date, today: dt.date) -> str | None:
+    def problem(self, day: dt.date, today: dt.date, locale: str | None = None) -> str | None:
         earliest, latest = (
             shift_years(today, -self.years_back),
             shift_years(today, self.years_ahead),
         )
         if day < earliest:
             return (
-                f"{self.what} can be at most {years(self.years_back)} ago (from "
-                f"{day_text(earliest)}); {day_text(day)} is earlier."
+                f"{self.what} can be at most {years(self.years_back, locale)} ago (from "
+                f"{day_text(earliest, locale)}); {day_text(day, locale)} is earlier."
             )
         if day > latest:
             return (
-                f"{self.what} can be at most {years(self.years_ahead)} ahead (until "
-                f"{day_text(latest)}); {day_text(day)} is later."
+                f"{self.what} can be at most {years(self.years_ahead, locale)} ahead (until "
+                f"{day_text(latest, locale)}); {day_text(day, locale)} is later."
             )
         return None
 

@@ -34,6 +34,7 @@ from aftercare import clock
 from aftercare.absences.messages import absence_details
 from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.absences.selectors import current_absence
+from aftercare.locales import format_date, practice_locale
 from aftercare.messaging.availability import ReadEstimate, register_availability_provider
 from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
 from aftercare.messaging.models import Direction, Message
@@ -89,7 +90,7 @@ def route_while_away(message: Any, result: Any) -> bool:
 
 def _route(message: Any, client: Any, absence: Absence) -> bool:
 
-    details = absence_details(absence)
+    details = absence_details(absence, practice_locale(client.practice))
     channel = message.channel if message.channel != "portal" else ""
     if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
         notify_practitioner(message, practitioner=absence.practitioner)
@@ -157,11 +158,13 @@ def availability(client: Any, now: dt.datetime) -> Any:
     name = absence.practitioner.display_name
     if EmergencyListEntry.objects.filter(absence=absence, client=client).exists():
         return ReadEstimate(at=now, by=name, note=f"{name} is away but has been told at once.")
-    tz = client.practice.tz
+    tz, locale = client.practice.tz, practice_locale(client.practice)
     back = dt.datetime.combine(absence.back_on, WORKDAY_START, tzinfo=tz)
     cover = f" {absence.cover_contact} covers meanwhile." if absence.cover_contact else ""
     return ReadEstimate(
-        at=back, by=name, note=f"{name} is away until {absence.last_day:%A %-d %B}.{cover}"
+        at=back,
+        by=name,
+        note=f"{name} is away until {format_date(absence.last_day, 'l j F', locale)}.{cover}",
     )
 
 
@@ -212,6 +215,7 @@ def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
             if key in context:
                 bucket[context[key]] = bucket.get(context[key], 0) + 1
     items = []
+    locale = practice_locale(actor.practice)
     for absence in absences:
         listed = counts.get(absence.pk, {}).get("escalated", 0)
         items.append(
@@ -220,7 +224,10 @@ def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
                 kind="while_away",
                 client_id=None,
                 client_name="",
-                title=f"While you were away ({absence.first_day:%-d %b}–{absence.last_day:%-d %b})",
+                title=(
+                    f"While you were away ({format_date(absence.first_day, 'j M', locale)}–"
+                    f"{format_date(absence.last_day, 'j M', locale)})"
+                ),
                 reason=(
                     f"{plural(waiting.get(absence.pk, 0), 'message')} waited for your return; "
                     f"{escalated.get(absence.pk, 0)} from the emergency list "
@@ -389,9 +396,11 @@ def judge_emergency_promise(promise: Any, now: dt.datetime) -> tuple[str, str] |
         return None
     first = unanswered[0]
     when = first.created_at.astimezone(promise.client.practice.tz)
+    locale = practice_locale(promise.client.practice)
     return (
         "broken",
-        f"Broken: the message of {when:%a %-d %b %H:%M} was passed on but not answered in person "
+        f"Broken: the message of {format_date(when, 'D j M', locale)} "
+        f"{format_date(when, 'H:i', locale)} was passed on but not answered in person "
         f"({len(unanswered)} of {len(passed_on)} unanswered).",
     )
 

@@ -12,6 +12,7 @@ from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.clients.picker import ClientsField
 from aftercare.dates import ABSENCE_DAYS, absence_length_problem
+from aftercare.locales import format_date, practice_locale
 from aftercare.practice.models import Practice, User
 
 ABSENCE_FIELDS = [
@@ -91,10 +92,14 @@ class AbsenceForm(forms.ModelForm):
         data = super().clean()
         first, last = data.get("first_day"), data.get("last_day")
         practitioner = data.get("practitioner")
+        locale = practice_locale(self.practice)
+
+        def day(value: dt.date) -> str:
+            return format_date(value, "j M Y", locale)
+
         if first and last and last < first:
             self.add_error(
-                "last_day",
-                f"The absence ends ({last:%-d %b %Y}) before it starts ({first:%-d %b %Y}).",
+                "last_day", f"The absence ends ({day(last)}) before it starts ({day(first)})."
             )
             return data
         today = clock.today(self.practice.tz)
@@ -102,10 +107,10 @@ class AbsenceForm(forms.ModelForm):
         if first and first < today and not unchanged_start:
             self.add_error(
                 "first_day",
-                f"The absence starts in the past ({first:%-d %b %Y}); today is {today:%-d %b %Y}.",
+                f"The absence starts in the past ({day(first)}); today is {day(today)}.",
             )
         if first and not unchanged_start:
-            problem = ABSENCE_DAYS.problem(first, today)
+            problem = ABSENCE_DAYS.problem(first, today, locale)
             if problem:
                 self.add_error("first_day", problem)
                 return data
@@ -121,8 +126,8 @@ class AbsenceForm(forms.ModelForm):
             if clash is not None:
                 self.add_error(
                     "first_day",
-                    f"{practitioner} is already away from {clash.first_day:%-d %b %Y} to "
-                    f"{clash.last_day:%-d %b %Y}; absences of one practitioner cannot overlap.",
+                    f"{practitioner} is already away from {day(clash.first_day)} to "
+                    f"{day(clash.last_day)}; absences of one practitioner cannot overlap.",
                 )
         return data
 

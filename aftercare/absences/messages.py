@@ -9,20 +9,18 @@ from typing import Any
 
 from aftercare.absences.models import Absence
 from aftercare.messaging.templating import DefaultTemplate, register_default_template
+from aftercare.supplies.planning import day_text
 
 
-def day_text(day: Any) -> str:
-    return f"{day:%A %-d %B %Y}"
-
-
-def absence_details(absence: Absence) -> dict[str, Any]:
-    """What a client may know about an absence: no private reason."""
+def absence_details(absence: Absence, locale: str) -> dict[str, Any]:
+    """What a client may know about an absence (no private reason), its days as ``locale``
+    writes them (the client's practice's: ``locales.practice_locale``)."""
     return {
         "absence_id": absence.pk,
         "away_practitioner": absence.practitioner.display_name,
-        "first_day": day_text(absence.first_day),
-        "last_day": day_text(absence.last_day),
-        "back_on": day_text(absence.back_on),
+        "first_day": day_text(absence.first_day, locale),
+        "last_day": day_text(absence.last_day, locale),
+        "back_on": day_text(absence.back_on, locale),
         "cover_contact": absence.cover_contact,
         "public_note": absence.public_note,
         "cancelled": absence.cancelled,

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftercare.care.triggers import Occurrence, local_date, register_adjuster, register_trigger
-from aftercare.supplies.planning import absence_ranges_for, supplies_of
+from aftercare.locales import format_date, format_day_at
+from aftercare.supplies.planning import absence_ranges_for, day_text, supplies_of
 from aftercare.supplies.projection import affected_by_absence, plan_reorder
 
 REPLY_INVITING_KINDS = frozenset({"check_in"})
@@ -97,6 +98,11 @@ def _all_absences(policy: Any) -> list[AbsenceFact]:
     )
 
 
+def _days(absence: AbsenceFact, locale: str) -> str:
+    """ "1 Mar–14 Mar": an absence's days, short, for a practitioner's line."""
+    return f"{format_date(absence.first_day, 'j M', locale)}–{format_date(absence.last_day, 'j M', locale)}"
+
+
 def _tz(facts: Any, policy: Any) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(facts.time_zone or policy.time_zone)
 
@@ -134,8 +140,8 @@ def move_around_absences(
             touchpoint = touchpoint.with_changes(
                 due_at=moved_utc,
                 held_back_reason=(
-                    f"Moved to {clash.back_on:%Y-%m-%d}: {who} is away "
-                    f"{clash.first_day:%-d %b}–{clash.last_day:%-d %b}"
+                    f"Moved to {format_date(clash.back_on, 'j M Y', policy.locale)}: {who} is away "
+                    f"{_days(clash, policy.locale)}"
                     + ("" if waits else " and no cover is named")
                     + "."
                 )[:300],
@@ -144,9 +150,20 @@ def move_around_absences(
     return result
 
 
+def rebook_action(local: dt.datetime, locale: str) -> str:
+    """ "rebook your appointment on Monday 1 March at 14:30": one line of an absence notice."""
+    return f"rebook your appointment on {format_day_at(local, locale=locale)}"
+
+
+def order_action(supply_name: str, order_by: dt.date, locale: str) -> str:
+    """ "order Calm drops by Monday 1 March": one line of an absence notice."""
+    return f"order {supply_name} by {format_date(order_by, 'l j F', locale)}"
+
+
 def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.datetime) -> list[str]:
     """What in this absence concerns the client (empty: not affected)."""
     tz = _tz(facts, policy)
+    locale = policy.locale
     actions = []
     for appointment in sorted(facts.appointments, key=lambda a: (a.starts_at, a.id)):
         if appointment.status != "booked" or appointment.starts_at < now:
@@ -155,7 +172,7 @@ def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.dateti
         if appointment.practitioner_id == absence.practitioner_id and (
             absence.first_day <= local.date() <= absence.last_day
         ):
-            actions.append(f"rebook your appointment on {local:%A %-d %B at %H:%M}")
+            actions.append(rebook_action(local, locale))
     # Supplies are prepared by the client's own practitioner: only their absences delay them.
     own = absence.practitioner_id == facts.practitioner_id
     ranges = absence_ranges_for(facts, policy)
@@ -172,19 +189,19 @@ def notice_actions(facts: Any, policy: Any, absence: AbsenceFact, now: dt.dateti
                 lead_time_days=supply.lead_time_days,
                 absences=ranges,
             )
-            actions.append(f"order {supply.name} by {plan.order_by:%A %-d %B}")
+            actions.append(order_action(supply.name, plan.order_by, locale))
     if facts.client_id in absence.emergency_client_ids:
         actions.append("you can still reach me: you are on my emergency list")
     return actions
 
 
-def _details(absence: AbsenceFact, actions: list[str]) -> dict[str, Any]:
+def _details(absence: AbsenceFact, actions: list[str], locale: str) -> dict[str, Any]:
     return {
         "absence_id": absence.id,
         "away_practitioner": absence.practitioner_name,
-        "first_day": f"{absence.first_day:%A %-d %B %Y}",
-        "last_day": f"{absence.last_day:%A %-d %B %Y}",
-        "back_on": f"{absence.back_on:%A %-d %B %Y}",
+        "first_day": day_text(absence.first_day, locale),
+        "last_day": day_text(absence.last_day, locale),
+        "back_on": day_text(absence.back_on, locale),
         "cover_contact": absence.cover_contact,
         "public_note": absence.public_note,
         "actions": "; ".join(actions),
@@ -210,8 +227,8 @@ def absence_notice(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 f"absence{absence.id}d{absence.fingerprint}",
                 # Planned late (the absence was entered less than N days ahead): tell them now.
                 max(notify_on, today) - dt.timedelta(days=rule.offset_days),
-                detail=f"{absence.practitioner_name} away {absence.first_day:%-d %b}–{absence.last_day:%-d %b}",
-                context=_details(absence, actions),
+                detail=f"{absence.practitioner_name} away {_days(absence, policy.locale)}",
+                context=_details(absence, actions, policy.locale),
                 essential=True,  # told before the absence, whatever else they were sent
             )
         )
@@ -241,7 +258,7 @@ def absence_correction(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> 
                 today - dt.timedelta(days=rule.offset_days),
                 detail=f"{absence.practitioner_name}'s absence "
                 + ("cancelled" if absence.cancelled else "moved"),
-                context=_details(absence, actions),
+                context=_details(absence, actions, policy.locale),
                 due_at=now if rule.offset_days == 0 else None,
                 essential=True,
             )

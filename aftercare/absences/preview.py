@@ -21,10 +21,11 @@ from typing import Any
 
 from aftercare import clock
 from aftercare.absences.models import Absence
+from aftercare.absences.planning import order_action, rebook_action
 from aftercare.absences.selectors import absence_ranges_by_practitioner
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
-from aftercare.locales import plural
+from aftercare.locales import counted, format_date, practice_locale
 from aftercare.messaging.models import Message, MessageChannel
 from aftercare.practice.models import Practice, User
 from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
@@ -130,7 +131,7 @@ def absence_preview(
     exclude_absence_id: int | None = None,
 ) -> AbsencePreview:
     """The preview for a planned (or changed) absence; nothing is written."""
-    tz = practice.tz
+    tz, locale = practice.tz, practice_locale(practice)
     today = clock.today(tz)
     now = clock.now()
     notify_on = max(first_day - dt.timedelta(days=notify_days_before), today)
@@ -199,7 +200,7 @@ def absence_preview(
                 "late": plan.order_by < today,
                 "reason": "runs out during the absence"
                 if inside
-                else f"preparing it ({plural(supply.lead_time_days, 'day', 'days')}) overlaps the absence",
+                else f"preparing it ({counted(supply.lead_time_days, 'day', 'days', locale)}) overlaps the absence",
                 "handled": supply.status != Status.ACTIVE,
             }
         )
@@ -221,15 +222,13 @@ def absence_preview(
     for appointment in appointments:
         local = appointment.starts_at.astimezone(tz)
         clients[appointment.client_id] = appointment.client
-        actions[appointment.client_id].append(
-            f"rebook your appointment on {local:%A %-d %B at %H:%M}"
-        )
+        actions[appointment.client_id].append(rebook_action(local, locale))
     for row in supplies:
         if row["handled"]:
             continue
         supply = row["supply"]
         clients[supply.client_id] = supply.client
-        actions[supply.client_id].append(f"order {supply.name} by {row['order_by']:%A %-d %B}")
+        actions[supply.client_id].append(order_action(supply.name, row["order_by"], locale))
     for client in emergency_clients:
         clients.setdefault(client.pk, client)
         actions[client.pk].append("you can still reach me: you are on my emergency list")
@@ -268,7 +267,7 @@ def active_care_suggestions(
     """Clients of ``practitioner`` in active care, suggested for the emergency list with why:
     a first visit with them in the last 30 days, a reply flagged in the last 14 days. Sorted by
     name; two queries whatever the number."""
-    tz = practice.tz
+    tz, locale = practice.tz, practice_locale(practice)
     suggestions: dict[int, dict[str, Any]] = {}
     first_visits = (
         Appointment.objects.filter(
@@ -286,7 +285,10 @@ def active_care_suggestions(
         local = appointment.starts_at.astimezone(tz)
         suggestions.setdefault(
             appointment.client_id,
-            {"client": appointment.client, "reason": f"first visit on {local:%-d %b}"},
+            {
+                "client": appointment.client,
+                "reason": f"first visit on {format_date(local, 'j M', locale)}",
+            },
         )
     flagged = (
         Message.objects.filter(
@@ -302,7 +304,7 @@ def active_care_suggestions(
     )
     for message in flagged:
         local = message.created_at.astimezone(tz)
-        reason = f"a reply flagged {message.triage_level} on {local:%-d %b}"
+        reason = f"a reply flagged {message.triage_level} on {format_date(local, 'j M', locale)}"
         if message.client_id in suggestions:
             if reason not in suggestions[message.client_id]["reason"]:
                 suggestions[message.client_id]["reason"] += f"; {reason}"

@@ -20,6 +20,7 @@ from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.care.models import Touchpoint
 from aftercare.care.reconcile import reconcile_batch
 from aftercare.clients.models import Client
+from aftercare.locales import format_date, practice_locale
 from aftercare.messaging.services import message_queue
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
@@ -133,13 +134,14 @@ def _set_emergency_list(*, actor: Actor, absence: Absence, client_ids: list[int]
 
 
 def _make_promise(actor: Actor, absence: Absence, client: Client) -> int | None:
-    tz = absence.practice.tz
+    tz, locale = absence.practice.tz, practice_locale(absence.practice)
     promise = promise_create(
         actor=actor,
         client=client,
         what=(
             f"{absence.practitioner.display_name} is reachable during the absence "
-            f"{absence.first_day:%-d %b}–{absence.last_day:%-d %b %Y} and answers in person"
+            f"{format_date(absence.first_day, 'j M', locale)}–"
+            f"{format_date(absence.last_day, 'j M Y', locale)} and answers in person"
         ),
         due_from=dt.datetime.combine(absence.first_day, dt.time(0, 0), tzinfo=tz),
         due_until=dt.datetime.combine(absence.back_on, dt.time(0, 0), tzinfo=tz),
@@ -162,7 +164,7 @@ def _tell_emergency_access(absence: Absence, client: Client) -> dt.datetime | No
     message_queue(
         client=client,
         template_key="emergency_access",
-        details=absence_details(absence),
+        details=absence_details(absence, practice_locale(client.practice)),
         automated=False,
     )
     return clock.now()

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from aftercare.absences.models import Absence
 from aftercare.absences.preview import absence_preview
+from aftercare.locales import format_date, practice_locale
 from aftercare.practice.access import Actor
 from aftercare.queue import today
 
@@ -46,14 +47,16 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     away = absence.practitioner.display_name if scope == "practice" else "You are"
     if scope == "practice":
         away = f"{away} is"
+    locale = practice_locale(actor.practice)
+    first, last = (format_date(d, "l j F", locale) for d in (absence.first_day, absence.last_day))
     when = (
-        f"{away} away from {absence.first_day:%A %-d %B} to {absence.last_day:%A %-d %B}"
+        f"{away} away from {first} to {last}"
         if absence.first_day > day
-        else f"{away} away until {absence.last_day:%A %-d %B}"
+        else f"{away} away until {last}"
     )
     sends = today.plural(len(preview.notices), "personal notice")
     if preview.notices:
-        sends += f" from {preview.notify_on:%-d %B}"
+        sends += f" from {format_date(preview.notify_on, 'j F', locale)}"
     if preview.announce_count:
         sends += f" and an announcement to {today.plural(preview.announce_count, 'client')}"
     entries = (

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from aftercare.locales import DEFAULT_LOCALE
+
 MESSAGE = "message"
 TASK = "task"
 
@@ -159,6 +161,8 @@ DEFAULT_LATENESS_LIMIT = dt.timedelta(days=7)
 @dataclass(frozen=True)
 class PracticePolicy(_Extensible):
     time_zone: str = "UTC"
+    # How the practice writes dates in the texts the planner makes (``aftercare/locales.py``).
+    locale: str = DEFAULT_LOCALE
     quiet_hours_start: dt.time = dt.time(20, 0)
     quiet_hours_end: dt.time = dt.time(8, 0)
     contact_budget_messages: int = 2

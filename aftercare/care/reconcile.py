@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models.constants import OnConflict
 
-from aftercare import clock
+from aftercare import clock, locales
 from aftercare.appointments.models import Appointment
 from aftercare.care import fingerprints
 from aftercare.care.facts import (
@@ -133,6 +133,9 @@ CLIENT_FIELDS = [
     "consent_care",
     "consent_information",
     "consent_celebrations",
+    # The practice's locale: how the texts the planner makes write their dates.
+    "practice__language",
+    "practice__country",
 ]
 # Added by the messaging feature: opted_out_at (a moment), paused_until (a local day,
 # inclusive), and email_unusable / phone_unusable (set after a permanent delivery failure).
@@ -201,11 +204,17 @@ def _as_time(value: dt.time | str) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
 
 
-def policy_from(row: CarePolicy | None, time_zone: str, extra: dict[str, Any]) -> PracticePolicy:
+def policy_from(
+    row: CarePolicy | None,
+    time_zone: str,
+    extra: dict[str, Any],
+    locale: str = locales.DEFAULT_LOCALE,
+) -> PracticePolicy:
     if row is None:
-        return PracticePolicy(time_zone=time_zone, extra=extra)
+        return PracticePolicy(time_zone=time_zone, locale=locale, extra=extra)
     return PracticePolicy(
         time_zone=time_zone,
+        locale=locale,
         quiet_hours_start=_as_time(row.quiet_hours_start),
         quiet_hours_end=_as_time(row.quiet_hours_end),
         contact_budget_messages=row.contact_budget_messages,
@@ -221,7 +230,9 @@ def load_rules(practice_ids: Iterable[int]) -> dict[int, list[RuleSpec]]:
     return rules
 
 
-def load_policies(practice_zones: dict[int, str]) -> dict[int, PracticePolicy]:
+def load_policies(
+    practice_zones: dict[int, str], practice_locales: Mapping[int, str] | None = None
+) -> dict[int, PracticePolicy]:
     rows = {
         row.practice_id: row for row in CarePolicy.objects.filter(practice_id__in=practice_zones)
     }
@@ -229,8 +240,14 @@ def load_policies(practice_zones: dict[int, str]) -> dict[int, PracticePolicy]:
     for name, loader in POLICY_LOADERS.items():
         for practice_id, value in loader(list(practice_zones)).items():
             extras[practice_id][name] = value
+    practice_locales = practice_locales or {}
     return {
-        practice_id: policy_from(rows.get(practice_id), zone, extras[practice_id])
+        practice_id: policy_from(
+            rows.get(practice_id),
+            zone,
+            extras[practice_id],
+            practice_locales.get(practice_id, locales.DEFAULT_LOCALE),
+        )
         for practice_id, zone in practice_zones.items()
     }
 
@@ -572,10 +589,10 @@ def _planner_made(row: dict[str, Any]) -> bool:
 
 
 def load_practices(
-    practice_zones: dict[int, str],
+    practice_zones: dict[int, str], practice_locales: Mapping[int, str] | None = None
 ) -> tuple[dict[int, list[RuleSpec]], dict[int, PracticePolicy]]:
     """The practices' enabled rules and policies (two queries, plus one per policy loader)."""
-    return load_rules(practice_zones), load_policies(practice_zones)
+    return load_rules(practice_zones), load_policies(practice_zones, practice_locales)
 
 
 def plan_batch(
@@ -586,7 +603,13 @@ def plan_batch(
     """Plan every client of a loaded batch; returns the plans and the rules used."""
     if practices is None:
         zones = {row["practice_id"]: row["practice__time_zone"] for row in batch.clients}
-        practices = load_practices(zones)
+        practice_locales = {
+            row["practice_id"]: locales.locale_for(
+                row["practice__language"], row["practice__country"]
+            )
+            for row in batch.clients
+        }
+        practices = load_practices(zones, practice_locales)
     rules, policies = practices
     planners = {
         practice_id: Planner(rules.get(practice_id, []), policy, now)
@@ -653,6 +676,7 @@ def _skipped(client_ids: Sequence[int], error: Exception) -> ReconcileResult:
 
 # Positions in the clients' rows (``CLIENT_FIELDS`` comes first in ``_client_values_fields``).
 _PRACTICE, _PRACTICE_ZONE, _ZONE = (CLIENT_FIELDS.index(name) for name in CLIENT_FIELDS[1:4])
+_LANGUAGE, _COUNTRY = (CLIENT_FIELDS.index(f"practice__{name}") for name in ("language", "country"))
 
 
 def _installed() -> Any:
@@ -740,7 +764,11 @@ def _reconcile_batch(
     """Reconcile these clients' touchpoints with the planner (steps 1–4 of the module docstring)."""
     grouped = group_rows(read_batch_rows(client_ids))
     practices = load_practices(
-        {row[_PRACTICE]: row[_PRACTICE_ZONE] for row in grouped.clients.values()}
+        {row[_PRACTICE]: row[_PRACTICE_ZONE] for row in grouped.clients.values()},
+        {
+            row[_PRACTICE]: locales.locale_for(row[_LANGUAGE], row[_COUNTRY])
+            for row in grouped.clients.values()
+        },
     )
     todo = list(grouped.clients)
     digests: dict[int, str] = {}
@@ -780,7 +808,10 @@ def _reconcile_batch(
         for key, current in existing.items():
             if key not in wanted and current["status"] in CANCELLABLE:
                 reason = cancel_reason(
-                    current, facts, enabled_rule_ids.get(row["practice_id"], set())
+                    current,
+                    facts,
+                    enabled_rule_ids.get(row["practice_id"], set()),
+                    practices[1][row["practice_id"]].locale,
                 )
                 to_cancel.append((current["id"], reason[:300]))
         if len(to_create) + len(to_update) + len(to_cancel) != changes:
@@ -951,7 +982,12 @@ TRIGGER_NEEDS = {
 }
 
 
-def cancel_reason(row: dict[str, Any], facts: ClientFacts, enabled_rule_ids: set[int]) -> str:
+def cancel_reason(
+    row: dict[str, Any],
+    facts: ClientFacts,
+    enabled_rule_ids: set[int],
+    locale: str = locales.DEFAULT_LOCALE,
+) -> str:
     """Why a touchpoint the planner no longer wants is cancelled, in words a person understands."""
     if facts.archived:
         return "The client was archived."
@@ -965,7 +1001,7 @@ def cancel_reason(row: dict[str, Any], facts: ClientFacts, enabled_rule_ids: set
             return "The appointment it followed was deleted."
         needed = TRIGGER_NEEDS.get(trigger)
         if needed is not None and appointment.status != needed:
-            when = day_text(local_date(appointment.starts_at, facts.time_zone))
+            when = day_text(local_date(appointment.starts_at, facts.time_zone), locale)
             words = STATUS_WORDS.get(appointment.status, appointment.status)
             return f"The appointment of {when} is now {words}."
         if trigger == "recall":

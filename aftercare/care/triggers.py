@@ -43,7 +43,7 @@ from aftercare.care.facts import (
     PracticePolicy,
     RuleSpec,
 )
-from aftercare.locales import plural
+from aftercare.locales import DEFAULT_LOCALE, counted, format_date
 
 
 class Occurrence(NamedTuple):
@@ -162,25 +162,10 @@ def local_date(instant: dt.datetime, time_zone: str) -> dt.date:
     return instant.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
 
 
-MONTH_ABBREVIATIONS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-def day_text(day: dt.date) -> str:
-    """A day as ``3 Mar 2027``: what ``%-d %b %Y`` gives in English, without strftime's cost."""
-    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+def day_text(day: dt.date, locale: str = DEFAULT_LOCALE) -> str:
+    """A day as ``3 Mar 2027`` (en_GB), ``Mar 3, 2027`` (en_US): remembered per day, so the
+    sweep pays for Babel once per day it meets, not once per client (see locales.py)."""
+    return format_date(day, "j M Y", locale)
 
 
 def same_day_in_year(day: dt.date, year: int) -> dt.date:
@@ -223,7 +208,7 @@ def _appointment_occurrences(
             Occurrence(
                 f"appt{appointment.id}",
                 day,
-                detail=f"{what} on {day_text(day)}",
+                detail=f"{what} on {day_text(day, policy.locale)}",
                 context={"appointment_id": appointment.id},
                 essential=essential(appointment),
             )
@@ -373,7 +358,7 @@ def before_appointment(
             Occurrence(
                 f"appt{appointment.id}",
                 day,
-                detail=f"visit on {day_text(day)}",
+                detail=f"visit on {day_text(day, policy.locale)}",
                 context={"appointment_id": appointment.id},
                 due_at=max(appointment.starts_at - dt.timedelta(hours=hours), now),
                 essential=True,
@@ -421,7 +406,7 @@ def appointment_moved(
             Occurrence(
                 f"appt{appointment.id}-moved{int(moved_at.timestamp())}",
                 local_date(moved_at, facts.time_zone),
-                detail=f"visit moved to {day_text(day)}",
+                detail=f"visit moved to {day_text(day, policy.locale)}",
                 context={"appointment_id": appointment.id},
                 due_at=moved_at,
                 essential=True,
@@ -468,7 +453,7 @@ def every_weeks(
             Occurrence(
                 f"every{weeks}w-{number}",
                 day,
-                detail=f"every {plural(weeks, 'week', 'weeks')} since the first visit ({day_text(start)})",
+                detail=f"every {counted(weeks, 'week', 'weeks', policy.locale)} since the first visit ({day_text(start, policy.locale)})",
                 context={"weeks": weeks},
             )
         )
@@ -499,7 +484,7 @@ def recall(
         Occurrence(
             f"recall-appt{last.id}",
             last_day + dt.timedelta(weeks=weeks),
-            detail=f"no visit since {day_text(last_day)}",
+            detail=f"no visit since {day_text(last_day, policy.locale)}",
             context={"appointment_id": last.id, "weeks": weeks},
         )
     ]
@@ -548,7 +533,12 @@ def first_visit_anniversary(
 
 
 def event_occurrences(
-    events: Sequence[Any], facts: ClientFacts, prefix: str, wanted: str, what: str
+    events: Sequence[Any],
+    facts: ClientFacts,
+    prefix: str,
+    wanted: str,
+    what: str,
+    locale: str = DEFAULT_LOCALE,
 ) -> list[Occurrence]:
     """One occurrence per event (``EventFact``), keyed ``<prefix><event id>``; ``wanted`` filters
     by id or label (empty: every event). For triggers on one-off events: a tag, a share, a referral.
@@ -562,7 +552,7 @@ def event_occurrences(
             Occurrence(
                 f"{prefix}{event.id}",
                 day,
-                detail=f"{what} {event.label or event.id} on {day_text(day)}",
+                detail=f"{what} {event.label or event.id} on {day_text(day, locale)}",
                 context={f"{prefix}_id": event.id},
             )
         )
@@ -579,7 +569,12 @@ def tag_added(
     facts: ClientFacts, rule: RuleSpec, policy: PracticePolicy, now: dt.datetime
 ) -> list[Occurrence]:
     return event_occurrences(
-        facts.tags, facts, "tag", str(rule.trigger_options.get("tag", "")), "tagged"
+        facts.tags,
+        facts,
+        "tag",
+        str(rule.trigger_options.get("tag", "")),
+        "tagged",
+        policy.locale,
     )
 
 
@@ -598,6 +593,7 @@ def resource_assigned(
         "resource",
         str(rule.trigger_options.get("resource", "")),
         "shared",
+        policy.locale,
     )
 
 

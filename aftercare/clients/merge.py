@@ -37,6 +37,7 @@ from django.db.models import Count
 from aftercare import clock
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client, ConsentEvent, Purpose
+from aftercare.locales import format_date
 from aftercare.phones import format_phone
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import record_audit
@@ -224,7 +225,7 @@ def field_text(client: Client, field: MergeField) -> str:
             text += f" ext. {client.phone_extension}"
         return text or "—"
     if field.name == "birth_date":
-        return f"{value.day} {value:%B %Y}" if value else "—"
+        return format_date(value, "j F Y") if value else "—"
     if field.name == "primary_practitioner":
         return value.display_name if value else "—"
     if field.name in {"preferred_channel", "language"}:
@@ -322,7 +323,8 @@ def client_merge(
         if not kept.external_id:
             kept.external_id = other.external_id
         if other_notes:
-            heading = f"From the record of {other.full_name} merged on {clock.now():%d %b %Y}:"
+            merged_on = format_date(clock.now().astimezone(actor.practice.tz), "j M Y")
+            heading = f"From the record of {other.full_name} merged on {merged_on}:"
             kept.private_notes = "\n\n".join(
                 part for part in (kept.private_notes.strip(), heading, other_notes) if part
             )

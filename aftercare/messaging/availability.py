@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 
 from aftercare.clients.models import Client
+from aftercare.locales import format_date, practice_locale
 
 WORKDAY_START = dt.time(9, 0)
 WORKDAY_END = dt.time(17, 0)
@@ -26,16 +27,19 @@ class ReadEstimate:
     by: str  # who will read it
     note: str = ""  # e.g. "Dr X is away; Y covers"
 
-    def sentence(self, tz: dt.tzinfo, now: dt.datetime) -> str:
+    def sentence(self, tz: dt.tzinfo, now: dt.datetime, locale: str | None = None) -> str:
+        """ "Dr X will read it on Monday 1 March by 17:00." (en_GB; "Monday, March 1 by 5:00 PM"
+        in en_US): in ``locale``, None for the locale in use."""
         local = self.at.astimezone(tz)
+        time = format_date(local, "H:i", locale)
         if self.at <= now:
             when = "today"
         elif local.date() == now.astimezone(tz).date():
-            when = f"today at {local:%H:%M}"
+            when = f"today at {time}"
         elif local.date() == now.astimezone(tz).date() + dt.timedelta(days=1):
-            when = f"tomorrow ({local:%A}) by {local:%H:%M}"
+            when = f"tomorrow ({format_date(local, 'l', locale)}) by {time}"
         else:
-            when = f"on {local:%A %-d %B} by {local:%H:%M}"
+            when = f"on {format_date(local, 'l j F', locale)} by {time}"
         text = f"{self.by} will read it {when}."
         return f"{self.note} {text}".strip() if self.note else text
 
@@ -110,4 +114,5 @@ def when_read(client: Client, now: dt.datetime) -> ReadEstimate:
 
 
 def when_read_sentence(client: Client, now: dt.datetime) -> str:
-    return when_read(client, now).sentence(client.practice.tz, now)
+    practice = client.practice
+    return when_read(client, now).sentence(practice.tz, now, practice_locale(practice))

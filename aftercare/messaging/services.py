@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from aftercare import clock
+from aftercare import clock, locales
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.links import portal_url
@@ -165,7 +165,15 @@ def render_context(
 
 
 def render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
-    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template(s).
+    """Fill subject and bodies of ``message`` (saved: it needs its id) from its template(s),
+    in the locale of the client's practice, whoever renders it (a request of another
+    practice's page, the worker, the tick): see ``_render_into``."""
+    with locales.using(locales.practice_locale(client.practice)):
+        _render_into(message, client=client, check_in=check_in)
+
+
+def _render_into(message: Message, *, client: Client, check_in: CheckIn | None) -> None:
+    """Fill subject and bodies of ``message`` from its template(s).
 
     1. Email: the subject, the text and the HTML part.
     2. SMS/WhatsApp in a practice that keeps them link-only (the default), when a part's

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from aftercare import clock
 from aftercare.links import portal_url
+from aftercare.locales import format_date
 from aftercare.messaging.checks import recheck
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import choose_channel, message_queue
@@ -91,7 +92,8 @@ def send_shared_resource(share: ResourceShare, actor: Actor) -> ShareNotice:
         local = verdict.until.astimezone(client.tz)
         return ShareNotice(
             reached=True,
-            text=f"It goes to {client.name_to_use} {how} at {local:%H:%M} on {local:%A}, "
+            text=f"It goes to {client.name_to_use} {how} at {format_date(local, 'H:i')} on "
+            f"{format_date(local, 'l')}, "
             f"their time ({verdict.reason[:1].lower()}{verdict.reason[1:]}).",
         )
     return ShareNotice(reached=True, text=f"It is on its way to {client.name_to_use} {how}.")

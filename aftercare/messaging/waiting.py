@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aftercare.care.planner import local_moment
+from aftercare.locales import format_date
 from aftercare.messaging.checks import Verdict, batch_cached
 from aftercare.messaging.models import Direction, Message
 
@@ -85,10 +86,12 @@ def answer_first(facts: Any, policy: Any, touchpoints: list[Any], now: dt.dateti
             if held < a_day_on:
                 held = local_moment(a_day_on.astimezone(tz).date() + dt.timedelta(days=1), time, tz)
             if touchpoint.due_at < held:
+                wrote = since.astimezone(tz)
                 touchpoint = touchpoint.with_changes(
                     due_at=held,
                     held_back_reason=(
-                        f"Waits: the client wrote on {since.astimezone(tz):%a %-d %b %H:%M} and "
+                        f"Waits: the client wrote on {format_date(wrote, 'D j M', policy.locale)} "
+                        f"{format_date(wrote, 'H:i', policy.locale)} and "
                         "nobody has read it yet. Answer first; this goes once it is read."
                     ),
                 )

@@ -31,6 +31,7 @@ from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.preparers import SkipTouchpoint
 from aftercare.care.reconcile import reachable_channel
 from aftercare.links import portal_url
+from aftercare.locales import format_date, format_day_at, practice_locale
 from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.queue.items import QueueItem
@@ -155,7 +156,8 @@ def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> No
     if appointment is None or appointment.status != "booked":
         raise SkipTouchpoint("The appointment was cancelled or removed before its message.")
     local = appointment.starts_at.astimezone(appointment.client.tz)
-    details["when"] = f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    # Prepared in the worker: in the locale of the client's practice, not of whoever is in use.
+    details["when"] = format_day_at(local, "l j F", practice_locale(appointment.client.practice))
     details["appointment_url"] = portal_url("appointment", appointment.pk)
 
 
@@ -170,6 +172,7 @@ def rebook_items(actor: Actor, now: dt.datetime) -> list[QueueItem]:
         .select_related("client")
         .order_by("rebook_requested_at")
     )
+    tz, locale = actor.practice.tz, practice_locale(actor.practice)
     return [
         QueueItem(
             id=f"rebook:{appointment.pk}",
@@ -178,7 +181,9 @@ def rebook_items(actor: Actor, now: dt.datetime) -> list[QueueItem]:
             client_name=appointment.client.full_name,
             title="Find another time for the appointment",
             reason=(
-                f"Asked to rebook the visit of {appointment.starts_at:%-d %b %H:%M} "
+                "Asked to rebook the visit of "
+                f"{format_date(appointment.starts_at.astimezone(tz), 'j M', locale)} "
+                f"{format_date(appointment.starts_at.astimezone(tz), 'H:i', locale)} "
                 "from the reminder"
             ),
             urgency="attention",

@@ -20,6 +20,7 @@ from aftercare.appointments.services import appointment_confirm, appointment_req
 from aftercare.clients.models import Client, Purpose
 from aftercare.clients.services import client_answer_consent_request
 from aftercare.links import LinkExpired, LinkInvalid, make_token, read_token
+from aftercare.locales import format_day_at, practice_locale
 from aftercare.measures.models import Measure
 from aftercare.measures.scoring import items_to_ask
 from aftercare.measures.selectors import questionnaires_for
@@ -498,7 +499,7 @@ def appointment(request: HttpRequest, token: str) -> HttpResponse:
             "visit": visit,
             "client": visit.client,
             "practice": practice,
-            "when": f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}",
+            "when": format_day_at(local, "l j F Y", practice_locale(practice)),
             "answered": answered,
         },
     )

@@ -45,7 +45,9 @@ def referral_made(
         occurrence._replace(
             context={**occurrence.context, "referred_to": to_whom[occurrence.occurrence]}
         )
-        for occurrence in event_occurrences(referrals, facts, "referral", "", "referred to")
+        for occurrence in event_occurrences(
+            referrals, facts, "referral", "", "referred to", policy.locale
+        )
     ]
 
 

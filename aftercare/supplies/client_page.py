@@ -9,6 +9,7 @@ from django.urls import reverse
 from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, TimelineAction, TimelineEntry
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.supplies.models import CURRENT_STATUSES, Status, Supply
 from aftercare.supplies.reorder import reorder_plans
@@ -58,7 +59,7 @@ def supply_timeline(client: Client, actor: Actor) -> list[TimelineEntry]:
         started_at = dt.datetime.combine(supply.started_on, dt.time(9, 0), tzinfo=tz)
         detail = supply.dose_summary
         if supply.runs_out_on:
-            detail += f"; runs out {supply.runs_out_on:%-d %b %Y}"
+            detail += f"; runs out {format_date(supply.runs_out_on, 'j M Y')}"
         actions: tuple[TimelineAction, ...] = ()
         if supply.status in CURRENT_STATUSES and supply.status != Status.REORDERED:
             actions = (

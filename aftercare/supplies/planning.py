@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aftercare.care.triggers import Occurrence, TriggerOption, local_date, register_trigger
-from aftercare.locales import plural
+from aftercare.locales import DEFAULT_LOCALE, counted, format_date
 from aftercare.supplies.projection import (
     DEFAULT_BUFFER_DAYS,
     last_call_on,
@@ -56,9 +56,10 @@ class SupplyFact:
     reorder_url: str = field(default="", compare=False)
 
 
-def day_text(day: dt.date) -> str:
-    """A date as a client reads it: "Monday 1 March 2027"."""
-    return f"{day:%A %-d %B %Y}"
+def day_text(day: dt.date, locale: str = DEFAULT_LOCALE) -> str:
+    """A date as a client reads it: "Monday, 1 March 2027" (en_GB), "Monday, March 1, 2027"
+    (en_US), "Montag, 1. März 2027" (de_DE)."""
+    return format_date(day, "l j F Y", locale)
 
 
 def supplies_of(facts: Any) -> Sequence[SupplyFact]:
@@ -82,7 +83,7 @@ def supply_started(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
         Occurrence(
             f"supply{supply.id}from{supply.started_on:%Y%m%d}",
             supply.started_on,
-            detail=f"{supply.name}, started {day_text(supply.started_on)}",
+            detail=f"{supply.name}, started {day_text(supply.started_on, policy.locale)}",
             context={"supply_id": supply.id, "supply_name": supply.name},
             essential=True,  # asking after a new medication never waits for the budget
         )
@@ -110,8 +111,8 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
         context: dict[str, Any] = {
             "supply_id": supply.id,
             "supply_name": supply.name,
-            "runs_out_on": day_text(supply.runs_out_on),
-            "order_by": day_text(plan.order_by),
+            "runs_out_on": day_text(supply.runs_out_on, policy.locale),
+            "order_by": day_text(plan.order_by, policy.locale),
             "order_by_date": plan.order_by.isoformat(),
             "lead_time_days": supply.lead_time_days,
         }
@@ -129,7 +130,7 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 f"supply{supply.id}from{supply.started_on:%Y%m%d}",
                 # The planner adds the rule's offset; the plan's day is final, so undo it.
                 plan.remind_on - dt.timedelta(days=rule.offset_days),
-                detail=f"{supply.name} runs out {day_text(supply.runs_out_on)}, order by {day_text(plan.order_by)}",
+                detail=f"{supply.name} runs out {day_text(supply.runs_out_on, policy.locale)}, order by {day_text(plan.order_by, policy.locale)}",
                 context=context,
                 # Its day is chosen around absences and the order-by day: keep it, and never
                 # let the contact budget move it past that day.
@@ -153,7 +154,7 @@ def supply_reorder(facts: Any, rule: Any, policy: Any, now: dt.datetime) -> list
                 Occurrence(
                     again_key,
                     again - dt.timedelta(days=rule.offset_days),
-                    detail=f"second reminder: {supply.name}, order by {day_text(plan.order_by)}",
+                    detail=f"second reminder: {supply.name}, order by {day_text(plan.order_by, policy.locale)}",
                     context={**context, "second": True},
                     keep_day=True,
                     essential=True,
@@ -183,15 +184,15 @@ def supply_reorder_overdue(facts: Any, rule: Any, policy: Any, now: dt.datetime)
                 call_on - dt.timedelta(days=rule.offset_days),
                 detail=(
                     f"{supply.name} not re-ordered; the last day to order in time is "
-                    f"{day_text(plan.order_by)}"
+                    f"{day_text(plan.order_by, policy.locale)}"
                     if plan.order_by >= today
                     else f"{supply.name} not re-ordered; it can no longer be ready in time"
                 ),
                 context={
                     "supply_id": supply.id,
                     "supply_name": supply.name,
-                    "order_by": day_text(plan.order_by),
-                    "runs_out_on": day_text(supply.runs_out_on),
+                    "order_by": day_text(plan.order_by, policy.locale),
+                    "runs_out_on": day_text(supply.runs_out_on, policy.locale),
                 },
             )
         )
@@ -205,7 +206,7 @@ def supply_reorder_requested(facts: Any, rule: Any, policy: Any, now: dt.datetim
         Occurrence(
             f"supply{supply.id}asked{supply.reorder_requested_at:%Y%m%d%H%M}",
             local_date(supply.reorder_requested_at, facts.time_zone or policy.time_zone),
-            detail=f"prepare {supply.name} (takes {plural(supply.lead_time_days, 'day', 'days')})",
+            detail=f"prepare {supply.name} (takes {counted(supply.lead_time_days, 'day', 'days', policy.locale)})",
             context={"supply_id": supply.id, "supply_name": supply.name},
             due_at=supply.reorder_requested_at,
         )

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q
 from django.urls import reverse
 
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor, scoped
 from aftercare.queue import today
 from aftercare.supplies.models import PreparedBy, Status, Supply
@@ -28,7 +29,9 @@ def supplies_to_prepare_card(actor: Actor, now: dt.datetime, scope: str) -> toda
     next_url = reverse("queue-today")
     entries = []
     for supply in shown:
-        runs_out = f"runs out {supply.runs_out_on:%-d %b}" if supply.runs_out_on else ""
+        runs_out = (
+            f"runs out {format_date(supply.runs_out_on, 'j M')}" if supply.runs_out_on else ""
+        )
         by = "the pharmacy prepares it" if supply.prepared_by == PreparedBy.PHARMACY else ""
         entries.append(
             today.TodayEntry(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.locales import format_date
 from aftercare.practice.access import get_scoped_or_404, practice_required
 from aftercare.supplies import selectors, services
 from aftercare.supplies.forms import SupplyForm
@@ -66,7 +67,8 @@ def create(request: HttpRequest, client_id: int) -> HttpResponse:
         if form.is_valid():
             supply = services.supply_create(actor=actor, client=client, data=form.supply_data())
             messages.success(
-                request, f"Added {supply.name}; it runs out on {supply.runs_out_on:%-d %B %Y}."
+                request,
+                f"Added {supply.name}; it runs out on {format_date(supply.runs_out_on, 'j F Y')}.",
             )
             return redirect(client_page_url(client))
     else:

@@ -99,3 +99,38 @@ def test_counts_on_pages_take_the_right_word(client, personas: Personas):
     client.force_login(personas.assistant)
     page = client.get(reverse("care-rules")).content.decode()
     assert "at most 1 automated message in 1 day." in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "weekday_day_month_year", "weekday_day_month", "weekday"),
+    [
+        ("en_GB", "Monday, 1 March 2027", "Monday 1 March", "Monday"),
+        ("en_US", "Monday, March 1, 2027", "Monday, March 1", "Monday"),
+        ("de_DE", "Montag, 1. März 2027", "Montag, 1. März", "Montag"),
+    ],
+)
+def test_a_format_that_asks_for_the_weekdays_name_gets_it_whole(
+    locale, weekday_day_month_year, weekday_day_month, weekday
+):
+    day = dt.date(2027, 3, 1)
+    # Babel's skeleton match alone gives "Mon, March 1" in en_US: the widths must be widened.
+    assert locales.format_date(day, "l j F Y", locale) == weekday_day_month_year
+    assert locales.format_date(day, "l j F", locale) == weekday_day_month
+    assert locales.format_date(day, "l", locale) == weekday
+
+
+def test_format_date_uses_the_locale_in_use_when_given_none_and_refuses_an_unknown_format():
+    day = dt.date(2027, 3, 1)
+    with locales.using("en_US"):
+        assert locales.format_date(day, "j M Y") == "Mar 1, 2027"
+    assert locales.format_date(day, "j M Y") == "1 Mar 2027"
+    with pytest.raises(ValueError, match="No locale format for 'Y/m/d'"):
+        locales.format_date(day, "Y/m/d")
+
+
+def test_a_moment_in_a_sentence_keeps_the_day_and_time_of_the_moment():
+    moment = dt.datetime(2027, 3, 1, 14, 30, tzinfo=dt.UTC)
+    assert locales.format_day_at(moment, locale="en_GB") == "Monday 1 March at 14:30"
+    assert locales.format_day_at(moment, "l j F Y", "en_US") == (
+        "Monday, March 1, 2027 at 2:30\u202fPM"
+    )

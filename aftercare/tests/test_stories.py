@@ -304,11 +304,11 @@ def test_c_a_client_who_ignores_the_reminder_is_reminded_again_and_the_practitio
     assert [m.sent_at.date() for m in reminders] == [dt.date(2027, 2, 22), dt.date(2027, 2, 25)]
     assert reminders[1].subject.startswith("A reminder:")
     for message in reminders:
-        assert "order by Monday 1 March" in message.text_body
+        assert "order by Monday, 1 March 2027" in message.text_body
     # The day before the last day to order, the practitioner is asked to call: in the queue.
     call = care_queue(personas.actor(), at(dt.date(2027, 2, 28), dt.time(9, 30)), scope="mine")
     [item] = [i for i in call if "not re-ordered" in i.title]
-    assert "last day to order in time is Monday 1 March 2027" in item.title
+    assert "last day to order in time is Monday, 1 March 2027" in item.title
     assert item.due_at.date() == dt.date(2027, 2, 28) < dt.date(2027, 3, 15)
     supply.refresh_from_db()
     assert supply.status == "active"

@@ -71,7 +71,7 @@ def test_moving_the_absence_re_plans_and_corrects_a_notice_already_sent(
         )
     planned = open_touchpoints(naturopath.client)
     correction = planned["absence_correction"]
-    assert correction.context["first_day"] == "Monday 12 April 2027"
+    assert correction.context["first_day"] == "Monday, 12 April 2027"
     assert correction.due_at <= later
     # The supply now runs out before the new dates: the reminder is back to its usual day.
     assert planned["reorder_reminder"].due_at.date() == dt.date(2027, 3, 13)

@@ -72,7 +72,7 @@ def test_a_client_not_on_the_list_gets_exactly_one_honest_auto_reply(personas: P
         for text in ("Hello?", "Are you there?", "Please call me back"):
             receive_inbound(channel="sms", from_address=personas.client.phone, text=text)
     [reply] = Message.objects.filter(client=personas.client, template_key="absence_auto_reply")
-    assert "Sunday 4 April" in reply.text_body
+    assert "Sunday, 4 April 2027" in reply.text_body
     assert "Dr Colin Colleague" in reply.text_body
     assert not Message.objects.filter(client=None, template_key="staff_alert").exists()
 

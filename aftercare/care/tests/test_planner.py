@@ -634,8 +634,12 @@ def test_with_changes_is_dataclasses_replace_only_cheaper():
         touchpoint.with_changes(due=at("2026-11-24 09:00"))
 
 
-def test_day_text_reads_like_strftime_in_english():
+def test_day_text_reads_like_the_pages_in_the_practices_locale():
     day = dt.date(2027, 1, 1)
     while day.year == 2027:
-        assert triggers.day_text(day) == f"{day.day} {day:%b %Y}"
+        # en_GB as strftime wrote it, but for CLDR's "Sept" (as the pages write it).
+        expected = f"{day.day} {day:%b %Y}".replace("Sep ", "Sept ")
+        assert triggers.day_text(day) == expected
+        assert triggers.day_text(day, "en_US") == f"{day:%b} {day.day}, {day.year}"
         day += dt.timedelta(days=1)
+    assert triggers.day_text(dt.date(2027, 3, 1), "de_DE") == "1. März 2027"

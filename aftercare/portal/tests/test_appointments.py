@@ -100,7 +100,7 @@ def test_the_client_confirms_from_the_reminder_and_the_schedule_and_api_show_it(
     path = link.group(0).split("://", 1)[1].split("/", 1)[1]
     with clock.at(THURSDAY_TEN - dt.timedelta(hours=20)):
         page = client.get(f"/{path}").content.decode()
-        assert "Thursday 3 December 2026 at 10:00" in page
+        assert "Thursday, 3 December 2026 at 10:00" in page
         answered = client.post(f"/{path}", {"answer": "confirm"}).content.decode()
     assert "we look forward to seeing you" in answered
     booked.refresh_from_db()

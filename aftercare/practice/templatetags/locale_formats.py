@@ -28,10 +28,8 @@ def ldate(value: Any, django_format: str = "j M Y") -> str:
         return ""
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
-    if isinstance(value, dt.date | dt.time):
-        formatted = locales.format_when(value, django_format, locales.in_use())
-        if formatted is not None:
-            return formatted
+    if isinstance(value, dt.date | dt.time) and django_format in locales.FORMATS:
+        return locales.format_date(value, django_format)
     return django_date(value, django_format)
 
 

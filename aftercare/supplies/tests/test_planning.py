@@ -86,7 +86,7 @@ def test_a_new_remedy_gets_it_after_seven_days() -> None:
 def test_the_re_order_reminder_is_due_lead_time_and_a_week_before_running_out() -> None:
     reminder, second = by_kind(plan(facts(supply()), RULES, policy(), NOW), "reorder_reminder")
     assert reminder.due_at == dt.datetime(2027, 3, 13, 10, 0, tzinfo=dt.UTC)
-    assert reminder.context["order_by"] == "Saturday 20 March 2027"
+    assert reminder.context["order_by"] == "Saturday, 20 March 2027"
     assert "order_today" not in reminder.context
     # A client who has not ordered is reminded again halfway to the order-by day...
     assert second.due_at == dt.datetime(2027, 3, 16, 10, 0, tzinfo=dt.UTC)
@@ -94,7 +94,7 @@ def test_the_re_order_reminder_is_due_lead_time_and_a_week_before_running_out() 
     # ...and the day before it, the practitioner is asked to call them.
     [call] = by_kind(plan(facts(supply()), RULES, policy(), NOW), "call")
     assert call.action == "task" and call.due_at == dt.datetime(2027, 3, 19, 9, 0, tzinfo=dt.UTC)
-    assert "last day to order in time is Saturday 20 March 2027" in call.title
+    assert "last day to order in time is Saturday, 20 March 2027" in call.title
 
 
 def test_a_reminder_planned_on_or_after_its_order_by_day_says_order_today() -> None:
@@ -123,7 +123,7 @@ def test_the_re_order_reminder_moves_before_an_absence_that_overlaps_preparation
         plan(facts(supply()), RULES, policy(absence), NOW), "reorder_reminder"
     )
     assert reminder.due_at.date() == dt.date(2027, 2, 22)
-    assert reminder.context["order_by"] == "Monday 1 March 2027"
+    assert reminder.context["order_by"] == "Monday, 1 March 2027"
     assert "earlier than usual" in reminder.context["absence_note"]
 
 
@@ -230,7 +230,7 @@ def test_a_notice_already_sent_for_other_dates_is_followed_by_a_correction() -> 
     moved = away(dt.date(2027, 3, 15), dt.date(2027, 4, 4))
     client = ClientFacts(**{**facts(supply()).__dict__, "existing": {old_key: sent}})
     [correction] = by_kind(plan(client, RULES, policy(moved), NOW), "absence_correction")
-    assert correction.context["first_day"] == "Monday 15 March 2027"
+    assert correction.context["first_day"] == "Monday, 15 March 2027"
     cancelled = away(dt.date(2027, 3, 1), dt.date(2027, 3, 21), cancelled=True)
     [correction] = by_kind(plan(client, RULES, policy(cancelled), NOW), "absence_correction")
     assert correction.context["cancelled"] is True
