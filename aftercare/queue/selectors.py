@@ -2,15 +2,20 @@
 
 Each source costs one query whatever the number of items, so the queue page costs a fixed
 number of queries (see tests/test_views.py). How other apps add sources: items.py.
+
+A page reads only what it shows: each ranked source asks the database for its first rows in
+queue order (``priority_in_sql``) and cut at the page's size, with its total counted in the
+same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, Value, When
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from aftercare.appointments.models import Appointment
@@ -22,9 +27,64 @@ from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
 
 QUEUE_PAGE_SIZE = 100
-# Each built-in source reads at most this many rows, the most valuable (and oldest) first, so
-# the queue costs the same whatever its backlog; nobody works through more in one sitting.
+# What ``care_queue`` reads of each source when the caller does not say (the API pages through
+# at most this far; nobody works through more in one sitting).
 SOURCE_LIMIT = 500
+
+
+class _Count(Subquery):
+    """``(SELECT COUNT(*) FROM (<rows>))``: the total, computed once, carried by every row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def count_of(rows: QuerySet[Any]) -> Subquery:
+    """How many ``rows`` there are, as an expression to annotate another query's rows with."""
+    return _Count(rows.order_by().values("pk"))
+
+
+def first_rows(
+    rows: QuerySet[Any],
+    order: list[Any],
+    fields: list[str],
+    limit: int,
+    *,
+    counted: QuerySet[Any] | None = None,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The first ``limit`` rows in ``order`` (as ``fields`` tuples) and how many there are.
+
+    One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
+    which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
+    is asked for (with none, there are none to count).
+    """
+    found = list(
+        rows.annotate(_total=count_of(rows if counted is None else counted))
+        .order_by(*order)
+        .values_list(*fields, "_total")[: max(1, limit)]
+    )
+    total = found[0][-1] if found else 0
+    return [row[:-1] for row in found[: max(0, limit)]], total
+
+
+def priority_in_sql(now: dt.datetime, *, value: Any = None, due: str = "due_at") -> Any:
+    """``items.priority`` as a database expression: the value plus the capped overdue bonus."""
+    bonus = Case(
+        *(
+            When(**{f"{due}__lte": moment}, then=Value(points))
+            for moment, points in items.overdue_steps(now)
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (F("value") if value is None else value) + bonus
+
+
+def mine(user: Any, client_field: str = "client") -> Q:
+    """``scope=mine`` in SQL: the user's clients, and clients of nobody in particular."""
+    return Q(**{f"{client_field}__primary_practitioner": user}) | Q(
+        **{f"{client_field}__primary_practitioner__isnull": True}
+    )
 
 
 # An id no client has: reversed once, then replaced by each client's id.
@@ -58,39 +118,48 @@ def _client_url_parts(
     return (before, after) if marker else None
 
 
-def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
+_TASK_FIELDS = [
+    "id",
+    "kind",
+    "title",
+    "due_at",
+    "value",
+    "estimated_minutes",
+    "held_back_reason",
+    "client_id",
+    "client__given_name",
+    "client__family_name",
+    "client__primary_practitioner_id",
+    "rule__name",
+]
+
+
+def task_touchpoint_items(
+    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = SOURCE_LIMIT
+) -> items.SourcePage:
     """Task touchpoints whose time has come (due, or planned and not yet ticked), not snoozed.
 
-    Read as plain rows, not model instances: the queue reads up to SOURCE_LIMIT of them per
-    page load, and building a touchpoint, its client and its rule for each cost more than the
-    query itself.
+    1. Filter through the open-task index (planned or due, time come): the backlog, not every
+       task the practice ever did.
+    2. Order by the queue's own order (``items.sort_key``: priority with the overdue bonus,
+       then due time, then id) in the database, and read only the first ``limit`` rows, with
+       the total counted in the same query.
+    3. Build items from plain rows, not model instances (a touchpoint, its client and its
+       rule for each would cost more than the query).
     """
-    rows = (
-        Touchpoint.objects.filter(
-            practice=actor.practice,
-            action=Action.TASK,
-            status__in=OPEN_TOUCHPOINT_STATUSES,
-            due_at__lte=now,
-            client__archived=False,
-        )
-        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
-        .order_by("-value", "due_at", "id")
-        .values_list(
-            "id",
-            "kind",
-            "title",
-            "due_at",
-            "value",
-            "estimated_minutes",
-            "held_back_reason",
-            "client_id",
-            "client__given_name",
-            "client__family_name",
-            "client__primary_practitioner_id",
-            "rule__name",
-        )[:SOURCE_LIMIT]
+    rows = Touchpoint.objects.filter(
+        practice=actor.practice,
+        action=Action.TASK,
+        status__in=OPEN_TOUCHPOINT_STATUSES,
+        due_at__lte=now,
+        client__archived=False,
+    ).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    if scope == "mine":
+        rows = rows.filter(mine(actor.user))
+    found, total = first_rows(
+        rows, [priority_in_sql(now).desc(), "due_at", "id"], _TASK_FIELDS, limit
     )
-    found = []
+    page = []
     for (
         pk,
         kind,
@@ -104,11 +173,11 @@ def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueIte
         family_name,
         practitioner_id,
         rule_name,
-    ) in rows:
+    ) in found:
         reason = rule_name or "Planned by the care engine"
         if held_back_reason:
             reason = f"{reason} (held back: {held_back_reason})"
-        found.append(
+        page.append(
             items.QueueItem(
                 id=f"touchpoint:{pk}",
                 kind="recall" if kind == "recall" else "task",
@@ -124,20 +193,51 @@ def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueIte
                 url=client_url(client_id),
             )
         )
-    return found
+    # Ties in the database's order are by numeric id, the queue's by the id's text: rank again.
+    return items.SourcePage(items=items.rank(page, now), total=total)
+
+
+def care_queue_page(
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "mine",
+    limit: int | None = None,
+    kinds: set[str] | None = None,
+) -> items.SourcePage:
+    """The first ``limit`` items of the actor's queue in scope, ranked, and how many in all."""
+    limit = SOURCE_LIMIT if limit is None else limit
+    pages = [
+        source.first_items(actor, now, scope, limit)
+        for source in items.queue_sources()
+        if kinds is None or source.kind in kinds
+    ]
+    return items.first_of(pages, limit, now)
 
 
 def care_queue(
-    actor: Actor, now: dt.datetime, *, scope: str = "mine", kinds: set[str] | None = None
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "mine",
+    kinds: set[str] | None = None,
+    limit: int | None = None,
 ) -> list[items.QueueItem]:
-    """Every registered source's items for the actor's practice, in scope, ranked."""
-    found: list[items.QueueItem] = []
-    for source in items.queue_sources():
-        if kinds is not None and source.kind not in kinds:
-            continue
-        found.extend(source.list_items(actor, now))
-    user_id = actor.user.pk if actor.user else None
-    return items.rank(items.in_scope(found, scope, user_id), now)
+    """The registered sources' items for the actor's practice, in scope, ranked (the first
+    ``limit``, by default ``SOURCE_LIMIT``)."""
+    return care_queue_page(actor, now, scope=scope, limit=limit, kinds=kinds).items
+
+
+def care_hour_items(
+    actor: Actor, now: dt.datetime, *, scope: str, minutes: int
+) -> list[items.QueueItem]:
+    """What a care hour of ``minutes`` takes from the queue (``items.fit_care_hour``).
+
+    It plans from the queue's first ``QUEUE_PAGE_SIZE`` items, the ones the queue page shows:
+    more than an hour holds, and read without reading the backlog behind them.
+    """
+    first = care_queue_page(actor, now, scope=scope, limit=QUEUE_PAGE_SIZE).items
+    return items.fit_care_hour(first, minutes, now)
 
 
 def care_hours_of(actor: Actor) -> list[CareHour]:
@@ -177,7 +277,7 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     )
     entries = []
     for appointment in shown:
-        client_page = reverse("clients-detail", args=[appointment.client_id])
+        client_page = client_url(appointment.client_id)
         action = today.TodayAction("Open client", client_page)
         if appointment.status == AppointmentStatus.BOOKED and appointment.starts_at <= now:
             action = today.TodayAction(
@@ -229,8 +329,7 @@ def care_hour_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCar
             link=today.TodayAction("Set a care hour", reverse("care-hours")),
         )
     minutes = occurrence.minutes_left(now)
-    queue = care_queue(actor, now, scope=scope)
-    chosen = items.fit_care_hour(queue, minutes, now)
+    chosen = care_hour_items(actor, now, scope=scope, minutes=minutes)
     starts_local = occurrence.starts_at.astimezone(tz)
     ends_local = occurrence.ends_at.astimezone(tz)
     if occurrence.contains(now):
