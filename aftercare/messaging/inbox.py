@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
+from aftercare.queue.selectors import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
 SERIOUS_FIRST = (TriageLevel.CRISIS, TriageLevel.URGENT, TriageLevel.ATTENTION)
@@ -39,7 +39,7 @@ def triage_words(message: Message) -> str:
 
 
 def conversation_url(client_id: int) -> str:
-    return reverse("messaging-conversation", args=[client_id])
+    return path_to("messaging-conversation", client_id)
 
 
 def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:

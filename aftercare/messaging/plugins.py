@@ -42,7 +42,7 @@ from aftercare.messaging.transports import preview_mode
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, SourcePage, rank, register_queue_source
-from aftercare.queue.selectors import client_url, count_of, first_rows, mine
+from aftercare.queue.selectors import client_url, first_objects, first_rows, mine
 from aftercare.resources.services import on_shared_by_hand
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
@@ -116,7 +116,7 @@ _FLAGGED_FIRST = ("crisis", "urgent", "attention")
 
 
 def flagged_reply_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
 ) -> SourcePage:
     """Inbound messages triaged attention or above, until a person acknowledges them.
 
@@ -138,6 +138,7 @@ def flagged_reply_items(
         _REPLY_FIELDS,
         len(parts) * limit,
         counted=flagged,
+        count=count,
     )
     items = []
     for (
@@ -176,7 +177,7 @@ def flagged_reply_items(
 
 
 def unread_reply_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
 ) -> SourcePage:
     """Every other reply from a client until a person reads it: routine ones need a reader too.
 
@@ -193,7 +194,7 @@ def unread_reply_items(
     )
     if scope == "mine":
         unread = unread.filter(mine(actor.user))
-    rows, total = first_rows(unread, ["created_at", "pk"], _REPLY_FIELDS, limit)
+    rows, total = first_rows(unread, ["created_at", "pk"], _REPLY_FIELDS, limit, count=count)
     items = []
     for (
         pk,
@@ -231,7 +232,7 @@ def unread_reply_items(
 
 
 def unreachable_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
 ) -> SourcePage:
     """Messages that failed for good, or may not have arrived: a person should call.
 
@@ -247,16 +248,11 @@ def unreachable_items(
     )
     if scope == "mine":
         unreachable = unreachable.filter(mine(actor.user))
-    total = 0
-    rows = list(
-        unreachable.annotate(_total=count_of(unreachable))
-        .select_related("client")
-        .order_by("created_at", "pk")[: max(1, limit)]
+    rows, total = first_objects(
+        unreachable.select_related("client"), ["created_at", "pk"], limit, count=count
     )
-    if rows:
-        total = rows[0]._total
     items = []
-    for message in rows[: max(0, limit)]:
+    for message in rows:
         client = message.client
         channel = message.get_channel_display().lower() if message.channel != "sms" else "SMS"
         if message.status == MessageStatus.UNCERTAIN:

@@ -34,7 +34,7 @@ from aftercare.links import portal_url
 from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.queue.items import QueueItem, SourcePage, rank
-from aftercare.queue.selectors import client_url, count_of
+from aftercare.queue.selectors import client_url, first_objects
 
 TEMPLATE_KEY = "appointment_reminder"
 
@@ -161,7 +161,7 @@ def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> No
 
 
 def rebook_items(
-    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = 100
+    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = 100, count: bool = True
 ) -> SourcePage:
     """Queue source (step 3): clients who asked for another time; one query.
 
@@ -175,10 +175,8 @@ def rebook_items(
     )
     if scope == "mine":
         asked = asked.filter(Q(practitioner=actor.user) | Q(practitioner__isnull=True))
-    first = list(
-        asked.annotate(_total=count_of(asked))
-        .select_related("client")
-        .order_by("rebook_requested_at", "id")[: max(1, limit)]
+    first, total = first_objects(
+        asked.select_related("client"), ["rebook_requested_at", "id"], limit, count=count
     )
     items = [
         QueueItem(
@@ -200,9 +198,9 @@ def rebook_items(
             done_label="Rebooked",
             url=client_url(appointment.client_id),
         )
-        for appointment in first[: max(0, limit)]
+        for appointment in first
     ]
-    return SourcePage(items=rank(items, now), total=first[0]._total if first else 0)
+    return SourcePage(items=rank(items, now), total=total)
 
 
 def perform_on_rebook(

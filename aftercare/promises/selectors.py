@@ -16,7 +16,7 @@ from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.promises.models import Promise, PromiseStatus, Referral
 from aftercare.queue import items
-from aftercare.queue.selectors import SOURCE_LIMIT, client_url, count_of, mine
+from aftercare.queue.selectors import SOURCE_LIMIT, client_url, first_objects, mine
 
 # Open promises show in the queue from this long before they can first be kept.
 PROMISE_LEAD_TIME = dt.timedelta(days=2)
@@ -31,6 +31,7 @@ def promise_items(
     *,
     scope: str = "practice",
     limit: int = SOURCE_LIMIT,
+    count: bool = True,
     due_before: dt.datetime | None = None,
 ) -> items.SourcePage:
     """Open promises from shortly before they are due, and broken ones until acknowledged.
@@ -77,14 +78,14 @@ def promise_items(
         default=Value(2),
         output_field=IntegerField(),
     )
-    first = list(
-        rows.annotate(_total=count_of(rows))
-        .select_related("client")
-        .order_by(urgency, deadline.asc(nulls_last=True), "id")[: max(1, limit)]
+    first, total = first_objects(
+        rows.select_related("client"),
+        [urgency, deadline.asc(nulls_last=True), "id"],
+        limit,
+        count=count,
     )
-    total = first[0]._total if first else 0
     found = []
-    for promise in first[: max(0, limit)]:
+    for promise in first:
         deadline = promise.deadline
         if promise.status == PromiseStatus.BROKEN:
             found.append(

@@ -22,8 +22,9 @@ this module or the queue's views:
 
 A source whose backlog can grow (tasks, replies, promises) should instead read only what the
 page shows: register it with ``ranked=True`` and write
-``list_items(actor, now, *, scope, limit) -> SourcePage``, returning the first ``limit`` of its
-items *in queue order* (``sort_key``) within ``scope``, and how many it has in all. The queue
+``list_items(actor, now, *, scope, limit, count=True) -> SourcePage``, returning the first
+``limit`` of its items *in queue order* (``sort_key``) within ``scope``, and how many it has in
+all (with ``count=False`` it may skip the count: the care hour shows no total). The queue
 merges the sources' first items (the first ``limit`` of the whole queue are among them), so a
 page of 100 reads at most 100 rows per source, however long the backlog. ``rank_in_sql`` below
 orders rows the way ``sort_key`` does, so one indexed query with a ``LIMIT`` can do it.
@@ -127,10 +128,13 @@ class QueueSource:
     perform: Perform | None = None
     ranked: bool = False  # list_items(actor, now, *, scope, limit) -> SourcePage
 
-    def first_items(self, actor: Actor, now: dt.datetime, scope: str, limit: int) -> SourcePage:
-        """The source's first ``limit`` items in queue order, within ``scope``, and its total."""
+    def first_items(
+        self, actor: Actor, now: dt.datetime, scope: str, limit: int, *, count: bool = True
+    ) -> SourcePage:
+        """The source's first ``limit`` items in queue order, within ``scope``, and its total
+        (``count=False``: the source may skip counting, and ``total`` is then a lower bound)."""
         if self.ranked:
-            return self.list_items(actor, now, scope=scope, limit=limit)  # type: ignore[call-arg]
+            return self.list_items(actor, now, scope=scope, limit=limit, count=count)  # type: ignore[call-arg]
         user_id = actor.user.pk if actor.user else None
         found = rank(in_scope(self.list_items(actor, now), scope, user_id), now)  # type: ignore[call-arg]
         return SourcePage(items=found[:limit], total=len(found))

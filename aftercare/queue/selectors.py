@@ -15,7 +15,9 @@ import functools
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import IntegerField, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from aftercare.appointments.models import Appointment
@@ -51,13 +53,18 @@ def first_rows(
     limit: int,
     *,
     counted: QuerySet[Any] | None = None,
+    count: bool = True,
 ) -> tuple[list[tuple[Any, ...]], int]:
     """The first ``limit`` rows in ``order`` (as ``fields`` tuples) and how many there are.
 
     One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
     which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
-    is asked for (with none, there are none to count).
+    is asked for (with none, there are none to count). ``count=False``: no count (it costs a
+    second compiled query); the total is then the number of rows read.
     """
+    if not count:
+        found = list(rows.order_by(*order).values_list(*fields)[: max(0, limit)])
+        return found, len(found)
     found = list(
         rows.annotate(_total=count_of(rows if counted is None else counted))
         .order_by(*order)
@@ -67,17 +74,34 @@ def first_rows(
     return [row[:-1] for row in found[: max(0, limit)]], total
 
 
-def priority_in_sql(now: dt.datetime, *, value: Any = None, due: str = "due_at") -> Any:
-    """``items.priority`` as a database expression: the value plus the capped overdue bonus."""
-    bonus = Case(
-        *(
-            When(**{f"{due}__lte": moment}, then=Value(points))
-            for moment, points in items.overdue_steps(now)
-        ),
-        default=Value(0),
+def first_objects(
+    rows: QuerySet[Any], order: list[Any], limit: int, *, count: bool = True
+) -> tuple[list[Any], int]:
+    """``first_rows`` for model instances: the first ``limit`` in ``order``, and the total."""
+    if not count:
+        found = list(rows.order_by(*order)[: max(0, limit)])
+        return found, len(found)
+    found = list(rows.annotate(_total=count_of(rows)).order_by(*order)[: max(1, limit)])
+    return found[: max(0, limit)], (found[0]._total if found else 0)
+
+
+def priority_in_sql(
+    now: dt.datetime, *, table: str, value: str = "value", due: str = "due_at"
+) -> Any:
+    """``items.priority`` as SQL on ``table``'s columns: the value plus the capped overdue bonus.
+
+    A ``CASE`` over ``items.overdue_steps`` (ten thresholds), written as SQL once rather than
+    ten ``When`` expressions, which Django would resolve and compile on every page load.
+    """
+    quote = connection.ops.quote_name
+    due_column = f"{quote(table)}.{quote(due)}"
+    steps = items.overdue_steps(now)
+    whens = " ".join(f"WHEN {due_column} <= %s THEN {points}" for _, points in steps)
+    return RawSQL(  # noqa: S611 - quoted column names and integer points; moments are parameters
+        f"{quote(table)}.{quote(value)} + CASE {whens} ELSE 0 END",
+        [connection.ops.adapt_datetimefield_value(moment) for moment, _ in steps],
         output_field=IntegerField(),
     )
-    return (F("value") if value is None else value) + bonus
 
 
 def mine(user: Any, client_field: str = "client") -> Q:
@@ -92,26 +116,29 @@ _MARKER_ID = 987654321
 
 
 def client_url(client_id: int | None) -> str:
-    """The client page, once the UI has it (a plain string so the pure queue needs no Django).
+    """The client page, once the UI has it (a plain string so the pure queue needs no Django)."""
+    return "" if client_id is None else path_to("clients-detail", client_id)
 
-    The queue links every item to its client (up to SOURCE_LIMIT per source), and ``reverse``
-    costs tens of microseconds a call: the client page's path is reversed once per URLconf and
-    script prefix, and each client's id put into it.
+
+def path_to(url_name: str, object_id: int) -> str:
+    """``reverse(url_name, args=[object_id])``, reversed once per name and put together.
+
+    A page links every row (the queue's items, the inbox's messages) and ``reverse`` costs
+    tens of microseconds a call: the path is reversed once per URLconf and script prefix, and
+    each row's id put into it. "" when the URLconf has no such page.
     """
-    if client_id is None:
-        return ""
-    parts = _client_url_parts(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    parts = _url_parts(url_name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
     if parts is None:
         return ""
-    return f"{parts[0]}{int(client_id)}{parts[1]}"
+    return f"{parts[0]}{int(object_id)}{parts[1]}"
 
 
-@functools.lru_cache(maxsize=16)
-def _client_url_parts(
-    root_urlconf: str, urlconf: str | None, script_prefix: str
+@functools.lru_cache(maxsize=64)
+def _url_parts(
+    url_name: str, root_urlconf: str, urlconf: str | None, script_prefix: str
 ) -> tuple[str, str] | None:
     try:
-        path = reverse("clients-detail", args=[_MARKER_ID], urlconf=urlconf)
+        path = reverse(url_name, args=[_MARKER_ID], urlconf=urlconf)
     except NoReverseMatch:
         return None
     before, marker, after = path.partition(str(_MARKER_ID))
@@ -135,7 +162,12 @@ _TASK_FIELDS = [
 
 
 def task_touchpoint_items(
-    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = SOURCE_LIMIT
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = SOURCE_LIMIT,
+    count: bool = True,
 ) -> items.SourcePage:
     """Task touchpoints whose time has come (due, or planned and not yet ticked), not snoozed.
 
@@ -157,7 +189,11 @@ def task_touchpoint_items(
     if scope == "mine":
         rows = rows.filter(mine(actor.user))
     found, total = first_rows(
-        rows, [priority_in_sql(now).desc(), "due_at", "id"], _TASK_FIELDS, limit
+        rows,
+        [priority_in_sql(now, table=Touchpoint._meta.db_table).desc(), "due_at", "id"],
+        _TASK_FIELDS,
+        limit,
+        count=count,
     )
     page = []
     for (
@@ -204,11 +240,13 @@ def care_queue_page(
     scope: str = "mine",
     limit: int | None = None,
     kinds: set[str] | None = None,
+    count: bool = True,
 ) -> items.SourcePage:
-    """The first ``limit`` items of the actor's queue in scope, ranked, and how many in all."""
+    """The first ``limit`` items of the actor's queue in scope, ranked, and how many in all
+    (``count=False``: no total, for pages that show none)."""
     limit = SOURCE_LIMIT if limit is None else limit
     pages = [
-        source.first_items(actor, now, scope, limit)
+        source.first_items(actor, now, scope, limit, count=count)
         for source in items.queue_sources()
         if kinds is None or source.kind in kinds
     ]
@@ -236,7 +274,7 @@ def care_hour_items(
     It plans from the queue's first ``QUEUE_PAGE_SIZE`` items, the ones the queue page shows:
     more than an hour holds, and read without reading the backlog behind them.
     """
-    first = care_queue_page(actor, now, scope=scope, limit=QUEUE_PAGE_SIZE).items
+    first = care_queue_page(actor, now, scope=scope, limit=QUEUE_PAGE_SIZE, count=False).items
     return items.fit_care_hour(first, minutes, now)
 
 

@@ -28,6 +28,7 @@ from aftercare import clock
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.clients.models import Tag
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
+from aftercare.queue.items import queue_source
 from aftercare.queue.models import CareHour
 from aftercare.testing import Personas, make_client
 
@@ -312,3 +313,40 @@ def test_the_check_fails_on_a_full_scan_and_on_sorting_every_client(
     assert any("sorts the messages" in found[0] for found in problems.values())
     assert any("full scan" in found[0] for found in problems.values())
     assert any("reads closed touchpoints" in found[0] for found in problems.values())
+
+
+def plan_text(sql: str, params: Any) -> str:
+    """The query's plan as text: SQLite's ``EXPLAIN QUERY PLAN``, PostgreSQL's JSON."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(str(row[3]) for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+        return plan if isinstance(plan, str) else json.dumps(plan)
+
+
+# Queue sources whose rows hide among many others: read through their own index, not through
+# one that holds every message sent or every appointment booked.
+SOURCE_INDEXES = {
+    "unreachable": ("messaging_message", "message_unreachable"),
+    "rebook": ("appointments_appointment", "appointment_rebook_waiting"),
+}
+
+
+@pytest.mark.parametrize("kind", SOURCE_INDEXES)
+def test_a_queue_source_reads_its_waiting_rows_through_its_index(
+    busy_practice: Personas, kind: str
+) -> None:
+    table, index = SOURCE_INDEXES[kind]
+    appointment = busy_practice.appointment
+    appointment.rebook_requested_at = clock.now()
+    appointment.save(update_fields=["rebook_requested_at"])
+    source = queue_source(kind)
+    assert source is not None
+    with recorded_queries() as queries:
+        source.first_items(busy_practice.actor(), clock.now(), "practice", 5)
+    plans = [plan_text(sql, params) for sql, params in queries if f'FROM "{table}"' in sql]
+    assert plans, f"no query of {table}"
+    assert all(index in plan for plan in plans), plans
