@@ -83,7 +83,9 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
     parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
     parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
     found = list(
-        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)).select_related("client")
+        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
+        .select_related("client")
+        .order_by()  # ranked here: an order would walk a whole index of messages
     )
     found.sort(
         key=lambda message: (

@@ -316,15 +316,10 @@ def test_the_check_fails_on_a_full_scan_and_on_sorting_every_client(
 
 
 def plan_text(sql: str, params: Any) -> str:
-    """The query's plan as text: SQLite's ``EXPLAIN QUERY PLAN``, PostgreSQL's JSON."""
+    """SQLite's ``EXPLAIN QUERY PLAN`` of the query, as text."""
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            return "\n".join(str(row[3]) for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-        return plan if isinstance(plan, str) else json.dumps(plan)
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(str(row[3]) for row in cursor.fetchall())
 
 
 # Queue sources whose rows hide among many others: read through their own index, not through
@@ -339,6 +334,9 @@ SOURCE_INDEXES = {
 def test_a_queue_source_reads_its_waiting_rows_through_its_index(
     busy_practice: Personas, kind: str
 ) -> None:
+    """SQLite's plan names the index; PostgreSQL's planner, with 30 rows and no statistics,
+    picks any index of the practice, so there the index must exist and the plan read no
+    watched table in full (the rows it stands for are the page's, not the practice's)."""
     table, index = SOURCE_INDEXES[kind]
     appointment = busy_practice.appointment
     appointment.rebook_requested_at = clock.now()
@@ -347,6 +345,13 @@ def test_a_queue_source_reads_its_waiting_rows_through_its_index(
     assert source is not None
     with recorded_queries() as queries:
         source.first_items(busy_practice.actor(), clock.now(), "practice", 5)
-    plans = [plan_text(sql, params) for sql, params in queries if f'FROM "{table}"' in sql]
-    assert plans, f"no query of {table}"
-    assert all(index in plan for plan in plans), plans
+    of_table = [(sql, params) for sql, params in queries if f'FROM "{table}"' in sql]
+    assert of_table, f"no query of {table}"
+    if connection.vendor == "sqlite":
+        plans = [plan_text(sql, params) for sql, params in of_table]
+        assert all(f"USING INDEX {index}" in plan for plan in plans), plans
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            assert index in {row[0] for row in cursor.fetchall()}
+        assert problems_of(of_table) == {}
