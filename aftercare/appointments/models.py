@@ -103,6 +103,12 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["client", "starts_at"]),
             models.Index(fields=["practice", "practitioner", "starts_at"]),
+            # The care queue's rebook requests (portal): the ones waiting, oldest first, not a
+            # scan of every appointment the practice ever had.
+            models.Index(
+                fields=["practice", "rebook_handled_at", "rebook_requested_at"],
+                name="appointment_rebook_waiting",
+            ),
             models.Index(
                 fields=["practice", "fee_decided_at"],
                 condition=~Q(fee_action=""),

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
+from aftercare.queue.selectors import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
 SERIOUS_FIRST = (TriageLevel.CRISIS, TriageLevel.URGENT, TriageLevel.ATTENTION)
@@ -39,7 +39,7 @@ def triage_words(message: Message) -> str:
 
 
 def conversation_url(client_id: int) -> str:
-    return reverse("messaging-conversation", args=[client_id])
+    return path_to("messaging-conversation", client_id)
 
 
 def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:
@@ -57,24 +57,36 @@ def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:
     return rows
 
 
-def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
-    """The ``limit`` most serious unread replies, the oldest first within a level (two queries).
+def oldest_ids_of_each(parts: list[QuerySet[Message]], limit: int) -> QuerySet[Message]:
+    """The ids of the oldest ``limit`` messages of each part, as one subquery.
 
-    One part per level, each read in the order of the unread-inbound index and cut at
-    ``limit`` in SQL (``id IN (… LIMIT n) UNION ALL …``: SQLite refuses a ``LIMIT`` directly
-    inside ``UNION``; ``OR`` of the parts would scan every message on PostgreSQL), then ranked
-    here: ordering every unread reply by a computed seriousness would
-    read and sort them all for each page.
+    Each part is read in the order of an index (created_at) and cut at ``limit`` in SQL
+    (``id IN (… LIMIT n) UNION ALL …``: SQLite refuses a ``LIMIT`` directly inside ``UNION``;
+    ``OR`` of the parts would scan every message on PostgreSQL). Ordering the parts together
+    by a computed seriousness would read and sort every one of them for each page.
     """
-    rows = waiting_replies(actor, scope).order_by("created_at", "id")
-    parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
-    parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
     ids = [
-        Message.objects.filter(pk__in=part.values("pk")[:limit]).order_by().values_list("pk")
+        Message.objects.filter(pk__in=part.order_by("created_at", "id").values("pk")[:limit])
+        .order_by()
+        .values("pk")
         for part in parts
     ]
-    chosen = [pk for (pk,) in ids[0].union(*ids[1:], all=True)]
-    found = list(Message.objects.filter(pk__in=chosen).select_related("client"))
+    return ids[0].union(*ids[1:], all=True)
+
+
+def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
+    """The ``limit`` most serious unread replies, the oldest first within a level (one query).
+
+    One part per level (``oldest_ids_of_each``), then ranked here.
+    """
+    rows = waiting_replies(actor, scope)
+    parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
+    parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
+    found = list(
+        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
+        .select_related("client")
+        .order_by()  # ranked here: an order would walk a whole index of messages
+    )
     found.sort(
         key=lambda message: (
             -SERIOUSNESS_OF.get(message.triage_level, 0),

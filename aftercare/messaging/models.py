@@ -155,6 +155,13 @@ class Message(models.Model):
                 name="message_unread_inbound",
             ),
             models.Index(fields=["client", "created_at"]),
+            # The care queue's "could not reach" items: failed or uncertain messages nobody has
+            # dealt with, oldest first, not every message the practice ever sent (outbound
+            # messages are never "read", so the unread index holds them all).
+            models.Index(
+                fields=["practice", "direction", "status", "acknowledged_at", "created_at"],
+                name="message_unreachable",
+            ),
             # An inbound message finds the last one sent to its sender (``inbound.find_client``)
             # by this, not by a case-insensitive scan of the whole outbox.
             models.Index(Lower("to_address"), "direction", name="message_to_address_lower"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
@@ -27,6 +26,7 @@ from aftercare.clients.timeline import ClientSection, register_client_section
 from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
 from aftercare.messaging.consent import consent_request_section, send_due_consent_requests
+from aftercare.messaging.inbox import oldest_ids_of_each
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
     Direction,
@@ -41,8 +41,8 @@ from aftercare.messaging.shares import send_shared_resource
 from aftercare.messaging.transports import preview_mode
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
-from aftercare.queue.items import QueueItem, register_queue_source
-from aftercare.queue.selectors import client_url
+from aftercare.queue.items import QueueItem, SourcePage, rank, register_queue_source
+from aftercare.queue.selectors import client_url, first_objects, first_rows, mine
 from aftercare.resources.services import on_shared_by_hand
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
@@ -96,9 +96,9 @@ def _client_url(client_id: int | None) -> str:
     return client_url(client_id) or "/"
 
 
-# Read as plain rows, not model instances: the queue reads up to 200 replies of each kind per
-# page load, and building a message and its client for each cost more than the query.
-_REPLY_FIELDS = (
+# Read as plain rows, not model instances: building a message and its client for each row cost
+# more than the query.
+_REPLY_FIELDS = [
     "pk",
     "client_id",
     "client__given_name",
@@ -109,21 +109,36 @@ _REPLY_FIELDS = (
     "triage_level",
     "triage_reasons",
     "created_at",
-)
+]
+# The queue's order of the flagged levels (most urgent first); within a level the value is the
+# same, so the oldest reply ranks first.
+_FLAGGED_FIRST = ("crisis", "urgent", "attention")
 
 
-def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
-    """Inbound messages triaged attention or above, until a person acknowledges them."""
+def flagged_reply_items(
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+) -> SourcePage:
+    """Inbound messages triaged attention or above, until a person acknowledges them.
 
-    rows = (
-        Message.objects.filter(
-            practice=actor.practice,
-            direction=Direction.INBOUND,
-            triage_level__in=FLAGGED_LEVELS,
-            acknowledged_at__isnull=True,
-        )
-        .order_by("-created_at")
-        .values_list(*_REPLY_FIELDS)[:200]
+    Read in queue order without sorting them all: the oldest ``limit`` of each level through
+    the unread-inbound index (``most_serious_ids``), their total counted in the same query.
+    """
+    flagged = Message.objects.filter(
+        practice=actor.practice,
+        direction=Direction.INBOUND,
+        triage_level__in=FLAGGED_LEVELS,
+        acknowledged_at__isnull=True,
+    )
+    if scope == "mine":
+        flagged = flagged.filter(mine(actor.user))
+    parts = [flagged.filter(triage_level=level) for level in _FLAGGED_FIRST]
+    rows, total = first_rows(
+        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
+        [],  # ranked here: an order would walk a whole index of messages
+        _REPLY_FIELDS,
+        len(parts) * limit,
+        counted=flagged,
+        count=count,
     )
     items = []
     for (
@@ -158,24 +173,28 @@ def flagged_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
                 url=_client_url(client_id),
             )
         )
-    return items
+    return SourcePage(items=rank(items, now)[:limit], total=total)
 
 
-def unread_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
+def unread_reply_items(
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+) -> SourcePage:
     """Every other reply from a client until a person reads it: routine ones need a reader too.
 
     Flagged ones are ``flagged_reply`` items; those passed on or held for an absence have theirs
-    (the emergency message, the return summary).
+    (the emergency message, the return summary). All have the same value, so the oldest ranks
+    first: read in the order of the unread-inbound index, the first ``limit`` and a count.
     """
-    rows = (
+    unread = (
         waiting.unread_from_clients()
         .filter(practice=actor.practice)
         .exclude(triage_level__in=FLAGGED_LEVELS)
         .exclude(context__has_key="escalated_for_absence")
         .exclude(context__has_key="waits_for_absence")
-        .order_by("created_at")
-        .values_list(*_REPLY_FIELDS)[:200]
     )
+    if scope == "mine":
+        unread = unread.filter(mine(actor.user))
+    rows, total = first_rows(unread, ["created_at", "pk"], _REPLY_FIELDS, limit, count=count)
     items = []
     for (
         pk,
@@ -209,22 +228,28 @@ def unread_reply_items(actor: Any, now: dt.datetime) -> list[Any]:
                 url=_client_url(client_id),
             )
         )
-    return items
+    return SourcePage(items=rank(items, now), total=total)
 
 
-def unreachable_items(actor: Any, now: dt.datetime) -> list[Any]:
-    """Messages that failed for good, or may not have arrived: a person should call."""
+def unreachable_items(
+    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+) -> SourcePage:
+    """Messages that failed for good, or may not have arrived: a person should call.
 
-    rows = (
-        Message.objects.filter(
-            practice=actor.practice,
-            direction=Direction.OUTBOUND,
-            client__isnull=False,
-            acknowledged_at__isnull=True,
-        )
-        .filter(Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.UNCERTAIN))
-        .select_related("client")
-        .order_by("-created_at")[:200]
+    All have the same value: the oldest ranks first, read in the order of the
+    ``message_unreachable`` index, the first ``limit`` and a count in one query.
+    """
+    unreachable = Message.objects.filter(
+        practice=actor.practice,
+        direction=Direction.OUTBOUND,
+        client__isnull=False,
+        acknowledged_at__isnull=True,
+        status__in=(MessageStatus.FAILED, MessageStatus.UNCERTAIN),
+    )
+    if scope == "mine":
+        unreachable = unreachable.filter(mine(actor.user))
+    rows, total = first_objects(
+        unreachable.select_related("client"), ["created_at", "pk"], limit, count=count
     )
     items = []
     for message in rows:
@@ -251,7 +276,7 @@ def unreachable_items(actor: Any, now: dt.datetime) -> list[Any]:
                 url=_client_url(client.pk),
             )
         )
-    return items
+    return SourcePage(items=rank(items, now), total=total)
 
 
 def acknowledge_item(
@@ -356,9 +381,9 @@ def register_all() -> None:
         if provider not in banner_providers:
             banner_providers.append(provider)
     on_shared_by_hand(send_shared_resource)
-    register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item)
-    register_queue_source("reply", unread_reply_items, acknowledge_item)
-    register_queue_source("unreachable", unreachable_items, acknowledge_item)
+    register_queue_source("flagged_reply", flagged_reply_items, acknowledge_item, ranked=True)
+    register_queue_source("reply", unread_reply_items, acknowledge_item, ranked=True)
+    register_queue_source("unreachable", unreachable_items, acknowledge_item, ranked=True)
     register_client_section(thread_section)
     register_client_section(consent_request_section)
     register_tick_step("messaging: send consent requests", send_due_consent_requests)

@@ -49,6 +49,7 @@ from aftercare.messaging.transports import preview_mode, sms_live
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES, Membership
+from aftercare.queue.selectors import path_to
 
 PAGE_SIZE = 50
 
@@ -149,6 +150,12 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
                     "message": message,
                     "words": inbox.client_words(message, 200),
                     "reason": inbox.triage_words(message),
+                    # Reversed once per page, not three times a row.
+                    "conversation_url": inbox.conversation_url(message.client_id),
+                    "state_url": path_to(
+                        "messaging-unread" if message.acknowledged_at else "messaging-acknowledge",
+                        message.pk,
+                    ),
                 }
                 for message in page
             ],

@@ -23,7 +23,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.db.models import Q
 
 from aftercare.appointments.models import Appointment, Status
 from aftercare.appointments.services import appointment_rebook_handled
@@ -34,7 +34,8 @@ from aftercare.links import portal_url
 from aftercare.locales import format_date, format_day_at, practice_locale
 from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
-from aftercare.queue.items import QueueItem
+from aftercare.queue.items import QueueItem, SourcePage, rank
+from aftercare.queue.selectors import client_url, first_objects
 
 TEMPLATE_KEY = "appointment_reminder"
 
@@ -161,19 +162,26 @@ def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> No
     details["appointment_url"] = portal_url("appointment", appointment.pk)
 
 
-def rebook_items(actor: Actor, now: dt.datetime) -> list[QueueItem]:
-    """Queue source (step 3): clients who asked for another time; one query."""
-    asked = (
-        Appointment.objects.filter(
-            practice=actor.practice,
-            rebook_requested_at__isnull=False,
-            rebook_handled_at__isnull=True,
-        )
-        .select_related("client")
-        .order_by("rebook_requested_at")
+def rebook_items(
+    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = 100, count: bool = True
+) -> SourcePage:
+    """Queue source (step 3): clients who asked for another time; one query.
+
+    Every request has the same value, so the oldest ranks first: read in the order of the
+    ``appointment_rebook_waiting`` index, the first ``limit`` and the total.
+    """
+    asked = Appointment.objects.filter(
+        practice=actor.practice,
+        rebook_requested_at__isnull=False,
+        rebook_handled_at__isnull=True,
+    )
+    if scope == "mine":
+        asked = asked.filter(Q(practitioner=actor.user) | Q(practitioner__isnull=True))
+    first, total = first_objects(
+        asked.select_related("client"), ["rebook_requested_at", "id"], limit, count=count
     )
     tz, locale = actor.practice.tz, practice_locale(actor.practice)
-    return [
+    items = [
         QueueItem(
             id=f"rebook:{appointment.pk}",
             kind="rebook",
@@ -193,10 +201,11 @@ def rebook_items(actor: Actor, now: dt.datetime) -> list[QueueItem]:
             actions=("done", "open"),
             owner_id=appointment.practitioner_id,
             done_label="Rebooked",
-            url=reverse("clients-detail", args=[appointment.client_id]),
+            url=client_url(appointment.client_id),
         )
-        for appointment in asked
+        for appointment in first
     ]
+    return SourcePage(items=rank(items, now), total=total)
 
 
 def perform_on_rebook(

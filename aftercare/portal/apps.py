@@ -26,7 +26,7 @@ class PortalConfig(AppConfig):
         register_default_template(MOVED_TEMPLATE)
         register_move_notice(move_notice)
         register_preparer(add_appointment_links)
-        register_queue_source("rebook", rebook_items, perform_on_rebook)
+        register_queue_source("rebook", rebook_items, perform_on_rebook, ranked=True)
         # New practices start with the reminder and the moved-appointment rules, enabled.
         for default in (DEFAULT_RULE, DEFAULT_MOVED_RULE):
             if all(rule["name"] != default["name"] for rule in DEFAULT_RULES):

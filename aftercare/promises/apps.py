@@ -18,7 +18,7 @@ class PromisesConfig(AppConfig):
         from aftercare.queue.items import register_queue_source
         from aftercare.queue.today import register_today_card
 
-        register_queue_source("promise", promise_items, perform_on_promise)
+        register_queue_source("promise", promise_items, perform_on_promise, ranked=True)
         register_today_card(promises_due_card)
         register_tick_step("promises: mark broken", promises_mark_broken)
         register_timeline_provider(promise_entries)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
 from aftercare.promises.models import Promise, PromiseStatus, Referral
 from aftercare.queue import items
-from aftercare.queue.selectors import SOURCE_LIMIT, client_url
+from aftercare.queue.selectors import SOURCE_LIMIT, client_url, first_objects, mine
 
 # Open promises show in the queue from this long before they can first be kept.
 PROMISE_LEAD_TIME = dt.timedelta(days=2)
@@ -25,9 +25,24 @@ PROMISE_MINUTES = 10
 _CACHE_ATTRIBUTE = "_promise_records"
 
 
-def promise_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
-    """Open promises from shortly before they are due, and broken ones until acknowledged."""
+def promise_items(
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = SOURCE_LIMIT,
+    count: bool = True,
+    due_before: dt.datetime | None = None,
+) -> items.SourcePage:
+    """Open promises from shortly before they are due, and broken ones until acknowledged.
+
+    ``due_before``: only open promises whose deadline is before it (or that have none), and
+    the broken ones (Today's "due by tonight"). The first ``limit`` in queue order and the
+    total, in one query: the urgency (broken or overdue, due within a day, later) and then the
+    deadline order them as ``items.sort_key`` does, as every promise has the same value.
+    """
     lead = now + PROMISE_LEAD_TIME
+    deadline = Coalesce("due_at", "due_until")
     rows = (
         Promise.objects.filter(practice=actor.practice)
         .filter(
@@ -44,12 +59,33 @@ def promise_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
             & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
             | Q(status=PromiseStatus.BROKEN, acknowledged_at__isnull=True)
         )
-        .select_related("client")
-        # Broken ones first, then by deadline: the order they rank in.
-        .order_by("status", Coalesce("due_at", "due_until"), "id")[:SOURCE_LIMIT]
+        .alias(deadline=deadline)
+    )
+    if due_before is not None:
+        rows = rows.filter(
+            Q(status=PromiseStatus.BROKEN)
+            | Q(deadline__lt=due_before)
+            | Q(due_at__isnull=True, due_until__isnull=True)
+        )
+    if scope == "mine":
+        rows = rows.filter(
+            Q(practitioner=actor.user) | Q(practitioner__isnull=True) & mine(actor.user)
+        )
+    urgency = Case(
+        When(status=PromiseStatus.BROKEN, then=Value(0)),
+        When(deadline__lte=now, then=Value(0)),
+        When(deadline__lte=now + dt.timedelta(days=1), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    first, total = first_objects(
+        rows.select_related("client"),
+        [urgency, deadline.asc(nulls_last=True), "id"],
+        limit,
+        count=count,
     )
     found = []
-    for promise in rows:
+    for promise in first:
         deadline = promise.deadline
         if promise.status == PromiseStatus.BROKEN:
             found.append(
@@ -91,7 +127,7 @@ def promise_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
                 url=client_url(promise.client_id),
             )
         )
-    return found
+    return items.SourcePage(items=items.rank(found, now), total=total)
 
 
 def _promise_reason(promise: Promise, tz: dt.tzinfo) -> str:

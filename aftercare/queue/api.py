@@ -70,19 +70,29 @@ def care_queue(
 ) -> dict[str, Any]:
     """Everything that needs a person, ranked by urgency, value and due time (paginated)."""
     actor = api_actor(request)
-    found = selectors.care_queue(actor, clock.now(), scope=filters.scope)
-    if filters.kind:
-        found = [item for item in found if item.kind == filters.kind]
     end = page.offset + page.limit
+    if filters.kind:
+        # An item's kind is not its source's (a promise source gives broken promises too):
+        # filter the queue's first items.
+        found = [
+            item
+            for item in selectors.care_queue(actor, clock.now(), scope=filters.scope)
+            if item.kind == filters.kind
+        ]
+        count, results = len(found), found[page.offset : end]
+    else:
+        # Each source reads only as far as this page reaches.
+        first = selectors.care_queue_page(actor, clock.now(), scope=filters.scope, limit=end)
+        count, results = first.total, first.items[page.offset : end]
     return {
-        "count": len(found),
-        "next": _page_url(request, end, page.limit) if end < len(found) else None,
+        "count": count,
+        "next": _page_url(request, end, page.limit) if end < count else None,
         "previous": (
             _page_url(request, max(page.offset - page.limit, 0), page.limit)
             if page.offset > 0
             else None
         ),
-        "results": [serialize(item) for item in found[page.offset : end]],
+        "results": [serialize(item) for item in results],
     }
 
 

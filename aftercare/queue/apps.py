@@ -15,6 +15,8 @@ class QueueConfig(AppConfig):
         from aftercare.queue.services import perform_on_touchpoint
         from aftercare.queue.today import register_today_card
 
-        register_queue_source("touchpoint", task_touchpoint_items, perform_on_touchpoint)
+        register_queue_source(
+            "touchpoint", task_touchpoint_items, perform_on_touchpoint, ranked=True
+        )
         register_today_card(appointments_card)
         register_today_card(care_hour_card)

@@ -20,6 +20,15 @@ this module or the queue's views:
        from aftercare.queue.items import register_queue_source
        register_queue_source("flagged_reply", list_flagged_replies, perform_on_flagged_reply)
 
+A source whose backlog can grow (tasks, replies, promises) should instead read only what the
+page shows: register it with ``ranked=True`` and write
+``list_items(actor, now, *, scope, limit, count=True) -> SourcePage``, returning the first
+``limit`` of its items *in queue order* (``sort_key``) within ``scope``, and how many it has in
+all (with ``count=False`` it may skip the count: the care hour shows no total). The queue
+merges the sources' first items (the first ``limit`` of the whole queue are among them), so a
+page of 100 reads at most 100 rows per source, however long the backlog. ``rank_in_sql`` below
+orders rows the way ``sort_key`` does, so one indexed query with a ``LIMIT`` can do it.
+
 The queue page, the care hour, the API ``GET /api/v1/care-queue`` and the one-click actions
 then work for your items. Ranking and the care-hour fitting below are pure functions of the
 items and the clock, so they are tested without a database (see tests/test_queue.py).
@@ -88,6 +97,18 @@ class ListItems(Protocol):
     def __call__(self, actor: Actor, now: dt.datetime) -> list[QueueItem]: ...
 
 
+@dataclass(frozen=True)
+class SourcePage:
+    """The first items of one source in queue order, and how many items it has in all."""
+
+    items: list[QueueItem]
+    total: int
+
+
+class ListRankedItems(Protocol):
+    def __call__(self, actor: Actor, now: dt.datetime, *, scope: str, limit: int) -> SourcePage: ...
+
+
 class Perform(Protocol):
     def __call__(
         self,
@@ -103,18 +124,39 @@ class Perform(Protocol):
 @dataclass(frozen=True)
 class QueueSource:
     kind: str
-    list_items: ListItems
+    list_items: ListItems | ListRankedItems
     perform: Perform | None = None
+    ranked: bool = False  # list_items(actor, now, *, scope, limit) -> SourcePage
+
+    def first_items(
+        self, actor: Actor, now: dt.datetime, scope: str, limit: int, *, count: bool = True
+    ) -> SourcePage:
+        """The source's first ``limit`` items in queue order, within ``scope``, and its total
+        (``count=False``: the source may skip counting, and ``total`` is then a lower bound)."""
+        if self.ranked:
+            return self.list_items(actor, now, scope=scope, limit=limit, count=count)  # type: ignore[call-arg]
+        user_id = actor.user.pk if actor.user else None
+        found = rank(in_scope(self.list_items(actor, now), scope, user_id), now)  # type: ignore[call-arg]
+        return SourcePage(items=found[:limit], total=len(found))
 
 
 _sources: dict[str, QueueSource] = {}
 
 
-def register_queue_source(kind: str, list_items: ListItems, perform: Perform | None = None) -> None:
-    """Add (or replace, so re-registering in tests is harmless) the source for ``kind``."""
+def register_queue_source(
+    kind: str,
+    list_items: ListItems | ListRankedItems,
+    perform: Perform | None = None,
+    *,
+    ranked: bool = False,
+) -> None:
+    """Add (or replace, so re-registering in tests is harmless) the source for ``kind``.
+
+    ``ranked``: ``list_items`` takes ``scope`` and ``limit`` and returns a ``SourcePage``.
+    """
     if ":" in kind:
         raise ValueError("a queue source kind cannot contain ':'")
-    _sources[kind] = QueueSource(kind=kind, list_items=list_items, perform=perform)
+    _sources[kind] = QueueSource(kind=kind, list_items=list_items, perform=perform, ranked=ranked)
 
 
 def queue_sources() -> list[QueueSource]:
@@ -155,6 +197,31 @@ def sort_key(item: QueueItem, now: dt.datetime) -> tuple[Any, ...]:
 
 def rank(items: Iterable[QueueItem], now: dt.datetime) -> list[QueueItem]:
     return sorted(items, key=lambda item: sort_key(item, now))
+
+
+def first_of(pages: Iterable[SourcePage], limit: int, now: dt.datetime) -> SourcePage:
+    """The first ``limit`` items of the whole queue, from each source's first ``limit`` items.
+
+    Exact: an item among the queue's first ``limit`` has fewer than ``limit`` items of its own
+    source before it, so it is among its source's first ``limit``.
+    """
+    pages = list(pages)
+    found = rank((item for page in pages for item in page.items), now)
+    return SourcePage(items=found[: max(0, limit)], total=sum(page.total for page in pages))
+
+
+def overdue_steps(now: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """``(due at or before, bonus)`` from the largest bonus down: ``priority`` as thresholds.
+
+    An item due at or before ``now - n days`` has waited at least ``n`` whole days; the bonus
+    stops growing at the cap. A database orders rows by ``value + bonus`` with these, as a
+    ``CASE`` (see ``queue.selectors.priority_in_sql``), and agrees with ``priority`` exactly.
+    """
+    days_to_cap = -(-OVERDUE_POINTS_CAP // OVERDUE_POINTS_PER_DAY)
+    return [
+        (now - dt.timedelta(days=days), min(OVERDUE_POINTS_CAP, days * OVERDUE_POINTS_PER_DAY))
+        for days in range(days_to_cap, 0, -1)
+    ]
 
 
 def in_scope(items: Iterable[QueueItem], scope: str, user_id: int | None) -> list[QueueItem]:

@@ -2,15 +2,22 @@
 
 Each source costs one query whatever the number of items, so the queue page costs a fixed
 number of queries (see tests/test_views.py). How other apps add sources: items.py.
+
+A page reads only what it shows: each ranked source asks the database for its first rows in
+queue order (``priority_in_sql``) and cut at the page's size, with its total counted in the
+same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.db.models import IntegerField, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from aftercare.appointments.models import Appointment
@@ -22,9 +29,86 @@ from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
 
 QUEUE_PAGE_SIZE = 100
-# Each built-in source reads at most this many rows, the most valuable (and oldest) first, so
-# the queue costs the same whatever its backlog; nobody works through more in one sitting.
+# What ``care_queue`` reads of each source when the caller does not say (the API pages through
+# at most this far; nobody works through more in one sitting).
 SOURCE_LIMIT = 500
+
+
+class _Count(Subquery):
+    """``(SELECT COUNT(*) FROM (<rows>))``: the total, computed once, carried by every row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def count_of(rows: QuerySet[Any]) -> Subquery:
+    """How many ``rows`` there are, as an expression to annotate another query's rows with."""
+    return _Count(rows.order_by().values("pk"))
+
+
+def first_rows(
+    rows: QuerySet[Any],
+    order: list[Any],
+    fields: list[str],
+    limit: int,
+    *,
+    counted: QuerySet[Any] | None = None,
+    count: bool = True,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The first ``limit`` rows in ``order`` (as ``fields`` tuples) and how many there are.
+
+    One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
+    which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
+    is asked for (with none, there are none to count). ``count=False``: no count (it costs a
+    second compiled query); the total is then the number of rows read.
+    """
+    if not count:
+        found = list(rows.order_by(*order).values_list(*fields)[: max(0, limit)])
+        return found, len(found)
+    found = list(
+        rows.annotate(_total=count_of(rows if counted is None else counted))
+        .order_by(*order)
+        .values_list(*fields, "_total")[: max(1, limit)]
+    )
+    total = found[0][-1] if found else 0
+    return [row[:-1] for row in found[: max(0, limit)]], total
+
+
+def first_objects(
+    rows: QuerySet[Any], order: list[Any], limit: int, *, count: bool = True
+) -> tuple[list[Any], int]:
+    """``first_rows`` for model instances: the first ``limit`` in ``order``, and the total."""
+    if not count:
+        found = list(rows.order_by(*order)[: max(0, limit)])
+        return found, len(found)
+    found = list(rows.annotate(_total=count_of(rows)).order_by(*order)[: max(1, limit)])
+    return found[: max(0, limit)], (found[0]._total if found else 0)
+
+
+def priority_in_sql(
+    now: dt.datetime, *, table: str, value: str = "value", due: str = "due_at"
+) -> Any:
+    """``items.priority`` as SQL on ``table``'s columns: the value plus the capped overdue bonus.
+
+    A ``CASE`` over ``items.overdue_steps`` (ten thresholds), written as SQL once rather than
+    ten ``When`` expressions, which Django would resolve and compile on every page load.
+    """
+    quote = connection.ops.quote_name
+    due_column = f"{quote(table)}.{quote(due)}"
+    steps = items.overdue_steps(now)
+    whens = " ".join(f"WHEN {due_column} <= %s THEN {points}" for _, points in steps)
+    return RawSQL(  # noqa: S611 - quoted column names and integer points; moments are parameters
+        f"{quote(table)}.{quote(value)} + CASE {whens} ELSE 0 END",
+        [connection.ops.adapt_datetimefield_value(moment) for moment, _ in steps],
+        output_field=IntegerField(),
+    )
+
+
+def mine(user: Any, client_field: str = "client") -> Q:
+    """``scope=mine`` in SQL: the user's clients, and clients of nobody in particular."""
+    return Q(**{f"{client_field}__primary_practitioner": user}) | Q(
+        **{f"{client_field}__primary_practitioner__isnull": True}
+    )
 
 
 # An id no client has: reversed once, then replaced by each client's id.
@@ -32,65 +116,86 @@ _MARKER_ID = 987654321
 
 
 def client_url(client_id: int | None) -> str:
-    """The client page, once the UI has it (a plain string so the pure queue needs no Django).
+    """The client page, once the UI has it (a plain string so the pure queue needs no Django)."""
+    return "" if client_id is None else path_to("clients-detail", client_id)
 
-    The queue links every item to its client (up to SOURCE_LIMIT per source), and ``reverse``
-    costs tens of microseconds a call: the client page's path is reversed once per URLconf and
-    script prefix, and each client's id put into it.
+
+def path_to(url_name: str, object_id: int) -> str:
+    """``reverse(url_name, args=[object_id])``, reversed once per name and put together.
+
+    A page links every row (the queue's items, the inbox's messages) and ``reverse`` costs
+    tens of microseconds a call: the path is reversed once per URLconf and script prefix, and
+    each row's id put into it. "" when the URLconf has no such page.
     """
-    if client_id is None:
-        return ""
-    parts = _client_url_parts(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    parts = _url_parts(url_name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
     if parts is None:
         return ""
-    return f"{parts[0]}{int(client_id)}{parts[1]}"
+    return f"{parts[0]}{int(object_id)}{parts[1]}"
 
 
-@functools.lru_cache(maxsize=16)
-def _client_url_parts(
-    root_urlconf: str, urlconf: str | None, script_prefix: str
+@functools.lru_cache(maxsize=64)
+def _url_parts(
+    url_name: str, root_urlconf: str, urlconf: str | None, script_prefix: str
 ) -> tuple[str, str] | None:
     try:
-        path = reverse("clients-detail", args=[_MARKER_ID], urlconf=urlconf)
+        path = reverse(url_name, args=[_MARKER_ID], urlconf=urlconf)
     except NoReverseMatch:
         return None
     before, marker, after = path.partition(str(_MARKER_ID))
     return (before, after) if marker else None
 
 
-def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueItem]:
+_TASK_FIELDS = [
+    "id",
+    "kind",
+    "title",
+    "due_at",
+    "value",
+    "estimated_minutes",
+    "held_back_reason",
+    "client_id",
+    "client__given_name",
+    "client__family_name",
+    "client__primary_practitioner_id",
+    "rule__name",
+]
+
+
+def task_touchpoint_items(
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = SOURCE_LIMIT,
+    count: bool = True,
+) -> items.SourcePage:
     """Task touchpoints whose time has come (due, or planned and not yet ticked), not snoozed.
 
-    Read as plain rows, not model instances: the queue reads up to SOURCE_LIMIT of them per
-    page load, and building a touchpoint, its client and its rule for each cost more than the
-    query itself.
+    1. Filter through the open-task index (planned or due, time come): the backlog, not every
+       task the practice ever did.
+    2. Order by the queue's own order (``items.sort_key``: priority with the overdue bonus,
+       then due time, then id) in the database, and read only the first ``limit`` rows, with
+       the total counted in the same query.
+    3. Build items from plain rows, not model instances (a touchpoint, its client and its
+       rule for each would cost more than the query).
     """
-    rows = (
-        Touchpoint.objects.filter(
-            practice=actor.practice,
-            action=Action.TASK,
-            status__in=OPEN_TOUCHPOINT_STATUSES,
-            due_at__lte=now,
-            client__archived=False,
-        )
-        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
-        .order_by("-value", "due_at", "id")
-        .values_list(
-            "id",
-            "kind",
-            "title",
-            "due_at",
-            "value",
-            "estimated_minutes",
-            "held_back_reason",
-            "client_id",
-            "client__given_name",
-            "client__family_name",
-            "client__primary_practitioner_id",
-            "rule__name",
-        )[:SOURCE_LIMIT]
+    rows = Touchpoint.objects.filter(
+        practice=actor.practice,
+        action=Action.TASK,
+        status__in=OPEN_TOUCHPOINT_STATUSES,
+        due_at__lte=now,
+        client__archived=False,
+    ).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    if scope == "mine":
+        rows = rows.filter(mine(actor.user))
+    found, total = first_rows(
+        rows,
+        [priority_in_sql(now, table=Touchpoint._meta.db_table).desc(), "due_at", "id"],
+        _TASK_FIELDS,
+        limit,
+        count=count,
     )
-    found = []
+    page = []
     for (
         pk,
         kind,
@@ -104,11 +209,11 @@ def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueIte
         family_name,
         practitioner_id,
         rule_name,
-    ) in rows:
+    ) in found:
         reason = rule_name or "Planned by the care engine"
         if held_back_reason:
             reason = f"{reason} (held back: {held_back_reason})"
-        found.append(
+        page.append(
             items.QueueItem(
                 id=f"touchpoint:{pk}",
                 kind="recall" if kind == "recall" else "task",
@@ -124,20 +229,53 @@ def task_touchpoint_items(actor: Actor, now: dt.datetime) -> list[items.QueueIte
                 url=client_url(client_id),
             )
         )
-    return found
+    # Ties in the database's order are by numeric id, the queue's by the id's text: rank again.
+    return items.SourcePage(items=items.rank(page, now), total=total)
+
+
+def care_queue_page(
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "mine",
+    limit: int | None = None,
+    kinds: set[str] | None = None,
+    count: bool = True,
+) -> items.SourcePage:
+    """The first ``limit`` items of the actor's queue in scope, ranked, and how many in all
+    (``count=False``: no total, for pages that show none)."""
+    limit = SOURCE_LIMIT if limit is None else limit
+    pages = [
+        source.first_items(actor, now, scope, limit, count=count)
+        for source in items.queue_sources()
+        if kinds is None or source.kind in kinds
+    ]
+    return items.first_of(pages, limit, now)
 
 
 def care_queue(
-    actor: Actor, now: dt.datetime, *, scope: str = "mine", kinds: set[str] | None = None
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "mine",
+    kinds: set[str] | None = None,
+    limit: int | None = None,
 ) -> list[items.QueueItem]:
-    """Every registered source's items for the actor's practice, in scope, ranked."""
-    found: list[items.QueueItem] = []
-    for source in items.queue_sources():
-        if kinds is not None and source.kind not in kinds:
-            continue
-        found.extend(source.list_items(actor, now))
-    user_id = actor.user.pk if actor.user else None
-    return items.rank(items.in_scope(found, scope, user_id), now)
+    """The registered sources' items for the actor's practice, in scope, ranked (the first
+    ``limit``, by default ``SOURCE_LIMIT``)."""
+    return care_queue_page(actor, now, scope=scope, limit=limit, kinds=kinds).items
+
+
+def care_hour_items(
+    actor: Actor, now: dt.datetime, *, scope: str, minutes: int
+) -> list[items.QueueItem]:
+    """What a care hour of ``minutes`` takes from the queue (``items.fit_care_hour``).
+
+    It plans from the queue's first ``QUEUE_PAGE_SIZE`` items, the ones the queue page shows:
+    more than an hour holds, and read without reading the backlog behind them.
+    """
+    first = care_queue_page(actor, now, scope=scope, limit=QUEUE_PAGE_SIZE, count=False).items
+    return items.fit_care_hour(first, minutes, now)
 
 
 def care_hours_of(actor: Actor) -> list[CareHour]:
@@ -177,7 +315,7 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     )
     entries = []
     for appointment in shown:
-        client_page = reverse("clients-detail", args=[appointment.client_id])
+        client_page = client_url(appointment.client_id)
         action = today.TodayAction("Open client", client_page)
         if appointment.status == AppointmentStatus.BOOKED and appointment.starts_at <= now:
             action = today.TodayAction(
@@ -229,8 +367,7 @@ def care_hour_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCar
             link=today.TodayAction("Set a care hour", reverse("care-hours")),
         )
     minutes = occurrence.minutes_left(now)
-    queue = care_queue(actor, now, scope=scope)
-    chosen = items.fit_care_hour(queue, minutes, now)
+    chosen = care_hour_items(actor, now, scope=scope, minutes=minutes)
     starts_local = occurrence.starts_at.astimezone(tz)
     ends_local = occurrence.ends_at.astimezone(tz)
     if occurrence.contains(now):

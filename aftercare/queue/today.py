@@ -65,6 +65,15 @@ class TodayEntry:
     action: TodayAction | None = None
     secondary: TodayAction | None = None
 
+    @property
+    def buttons(self) -> tuple[tuple[TodayAction, bool], ...]:
+        """``(action, secondary?)`` for each action, so the page writes both in one loop."""
+        return tuple(
+            (action, secondary)
+            for action, secondary in ((self.action, False), (self.secondary, True))
+            if action is not None
+        )
+
 
 @dataclass(frozen=True)
 class TodayCard:

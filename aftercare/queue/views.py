@@ -117,9 +117,9 @@ def care_queue(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     now = clock.now()
     scope = _scope(request)
-    queue_items = selectors.care_queue(actor, now, scope=scope)
+    page = selectors.care_queue_page(actor, now, scope=scope, limit=selectors.QUEUE_PAGE_SIZE)
     tomorrow = clock.today(actor.practice.tz) + dt.timedelta(days=1)
-    shown = queue_items[: selectors.QUEUE_PAGE_SIZE]
+    shown = page.items
     record_reads(
         actor,
         Client,
@@ -131,9 +131,8 @@ def care_queue(request: HttpRequest) -> HttpResponse:
         "queue/queue.html",
         {
             "items": shown,
-            "total": len(queue_items),
-            "capped": len(queue_items) >= selectors.SOURCE_LIMIT,
-            "more": max(0, len(queue_items) - selectors.QUEUE_PAGE_SIZE),
+            "total": page.total,
+            "more": max(0, page.total - len(shown)),
             "scope": scope,
             "tomorrow": tomorrow,
             "next_url": request.get_full_path(),
@@ -178,9 +177,9 @@ def _item_fragment(request: HttpRequest, item_id: str, *, error: str) -> HttpRes
         if item.id == item_id:
             return render(
                 request,
-                "queue/_queue_item.html",
+                "queue/_queue_items.html",
                 {
-                    "item": item,
+                    "queue_items": [item],
                     "error": error,
                     "tomorrow": clock.today(actor.practice.tz) + dt.timedelta(days=1),
                     "next_url": _safe_next(request, reverse("care-queue")),
@@ -203,7 +202,7 @@ def care_hour(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"occurrence": occurrence, "scope": scope, "tz": tz}
     if occurrence is not None:
         minutes = occurrence.minutes_left(now)
-        chosen = items.fit_care_hour(selectors.care_queue(actor, now, scope=scope), minutes, now)
+        chosen = selectors.care_hour_items(actor, now, scope=scope, minutes=minutes)
         try:
             position = max(0, int(request.GET.get("pos", "0")))
         except ValueError:
@@ -218,6 +217,7 @@ def care_hour(request: HttpRequest) -> HttpResponse:
                 "planned_minutes": sum(item.estimated_minutes for item in chosen),
                 "position": position,
                 "item": chosen[position] if position < len(chosen) else None,
+                "current": chosen[position : position + 1],
                 "next_position": position + 1,
                 "here_url": f"{here}?pos={position}&scope={scope}",
                 "next_url": f"{here}?pos={position + 1}&scope={scope}",

@@ -28,6 +28,7 @@ from aftercare import clock
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.clients.models import Tag
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
+from aftercare.queue.items import queue_source
 from aftercare.queue.models import CareHour
 from aftercare.testing import Personas, make_client
 
@@ -312,3 +313,45 @@ def test_the_check_fails_on_a_full_scan_and_on_sorting_every_client(
     assert any("sorts the messages" in found[0] for found in problems.values())
     assert any("full scan" in found[0] for found in problems.values())
     assert any("reads closed touchpoints" in found[0] for found in problems.values())
+
+
+def plan_text(sql: str, params: Any) -> str:
+    """SQLite's ``EXPLAIN QUERY PLAN`` of the query, as text."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(str(row[3]) for row in cursor.fetchall())
+
+
+# Queue sources whose rows hide among many others: read through their own index, not through
+# one that holds every message sent or every appointment booked.
+SOURCE_INDEXES = {
+    "unreachable": ("messaging_message", "message_unreachable"),
+    "rebook": ("appointments_appointment", "appointment_rebook_waiting"),
+}
+
+
+@pytest.mark.parametrize("kind", SOURCE_INDEXES)
+def test_a_queue_source_reads_its_waiting_rows_through_its_index(
+    busy_practice: Personas, kind: str
+) -> None:
+    """SQLite's plan names the index; PostgreSQL's planner, with 30 rows and no statistics,
+    picks any index of the practice, so there the index must exist and the plan read no
+    watched table in full (the rows it stands for are the page's, not the practice's)."""
+    table, index = SOURCE_INDEXES[kind]
+    appointment = busy_practice.appointment
+    appointment.rebook_requested_at = clock.now()
+    appointment.save(update_fields=["rebook_requested_at"])
+    source = queue_source(kind)
+    assert source is not None
+    with recorded_queries() as queries:
+        source.first_items(busy_practice.actor(), clock.now(), "practice", 5)
+    of_table = [(sql, params) for sql, params in queries if f'FROM "{table}"' in sql]
+    assert of_table, f"no query of {table}"
+    if connection.vendor == "sqlite":
+        plans = [plan_text(sql, params) for sql, params in of_table]
+        assert all(f"USING INDEX {index}" in plan for plan in plans), plans
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            assert index in {row[0] for row in cursor.fetchall()}
+        assert problems_of(of_table) == {}

@@ -25,7 +25,7 @@ def test_the_demo_has_a_bounced_address_to_call_about_and_an_unmatched_text(
         )
     add_demo_data(personas.practice, rng=random.Random(3), now=NOW)
     assert Message.objects.filter(direction=Direction.OUTBOUND, status="sent").count() >= 1
-    assert len(unreachable_items(personas.actor(), NOW)) == 1
+    assert len(unreachable_items(personas.actor(), NOW).items) == 1
     assert Message.objects.filter(direction=Direction.INBOUND, client=None).count() == 1
     # The bounce came back through the inbound path and is on the client's thread.
     bounce = Message.objects.get(kind=MessageKind.BOUNCE)

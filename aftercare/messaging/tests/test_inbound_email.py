@@ -227,7 +227,7 @@ def test_a_bounce_to_the_verp_address_fails_the_message_and_asks_a_person_to_cal
     assert "5.1.1" in sent.status_reason
     personas.client.refresh_from_db()
     assert personas.client.email_unusable is True
-    titles = [item.title for item in unreachable_items(personas.actor(), clock.now())]
+    titles = [item.title for item in unreachable_items(personas.actor(), clock.now()).items]
     assert titles == [f"Could not reach {personas.client.full_name} by email — call?"]
     assert not Message.objects.filter(template_key="reply_acknowledgement").exists()
 

@@ -44,7 +44,7 @@ def test_a_check_in_by_email_is_answered_and_flagged_within_one_worker_pass(
         if importlib.util.find_spec("aftercare.queue.items") is not None:
             from aftercare.messaging.plugins import flagged_reply_items
 
-            items = flagged_reply_items(personas.actor(), reply.created_at)
+            items = flagged_reply_items(personas.actor(), reply.created_at).items
             assert items[0].title == "attention: side effects"
             assert items[0].client_id == personas.client.pk
 

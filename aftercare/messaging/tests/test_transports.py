@@ -140,7 +140,7 @@ def test_whatsapp_outside_the_window_without_a_template_asks_a_person_and_re_pla
     assert "24-hour window" in message.status_reason
     assert personas.client.whatsapp_unusable is True
     assert personas.client.phone_unusable is False  # SMS still reaches them
-    titles = [item.title for item in unreachable_items(personas.actor(), clock.now())]
+    titles = [item.title for item in unreachable_items(personas.actor(), clock.now()).items]
     assert titles == [f"Could not reach {personas.client.full_name} by whatsapp — call?"]
     again = message_queue(client=personas.client, template_key="recall", channel="whatsapp")
     assert again.channel in {"email", "sms"}  # re-planned on a channel that works

@@ -114,13 +114,13 @@ def test_marking_a_flagged_reply_read_takes_it_out_of_the_care_queue(
         text="Terrible nausea since the new tablets",
     )
     assert flagged.triage_level == "attention"
-    items = flagged_reply_items(personas.actor(), NOW)
+    items = flagged_reply_items(personas.actor(), NOW).items
     assert [item.id for item in items] == [f"flagged_reply:{flagged.pk}"]
     response = owner_client.post("/care/queue/act/", {"item": items[0].id, "action": "done"})
     assert response.status_code in {200, 302}
     flagged.refresh_from_db()
     assert flagged.acknowledged_by == personas.owner
-    assert flagged_reply_items(personas.actor(), NOW) == []
+    assert flagged_reply_items(personas.actor(), NOW).items == []
 
 
 def test_the_care_queue_with_flagged_replies_costs_a_fixed_number_of_queries(

@@ -45,12 +45,12 @@ def test_a_routine_reply_waits_in_the_queue_until_someone_reads_it(personas: Per
         reply = receive_inbound(
             channel="email", from_address=personas.client.email, text="Thanks, all good!"
         )
-    [item] = unread_reply_items(personas.actor(), FRIDAY)
+    [item] = unread_reply_items(personas.actor(), FRIDAY).items
     assert item.title == "Read Ruth Miller's reply" and item.reason == "Thanks, all good!"
     assert item.urgency == "routine" and item.done_label == "Read"
     with clock.at(FRIDAY):
         message_acknowledge(actor=personas.actor(), message=reply)
-    assert unread_reply_items(personas.actor(), FRIDAY) == []
+    assert unread_reply_items(personas.actor(), FRIDAY).items == []
 
 
 def test_answering_the_client_reads_everything_they_wrote_before(personas: Personas) -> None:
@@ -59,7 +59,7 @@ def test_answering_the_client_reads_everything_they_wrote_before(personas: Perso
             receive_inbound(channel="email", from_address=personas.client.email, text=text)
     with clock.at(FRIDAY):
         message_reply(actor=personas.actor(), client=personas.client, body="Yes, here I am.")
-    assert unread_reply_items(personas.actor(), FRIDAY) == []
+    assert unread_reply_items(personas.actor(), FRIDAY).items == []
     assert not Message.objects.filter(direction="in", acknowledged_at__isnull=True).exists()
 
 

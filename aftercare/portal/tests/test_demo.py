@@ -22,7 +22,7 @@ def test_the_demo_puts_the_side_effects_answer_at_the_top_of_the_care_queue(
             primary_practitioner=personas.owner,
         )
     add_demo_data(personas.practice, rng=random.Random(3), now=NOW)
-    flagged = flagged_reply_items(personas.actor(), NOW)
+    flagged = flagged_reply_items(personas.actor(), NOW).items
     assert [item.title for item in flagged] == ["attention: side effects"]
     assert FLAGGED_ANSWER in Message.objects.get(pk=int(flagged[0].object_id)).text_body
     sent = Message.objects.filter(direction=Direction.OUTBOUND, status="sent")

@@ -126,3 +126,47 @@ def test_an_item_id_splits_into_kind_and_object_id() -> None:
     assert queue.split_item_id("promise:12") == ("promise", "12")
     with pytest.raises(ValueError):
         queue.split_item_id("promise")
+
+
+@given(
+    due_minutes_ago=st.integers(min_value=-3000, max_value=60 * 24 * 15),
+)
+def test_the_overdue_steps_give_the_same_bonus_as_priority(due_minutes_ago: int) -> None:
+    now = dt.datetime(2026, 11, 24, 8, 15, tzinfo=dt.UTC)
+    due = now - dt.timedelta(minutes=due_minutes_ago)
+    item = QueueItem(id="task:1", kind="task", client_id=1, client_name="R", title="T", due_at=due)
+    steps = queue.overdue_steps(now)
+    bonus = next((points for moment, points in steps if due <= moment), 0)
+    assert item.value + bonus == queue.priority(item, now)
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.sampled_from(queue.URGENCIES), st.integers(0, 100)), max_size=12),
+        max_size=4,
+    ),
+    st.integers(min_value=0, max_value=15),
+)
+def test_the_first_items_of_each_source_give_the_first_items_of_the_queue(
+    sources: list[list[tuple[str, int]]], limit: int
+) -> None:
+    now = dt.datetime(2026, 11, 24, 8, 15, tzinfo=dt.UTC)
+    pages, everything = [], []
+    for number, rows in enumerate(sources):
+        found = [
+            QueueItem(
+                id=f"s{number}:{index}",
+                kind=f"s{number}",
+                client_id=None,
+                client_name="",
+                title="T",
+                urgency=urgency,
+                value=value,
+            )
+            for index, (urgency, value) in enumerate(rows)
+        ]
+        everything += found
+        pages.append(queue.SourcePage(items=queue.rank(found, now)[:limit], total=len(found)))
+    first = queue.first_of(pages, limit, now)
+    assert first.items == queue.rank(everything, now)[:limit]
+    assert first.total == len(everything)

@@ -239,3 +239,18 @@ def test_with_htmx_a_refused_action_shows_the_item_again_with_the_message(
     assert fragment.startswith('<li class="card queue-item"')
     assert "Ring Ruth" in fragment
     assert "reason: Say why you skip it" in fragment
+
+
+def test_the_care_hour_costs_the_same_queries_whatever_the_backlog(
+    owner_client, personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    make_care_hour(personas.owner, personas.client, weekday=1, starts=dt.time(8), ends=dt.time(9))
+    make_task(personas.client)
+    with django_assert_max_num_queries(20) as small:
+        assert owner_client.get(reverse("care-hour")).status_code == 200
+    for number in range(120):
+        make_task(personas.client, value=number % 90, due_at=NOW - dt.timedelta(hours=number))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = owner_client.get(reverse("care-hour"))
+    # 120 tasks of 10 minutes wait; an hour (45 minutes left at 08:15) takes four of them
+    assert "4 items fit (40 min)" in response.content.decode()
