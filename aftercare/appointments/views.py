@@ -42,6 +42,7 @@ from aftercare.appointments.selectors import (
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import search_condition
 from aftercare.dates import APPOINTMENT_DAYS
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 from aftercare.practice.models import User
 from aftercare.practice.pages import add_service_errors, practice_page, redirect_back
@@ -169,7 +170,8 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
         appointment = services.appointment_create(actor=actor, data=form.cleaned_data)
         messages.success(
             request,
-            f"Booked {client.full_name} for {appointment.starts_at.astimezone(actor.practice.tz):%a %d %b %Y, %H:%M}.",
+            f"Booked {client.full_name} for "
+            f"{format_date(appointment.starts_at.astimezone(actor.practice.tz), 'D j M Y, H:i')}.",
         )
         _warn_about_overlaps(request, actor, appointment)
         return redirect_back(request, reverse("clients-detail", args=[client.pk]))
@@ -233,7 +235,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
         when = moved.starts_at.astimezone(tz)
         messages.success(
             request,
-            f"Moved {appointment.client.full_name} to {when:%a} {when.day} {when:%b %Y, %H:%M}. "
+            f"Moved {appointment.client.full_name} to {format_date(when, 'D j M Y, H:i')}. "
             + services.move_notice_words(moved),
         )
         _warn_about_overlaps(request, actor, moved)
@@ -274,7 +276,8 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
     fee = f" {fee_decision_words(appointment)}" if appointment.fee_action else ""
     messages.success(
         request,
-        f"{appointment.client.full_name}, {appointment.starts_at.astimezone(actor.practice.tz):%a %d %b %H:%M}: "
+        f"{appointment.client.full_name}, "
+        f"{format_date(appointment.starts_at.astimezone(actor.practice.tz), 'D j M, H:i')}: "
         f"{appointment.get_status_display()}.{fee}",
     )
     return redirect_back(request, fallback)

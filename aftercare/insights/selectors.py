@@ -16,6 +16,7 @@ from aftercare.clients.models import Client
 from aftercare.insights.lost import REASONS
 from aftercare.insights.models import ClientInsight
 from aftercare.insights.score import CHECKS, LABELS
+from aftercare.locales import format_date
 from aftercare.messaging.models import CheckIn, Direction, Message
 from aftercare.practice.access import Actor, scoped
 from aftercare.promises.models import Promise
@@ -129,7 +130,9 @@ def lived_events(client: Client, *, now: dt.datetime, with_scores: bool = True) 
                 started,
                 "supply",
                 f"Started {supply.name}",
-                f"Ran out on {supply.runs_out_on:%d %b %Y} before a re-order." if ran_out else "",
+                f"Ran out on {format_date(supply.runs_out_on, 'j M Y')} before a re-order."
+                if ran_out
+                else "",
                 "bad" if ran_out else "",
             )
         )
@@ -156,7 +159,7 @@ def lived_events(client: Client, *, now: dt.datetime, with_scores: bool = True) 
                     later,
                     "gap",
                     f"{(later - event.at).days} days with no contact",
-                    f"From {event.at:%d %b %Y} to {later:%d %b %Y}.",
+                    f"From {format_date(event.at, 'j M Y')} to {format_date(later, 'j M Y')}.",
                     "bad",
                 )
             )

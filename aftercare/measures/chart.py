@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from aftercare.locales import format_date
+
 # Small on purpose: on a 390 px phone the chart is drawn about 330 px wide, so its 12-unit
 # text stays about 10 px high.
 WIDTH = 410
@@ -88,7 +90,7 @@ class Chart:
         better = "higher is better" if self.higher_is_better else "lower is better"
         words = (
             f"{self.title}, {len(self.points)} score{'s' if len(self.points) != 1 else ''} "
-            f"from {first.on:%d %b %Y} to {last.on:%d %b %Y} ({better}): "
+            f"from {format_date(first.on, 'j M Y')} to {format_date(last.on, 'j M Y')} ({better}): "
             f"first {first.value}, latest {last.value}."
         )
         visits = sum(1 for m in self.markers if m.kind == "visit")
@@ -165,7 +167,7 @@ def render_svg(chart: Chart, *, chart_id: str = "chart") -> str:
         parts.append(
             f'<rect x="{_fmt(left)}" y="{plot_top}" width="{_fmt(max(2.0, right - left))}" '
             f'height="{plot_bottom - plot_top}" fill="url(#{chart_id}-hatch)" opacity="0.35">'
-            f"<title>{escape(span.label)}: {span.first_day:%d %b} – {span.last_day:%d %b %Y}</title></rect>"
+            f"<title>{escape(span.label)}: {format_date(span.first_day, 'j M')} – {format_date(span.last_day, 'j M Y')}</title></rect>"
         )
         parts.append(
             f'<text x="{_fmt(left + 2)}" y="{plot_top + 11}" fill="#333">{escape(span.label)}</text>'
@@ -179,7 +181,7 @@ def render_svg(chart: Chart, *, chart_id: str = "chart") -> str:
         if marker.kind == "medication":
             parts.append(
                 f'<path d="M{mx} {plot_bottom + 4} l6 11 h-12 z" fill="#222">'
-                f"<title>{label} ({marker.on:%d %b %Y})</title></path>"
+                f"<title>{label} ({format_date(marker.on, 'j M Y')})</title></path>"
             )
             parts.append(
                 f'<text x="{mx}" y="{plot_bottom + 27}" text-anchor="middle" fill="#222">M</text>'
@@ -187,7 +189,7 @@ def render_svg(chart: Chart, *, chart_id: str = "chart") -> str:
         else:
             parts.append(
                 f'<line x1="{mx}" x2="{mx}" y1="{plot_top}" y2="{plot_bottom}" stroke="#666" '
-                f'stroke-dasharray="2 3"><title>{label} ({marker.on:%d %b %Y})</title></line>'
+                f'stroke-dasharray="2 3"><title>{label} ({format_date(marker.on, "j M Y")})</title></line>'
             )
     # Axes and dates.
     parts.append(
@@ -195,8 +197,8 @@ def render_svg(chart: Chart, *, chart_id: str = "chart") -> str:
         f'<line x1="{plot_left}" x2="{plot_left}" y1="{plot_top}" y2="{plot_bottom}" stroke="#333"/>'
         f'<text x="{plot_left - 4}" y="{_fmt(y(chart.high) + 4)}" text-anchor="end">{chart.high}</text>'
         f'<text x="{plot_left - 4}" y="{_fmt(y(chart.low) + 4)}" text-anchor="end">{chart.low}</text>'
-        f'<text x="{plot_left}" y="{HEIGHT - 4}">{chart.start:%d %b %Y}</text>'
-        f'<text x="{plot_right}" y="{HEIGHT - 4}" text-anchor="end">{chart.end:%d %b %Y}</text>'
+        f'<text x="{plot_left}" y="{HEIGHT - 4}">{format_date(chart.start, "j M Y")}</text>'
+        f'<text x="{plot_right}" y="{HEIGHT - 4}" text-anchor="end">{format_date(chart.end, "j M Y")}</text>'
     )
     # The scores: a line, a point each, and the value written above it.
     if chart.points:
@@ -206,7 +208,7 @@ def render_svg(chart: Chart, *, chart_id: str = "chart") -> str:
             px, py = _fmt(x(point.on)), _fmt(y(point.value))
             parts.append(
                 f'<circle cx="{px}" cy="{py}" r="4.5" fill="#fff" stroke="#0b5394" stroke-width="2.5">'
-                f"<title>{point.value}{escape(chart.unit)} on {point.on:%d %b %Y}</title></circle>"
+                f"<title>{point.value}{escape(chart.unit)} on {format_date(point.on, 'j M Y')}</title></circle>"
             )
             parts.append(
                 f'<text x="{px}" y="{_fmt(float(py) - 9)}" text-anchor="middle" font-weight="700" '

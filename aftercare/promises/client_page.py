@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, TimelineEntry
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.promises.models import PromiseStatus
 from aftercare.promises.selectors import client_promise_records
@@ -24,7 +25,11 @@ def promise_entries(client: Client, actor: Actor) -> list[TimelineEntry]:
     records = client_promise_records(client, limit=HISTORY_LIMIT)
     entries = []
     for promise in records.promises:
-        detail = f"Due {promise.deadline:%d %b %Y %H:%M}" if promise.deadline else ""
+        detail = (
+            f"Due {format_date(promise.deadline.astimezone(actor.practice.tz), 'j M Y, H:i')}"
+            if promise.deadline
+            else ""
+        )
         if promise.status_reason:
             detail = f"{detail} · {promise.status_reason}" if detail else promise.status_reason
         entries.append(

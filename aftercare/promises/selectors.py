@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from aftercare.clients.models import Client
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.promises.models import Promise, PromiseStatus, Referral
 from aftercare.queue import items
@@ -134,7 +135,7 @@ def _promise_reason(promise: Promise, tz: dt.tzinfo) -> str:
     deadline = promise.deadline
     if deadline is None:
         return "Promised to the client"
-    when = deadline.astimezone(tz).strftime("%a %d %b %H:%M")
+    when = format_date(deadline.astimezone(tz), "D j M, H:i")
     if promise.due_from and promise.due_until:
         return f"Promised within a window ending {when}"
     return f"Promised for {when}"

@@ -24,6 +24,7 @@ from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.care.models import OPEN_STATUSES as OPEN_TOUCHPOINT_STATUSES
 from aftercare.care.models import Action, Touchpoint
+from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
@@ -378,10 +379,12 @@ def care_hour_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCar
         link = today.TodayAction("Carry on", f"{reverse('care-hour')}?scope={scope}")
     else:
         day = (
-            "today" if starts_local.date() == now.astimezone(tz).date() else (f"{starts_local:%A}")
+            "today"
+            if starts_local.date() == now.astimezone(tz).date()
+            else format_date(starts_local, "l")
         )
         summary = (
-            f"Next: {day} {starts_local:%H:%M}–{ends_local:%H:%M}, "
+            f"Next: {day} {format_date(starts_local, 'H:i')}–{format_date(ends_local, 'H:i')}, "
             f"{today.plural(len(chosen), 'item')} planned"
         )
         link = today.TodayAction("Open the care queue", f"{reverse('care-queue')}?scope={scope}")

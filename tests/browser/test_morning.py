@@ -158,7 +158,7 @@ def _morning(page: Page, walk: Walk, demo: demo_load.DemoPractice) -> None:
     walk.check("Book an appointment")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(
-        page.get_by_text(f"Booked {client.full_name} for Tue 01 Dec 2026, 09:00.")
+        page.get_by_text(f"Booked {client.full_name} for Tue, 1 Dec 2026, 09:00.")
     ).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("week"))).to_be_visible()
     assert Appointment.objects.filter(client=client, starts_at__date=dt.date(2026, 12, 1)).exists()

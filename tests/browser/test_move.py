@@ -38,7 +38,7 @@ def test_a_booking_dragged_to_another_day_moves_there_at_its_time(
     # Onto the day's name (not one of its hours): the day changes, the time stays.
     booking.drag_to(friday.get_by_role("heading"))
     expect(
-        page.get_by_text(re.compile(r"Moved Ruth Miller to Fri 4 Dec 2026, 10:00\."))
+        page.get_by_text(re.compile(r"Moved Ruth Miller to Fri, 4 Dec 2026, 10:00\."))
     ).to_be_visible()
     expect(page.get_by_text(re.compile("will be told of the new time by email"))).to_be_visible()
     expect(friday.locator(".week-appointment", has_text="Ruth Miller")).to_contain_text(
@@ -68,7 +68,7 @@ def test_a_booking_dragged_onto_an_hour_moves_to_that_day_and_quarter_hour(
     # Three-fifths down the hour: its third quarter, 14:30.
     booking.drag_to(two_pm, target_position={"x": box["width"] / 2, "y": box["height"] * 0.6})
     expect(
-        page.get_by_text(re.compile(r"Moved Ruth Miller to Fri 4 Dec 2026, 14:30\."))
+        page.get_by_text(re.compile(r"Moved Ruth Miller to Fri, 4 Dec 2026, 14:30\."))
     ).to_be_visible()
     expect(friday.locator(".week-appointment", has_text="Ruth Miller")).to_contain_text(
         "14:30–15:20"
@@ -102,7 +102,7 @@ def test_a_booking_moved_with_the_form_on_a_phone(
     expect(page.locator("[data-move-ends]")).to_have_text("12:20")
     page.get_by_role("button", name="Move the appointment").click()
     expect(
-        page.get_by_text(re.compile(r"Moved Ruth Miller to Mon 7 Dec 2026, 11:30\."))
+        page.get_by_text(re.compile(r"Moved Ruth Miller to Mon, 7 Dec 2026, 11:30\."))
     ).to_be_visible()
     assert page.evaluate(WIDER_THAN_THE_WINDOW) == []
     booked.refresh_from_db()

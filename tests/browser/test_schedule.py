@@ -37,7 +37,7 @@ def test_the_owner_books_from_the_client_page_and_marks_it_attended_on_the_day_v
     page.get_by_label("Starts").fill("2026-07-01T09:30")
     page.get_by_label("Ends").fill("2026-07-01T10:20")
     page.get_by_role("button", name="Book").click()
-    expect(page.get_by_text("Booked Ruth Miller for Wed 01 Jul 2026, 09:30.")).to_be_visible()
+    expect(page.get_by_text("Booked Ruth Miller for Wed, 1 Jul 2026, 09:30.")).to_be_visible()
 
     appointment = Appointment.objects.get(kind="first_visit")
     # 09:30 in London during British Summer Time is 08:30 UTC.

@@ -55,7 +55,7 @@ def test_moving_with_the_form_keeps_the_length_and_is_audited(
     assert booked.moved_by_practice_at is not None
     assert response.redirect_chain[-1][0] == "/appointments/week/?date=2026-12-04"
     page = response.content.decode()
-    assert "Moved Ruth Miller to Fri 4 Dec 2026, 14:30." in page
+    assert "Moved Ruth Miller to Fri, 4 Dec 2026, 14:30." in page
     assert "will be told of the new time" in page
     assert AuditEvent.objects.filter(
         object_type="appointments.appointment",

@@ -45,7 +45,7 @@ def test_the_chart_writes_every_score_and_names_every_band_in_text() -> None:
     assert root.get("aria-labelledby") == "phq9-title phq9-desc"
     description = root.find(f"{SVG}desc").text
     assert description == (
-        "PHQ-9, 2 scores from 05 Sep 2026 to 20 Nov 2026 (lower is better): first 19, latest 6. "
+        "PHQ-9, 2 scores from 5 Sept 2026 to 20 Nov 2026 (lower is better): first 19, latest 6. "
         "Marked: 1 visit, 1 new medication, 1 absence."
     )
 
