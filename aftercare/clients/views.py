@@ -35,7 +35,7 @@ from aftercare.clients.selectors import (
     possible_duplicates,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
-from aftercare.phones import can_receive_texts, format_phone
+from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import AuditEvent, Membership
@@ -158,7 +158,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
             "client": None,
             "time_zones": TIME_ZONES,
             "duplicates": [
-                {"client": client, "why": why, "phone": format_phone(client.phone)}
+                {"client": client, "why": why, "phone": client.phone_display}
                 for client, why in duplicates
             ],
             "can_merge": actor.sees_private_notes,
@@ -176,7 +176,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clients/detail.html",
         {
             "client": client,
-            "phone": format_phone(client.phone),
+            "phone": client.phone_display,
             "phone_is_landline": bool(client.phone) and not can_receive_texts(client.phone),
             "consents": consent_by_purpose(client),
             "sees_private_notes": actor.sees_private_notes,
