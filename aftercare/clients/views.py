@@ -40,6 +40,7 @@ from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import AuditEvent, Membership
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
+from aftercare.row_urls import id_url
 
 
 def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientForm:
@@ -101,6 +102,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
     def page_url(number: int) -> str:
         return "?" + urlencode({**kept, "page": number})
 
+    detail_url = id_url("clients-detail")
+
     return render(
         request,
         "clients/list.html",
@@ -108,6 +111,22 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
+            # Dicts of what each row prints: the template reads a dict's keys first time.
+            "rows": [
+                {
+                    "url": detail_url(client.pk),
+                    "name": client.full_name,
+                    "preferred_name": client.preferred_name,
+                    "archived": client.archived,
+                    "email": client.email,
+                    "phone": client.phone_display,
+                    "practitioner": client.primary_practitioner.display_name
+                    if client.primary_practitioner
+                    else "",
+                    "tags": [tag.name for tag in client.tags.all()],
+                }
+                for client in page.clients
+            ],
             "previous_url": page_url(page.number - 1) if page.has_previous else "",
             "next_url": page_url(page.number + 1) if page.has_next else "",
             "filtered": bool(kept),
