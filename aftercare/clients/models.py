@@ -197,8 +197,11 @@ class Client(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.fill_phone_display()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields:
-            kwargs["update_fields"] = _with_phone_display(update_fields)
+        if update_fields is not None:
+            update_fields = list(update_fields)  # any iterable: read it once
+            kwargs["update_fields"] = (
+                _with_phone_display(update_fields) if "phone" in update_fields else update_fields
+            )
         super().save(*args, **kwargs)
 
     @property

@@ -112,6 +112,9 @@ def test_partial_saves_and_bulk_writes_keep_it_in_step(personas: Personas) -> No
     client.phone = "+12025550147"
     client.save(update_fields=["phone"])
     assert display_of(client) == ("+12025550147", "+1 202-555-0147")
+    client.phone = "+4930901820"
+    client.save(update_fields=(name for name in ["phone", "updated_at"]))
+    assert display_of(client) == ("+4930901820", "+49 30 901820")
     Client.objects.filter(pk=client.pk).update(phone="+447911123456")
     assert display_of(client) == ("+447911123456", "+44 7911 123456")
     made = Client.objects.bulk_create(
