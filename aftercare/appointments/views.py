@@ -26,6 +26,7 @@ from aftercare.appointments.forms import (
     StatusForm,
 )
 from aftercare.appointments.models import Appointment, Kind
+from aftercare.appointments.rows import ScheduleRows
 from aftercare.appointments.selectors import (
     appointment_for_page,
     day_schedule,
@@ -34,7 +35,6 @@ from aftercare.appointments.selectors import (
     fee_report,
     overlaps_with,
     practitioners,
-    status_actions,
     usual_hours,
     visit_kinds,
     week_schedule,
@@ -468,6 +468,7 @@ def appointment_day(request: HttpRequest) -> HttpResponse:
     practitioner = _chosen_practitioner(request, people)
     schedule = day_schedule(actor, day=day, practitioner=practitioner)
     chosen = str(practitioner.pk) if practitioner else "all"
+    here = request.get_full_path()
 
     def day_url(other: dt.date) -> str:
         return "?" + urlencode({"date": other.isoformat(), "practitioner": chosen})
@@ -477,17 +478,15 @@ def appointment_day(request: HttpRequest) -> HttpResponse:
         "appointments/day.html",
         {
             "schedule": schedule,
-            "rows": [
-                {"appointment": appointment, "actions": status_actions(appointment)}
-                for appointment in schedule.appointments
-            ],
+            "rows": ScheduleRows(here=here, with_actions=True)(schedule.appointments),
+            "everyone": practitioner is None,
             "people": people,
             "chosen": chosen,
             "is_today": day == today,
             "previous_url": day_url(day - dt.timedelta(days=1)),
             "next_url": day_url(day + dt.timedelta(days=1)),
             "today_url": day_url(today),
-            "here": request.get_full_path(),
+            "here": here,
             "time_zone": actor.practice.time_zone,
         },
     )
@@ -522,6 +521,7 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
         return reverse("appointments-create") + "?" + urlencode(params)
 
     monday = week.days[0].day
+    rows = ScheduleRows(here=here, overlapping=week.overlapping)
     return render(
         request,
         "appointments/week.html",
@@ -531,13 +531,14 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
                 {
                     "day": one.day,
                     "is_today": one.day == today,
-                    "appointments": one.appointments,
+                    "rows": rows(one.appointments),
                     "book_url": book_url(one.day),
                 }
                 for one in week.days
             ],
             "people": people,
             "chosen": chosen,
+            "everyone": practitioner is None,
             "monday": monday,
             "sunday": week.days[-1].day,
             "previous_url": week_url(monday - dt.timedelta(days=7)),

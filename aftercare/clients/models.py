@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from aftercare import clock
+from aftercare.phones import format_phone
 from aftercare.practice.models import LANGUAGES, Practice, validate_time_zone
 
 
@@ -56,6 +59,44 @@ class Tag(models.Model):
         return self.name
 
 
+class ClientQuerySet(models.QuerySet["Client"]):
+    """Writes in bulk keep ``phone_display`` in step with ``phone``, as ``Client.save`` does.
+
+    The import, the demo and the benchmarks write clients in bulk, past ``save``; without this
+    their rows would show no number on the pages that read the display column.
+    """
+
+    def bulk_create(self, objs: Iterable[Client], *args: Any, **kwargs: Any) -> list[Client]:
+        objs = list(objs)
+        for client in objs:
+            client.fill_phone_display()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(
+        self, objs: Iterable[Client], fields: Sequence[str], *args: Any, **kwargs: Any
+    ) -> int:
+        objs = list(objs)
+        if "phone" in fields:
+            for client in objs:
+                client.fill_phone_display()
+            fields = _with_phone_display(fields)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if "phone" in kwargs and "phone_display" not in kwargs:
+            if not isinstance(kwargs["phone"], str):
+                # An expression's value is known to the database only: the display cannot
+                # follow it, and a stale display is worse than a refused write.
+                raise TypeError("update(phone=…) takes a number, not an expression")
+            kwargs["phone_display"] = format_phone(kwargs["phone"])
+        return super().update(**kwargs)
+
+
+def _with_phone_display(fields: Iterable[str]) -> list[str]:
+    fields = list(fields)
+    return fields if "phone_display" in fields else [*fields, "phone_display"]
+
+
 class Client(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
     primary_practitioner = models.ForeignKey(
@@ -78,6 +119,9 @@ class Client(models.Model):
     phone = models.CharField(
         max_length=20, blank=True, help_text="Mobile or landline number, stored in E.164"
     )
+    # ``phone`` as people read it (``+44 7911 123456``), written with it on every save: the
+    # pages that list clients show it without parsing each number again (issue 16).
+    phone_display = models.CharField(max_length=40, blank=True, editable=False)
     phone_extension = models.CharField(
         max_length=10, blank=True, help_text="Extension of the phone number (digits)"
     )
@@ -123,6 +167,8 @@ class Client(models.Model):
     # import or an API call with the same id updates the client instead of adding a twin.
     external_id = models.CharField(max_length=200, blank=True)
 
+    objects = ClientQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -148,6 +194,16 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_phone_display()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = list(update_fields)  # any iterable: read it once
+            kwargs["update_fields"] = (
+                _with_phone_display(update_fields) if "phone" in update_fields else update_fields
+            )
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
@@ -168,6 +224,10 @@ class Client(models.Model):
     def awaits_consent_answer(self) -> bool:
         """Care waits rather than being skipped: the client is (to be) asked, not answered."""
         return self.consent_request in (ConsentRequest.TO_ASK, ConsentRequest.ASKED)
+
+    def fill_phone_display(self) -> None:
+        """Set ``phone_display`` from ``phone`` (every write path calls this, through save)."""
+        self.phone_display = format_phone(self.phone)
 
     def clean(self) -> None:
         if self.birth_date and self.birth_date > clock.now().date():

@@ -45,7 +45,6 @@ from django import forms
 
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import clients_to_pick
-from aftercare.phones import format_phone
 from aftercare.practice.access import Actor
 from aftercare.practice.models import Practice
 
@@ -146,9 +145,7 @@ class PickerRow:
     @property
     def contact(self) -> str:
         """Email and phone, as people read them: what tells two Ruth Millers apart."""
-        return " · ".join(
-            part for part in (self.client.email, format_phone(self.client.phone)) if part
-        )
+        return " · ".join(part for part in (self.client.email, self.client.phone_display) if part)
 
 
 @dataclass(frozen=True)

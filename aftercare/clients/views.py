@@ -35,11 +35,12 @@ from aftercare.clients.selectors import (
     possible_duplicates,
 )
 from aftercare.clients.timeline import sections_for, timeline_for
-from aftercare.phones import can_receive_texts, format_phone
+from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor, get_scoped_or_404, owner_required
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import AuditEvent, Membership
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
+from aftercare.row_urls import id_url
 
 
 def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientForm:
@@ -101,6 +102,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
     def page_url(number: int) -> str:
         return "?" + urlencode({**kept, "page": number})
 
+    detail_url = id_url("clients-detail")
+
     return render(
         request,
         "clients/list.html",
@@ -108,6 +111,22 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
+            # Dicts of what each row prints: the template reads a dict's keys first time.
+            "rows": [
+                {
+                    "url": detail_url(client.pk),
+                    "name": client.full_name,
+                    "preferred_name": client.preferred_name,
+                    "archived": client.archived,
+                    "email": client.email,
+                    "phone": client.phone_display,
+                    "practitioner": client.primary_practitioner.display_name
+                    if client.primary_practitioner
+                    else "",
+                    "tags": [tag.name for tag in client.tags.all()],
+                }
+                for client in page.clients
+            ],
             "previous_url": page_url(page.number - 1) if page.has_previous else "",
             "next_url": page_url(page.number + 1) if page.has_next else "",
             "filtered": bool(kept),
@@ -158,7 +177,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
             "client": None,
             "time_zones": TIME_ZONES,
             "duplicates": [
-                {"client": client, "why": why, "phone": format_phone(client.phone)}
+                {"client": client, "why": why, "phone": client.phone_display}
                 for client, why in duplicates
             ],
             "can_merge": actor.sees_private_notes,
@@ -176,7 +195,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clients/detail.html",
         {
             "client": client,
-            "phone": format_phone(client.phone),
+            "phone": client.phone_display,
             "phone_is_landline": bool(client.phone) and not can_receive_texts(client.phone),
             "consents": consent_by_purpose(client),
             "sees_private_notes": actor.sees_private_notes,

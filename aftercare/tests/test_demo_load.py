@@ -13,6 +13,7 @@ import pytest
 from aftercare import clock, demo, demo_load
 from aftercare.appointments.models import Appointment, Kind, Status
 from aftercare.clients.models import Channel, Client, ConsentEvent
+from aftercare.phones import format_phone
 from aftercare.practice.models import AuditEvent, Membership, Practice, Role
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,9 @@ def test_it_writes_the_generated_clients_and_appointments() -> None:
         (e.given_name, e.family_name, e.birth_date, e.phone) for e in expected
     ]
     assert [sorted(t.name for t in c.tags.all()) for c in rows] == [list(e.tags) for e in expected]
+    # Written in bulk, past Client.save: the pages' display of each number is there all the same.
+    assert [c.phone_display for c in rows] == [format_phone(e.phone) for e in expected]
+    assert any(c.phone_display for c in rows)
     assert result.appointments == sum(len(e.appointments) for e in expected)
     assert Appointment.objects.filter(practice=practice, source="demo").count() == (
         result.appointments
