@@ -312,3 +312,61 @@ def test_the_check_fails_on_a_full_scan_and_on_sorting_every_client(
     assert any("sorts the messages" in found[0] for found in problems.values())
     assert any("full scan" in found[0] for found in problems.values())
     assert any("reads closed touchpoints" in found[0] for found in problems.values())
+
+
+def test_the_inbound_webhooks_read_through_indexes(
+    client: HttpClient, busy_practice: Personas, settings: Any
+) -> None:
+    """What an inbound webhook does before it answers (issue 16: every lookup indexed):
+    a retry found by its provider id, the practice by the number written to, the client by
+    their number or by the reply token, the last message sent to them."""
+    from email.message import EmailMessage
+
+    from twilio.request_validator import RequestValidator
+
+    from aftercare.messaging.services import message_queue
+    from aftercare.practice.models import Practice
+
+    settings.TWILIO_AUTH_TOKEN = "twilio-auth-token-for-tests"
+    settings.INBOUND_EMAIL_TOKEN = "inbound-token-0123456789"
+    settings.REPLY_DOMAIN = "reply.example.org"
+    Practice.objects.filter(pk=busy_practice.practice.pk).update(sms_number="+447700100111")
+    sent = message_queue(client=busy_practice.client, template_key="check_in")
+
+    def sms(sender: str, sid: str) -> None:
+        params = {"MessageSid": sid, "From": sender, "To": "+447700100111", "Body": "Fine"}
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+            f"{settings.BASE_URL}/hooks/twilio/sms", params
+        )
+        response = client.post("/hooks/twilio/sms", params, HTTP_X_TWILIO_SIGNATURE=signature)
+        assert response.status_code == 200
+
+    def mail(sender: str, to: str, message_id: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"] = sender, to
+        message["Subject"], message["Message-ID"] = "Re: How are you?", f"<{message_id}>"
+        message.set_content("Much better, thank you.")
+        response = client.post(
+            "/hooks/email/inbound-token-0123456789",
+            message.as_bytes(),
+            content_type="message/rfc822",
+        )
+        assert response.status_code == 200
+
+    with recorded_queries() as queries:
+        sms(busy_practice.client.phone, "SM" + "1" * 32)
+        sms(busy_practice.client.phone, "SM" + "1" * 32)  # the retry
+        sms("+447700100999", "SM" + "2" * 32)  # a stranger
+        mail("ruth@example.org", f"reply+{sent.reply_token}@reply.example.org", "r1@x.org")
+        mail(busy_practice.client.email.upper(), "hello@reply.example.org", "r2@x.org")
+    assert Message.objects.filter(direction=Direction.INBOUND, status="arrived").count() == 4
+    # Full scans only: the page checks (a page of rows in an order) do not apply to a lookup
+    # of one row (ORDER BY … LIMIT 1 over the rows of one unique key sorts at most a few).
+    problems = {
+        sql: scans
+        for sql, found in problems_of(queries).items()
+        if (scans := [problem for problem in found if problem.startswith("full scan")])
+    }
+    assert problems == {}, "\n\n".join(
+        f"{sql[:80]}…{sql[sql.find(' WHERE') :]}\n  -> {found}" for sql, found in problems.items()
+    )
