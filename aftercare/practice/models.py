@@ -94,10 +94,13 @@ class Practice(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     # The number clients text or WhatsApp (E.164, the Twilio number's): an inbound message
     # written to it belongs to this practice (messaging/inbound.py, ``practice_for_number``).
+    # Indexed for that lookup: SQLite's planner does not prove the unique constraint's
+    # partial condition from a bound parameter, so it would not use that index.
     sms_number = models.CharField(
         max_length=20,
         blank=True,
         default="",
+        db_index=True,
         help_text="The number clients text or WhatsApp, in international form (+447700100123)",
     )
     address = models.TextField(blank=True)
