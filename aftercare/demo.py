@@ -24,6 +24,10 @@ PRACTICE_TIME_ZONE = "Europe/London"
 PRACTICE_TZ = zoneinfo.ZoneInfo(PRACTICE_TIME_ZONE)
 PRACTICE_COLOUR = "#2e6b4f"  # a deep green: white text on it reads at 6:1
 PRACTICE_COUNTRY = "GB"
+# The number its clients text: inbound SMS written to it belong to the demo practice. Ofcom's
+# drama range (07700 900xxx) is not a valid number for libphonenumber, so a valid mobile
+# outside the clients' +44771 range. A second demo practice on the same database goes without.
+PRACTICE_SMS_NUMBER = "+447700100800"
 HISTORY_DAYS = 730  # two years of appointments
 UPCOMING_DAYS = 42  # and six weeks ahead
 

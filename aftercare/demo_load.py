@@ -84,6 +84,9 @@ def load_demo_practice(
             country=demo.PRACTICE_COUNTRY,
             email="hello@riverside-demo.example",
             phone="+441174960000",
+            sms_number=""
+            if Practice.objects.filter(sms_number=demo.PRACTICE_SMS_NUMBER).exists()
+            else demo.PRACTICE_SMS_NUMBER,
             address="12 Mill Lane\nBristol\nBS1 4QA",
             emergency_numbers="Emergency: 999 · NHS urgent advice: 111 · Samaritans: 116 123",
             colour=demo.PRACTICE_COLOUR,

@@ -1,14 +1,19 @@
-"""Inbound at burst: signed Twilio SMS webhooks against a real server process.
+"""Inbound at burst: signed Twilio SMS webhooks and inbound email webhooks against a real server.
 
-Run: ``.venv/bin/python benchmarks/bench_inbound.py [--messages 5000] [--connections 16]``.
+Run: ``.venv/bin/python benchmarks/bench_inbound.py [--messages 5000] [--emails 1000]
+[--connections 16] [--quick]`` (``--quick``: 1,000 SMS and 200 emails).
 
-It builds a throw-away SQLite database (a practice and 1,000 clients with mobile numbers,
-each sent one message before), starts gunicorn (2 processes × 2 threads, as ``aftercare up``)
-on loopback in a second process, and posts ``--messages`` inbound SMS in Twilio's form format
-with a valid ``X-Twilio-Signature`` over ``--connections`` keep-alive connections; every tenth
-is posted again afterwards (Twilio retries a webhook it got no answer to). Then it checks
-that each message is stored exactly once and prints requests a second, p50/p99 latency and
-the server's CPU time per request, against a minimal view behind the same middleware.
+It builds a throw-away SQLite database (a practice with its own texting number and 1,000
+clients with mobile numbers, each sent one email and one text before), starts gunicorn (2
+processes × 2 threads, as ``aftercare up``) on loopback in a second process, and posts
+``--messages`` inbound SMS in Twilio's form format, written to the practice's number, with a
+valid ``X-Twilio-Signature`` over ``--connections`` keep-alive connections; then ``--emails``
+raw MIME replies to ``/hooks/email/TOKEN`` (each to the reply address of an email we sent).
+Every tenth of each is posted again afterwards (a provider retries a webhook it got no answer
+to). Then it checks that each message is stored exactly once, for the practice its number
+names, as *arrived* (the worker, not running here, routes them), and prints requests a
+second, p50/p99 latency and the server's CPU time per request, against a minimal view behind
+the same middleware.
 """
 
 # ruff: noqa: E402 - Django must be set up (settings, data folder) before models are imported.
@@ -36,7 +41,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._report import record
 
 TOKEN = "bench-inbound-auth-token-0123456789"  # noqa: S105 - a throw-away server's
+EMAIL_TOKEN = "bench-inbound-email-token-0123456789"  # noqa: S105 - a throw-away server's
+REPLY_DOMAIN = "reply.bench.example"
 SENDER = "+447700900001"
+PRACTICE_NUMBER = "+447700100001"  # the practice's own: the webhooks' To names it
 CLIENTS = 1000
 GOAL_CPU_MS = 20
 
@@ -58,14 +66,19 @@ def environment(data_dir: str, port: int) -> dict[str, str]:
             "AFTERCARE_TWILIO_ACCOUNT_SID": "AC" + "b" * 32,
             "AFTERCARE_TWILIO_AUTH_TOKEN": TOKEN,
             "AFTERCARE_TWILIO_FROM": SENDER,
+            "AFTERCARE_INBOUND_EMAIL_TOKEN": EMAIL_TOKEN,
+            "AFTERCARE_REPLY_DOMAIN": REPLY_DOMAIN,
             "PYTHONPATH": str(ROOT),
         }
     )
     return env
 
 
-def populate() -> list[str]:
-    """A practice, its clients (their mobiles returned), each sent one message before."""
+def populate() -> tuple[list[str], list[tuple[str, str]]]:
+    """A practice with its texting number, its clients, each sent one text and one email.
+
+    Returns the clients' mobiles, and (email address, reply token) of each email sent.
+    """
     from django.core.management import call_command
 
     from aftercare.clients.models import Client
@@ -73,25 +86,36 @@ def populate() -> list[str]:
     from aftercare.practice.models import Practice
 
     call_command("migrate", verbosity=0)
-    practice = Practice.objects.create(name="Bench Practice", time_zone="Europe/London")
+    practice = Practice.objects.create(
+        name="Bench Practice", time_zone="Europe/London", sms_number=PRACTICE_NUMBER
+    )
+    Practice.objects.create(name="Another Practice", time_zone="Europe/London")
     phones = [f"+4477009{index:05d}" for index in range(CLIENTS)]
     clients = Client.objects.bulk_create(
-        Client(practice=practice, given_name=f"C{i}", phone=phone, consent_care=True)
+        Client(
+            practice=practice,
+            given_name=f"C{i}",
+            phone=phone,
+            email=f"c{i}@example.org",
+            consent_care=True,
+        )
         for i, phone in enumerate(phones)
     )
-    Message.objects.bulk_create(
+    sent = Message.objects.bulk_create(
         Message(
             practice=practice,
             client=client,
             direction=Direction.OUTBOUND,
-            channel="sms",
-            to_address=client.phone,
+            channel=channel,
+            to_address=client.phone if channel == "sms" else client.email,
             text_body="How are you getting on?",
             status="sent",
         )
         for client in clients
+        for channel in ("sms", "email")
     )
-    return phones
+    mailed = [(m.to_address, m.reply_token) for m in sent if m.channel == "email"]
+    return phones, mailed
 
 
 TEXTS = (
@@ -114,7 +138,7 @@ def signed_requests(base: str, phones: list[str], count: int) -> list[tuple[str,
             "MessageSid": f"SM{index:032x}",
             "SmsSid": f"SM{index:032x}",
             "From": phones[index % len(phones)],
-            "To": SENDER,
+            "To": PRACTICE_NUMBER,
             "Body": TEXTS[index % len(TEXTS)],
             "NumMedia": "0",
         }
@@ -123,6 +147,27 @@ def signed_requests(base: str, phones: list[str], count: int) -> list[tuple[str,
             "X-Twilio-Signature": validator.compute_signature(url, params),
         }
         requests.append(("/hooks/twilio/sms", urllib.parse.urlencode(params).encode(), headers))
+    return requests
+
+
+def email_requests(mailed: list[tuple[str, str]], count: int) -> list[tuple[str, bytes, dict]]:
+    """Raw MIME replies (``message/rfc822``), each to the reply address of an email we sent."""
+    from email.message import EmailMessage
+
+    path = f"/hooks/email/{EMAIL_TOKEN}"
+    requests = []
+    for index in range(count):
+        address, token = mailed[index % len(mailed)]
+        mail = EmailMessage()
+        mail["From"] = f"Client {index} <{address}>"
+        mail["To"] = f"reply+{token}@{REPLY_DOMAIN}"
+        mail["Subject"] = "Re: How are you getting on?"
+        mail["Message-ID"] = f"<bench-{index}@mail.example.org>"
+        mail.set_content(
+            f"{TEXTS[index % len(TEXTS)]}\n\nOn Monday, Bench Practice wrote:\n> How are you?\n"
+        )
+        headers = {"Content-Type": "message/rfc822"}
+        requests.append((path, mail.as_bytes(), headers))
     return requests
 
 
@@ -203,9 +248,15 @@ def measure(port: int, server: int, requests: list, connections: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=5000, help="inbound SMS webhooks")
+    parser.add_argument("--emails", type=int, default=None, help="inbound email webhooks")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--quick", action="store_true", help="1,000 SMS and 200 emails")
     args = parser.parse_args()
+    if args.quick:
+        args.messages = 1000
+    if args.emails is None:
+        args.emails = 200 if args.quick else args.messages // 5
 
     data_dir = tempfile.mkdtemp(prefix="aftercare-bench-inbound-")
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
@@ -215,10 +266,10 @@ def main() -> None:
     import django
 
     django.setup()
-    phones = populate()
+    phones, mailed = populate()
     base = env["AFTERCARE_BASE_URL"]
     webhooks = signed_requests(base, phones, args.messages)
-    retries = webhooks[::10]
+    emails = email_requests(mailed, args.emails)
     minimal = [("/bench/minimal/", body, headers) for _, body, headers in webhooks]
 
     server = subprocess.Popen(  # noqa: S603 - our own server
@@ -250,39 +301,76 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit("gunicorn did not start") from None
             time.sleep(0.2)
-    load(port, minimal[:200] + webhooks[-50:], 4)  # warm both processes (imports, caches)
+    # Warm both processes (imports, caches); these webhooks count as sent once already.
+    warm = 50
+    load(port, minimal[:200] + webhooks[-warm:] + emails[-warm:], 4)
 
     reference = measure(port, server.pid, minimal, args.connections)
-    burst = measure(port, server.pid, webhooks[:-50], args.connections)
-    again = measure(port, server.pid, retries, args.connections)
+    burst = measure(port, server.pid, webhooks[:-warm], args.connections)
+    again = measure(port, server.pid, webhooks[::10], args.connections)
+    mail = measure(port, server.pid, emails[:-warm], args.connections)
+    mail_again = measure(port, server.pid, emails[::10], args.connections)
 
-    from aftercare.messaging.models import Direction, Message
+    from aftercare.messaging.models import Direction, Message, MessageStatus
+    from aftercare.practice.models import Practice
 
-    stored = Message.objects.filter(direction=Direction.INBOUND).count()
-    distinct = (
-        Message.objects.filter(direction=Direction.INBOUND).values("provider_id").distinct().count()
-    )
-    errors = reference["errors"] + burst["errors"] + again["errors"]
+    inbound = Message.objects.filter(direction=Direction.INBOUND)
+    counts = {}
+    for channel in ("sms", "email"):
+        mine = inbound.filter(channel=channel)
+        counts[channel] = (
+            mine.count(),
+            mine.values("provider_id").distinct().count(),
+            mine.filter(status=MessageStatus.ARRIVED).count(),
+        )
+    practices = set(inbound.values_list("practice__sms_number", flat=True).distinct())
+    errors = [
+        error
+        for figures in (reference, burst, again, mail, mail_again)
+        for error in figures["errors"]
+    ]
     print(
-        f"inbound SMS webhooks: {args.messages} signed + {len(retries)} retried, "
-        f"{args.connections} connections, gunicorn 2x2, SQLite; load average "
-        f"{os.getloadavg()[0]:.1f}"
+        f"inbound webhooks: {args.messages} signed SMS + {len(webhooks[::10])} retried, "
+        f"{args.emails} emails + {len(emails[::10])} retried; {args.connections} connections, "
+        f"gunicorn 2x2, SQLite; load average {os.getloadavg()[0]:.1f}"
     )
-    for name, figures in (("minimal view", reference), ("webhook", burst), ("retries", again)):
+    rows = (
+        ("minimal view", reference),
+        ("SMS webhook", burst),
+        ("SMS retries", again),
+        ("email webhook", mail),
+        ("email retries", mail_again),
+    )
+    for name, figures in rows:
         print(
             f"{name:13} {figures['rate']:8.1f} req/s  p50 {figures['p50']:7.1f} ms  "
-            f"p99 {figures['p99']:7.1f} ms  CPU {figures['cpu_ms']:6.2f} ms/request"
+            f"p99 {figures['p99']:7.1f} ms  CPU {figures['cpu_ms']:6.2f} ms/request  "
+            f"({figures['cpu_ms'] / reference['cpu_ms']:.1f}x minimal)"
         )
-    print(
-        f"stored {stored} inbound messages, {distinct} distinct provider ids; errors {len(errors)}"
-    )
+    for channel, (stored, distinct, arrived) in counts.items():
+        print(
+            f"{channel}: stored {stored}, {distinct} distinct provider ids, {arrived} arrived "
+            "(for the worker to route)"
+        )
+    print(f"practices written to: {sorted(practices)}; errors {len(errors)}")
     if errors:
         print("first errors:", errors[:5])
-    assert stored == distinct == args.messages, (stored, distinct)
+    assert counts["sms"] == (args.messages,) * 3, counts
+    assert counts["email"] == (args.emails,) * 3, counts
+    assert practices == {PRACTICE_NUMBER}, practices
+    assert Practice.objects.count() == 2
     assert not errors
     record(
         "inbound SMS webhook, CPU per request",
         burst["cpu_ms"],
+        "ms",
+        "minimal view, same middleware",
+        reference["cpu_ms"],
+        goal=f"≤ {GOAL_CPU_MS} ms",
+    )
+    record(
+        "inbound email webhook, CPU per request",
+        mail["cpu_ms"],
         "ms",
         "minimal view, same middleware",
         reference["cpu_ms"],

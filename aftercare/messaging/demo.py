@@ -94,6 +94,7 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
         receive_inbound(
             channel="sms",
             from_address="+447700900777",
+            to_address=practice.sms_number,
             text=f"Hi, it's {unmatched_sender.given_name}, new phone. Can I move Thursday's appointment?",
             practice=practice,
         )
@@ -122,7 +123,13 @@ def add_demo_data(practice: Practice, *, rng: random.Random, now: dt.datetime) -
     ]
     for client, (at, text) in zip(owners_clients, replies, strict=False):
         with clock.at(at):
-            receive_inbound(channel="sms", from_address=client.phone, text=text, practice=practice)
+            receive_inbound(
+                channel="sms",
+                from_address=client.phone,
+                to_address=practice.sms_number,
+                text=text,
+                practice=practice,
+            )
 
 
 def reply_address(message: Message, kind: str = "reply") -> str:

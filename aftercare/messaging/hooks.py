@@ -3,6 +3,10 @@
 Twilio signs each request (``X-Twilio-Signature``: HMAC-SHA1 of the full URL and the sorted
 POST parameters, keyed with the auth token); a request that fails the check is refused with
 403 and logged. The inbound email webhook has its secret in the address instead.
+
+Every inbound webhook only checks who sent it, reads the message, stores it (status
+*arrived*, once per provider id or Message-ID) and answers; the worker triages and routes it
+(``inbound.route_arrived``), so a burst of webhooks is answered at once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from aftercare.messaging.autoreplies import classify_mail
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
-from aftercare.messaging.smtp import deliver_parsed, parse_raw
+from aftercare.messaging.smtp import parse_raw, store_parsed
 from aftercare.messaging.transports import TransportError, fetch_twilio_media
 from aftercare.practice.models import Practice
 
@@ -274,7 +278,7 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
             parsed = parse_raw(raw)
     except RequestDataTooBig:
         return too_large()
-    deliver_parsed(parsed)
+    store_parsed(parsed)  # stored first; the worker triages and routes it
     return JsonResponse({"ok": True})
 
 

@@ -44,7 +44,12 @@ from aftercare.messaging.models import (
     TriageLevel,
     UnroutedInbound,
 )
-from aftercare.messaging.services import client_opt_in, client_opt_out, message_queue
+from aftercare.messaging.services import (
+    client_opt_in,
+    client_opt_out,
+    message_queue,
+    record_delivery_failure,
+)
 from aftercare.messaging.transports import sms_live
 from aftercare.messaging.triaging import Triage, triage
 from aftercare.phones import can_receive_texts
@@ -61,6 +66,19 @@ def register_inbound_policy(fn: InboundPolicy) -> InboundPolicy:
     if fn not in _policies:
         _policies.append(fn)
     return fn
+
+
+def practice_for_number(number: str) -> Practice | None:
+    """The practice whose texting number (``Practice.sms_number``, E.164) this is.
+
+    An inbound SMS or WhatsApp names the number it was written to (Twilio's ``To``); one
+    indexed lookup (the unique constraint ``one_practice_per_sms_number``). None when the
+    number is no practice's: the sender's address decides then, as before numbers were set.
+    """
+    number = number.strip()
+    if not number:
+        return None
+    return Practice.objects.filter(sms_number=number).first()
 
 
 def find_client(
@@ -141,10 +159,12 @@ def receive_inbound(
         from_address = email_address(from_address) or from_address
     if provider_id:
         existing = Message.objects.filter(
-            provider_id=provider_id, direction=Direction.INBOUND
+            provider_id=provider_id[:100], direction=Direction.INBOUND
         ).first()
         if existing is not None:
             return existing  # the provider retried its webhook
+    if practice is None and channel in {"sms", "whatsapp"}:
+        practice = practice_for_number(to_address)
     found_practice, client, original = find_client(
         practice=practice, channel=channel, address=from_address, reply_token=reply_token
     )
@@ -199,7 +219,9 @@ def _store_and_route(
     route_later: bool,
 ) -> Message:
     by_machine = kind in (MessageKind.AUTO_REPLY, MessageKind.BOUNCE)
-    later = route_later and not by_machine
+    # A bounce is not routed, but what it says of the address is recorded by the worker too
+    # (``apply_bounce``); an auto-reply needs nothing done.
+    later = route_later and kind != MessageKind.AUTO_REPLY
     with transaction.atomic():
         message = Message.objects.create(
             practice=found_practice,
@@ -223,9 +245,32 @@ def _store_and_route(
             # They wrote on WhatsApp: it reaches them again, and the 24-hour window is open.
             Client.objects.filter(pk=client.pk).update(whatsapp_unusable=False)
             client.whatsapp_unusable = False
-        if not by_machine and not later:
-            route_inbound(message)
+        if not later:
+            if kind == MessageKind.BOUNCE:
+                apply_bounce(message)
+            elif not by_machine:
+                route_inbound(message)
     return message
+
+
+def apply_bounce(message: Message) -> Message | None:
+    """What a bounce says of the outbound message it returns (``in_reply_to``).
+
+    A permanent failure (``context["bounce"]``, read from the report by ``smtp.deliver_bounce``)
+    fails that message and marks the address unusable, so the care queue asks a person to
+    call; a delay changes nothing. Returns the failed message, if one was.
+    """
+    bounce = message.context.get("bounce") or {}
+    original = message.in_reply_to
+    if original is None or not bounce.get("permanent"):
+        return None
+    statuses = str(bounce.get("statuses") or "")
+    record_delivery_failure(
+        original,
+        reason=f"Could not reach {original.to_address}: the mail server returned it"
+        + (f" ({statuses})" if statuses else ""),
+    )
+    return original
 
 
 def route_arrived(limit: int = 20) -> int:
@@ -250,7 +295,10 @@ def route_arrived(limit: int = 20) -> int:
                     message = Message.objects.select_related(
                         "client__practice", "client__primary_practitioner", "practice"
                     ).get(pk=pk)
-                    route_inbound(message)
+                    if message.kind == MessageKind.BOUNCE:
+                        apply_bounce(message)
+                    else:
+                        route_inbound(message)
         except Exception:
             log.exception("inbound message %s could not be routed; left unread for a person", pk)
             Message.objects.filter(pk=pk, status=MessageStatus.ARRIVED).update(

@@ -3,9 +3,10 @@
 Mailgun, Postmark, SendGrid and Amazon SES each post inbound mail in their own documented format.
 django-anymail (kept, widely used) parses every one of them into a standard
 ``email.message.EmailMessage`` and checks each provider's signature; this module only
-guards the addresses and hands each message to ``smtp.deliver_parsed`` — the same path as
+guards the addresses and hands each message to ``smtp.store_parsed`` — the same path as
 ``aftercare smtpd`` and ``/hooks/email/TOKEN``, so quotes, auto-replies, bounces and
-attachments are handled once, for all of them.
+attachments are handled once, for all of them. The message is stored first (once per
+Message-ID) and the worker triages and routes it (``inbound.route_arrived``).
 
 | provider | address | checked by |
 |---|---|---|
@@ -49,7 +50,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from aftercare import clock
 from aftercare.messaging import sns
-from aftercare.messaging.smtp import deliver_parsed, parse_raw
+from aftercare.messaging.smtp import parse_raw, store_parsed
 
 log = logging.getLogger("aftercare.hooks")
 
@@ -215,7 +216,7 @@ def receive_from_provider(sender: Any, event: Any, esp_name: str, **kwargs: Any)
     parsed = parse_raw(original_mime(event))
     if getattr(message, "envelope_recipient", None):
         parsed["recipients"] = [message.envelope_recipient, *parsed["recipients"]]
-    deliver_parsed(parsed)
+    store_parsed(parsed)  # stored first; the worker triages and routes it
 
 
 def connect() -> None:

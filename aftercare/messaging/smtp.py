@@ -34,7 +34,7 @@ from aftercare.messaging.autoreplies import (
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageKind
 from aftercare.messaging.replies import html_to_text, new_text
-from aftercare.messaging.services import client_opt_out, record_delivery_failure
+from aftercare.messaging.services import client_opt_out
 
 log = logging.getLogger("aftercare.smtpd")
 
@@ -146,12 +146,17 @@ def bounced_message(token: str, original_message_id: str) -> Message | None:
     return None
 
 
-def deliver_bounce(parsed: dict[str, Any], token: str) -> Message | None:
+def deliver_bounce(
+    parsed: dict[str, Any], token: str, *, route_later: bool = False
+) -> Message | None:
     """A delivery failure: kept on the client's thread; a permanent one marks the address
-    unusable and fails the message, so the care queue asks a person to call."""
+    unusable and fails the message, so the care queue asks a person to call
+    (``inbound.apply_bounce``, in the worker when ``route_later``)."""
     classified = parsed["classified"]
     original = bounced_message(token, classified.original_message_id)
-    message = receive_inbound(
+    permanent = classified.permanent_failure or not classified.recipients
+    statuses = ", ".join(r.status for r in classified.recipients if r.status)
+    return receive_inbound(
         channel="email",
         from_address=parsed["from_address"],
         to_address=", ".join(parsed["recipients"])[:254],
@@ -162,23 +167,23 @@ def deliver_bounce(parsed: dict[str, Any], token: str) -> Message | None:
         reply_token=original.reply_token if original is not None else "",
         kind=MessageKind.BOUNCE,
         raw_mime=parsed["raw"],
+        details={"bounce": {"permanent": permanent, "statuses": statuses}},
+        route_later=route_later,
     )
-    permanent = classified.permanent_failure or not classified.recipients
-    if original is not None and permanent:
-        statuses = ", ".join(r.status for r in classified.recipients if r.status)
-        record_delivery_failure(
-            original,
-            reason=f"Could not reach {original.to_address}: the mail server returned it"
-            + (f" ({statuses})" if statuses else ""),
-        )
-    return message
 
 
-def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
+def deliver_parsed(parsed: dict[str, Any], *, route_later: bool = False) -> Message | None:
+    """Store a parsed email on the one inbound path (``inbound.receive_inbound``).
+
+    ``route_later`` (every endpoint that receives mail: the webhooks and ``aftercare smtpd``):
+    the message is stored as *arrived*, once per Message-ID, and the worker triages and routes
+    it (``inbound.route_arrived``), so the answer does not wait for triage. An unsubscribe
+    changes one flag and stores nothing, so it is done at once either way.
+    """
     kind, token = token_in(parsed["recipients"])
     classified = parsed.get("classified") or Classified(REPLY)
     if classified.kind == BOUNCE or kind == "bounce":
-        return deliver_bounce({**parsed, "classified": classified}, token)
+        return deliver_bounce({**parsed, "classified": classified}, token, route_later=route_later)
     if kind == "unsubscribe":
         original = (
             Message.objects.select_related("client")
@@ -203,7 +208,13 @@ def deliver_parsed(parsed: dict[str, Any]) -> Message | None:
         kind=MessageKind.AUTO_REPLY if auto else MessageKind.REPLY,
         raw_mime=parsed.get("raw", b""),
         attachments=() if auto else parsed.get("attachments", ()),
+        route_later=route_later,
     )
+
+
+def store_parsed(parsed: dict[str, Any]) -> Message | None:
+    """What every endpoint receiving mail does: store it first, the worker routes it."""
+    return deliver_parsed(parsed, route_later=True)
 
 
 class InboundSMTP(SMTP):
@@ -242,7 +253,7 @@ def inbound_controller(
 
 
 class InboundHandler:
-    """aiosmtpd handler: accept mail for the reply domain, store and route it."""
+    """aiosmtpd handler: accept mail for the reply domain and store it (the worker routes it)."""
 
     @staticmethod
     def accepts(address: str) -> bool:
@@ -283,4 +294,4 @@ class InboundHandler:
     def store(content: bytes, rcpt_tos: list[str]) -> None:
         parsed = parse_raw(content)
         parsed["recipients"] = list(rcpt_tos) + parsed["recipients"]
-        deliver_parsed(parsed)
+        store_parsed(parsed)

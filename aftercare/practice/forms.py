@@ -22,6 +22,7 @@ PRACTICE_FIELDS = [
     "language",
     "email",
     "phone",
+    "sms_number",
     "address",
     "website",
     "emergency_numbers",
@@ -49,6 +50,12 @@ class PracticeForm(forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https", label="Website")
     # Read whole, however it is written (the model field holds the E.164 result).
     phone = forms.CharField(required=False, max_length=MAX_PHONE_INPUT, label="Contact phone")
+    sms_number = forms.CharField(
+        required=False,
+        max_length=MAX_PHONE_INPUT,
+        label="Number clients text (SMS and WhatsApp)",
+        help_text="Your Twilio number. Messages written to it come to this practice.",
+    )
 
     class Meta:
         model = Practice
@@ -133,7 +140,29 @@ class PracticeForm(forms.ModelForm):
                         "Give the number clients can dial directly, without an extension.",
                     )
                 data["phone"] = phone.number
+        if "country" in data and data.get("sms_number"):
+            self.clean_sms_number_in(data["country"], data)
         return data
+
+    def clean_sms_number_in(self, country: str, data: dict[str, Any]) -> None:
+        """The texting number as E.164, and no other practice's (the inbound messages written
+        to it are routed to this practice)."""
+        try:
+            number = parse_phone(data["sms_number"], country)
+        except PhoneError as error:
+            self.add_error("sms_number", str(error))
+            return
+        if number.extension:
+            self.add_error("sms_number", "A number that receives texts has no extension.")
+            return
+        data["sms_number"] = number.number
+        # Checked here, on the number as it is stored, to name the field; the database's
+        # unique constraint (one_practice_per_sms_number) is the guarantee.
+        taken = Practice.objects.filter(sms_number=number.number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error(
+                "sms_number", "Another practice already uses this number for text messages."
+            )
 
 
 class TokenForm(forms.Form):

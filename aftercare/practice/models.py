@@ -92,6 +92,17 @@ class Practice(models.Model):
     language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    # The number clients text or WhatsApp (E.164, the Twilio number's): an inbound message
+    # written to it belongs to this practice (messaging/inbound.py, ``practice_for_number``).
+    # Indexed for that lookup: SQLite's planner does not prove the unique constraint's
+    # partial condition from a bound parameter, so it would not use that index.
+    sms_number = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="The number clients text or WhatsApp, in international form (+447700100123)",
+    )
     address = models.TextField(blank=True)
     website = models.URLField(blank=True)
     emergency_numbers = models.TextField(
@@ -107,6 +118,18 @@ class Practice(models.Model):
         help_text="Every member must sign in with a code from an authenticator app",
     )
     created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            # One practice per number (and the index that finds it for each inbound message).
+            models.UniqueConstraint(
+                fields=["sms_number"],
+                condition=~models.Q(sms_number=""),
+                name="one_practice_per_sms_number",
+                violation_error_message="Another practice already uses this number for text "
+                "messages.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -108,6 +108,9 @@ def test_a_second_demo_practice_gets_its_own_staff_addresses() -> None:
     assert first.owner.email == "owner@riverside-demo-practice.example"
     assert second.owner.email == "owner@riverside-demo-practice-2.example"
     assert Practice.objects.count() == 2
+    # The number clients text is one practice's: the first has it, the second goes without.
+    numbers = Practice.objects.order_by("pk").values_list("sms_number", flat=True)
+    assert list(numbers) == ["+447700100800", ""]
 
 
 def test_every_apps_demo_hook_gets_the_practice_a_seeded_rng_and_now(

@@ -80,7 +80,7 @@ def sqlite_problems(sql: str, params: Any) -> list[str]:
     return problems
 
 
-def postgresql_problems(sql: str, params: Any) -> list[str]:
+def postgresql_problems(sql: str, params: Any, *, allow_sort: bool = False) -> list[str]:
     with connection.cursor() as cursor:
         # As for a large table: a sequential scan or a sort is then only chosen when no index
         # can answer, which is what the test is about (at 30 rows either would be cheapest).
@@ -89,7 +89,9 @@ def postgresql_problems(sql: str, params: Any) -> list[str]:
         # over a whole index would look cheaper.
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute("SET LOCAL enable_hashjoin = off")
-        cursor.execute("SET LOCAL enable_sort = off")
+        # (A lookup of one key's rows, ``allow_sort``, may sort those few rows: with sorting
+        # off, ``ORDER BY id DESC LIMIT 1`` could only walk the whole primary key.)
+        cursor.execute(f"SET LOCAL enable_sort = {'on' if allow_sort else 'off'}")
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
         # Partial indexes whose condition keeps only open touchpoints.
@@ -182,8 +184,14 @@ def _pages_messages(sql: str) -> bool:
     )
 
 
-def problems_of(queries: list[tuple[str, Any]]) -> dict[str, list[str]]:
-    explain = sqlite_problems if connection.vendor == "sqlite" else postgresql_problems
+def problems_of(
+    queries: list[tuple[str, Any]], *, allow_sort: bool = False
+) -> dict[str, list[str]]:
+    def explain(sql: str, params: Any) -> list[str]:
+        if connection.vendor == "sqlite":
+            return sqlite_problems(sql, params)
+        return postgresql_problems(sql, params, allow_sort=allow_sort)
+
     found = {}
     for sql, params in queries:
         if not sql.lstrip().upper().startswith("SELECT"):
@@ -355,3 +363,63 @@ def test_a_queue_source_reads_its_waiting_rows_through_its_index(
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
             assert index in {row[0] for row in cursor.fetchall()}
         assert problems_of(of_table) == {}
+
+
+def test_the_inbound_webhooks_read_through_indexes(
+    client: HttpClient, busy_practice: Personas, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an inbound webhook does before it answers (issue 16: every lookup indexed):
+    a retry found by its provider id, the practice by the number written to, the client by
+    their number or by the reply token, the last message sent to them."""
+    from email.message import EmailMessage
+
+    from twilio.request_validator import RequestValidator
+
+    from aftercare.messaging.services import message_queue
+    from aftercare.practice.models import Practice
+
+    settings.TWILIO_AUTH_TOKEN = "twilio-auth-token-for-tests"
+    settings.INBOUND_EMAIL_TOKEN = "inbound-token-0123456789"
+    settings.REPLY_DOMAIN = "reply.example.org"
+    Practice.objects.filter(pk=busy_practice.practice.pk).update(sms_number="+447700100111")
+    sent = message_queue(client=busy_practice.client, template_key="check_in")
+
+    def sms(sender: str, sid: str) -> None:
+        params = {"MessageSid": sid, "From": sender, "To": "+447700100111", "Body": "Fine"}
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+            f"{settings.BASE_URL}/hooks/twilio/sms", params
+        )
+        response = client.post("/hooks/twilio/sms", params, HTTP_X_TWILIO_SIGNATURE=signature)
+        assert response.status_code == 200
+
+    def mail(sender: str, to: str, message_id: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"] = sender, to
+        message["Subject"], message["Message-ID"] = "Re: How are you?", f"<{message_id}>"
+        message.set_content("Much better, thank you.")
+        response = client.post(
+            "/hooks/email/inbound-token-0123456789",
+            message.as_bytes(),
+            content_type="message/rfc822",
+        )
+        assert response.status_code == 200
+
+    # The practice by its number too (a table of few rows, but read by an index all the same).
+    monkeypatch.setitem(globals(), "WATCHED", (*WATCHED, "practice_practice"))
+    with recorded_queries() as queries:
+        sms(busy_practice.client.phone, "SM" + "1" * 32)
+        sms(busy_practice.client.phone, "SM" + "1" * 32)  # the retry
+        sms("+447700100999", "SM" + "2" * 32)  # a stranger
+        mail("ruth@example.org", f"reply+{sent.reply_token}@reply.example.org", "r1@x.org")
+        mail(busy_practice.client.email.upper(), "hello@reply.example.org", "r2@x.org")
+    assert Message.objects.filter(direction=Direction.INBOUND, status="arrived").count() == 4
+    # Full scans only: the page checks (a page of rows in an order) do not apply to a lookup
+    # of one row (ORDER BY … LIMIT 1 over the rows of one unique key sorts at most a few).
+    problems = {
+        sql: scans
+        for sql, found in problems_of(queries, allow_sort=True).items()
+        if (scans := [problem for problem in found if problem.startswith("full scan")])
+    }
+    assert problems == {}, "\n\n".join(
+        f"{sql[:80]}…{sql[sql.find(' WHERE') :]}\n  -> {found}" for sql, found in problems.items()
+    )

@@ -310,7 +310,11 @@ def test_inbound_email_webhook_needs_its_token_and_matches_the_reply_token(
     inbound = Message.objects.get(direction=Direction.INBOUND)
     assert inbound.client == personas.client  # by the token, though the sender differs
     assert inbound.text_body == "Hot sweats and nausea since the new tablets."
-    assert inbound.triage_level == "attention"
+    # Stored first: the worker triages and routes it.
+    assert inbound.status == "arrived" and inbound.triage_level == ""
+    assert route_arrived() == 1
+    inbound.refresh_from_db()
+    assert inbound.status == "received" and inbound.triage_level == "attention"
 
 
 def test_a_crisis_by_sms_reaches_the_practitioner_through_the_worker(

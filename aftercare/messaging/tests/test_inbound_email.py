@@ -16,6 +16,7 @@ from django.test import Client as HttpClient
 from aftercare import clock
 from aftercare.messaging import hooks
 from aftercare.messaging.addresses import addresses_in, email_address
+from aftercare.messaging.inbound import route_arrived
 from aftercare.messaging.models import (
     Direction,
     Message,
@@ -102,8 +103,13 @@ def fixture_mail(name: str, token: str, **replace: str) -> bytes:
     return raw
 
 
-def post_raw(client: HttpClient, raw: bytes) -> Any:
-    return client.post(HOOK, raw, content_type="message/rfc822")
+def post_raw(client: HttpClient, raw: bytes, *, then_route: bool = True) -> Any:
+    """POST raw MIME to the webhook, which stores it; ``then_route``: then the worker's first
+    step, which triages and routes what was stored (``inbound.route_arrived``)."""
+    response = client.post(HOOK, raw, content_type="message/rfc822")
+    if then_route:
+        route_arrived()
+    return response
 
 
 @pytest.mark.usefixtures("inbound_settings")
@@ -317,6 +323,9 @@ def test_smtpd_offers_starttls_and_accepts_lines_longer_than_1000_octets(
         server.sendmail("ruth@example.org", [address], raw)
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.text_body == long_line
+    assert reply.status == MessageStatus.ARRIVED  # stored; the worker triages it
+    route_arrived()
+    reply.refresh_from_db()
     assert reply.triage_level == "attention"
 
 

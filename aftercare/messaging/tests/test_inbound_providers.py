@@ -17,6 +17,7 @@ from botocore.stub import Stubber
 from django.test import Client as HttpClient
 
 from aftercare.messaging import providers, sns
+from aftercare.messaging.inbound import route_arrived
 from aftercare.messaging.models import Direction, Message, MessageKind
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.sns import SnsEndpoint
@@ -64,6 +65,7 @@ def test_mailgun_mime_with_a_valid_signature_takes_the_one_inbound_path(
         "/hooks/email/mailgun/inbound_mime/", mailgun_form(sent), HTTP_AUTHORIZATION=AUTH
     )
     assert response.status_code == 200
+    assert route_arrived() == 1  # stored first; the worker triages and routes it
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.client == personas.client and reply.in_reply_to == sent
     assert reply.text_body.startswith("Hot sweats most nights")
@@ -136,6 +138,7 @@ def test_postmark_json_with_basic_auth_keeps_the_reply_and_its_photo(
         HTTP_AUTHORIZATION=AUTH,
     )
     assert response.status_code == 200
+    assert route_arrived() == 1  # stored first; the worker triages and routes it
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.client == personas.client
     assert reply.text_body == "My ankles are swollen since Friday."
@@ -176,6 +179,7 @@ def test_sendgrid_inbound_parse_raw_takes_the_one_inbound_path(
     }
     response = client.post("/hooks/email/sendgrid/inbound/", form, HTTP_AUTHORIZATION=AUTH)
     assert response.status_code == 200
+    assert route_arrived() == 1  # stored first; the worker triages and routes it
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.client == personas.client
     assert reply.text_body.startswith("Hot sweats most nights")
@@ -221,6 +225,7 @@ def test_amazon_ses_with_a_valid_sns_signature_takes_the_one_inbound_path(
 ) -> None:
     response = post_sns(client, signer.sign(ses_reply(sent), version=version))
     assert response.status_code == 200, response.content
+    assert route_arrived() == 1  # stored first; the worker triages and routes it
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.client == personas.client and reply.in_reply_to == sent
     assert reply.text_body.startswith("Hot sweats most nights")

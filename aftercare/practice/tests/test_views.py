@@ -64,6 +64,58 @@ class TestSettings:
         assert personas.practice.name == "Riverside Practice"
         assert personas.practice.time_zone == "Europe/London"
 
+    def test_the_number_clients_text_is_read_as_typed_and_stored_in_international_form(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        page = owner_client.get("/settings/").content.decode()
+        assert "Number clients text (SMS and WhatsApp)" in page
+        typed = {
+            **SETTINGS,
+            "country": "gb",
+            "phone": "0117 496 0000",
+            "sms_number": "07700 100123",
+        }
+        assert owner_client.post("/settings/", typed).status_code == 302
+        personas.practice.refresh_from_db()
+        assert personas.practice.sms_number == "+447700100123"
+        change = AuditEvent.objects.get(action="change", object_type="practice.practice")
+        assert change.changes["sms_number"] == ["", "+447700100123"]
+
+    @pytest.mark.parametrize(
+        ("typed", "words"),
+        [
+            ("call me", "is not a phone number"),
+            ("12", "not a valid"),
+            ("07700 100123 ext. 5", "A number that receives texts has no extension."),
+            ("+1 202-555-0190", "Another practice already uses this number for text messages."),
+        ],
+    )
+    def test_a_number_clients_text_that_cannot_be_used_is_refused_and_nothing_saved(
+        self, owner_client: WebClient, personas: Personas, typed: str, words: str
+    ) -> None:
+        personas.other_practice.sms_number = "+12025550190"
+        personas.other_practice.save()
+        typed_in = {**SETTINGS, "country": "gb", "phone": "", "sms_number": typed}
+        response = owner_client.post("/settings/", typed_in)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert '<a href="#id_sms_number">Number clients text (SMS and WhatsApp):' in page
+        assert words in page.replace("&#x27;", "'")
+        personas.practice.refresh_from_db()
+        assert personas.practice.sms_number == "" and personas.practice.name == "Riverside Practice"
+
+    def test_the_database_keeps_one_practice_per_number(self, personas: Personas) -> None:
+        from django.db import IntegrityError, transaction
+
+        personas.practice.sms_number = "+447700900123"
+        personas.practice.save()
+        personas.other_practice.sms_number = "+447700900123"
+        with pytest.raises(IntegrityError), transaction.atomic():
+            personas.other_practice.save()
+        # Practices without a number are many.
+        personas.other_practice.sms_number = ""
+        personas.other_practice.save()
+
     def test_the_practice_chooses_a_colour_clients_can_read(
         self, owner_client: WebClient, personas: Personas
     ) -> None:

@@ -69,7 +69,7 @@ PLAN = (
     Benchmark(
         "inbound",
         "bench_inbound.py",
-        ("--messages", "1000"),
+        ("--quick",),
         ("--messages", "5000"),
     ),
     Benchmark(
