@@ -272,17 +272,19 @@ def fill(practice: Any, owner: Any, clients: int) -> dict[str, int]:
             created_by=owner,
         )
         absence.emergency_clients.add(ids[0])
-        # A client half-way down the list with what every tenth and fourth client has (a
-        # supply, a message sent), so its pages show the same things at every size.
-        middle = ids[len(ids) // 2 // 20 * 20]
-        original = Client.objects.get(pk=middle)
+        # The client whose pages are timed has what every tenth and fourth client has (a
+        # supply, a message sent) and its appointments on the same days at every size (a later
+        # client's would be years ahead at 100,000 clients, and its pages would show other
+        # things: an upcoming visit instead of a past one).
+        timed = ids[min(len(ids) // 2 // 20 * 20, 40)]
+        original = Client.objects.get(pk=timed)
         twin = Client.objects.create(
             practice=practice,
             primary_practitioner=owner,
             given_name=original.given_name,
             family_name=original.family_name,
             birth_date=original.birth_date,
-            email=f"twin{middle}@mailbox.example",
+            email=f"twin{timed}@mailbox.example",
             phone=original.phone,
             external_id="booking-tool-1",
         )
@@ -298,12 +300,12 @@ def fill(practice: Any, owner: Any, clients: int) -> dict[str, int]:
             started_at=clock.now(),
             finished_at=clock.now(),
         )
-    appointment = Appointment.objects.filter(client_id=middle).order_by("starts_at").first()
-    sent = Message.objects.filter(client_id=middle, direction=Direction.OUTBOUND).first() or (
+    appointment = Appointment.objects.filter(client_id=timed).order_by("starts_at").first()
+    sent = Message.objects.filter(client_id=timed, direction=Direction.OUTBOUND).first() or (
         Message.objects.filter(practice=practice, direction=Direction.OUTBOUND).first()
     )
     return {
-        "client": middle,
+        "client": timed,
         "twin": twin.pk,
         "appointment": appointment.pk,
         "rule": CareRule.objects.filter(practice=practice).order_by("pk").first().pk,
