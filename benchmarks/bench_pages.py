@@ -435,11 +435,22 @@ def measure_practice(clients: int, repeat: int) -> dict[str, Any]:
     signed_in.force_login(owner)
     signed_out = HttpClient(SERVER_NAME="127.0.0.1")
     figures: dict[str, Any] = {"clients": clients, "fill": filled, "pages": {}}
-    figures["bare"] = measure(signed_out, "/bench/floor/", max(repeat, 25))
-    figures["floor"] = measure(signed_in, "/bench/signed-in-floor/", max(repeat, 25))
+    floors = [
+        measure(signed_out, "/bench/floor/", max(repeat, 25)),
+        measure(signed_in, "/bench/signed-in-floor/", max(repeat, 25)),
+    ]
     for page in pages(ids, clients):
         http = signed_out if page.signed_out else signed_in
         figures["pages"][page.label] = measure(http, page.path, repeat)
+    # The floors again after the pages: on a shared machine one busy minute can double a
+    # median, and a floor measured high flatters every page. The lower of the two is kept.
+    floors += [
+        measure(signed_out, "/bench/floor/", max(repeat, 25)),
+        measure(signed_in, "/bench/signed-in-floor/", max(repeat, 25)),
+    ]
+    figures["bare"] = min(floors[0], floors[2])
+    figures["floor"] = min(floors[1], floors[3])
+    figures["floors before and after"] = [floor[0] for floor in floors]
     return figures
 
 
@@ -491,6 +502,10 @@ def run_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
         return json.loads(Path(out.name).read_text())
 
 
+def ratio(value: float, reference: float) -> float:
+    return value / reference if reference else float("nan")
+
+
 def report(args: argparse.Namespace, small: dict[str, Any], large: dict[str, Any]) -> list[str]:
     """Print the table, ``record`` the ratios; returns the pages whose query count differs."""
     on = "" if large["vendor"] == "sqlite" else f", {large['vendor']}"
@@ -506,7 +521,12 @@ def report(args: argparse.Namespace, small: dict[str, Any], large: dict[str, Any
         f"minimal view {bare_time * 1000:.2f}ms ({bare_wall * 1000:.2f}ms); signed-in minimal "
         f"view {floor_time * 1000:.2f}ms ({floor_wall * 1000:.2f}ms, {floor_queries} queries); "
         f"at {small['clients']:,} clients {small['bare'][0] * 1000:.2f}ms and "
-        f"{small['floor'][0] * 1000:.2f}ms"
+        f"{small['floor'][0] * 1000:.2f}ms (the lower of before and after the pages; at "
+        f"{large['clients']:,} clients before "
+        + ", ".join(f"{value * 1000:.2f}" for value in large["floors before and after"][:2])
+        + ", after "
+        + ", ".join(f"{value * 1000:.2f}" for value in large["floors before and after"][2:])
+        + ")"
     )
     record(
         f"signed-in minimal view, {args.clients:,} clients{on} (CPU)",
@@ -527,7 +547,7 @@ def report(args: argparse.Namespace, small: dict[str, Any], large: dict[str, Any
         queries = f"{small_queries}/{large_queries}"
         print(
             f"{label:44} {small_time * 1000:7.1f}ms {large_time * 1000:7.1f}ms "
-            f"{large_time / small_time:6.2f} {large_time / floor_time:7.2f} {queries:>8} "
+            f"{ratio(large_time, small_time):6.2f} {ratio(large_time, floor_time):7.2f} {queries:>8} "
             f"{large_wall * 1000:10.1f}ms",
             flush=True,
         )
