@@ -410,9 +410,14 @@ def measure(http: Any, path: str, repeat: int) -> tuple[float, float, int]:
         assert response.status_code == 200, f"{path}: {response.status_code}"
     if repeat:
         cpu, wall = cpu[1:], wall[1:]
-    with CaptureQueriesContext(connection) as queries:
-        http.get(path)
-    return statistics.median(cpu), statistics.median(wall), len(queries)
+    # The lower count of two requests: once a minute a request also saves the session (when
+    # it was last seen, ``SessionLimitsMiddleware``), which costs queries of its own.
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            http.get(path)
+        counts.append(len(queries))
+    return statistics.median(cpu), statistics.median(wall), min(counts)
 
 
 def measure_practice(clients: int, repeat: int) -> dict[str, Any]:
