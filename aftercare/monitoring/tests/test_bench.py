@@ -38,6 +38,14 @@ def test_the_full_run_scales_with_clients_and_quick_stays_small() -> None:
         "3",
     ]
     assert "--quick" in arguments(sweep, quick=True, clients=100_000)
+    pages = next(b for b in PLAN if b.name == "pages")
+    assert arguments(pages, quick=False, clients=100_000)[:4] == [
+        "--clients",
+        "100000",
+        "--baseline",
+        "100",
+    ]
+    assert arguments(pages, quick=True, clients=100_000)[:2] == ["--clients", "1000"]
     demo = next(b for b in PLAN if b.name == "demo")
     assert arguments(demo, quick=False, clients=100_000) == [
         "--clients",

@@ -39,8 +39,8 @@ PLAN = (
     Benchmark(
         "pages",
         "bench_pages.py",
-        ("--clients", "2000", "--baseline", "100"),
-        ("--clients", "{n}", "--baseline", "100"),
+        ("--clients", "1000", "--baseline", "100", "--repeat", "1"),
+        ("--clients", "{n}", "--baseline", "100", "--repeat", "5"),
     ),
     Benchmark(
         "api",
@@ -121,7 +121,8 @@ def figure_table(rows: list[dict[str, Any]]) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Run every benchmark in benchmarks/ (pages against a signed-in minimal view, the API, "
+        "Run every benchmark in benchmarks/ (every page against a signed-in minimal view and "
+        "the same page of a small practice, each size in its own database; the API, "
         "the care queue, the planner's sweep against a raw read of its rows (and its cost per "
         "client at a tenth of the size), the worker against a "
         "bare smtplib loop, a burst of signed SMS webhooks against a minimal view, the demo "
