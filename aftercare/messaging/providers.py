@@ -30,6 +30,7 @@ with boto3 and the deployment's AWS credentials (anymail's ``AMAZON_SES_CLIENT_P
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -96,7 +97,14 @@ def ses_shape_problem(ses_event: Any) -> str:
         return "receipt.recipients is not a list"
     texts |= {"receipt.recipients": recipients[0] if recipients else ""}
     wrong = [name for name, value in texts.items() if not isinstance(value, str)]
-    return f"{wrong[0]} is not text" if wrong else ""
+    if wrong:
+        return f"{wrong[0]} is not text"
+    if action.get("type") == "SNS" and action.get("encoding") == "BASE64":
+        try:
+            base64.b64decode(texts["content"].encode("ascii"))
+        except (UnicodeEncodeError, binascii.Error):
+            return "content is not base64 as its encoding says"
+    return ""
 
 
 def refused(reason: str, *, status: int = 400) -> JsonResponse:

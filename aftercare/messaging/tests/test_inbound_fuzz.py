@@ -217,6 +217,22 @@ def test_odd_ses_and_sns_fields_signed_or_not_are_stored_or_refused(
     stored_or_refused(post_sns(client, body))
 
 
+@pytest.mark.parametrize("content", ["\x80", "QUJDR", "A"])
+def test_a_signed_ses_notification_whose_base64_is_not_is_refused_in_words(
+    reply_token: str, signer: sns_signing.Signer, client: HttpClient, content: str
+) -> None:
+    # Found by the fuzz test above: anymail decoded the content trusting it (a 500).
+    fresh()
+    raw = (MAIL / "gmail_reply.eml").read_bytes().replace(b"REPLYTOKEN", reply_token.encode())
+    ses = sns_signing.ses_received(raw, recipient=f"reply+{reply_token}@reply.example.org")
+    ses["content"] = content
+    ses["receipt"]["action"]["encoding"] = "BASE64"
+    response = post_sns(client, signer.sign(sns_signing.notification(ses)))
+    assert response.status_code == 400
+    assert "base64" in response.json()["error"]
+    assert not Message.objects.filter(direction=Direction.INBOUND).exists()
+
+
 def test_nul_and_lone_surrogates_become_a_replacement_character() -> None:
     # A mail declaring charset=utf-7 with 8-bit content decodes to lone surrogates, which
     # PostgreSQL refuses (found by the fuzz test above on PostgreSQL).
