@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,10 +15,15 @@ from aftercare.testing import ApiClient, Personas, api_client_for, make_personas
 
 # Property tests check invariants, not speed: on a shared two-core machine (and in CI) a
 # per-example deadline only turns load into flaky failures. Speed lives in benchmarks/.
+# Derandomized, so a run (CI's too) explores the same cases each time and a failure is
+# reproducible; `AFTERCARE_HYPOTHESIS_PROFILE=explore` draws new cases to hunt for more.
 hypothesis_settings.register_profile(
-    "aftercare", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "aftercare", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
-hypothesis_settings.load_profile("aftercare")
+hypothesis_settings.register_profile(
+    "explore", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("AFTERCARE_HYPOTHESIS_PROFILE", "aftercare"))
 
 
 def _flush_past_audit_triggers() -> None:
