@@ -465,3 +465,34 @@ def test_the_running_out_page_reads_one_page_of_supplies_in_index_order(
         assert '"Node Type": "Sort"' not in text, text
     problems = problems_of(queries)
     assert problems == {}, "\n\n".join(f"{sql}\n  -> {found}" for sql, found in problems.items())
+
+
+def test_today_for_the_whole_practice_reads_two_days_of_appointments_by_index(
+    client: HttpClient, busy_practice: Personas
+) -> None:
+    """Today's appointments card for the whole practice (issue 16): the two days' appointments
+    through ``appointment_practice_day``, not every appointment the practice ever had (the
+    practitioner's index gives only the practice when no practitioner is named)."""
+    table, index = "appointments_appointment", "appointment_practice_day"
+    client.force_login(busy_practice.owner)
+    with recorded_queries() as queries:
+        response = client.get("/today/?scope=practice")
+    assert response.status_code == 200
+    of_table = [
+        (sql, params)
+        for sql, params in queries
+        if f'FROM "{table}"' in sql
+        and '"starts_at" >= ' in sql
+        and '"practitioner_id" = ' not in sql.split("WHERE", 1)[1]
+    ]
+    assert of_table, f"no query of {table}"
+    if connection.vendor == "sqlite":
+        plans = [plan_text(sql, params) for sql, params in of_table]
+        assert all(
+            f"INDEX {index} (practice_id=? AND starts_at>? AND starts_at<?)" in plan
+            for plan in plans
+        ), plans
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            assert index in {row[0] for row in cursor.fetchall()}
