@@ -1,7 +1,8 @@
 """Every page a practitioner uses, with a small and with a large practice, each in its own database.
 
 Run: ``.venv/bin/python benchmarks/bench_pages.py [--clients 100000] [--baseline 100]
-[--repeat 5] [--database-url postgres://…]``.
+[--repeat 5] [--database-url postgres://…] [--only SUBSTRING …]``; ``--only`` times just the
+pages whose label contains one of the given substrings (the fill is the same).
 
 The small practice (``--baseline`` clients) and the large one (``--clients``) are each filled
 and measured in a **child process with its own database**: a throw-away SQLite file in a
@@ -72,6 +73,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (median)")
     parser.add_argument("--database-url", help="measure on PostgreSQL (a database per size)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SUBSTRING",
+        help="time only the pages whose label contains SUBSTRING (repeatable)",
+    )
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)  # a child: fill and measure
     parser.add_argument("--json", help=argparse.SUPPRESS)  # where a child writes its figures
     return parser.parse_args(argv)
@@ -424,7 +432,7 @@ def measure(http: Any, path: str, repeat: int) -> tuple[float, float, int]:
     return statistics.median(cpu), statistics.median(wall), min(counts)
 
 
-def measure_practice(clients: int, repeat: int) -> dict[str, Any]:
+def measure_practice(clients: int, repeat: int, only: list[str] | None = None) -> dict[str, Any]:
     """Fill a practice of ``clients`` clients and measure the floors and every page."""
     from django.test import Client as HttpClient
 
@@ -449,6 +457,8 @@ def measure_practice(clients: int, repeat: int) -> dict[str, Any]:
         measure(signed_in, "/bench/signed-in-floor/", max(repeat, 25)),
     ]
     for page in pages(ids, clients):
+        if only and not any(part in page.label for part in only):
+            continue
         http = signed_out if page.signed_out else signed_in
         figures["pages"][page.label] = measure(http, page.path, repeat)
     # The floors again after the pages: on a shared machine one busy minute can double a
@@ -477,7 +487,7 @@ def run_child(args: argparse.Namespace) -> None:
         call_command("migrate", verbosity=0)
         settings.ROOT_URLCONF = "benchmarks.pages_site"
         clear_url_caches()
-        figures = measure_practice(args.size, args.repeat)
+        figures = measure_practice(args.size, args.repeat, args.only)
         figures["vendor"] = connection.vendor
         connection.close()
         Path(args.json).write_text(json.dumps(figures))
@@ -505,6 +515,8 @@ def run_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
         ]
         if args.database_url:
             command += ["--database-url", args.database_url]
+        for part in args.only:
+            command += ["--only", part]
         print(f"== {size:,} clients (own database)", flush=True)
         env = {key: value for key, value in os.environ.items() if key != "BENCH_RESULTS"}
         subprocess.run(command, check=True, env=env, cwd=ROOT)  # noqa: S603 - this script

@@ -19,6 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
+
 from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.absences.planning import order_action, rebook_action
@@ -119,6 +121,101 @@ class AbsencePreview:
         }
 
 
+def appointments_during(
+    practice: Practice, practitioner: User, first_day: dt.date, last_day: dt.date
+) -> QuerySet[Appointment]:
+    """The practitioner's booked appointments inside the absence: each is to be rebooked."""
+    tz = practice.tz
+    return Appointment.objects.filter(
+        practice=practice,
+        practitioner=practitioner,
+        status="booked",
+        starts_at__gte=dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz),
+        starts_at__lt=dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz),
+    )
+
+
+def supplies_around(
+    practice: Practice, practitioner: User, first_day: dt.date, last_day: dt.date
+) -> QuerySet[Supply]:
+    """Supplies of the practitioner's clients that may be affected (``affected_by_absence``
+    decides): still taken, running out from the first day to 400 days after the last."""
+    return Supply.objects.filter(
+        practice=practice,
+        client__primary_practitioner=practitioner,
+        client__archived=False,
+        status__in=CURRENT_STATUSES,
+        runs_out_on__gte=first_day,
+        runs_out_on__lte=last_day + dt.timedelta(days=400),
+    )
+
+
+@dataclass(frozen=True)
+class AbsenceSummary:
+    """What the Today card says about an absence: the preview's counts, not its rows."""
+
+    notify_on: dt.date
+    notices: int
+    appointments: int
+    emergency_clients: int
+    announce_count: int
+
+
+def absence_summary(
+    *,
+    practice: Practice,
+    practitioner: User,
+    first_day: dt.date,
+    last_day: dt.date,
+    notify_days_before: int = 21,
+    announce_to_all: bool = False,
+    emergency_ids: list[int] | None = None,
+) -> AbsenceSummary:
+    """The counts of ``absence_preview`` for the same absence, from ids and dates only.
+
+    The preview builds a row, an order-by day and a notice text per affected client, and reads
+    the clients in active care; Today only says how many, so this reads client ids (and each
+    candidate supply's run-out day and lead time), not whole rows. Four queries.
+    """
+    today = clock.today(practice.tz)
+    appointment_clients = list(
+        appointments_during(practice, practitioner, first_day, last_day).values_list(
+            "client_id", flat=True
+        )
+    )
+    notified = set(appointment_clients)
+    for client_id, runs_out_on, lead_time_days, status in supplies_around(
+        practice, practitioner, first_day, last_day
+    ).values_list("client_id", "runs_out_on", "lead_time_days", "status"):
+        # As the preview: a supply already being re-ordered needs no notice.
+        if status == Status.ACTIVE and affected_by_absence(
+            runs_out_on=runs_out_on, lead_time_days=lead_time_days, absence=(first_day, last_day)
+        ):
+            notified.add(client_id)
+    emergency = set(
+        Client.objects.filter(practice=practice, pk__in=emergency_ids or []).values_list(
+            "pk", flat=True
+        )
+    )
+    notified |= emergency
+    announce_count = 0
+    if announce_to_all:
+        announce_count = (
+            Client.objects.filter(
+                practice=practice, primary_practitioner=practitioner, archived=False
+            )
+            .exclude(pk__in=list(notified))
+            .count()
+        )
+    return AbsenceSummary(
+        notify_on=max(first_day - dt.timedelta(days=notify_days_before), today),
+        notices=len(notified),
+        appointments=len(appointment_clients),
+        emergency_clients=len(emergency),
+        announce_count=announce_count,
+    )
+
+
 def absence_preview(
     *,
     practice: Practice,
@@ -135,18 +232,10 @@ def absence_preview(
     today = clock.today(tz)
     now = clock.now()
     notify_on = max(first_day - dt.timedelta(days=notify_days_before), today)
-    start = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
 
     # 1. appointments inside the absence
     appointments = list(
-        Appointment.objects.filter(
-            practice=practice,
-            practitioner=practitioner,
-            status="booked",
-            starts_at__gte=start,
-            starts_at__lt=end,
-        )
+        appointments_during(practice, practitioner, first_day, last_day)
         .select_related("client")
         .order_by("starts_at", "id")
     )
@@ -166,14 +255,7 @@ def absence_preview(
         other_absences = [r for r in other_absences if r != old]
     ranges = [*other_absences, (first_day, last_day)]
     candidates = (
-        Supply.objects.filter(
-            practice=practice,
-            client__primary_practitioner=practitioner,
-            client__archived=False,
-            status__in=CURRENT_STATUSES,
-            runs_out_on__gte=first_day,
-            runs_out_on__lte=last_day + dt.timedelta(days=400),
-        )
+        supplies_around(practice, practitioner, first_day, last_day)
         .select_related("client")
         .order_by("runs_out_on", "id")
     )

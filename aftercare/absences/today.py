@@ -7,7 +7,7 @@ import datetime as dt
 from django.urls import reverse
 
 from aftercare.absences.models import Absence
-from aftercare.absences.preview import absence_preview
+from aftercare.absences.preview import absence_summary
 from aftercare.locales import format_date, practice_locale
 from aftercare.practice.access import Actor
 from aftercare.queue import today
@@ -34,7 +34,8 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
             empty_text="No absence planned.",
             link=plan,
         )
-    preview = absence_preview(
+    # Counts only (a full preview builds a row per affected client: it grew with the practice).
+    preview = absence_summary(
         practice=actor.practice,
         practitioner=absence.practitioner,
         first_day=absence.first_day,
@@ -42,7 +43,6 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
         notify_days_before=absence.notify_days_before,
         announce_to_all=absence.announce_to_all,
         emergency_ids=list(absence.emergency_clients.values_list("pk", flat=True)),
-        exclude_absence_id=absence.pk,
     )
     away = absence.practitioner.display_name if scope == "practice" else "You are"
     if scope == "practice":
@@ -54,7 +54,7 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
         if absence.first_day > day
         else f"{away} away until {last}"
     )
-    sends = today.plural(len(preview.notices), "personal notice")
+    sends = today.plural(preview.notices, "personal notice")
     if preview.notices:
         sends += f" from {format_date(preview.notify_on, 'j F', locale)}"
     if preview.announce_count:
@@ -63,8 +63,8 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
         today.TodayEntry(
             title=when,
             detail=f"It will send {sends}.",
-            note=f"Emergency list: {today.plural(len(preview.emergency_clients), 'client')}; "
-            f"{today.plural(len(preview.appointments), 'appointment')} to rebook.",
+            note=f"Emergency list: {today.plural(preview.emergency_clients, 'client')}; "
+            f"{today.plural(preview.appointments, 'appointment')} to rebook.",
             action=today.TodayAction("Review", reverse("absences-edit", args=[absence.pk])),
         ),
     )

@@ -103,6 +103,10 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["client", "starts_at"]),
             models.Index(fields=["practice", "practitioner", "starts_at"]),
+            # The whole practice's appointments of a day or two (Today for the whole practice):
+            # without it, the index above gives only the practice, so every appointment the
+            # practice ever had was read to count two days' worth.
+            models.Index(fields=["practice", "starts_at"], name="appointment_practice_day"),
             # The care queue's rebook requests (portal): the ones waiting, oldest first, not a
             # scan of every appointment the practice ever had.
             models.Index(

@@ -87,6 +87,16 @@ class Supply(models.Model):
         indexes = [
             models.Index(fields=["practice", "status", "runs_out_on"]),
             models.Index(fields=["client", "status"]),
+            # The running-out page: supplies still taken, soonest first, a page at a time. Only
+            # current supplies are in it, so the page walks it in order and stops at its end
+            # instead of sorting every current supply of the practice. SQLite uses a partial
+            # index only when the query repeats its condition word for word, literals included
+            # (``selectors.CURRENT_STATUS_SQL``); tests/test_query_plans.py checks both databases.
+            models.Index(
+                fields=["practice", "runs_out_on", "id"],
+                condition=Q(status__in=CURRENT_STATUSES),
+                name="supply_current_runs_out",
+            ),
         ]
         ordering = ["runs_out_on", "id"]
 

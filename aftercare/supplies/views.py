@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from aftercare import clock
@@ -43,18 +43,43 @@ def running_out(request: HttpRequest) -> HttpResponse:
         error = f"days: give a whole number of days from 0 to {MAX_DAYS}; showing {DEFAULT_DAYS}."
         days = DEFAULT_DAYS
     today = clock.today(actor.practice.tz)
-    supplies = list(selectors.supplies_running_out(actor=actor, today=today, days=days))
+    raw_page = request.GET.get("page", "1")
+    number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    page_error = ""
+    try:
+        page = selectors.running_out_page(actor=actor, today=today, days=days, number=number)
+    except selectors.NoSuchPage as no_page:
+        # An old link after supplies were re-ordered: say so (a 404), and show the first page.
+        page_error = f"{no_page} Showing the first page."
+        page = selectors.running_out_page(actor=actor, today=today, days=days)
+    supplies = page.supplies
     plans = reorder_plans(supplies, today=today)
     steps = selectors.reorder_steps(supplies)
     rows = [
         {"supply": supply, "plan": plans.get(supply.pk), "steps": steps.get(supply.pk, [])}
         for supply in supplies
     ]
+    kept = {"days": days} if raw else {}
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
     return render(
         request,
         "supplies/running_out.html",
-        {"rows": rows, "days": days, "today": today, "error": error},
-        status=400 if error else 200,
+        {
+            "rows": rows,
+            "page": page,
+            "days": days,
+            "today": today,
+            "error": error,
+            "page_error": page_error,
+            "previous_url": page_url(page.number - 1) if page.has_previous else "",
+            "next_url": page_url(page.number + 1) if page.has_next else "",
+            "first_url": page_url(1) if page.number > 2 else "",
+            "last_url": page_url(page.pages) if page.number < page.pages - 1 else "",
+        },
+        status=404 if page_error else 400 if error else 200,
     )
 
 

@@ -432,3 +432,76 @@ def test_the_inbound_webhooks_read_through_indexes(
     assert problems == {}, "\n\n".join(
         f"{sql[:80]}…{sql[sql.find(' WHERE') :]}\n  -> {found}" for sql, found in problems.items()
     )
+
+
+def test_the_running_out_page_reads_one_page_of_supplies_in_index_order(
+    client: HttpClient, busy_practice: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The running-out list (issue 16): a page of supplies, soonest first, read in the order of
+    the ``supply_current_runs_out`` index and cut at the page's end, not every current supply
+    of the practice sorted; the re-order steps of the page's supplies read by index too."""
+    from aftercare.supplies.tests.factories import add_supply
+
+    actor = busy_practice.actor()
+    for index, other in enumerate(busy_practice.practice.clients.all()[:12]):
+        add_supply(actor, other, started_on=dt.date(2026, 9, 1) + dt.timedelta(days=index))
+    add_supply(actor, busy_practice.client, started_on=dt.date(2026, 9, 1), status="finished")
+    monkeypatch.setitem(globals(), "WATCHED", (*WATCHED, "supplies_supply"))
+    client.force_login(busy_practice.owner)
+    with recorded_queries() as queries:
+        response = client.get("/supplies/running-out/?days=60")
+    assert response.status_code == 200
+    assert "12 supplies run out in the next 60 days" in response.text
+    page_queries = [
+        (sql, params)
+        for sql, params in queries
+        if 'FROM "supplies_supply"' in sql and " LIMIT " in sql
+    ]
+    assert len(page_queries) == 1, queries
+    sql, params = page_queries[0]
+    if connection.vendor == "sqlite":
+        plan = plan_text(sql, params)
+        assert "USING INDEX supply_current_runs_out" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        text = json.dumps(plan)
+        assert '"Index Name": "supply_current_runs_out"' in text, text
+        assert '"Node Type": "Sort"' not in text, text
+    problems = problems_of(queries)
+    assert problems == {}, "\n\n".join(f"{sql}\n  -> {found}" for sql, found in problems.items())
+
+
+def test_today_for_the_whole_practice_reads_two_days_of_appointments_by_index(
+    client: HttpClient, busy_practice: Personas
+) -> None:
+    """Today's appointments card for the whole practice (issue 16): the two days' appointments
+    through ``appointment_practice_day``, not every appointment the practice ever had (the
+    practitioner's index gives only the practice when no practitioner is named)."""
+    table, index = "appointments_appointment", "appointment_practice_day"
+    client.force_login(busy_practice.owner)
+    with recorded_queries() as queries:
+        response = client.get("/today/?scope=practice")
+    assert response.status_code == 200
+    of_table = [
+        (sql, params)
+        for sql, params in queries
+        if f'FROM "{table}"' in sql
+        and '"starts_at" >= ' in sql
+        and '"practitioner_id" = ' not in sql.split("WHERE", 1)[1]
+    ]
+    assert of_table, f"no query of {table}"
+    if connection.vendor == "sqlite":
+        plans = [plan_text(sql, params) for sql, params in of_table]
+        assert all(
+            f"INDEX {index} (practice_id=? AND starts_at>? AND starts_at<?)" in plan
+            for plan in plans
+        ), plans
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            assert index in {row[0] for row in cursor.fetchall()}

@@ -129,3 +129,43 @@ def test_a_client_whose_reply_was_flagged_lately_is_suggested(personas: Personas
     [row] = preview(personas).active_care
     assert row["client"] == personas.client
     assert row["reason"] == "a reply flagged attention on 30 Jan"
+
+
+def test_the_summary_today_shows_counts_what_the_preview_lists(
+    personas: Personas, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """Today's card reads counts (absence_summary), the planner lists rows (absence_preview):
+    both say the same numbers, whatever mix of appointments, supplies and emergency clients."""
+    from aftercare.absences.preview import absence_summary
+
+    actor = personas.actor()
+    clients = [
+        make_client(personas.practice, given_name=f"C{n}", primary_practitioner=personas.owner)
+        for n in range(6)
+    ]
+    make_appointment(
+        clients[0], personas.owner, starts_at=dt.datetime(2027, 3, 20, 10, tzinfo=dt.UTC)
+    )
+    make_appointment(
+        clients[0], personas.owner, starts_at=dt.datetime(2027, 3, 22, 10, tzinfo=dt.UTC)
+    )
+    add_supply(actor, clients[0], started_on=dt.date(2027, 1, 3))  # the same client again
+    add_supply(actor, clients[1], started_on=dt.date(2027, 1, 10))  # preparation overlaps
+    add_supply(actor, clients[2], started_on=dt.date(2027, 1, 3), status="reorder_requested")
+    add_supply(actor, clients[3], started_on=dt.date(2027, 2, 1))  # well after the return
+    emergency = [clients[1].pk, clients[4].pk]
+    full = preview(personas, announce_to_all=True, emergency_ids=emergency)
+    with django_assert_max_num_queries(4):
+        summary = absence_summary(
+            practice=personas.practice,
+            practitioner=personas.owner,
+            first_day=FIRST,
+            last_day=LAST,
+            announce_to_all=True,
+            emergency_ids=emergency,
+        )
+    assert summary.notices == len(full.notices) == 3
+    assert summary.appointments == len(full.appointments) == 2
+    assert summary.emergency_clients == len(full.emergency_clients) == 2
+    assert summary.announce_count == full.announce_count
+    assert summary.notify_on == full.notify_on

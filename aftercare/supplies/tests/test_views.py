@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftercare import clock
@@ -96,6 +98,74 @@ def test_running_out_costs_the_same_queries_for_many_supplies(
     with django_assert_max_num_queries(9):  # + what the care engine planned for them
         response = owner_client.get(reverse("supplies-running-out") + "?days=30")
     assert response.text.count("Mark re-ordered") == 15
+
+
+@pytest.fixture
+def seven_running_out(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Seven supplies running out a day apart (soonest first), three to a page."""
+    from aftercare.supplies import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    actor = personas.actor()
+    names = []
+    for number in range(7):
+        client = make_client(
+            personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
+        )
+        name = f"Remedy{number}"
+        add_supply(actor, client, name=name, started_on=dt.date(2026, 10, 20 + number))
+        names.append(name)
+    return names
+
+
+def test_running_out_shows_the_soonest_first_a_page_at_a_time(
+    owner_client: HttpClient, seven_running_out: list[str]
+) -> None:
+    url = reverse("supplies-running-out") + "?days=30"
+    first = owner_client.get(url).text
+    assert "7 supplies run out in the next 30 days; showing 1–3, soonest first." in first
+    assert [name in first for name in seven_running_out] == [True] * 3 + [False] * 4
+    assert first.index("Remedy0") < first.index("Remedy1") < first.index("Remedy2")
+    assert "Page 1 of 3" in first and 'href="?days=30&amp;page=2" rel="next"' in first
+    assert "Previous" not in first
+    last = owner_client.get(url + "&page=3").text
+    assert "showing 7–7" in last and "Remedy6" in last and "Remedy5" not in last
+    assert 'href="?days=30&amp;page=2" rel="prev"' in last and "Next" not in last
+    assert 'href="?days=30&amp;page=1">« First' in last
+
+
+def test_running_out_reads_an_unreadable_page_number_as_the_first_and_404s_past_the_last(
+    owner_client: HttpClient, seven_running_out: list[str]
+) -> None:
+    url = reverse("supplies-running-out") + "?days=30&page="
+    for page in ("abc", "0", "-2"):
+        response = owner_client.get(url + page)
+        assert response.status_code == 200
+        assert "Page 1 of 3" in response.text
+    response = owner_client.get(url + "4")
+    assert response.status_code == 404
+    assert "There is no page 4: the list has 3 pages. Showing the first page." in response.text
+    assert "Page 1 of 3" in response.text
+
+
+def test_running_out_costs_the_same_queries_on_every_page(
+    owner_client: HttpClient, seven_running_out: list[str]
+) -> None:
+    url = reverse("supplies-running-out") + "?days=30"
+    owner_client.get(url)  # the session's once-a-minute write out of the way
+    counts = []
+    for page in ("1", "2", "3"):
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(f"{url}&page={page}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2] <= 9, counts
+
+
+def test_running_out_says_when_nothing_runs_out(owner_client: HttpClient) -> None:
+    response = owner_client.get(reverse("supplies-running-out") + "?days=3")
+    assert response.status_code == 200
+    assert "Nothing runs out in the next 3 days." in response.text
+    assert "pagination" not in response.text
 
 
 def test_adding_a_supply_from_the_web_derives_its_run_out_day(
