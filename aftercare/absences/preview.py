@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,15 +199,9 @@ def absence_summary(
         )
     )
     notified |= emergency
-    announce_count = 0
-    if announce_to_all:
-        announce_count = (
-            Client.objects.filter(
-                practice=practice, primary_practitioner=practitioner, archived=False
-            )
-            .exclude(pk__in=list(notified))
-            .count()
-        )
+    announce_count = (
+        _others_announced_to(practice, practitioner, notified) if announce_to_all else 0
+    )
     return AbsenceSummary(
         notify_on=max(first_day - dt.timedelta(days=notify_days_before), today),
         notices=len(notified),
@@ -320,15 +315,7 @@ def absence_preview(
         )
         for pk, client in sorted(clients.items(), key=lambda item: item[1].full_name)
     ]
-    announce_count = 0
-    if announce_to_all:
-        announce_count = (
-            Client.objects.filter(
-                practice=practice, primary_practitioner=practitioner, archived=False
-            )
-            .exclude(pk__in=list(clients))
-            .count()
-        )
+    announce_count = _others_announced_to(practice, practitioner, clients) if announce_to_all else 0
     return AbsencePreview(
         practitioner=practitioner,
         first_day=first_day,
@@ -393,3 +380,12 @@ def active_care_suggestions(
         else:
             suggestions[message.client_id] = {"client": message.client, "reason": reason}
     return sorted(suggestions.values(), key=lambda row: row["client"].full_name)
+
+
+def _others_announced_to(practice: Practice, practitioner: User, notified: Iterable[int]) -> int:
+    """How many of the practitioner's active clients get only the announcement (no notice)."""
+    return (
+        Client.objects.filter(practice=practice, primary_practitioner=practitioner, archived=False)
+        .exclude(pk__in=list(notified))
+        .count()
+    )
