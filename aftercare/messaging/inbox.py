@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
-from aftercare.queue.selectors import path_to
+from aftercare.row_urls import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
 SERIOUS_FIRST = (TriageLevel.CRISIS, TriageLevel.URGENT, TriageLevel.ATTENTION)

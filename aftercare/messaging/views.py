@@ -49,7 +49,7 @@ from aftercare.messaging.transports import preview_mode, sms_live
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES, Membership
-from aftercare.queue.selectors import path_to
+from aftercare.row_urls import path_to
 
 PAGE_SIZE = 50
 

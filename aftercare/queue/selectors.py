@@ -11,14 +11,12 @@ same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
@@ -28,6 +26,7 @@ from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
+from aftercare.row_urls import path_to
 
 QUEUE_PAGE_SIZE = 100
 # What ``care_queue`` reads of each source when the caller does not say (the API pages through
@@ -112,38 +111,9 @@ def mine(user: Any, client_field: str = "client") -> Q:
     )
 
 
-# An id no client has: reversed once, then replaced by each client's id.
-_MARKER_ID = 987654321
-
-
 def client_url(client_id: int | None) -> str:
     """The client page, once the UI has it (a plain string so the pure queue needs no Django)."""
     return "" if client_id is None else path_to("clients-detail", client_id)
-
-
-def path_to(url_name: str, object_id: int) -> str:
-    """``reverse(url_name, args=[object_id])``, reversed once per name and put together.
-
-    A page links every row (the queue's items, the inbox's messages) and ``reverse`` costs
-    tens of microseconds a call: the path is reversed once per URLconf and script prefix, and
-    each row's id put into it. "" when the URLconf has no such page.
-    """
-    parts = _url_parts(url_name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
-    if parts is None:
-        return ""
-    return f"{parts[0]}{int(object_id)}{parts[1]}"
-
-
-@functools.lru_cache(maxsize=64)
-def _url_parts(
-    url_name: str, root_urlconf: str, urlconf: str | None, script_prefix: str
-) -> tuple[str, str] | None:
-    try:
-        path = reverse(url_name, args=[_MARKER_ID], urlconf=urlconf)
-    except NoReverseMatch:
-        return None
-    before, marker, after = path.partition(str(_MARKER_ID))
-    return (before, after) if marker else None
 
 
 _TASK_FIELDS = [

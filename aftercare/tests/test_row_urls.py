@@ -1,11 +1,11 @@
-"""``row_urls.id_url``: one ``reverse`` for a page of rows, the same URLs as ``reverse``."""
+"""``row_urls``: one ``reverse`` for a page of rows, the same URLs as ``reverse``."""
 
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse, set_script_prefix
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from aftercare.row_urls import id_url
+from aftercare.row_urls import id_url, path_to
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,10 @@ def test_it_keeps_the_script_prefix_and_appends_the_query() -> None:
         assert url(7) == reverse("clients-detail", args=[7]) + "?next=/x/"
     finally:
         set_script_prefix("/")
+
+
+def test_path_to_gives_one_rows_url_and_nothing_for_a_page_the_urls_lack() -> None:
+    assert path_to("messaging-conversation", 42) == reverse("messaging-conversation", args=[42])
+    assert path_to("no-such-page", 42) == ""
+    with pytest.raises(NoReverseMatch):
+        id_url("no-such-page")
