@@ -16,7 +16,6 @@ from aftercare.messaging.inbox import (
     waiting_replies,
 )
 from aftercare.messaging.models import TriageLevel
-from aftercare.phones import format_phone
 from aftercare.queue import today
 
 
@@ -40,7 +39,7 @@ def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.Toda
                 when=message.created_at,
                 urgency=level,
                 phone=client.phone if level in CALL_LEVELS else "",
-                phone_label=format_phone(client.phone) if level in CALL_LEVELS else "",
+                phone_label=client.phone_display if level in CALL_LEVELS else "",
                 action=today.TodayAction("Answer", conversation_url(client.pk)),
                 secondary=today.TodayAction(
                     "Mark read",
