@@ -21,17 +21,10 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import http.client
 import os
 import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -39,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import record
+from benchmarks._server import Request, free_port, load, measure, start_gunicorn
 
 TOKEN = "bench-inbound-auth-token-0123456789"  # noqa: S105 - a throw-away server's
 EMAIL_TOKEN = "bench-inbound-email-token-0123456789"  # noqa: S105 - a throw-away server's
@@ -47,12 +41,6 @@ SENDER = "+447700900001"
 PRACTICE_NUMBER = "+447700100001"  # the practice's own: the webhooks' To names it
 CLIENTS = 1000
 GOAL_CPU_MS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment(data_dir: str, port: int) -> dict[str, str]:
@@ -126,7 +114,7 @@ TEXTS = (
 )
 
 
-def signed_requests(base: str, phones: list[str], count: int) -> list[tuple[str, bytes, dict]]:
+def signed_requests(base: str, phones: list[str], count: int) -> list[Request]:
     from twilio.request_validator import RequestValidator
 
     validator = RequestValidator(TOKEN)
@@ -146,11 +134,12 @@ def signed_requests(base: str, phones: list[str], count: int) -> list[tuple[str,
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": validator.compute_signature(url, params),
         }
-        requests.append(("/hooks/twilio/sms", urllib.parse.urlencode(params).encode(), headers))
+        body = urllib.parse.urlencode(params).encode()
+        requests.append(("POST", "/hooks/twilio/sms", body, headers))
     return requests
 
 
-def email_requests(mailed: list[tuple[str, str]], count: int) -> list[tuple[str, bytes, dict]]:
+def email_requests(mailed: list[tuple[str, str]], count: int) -> list[Request]:
     """Raw MIME replies (``message/rfc822``), each to the reply address of an email we sent."""
     from email.message import EmailMessage
 
@@ -167,83 +156,8 @@ def email_requests(mailed: list[tuple[str, str]], count: int) -> list[tuple[str,
             f"{TEXTS[index % len(TEXTS)]}\n\nOn Monday, Bench Practice wrote:\n> How are you?\n"
         )
         headers = {"Content-Type": "message/rfc822"}
-        requests.append((path, mail.as_bytes(), headers))
+        requests.append(("POST", path, mail.as_bytes(), headers))
     return requests
-
-
-def load(port: int, requests: list[tuple[str, bytes, dict]], connections: int) -> dict:
-    """Post every request over ``connections`` keep-alive connections; latencies and errors."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    position = iter(range(len(requests)))
-
-    def run() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        while True:
-            with lock:
-                index = next(position, None)
-            if index is None:
-                break
-            path, body, headers = requests[index]
-            started = time.perf_counter()
-            try:
-                connection.request("POST", path, body=body, headers=headers)
-                answer = connection.getresponse()
-                answer.read()
-            except (OSError, http.client.HTTPException) as error:
-                with lock:
-                    errors.append(str(error))
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            mine.append(time.perf_counter() - started)
-            if answer.status != 200:
-                with lock:
-                    errors.append(f"{answer.status} on {path}")
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=run) for _ in range(connections)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "seconds": seconds,
-        "rate": len(latencies) / seconds,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "errors": errors,
-    }
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds of gunicorn's processes (the arbiter and its workers) so far."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-def measure(port: int, server: int, requests: list, connections: int) -> dict:
-    before = server_cpu(server)
-    figures = load(port, requests, connections)
-    figures["cpu_ms"] = (server_cpu(server) - before) * 1000 / len(requests)
-    return figures
 
 
 def main() -> None:
@@ -270,37 +184,9 @@ def main() -> None:
     base = env["AFTERCARE_BASE_URL"]
     webhooks = signed_requests(base, phones, args.messages)
     emails = email_requests(mailed, args.emails)
-    minimal = [("/bench/minimal/", body, headers) for _, body, headers in webhooks]
+    minimal = [("POST", "/bench/minimal/", body, headers) for _, _, body, headers in webhooks]
 
-    server = subprocess.Popen(  # noqa: S603 - our own server
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "aftercare.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    atexit.register(server.wait)
-    atexit.register(server.send_signal, signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
+    server = start_gunicorn(env, port)
     # Warm both processes (imports, caches); these webhooks count as sent once already.
     warm = 50
     load(port, minimal[:200] + webhooks[-warm:] + emails[-warm:], 4)
