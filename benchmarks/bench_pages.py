@@ -88,12 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --- The child: one size, one database ------------------------------------------------------
 
 
-def child_database(url: str, size: int) -> str:
+def child_database(url: str, size: int, kind: str = "pages") -> str:
     """A fresh PostgreSQL database for one size, next to the one ``url`` names."""
     import psycopg
 
     base, _, name = url.rpartition("/")
-    database = f"{name or 'bench'}_pages_{size}"
+    database = f"{name or 'bench'}_{kind}_{size}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
         admin.execute(f'CREATE DATABASE "{database}"')

@@ -46,6 +46,9 @@ def test_the_full_run_scales_with_clients_and_quick_stays_small() -> None:
         "100",
     ]
     assert arguments(pages, quick=True, clients=100_000)[:2] == ["--clients", "1000"]
+    under_load = next(b for b in PLAN if b.name == "load")
+    assert arguments(under_load, quick=False, clients=100_000) == ["--clients", "100000"]
+    assert arguments(under_load, quick=True, clients=100_000) == ["--quick"]
     demo = next(b for b in PLAN if b.name == "demo")
     assert arguments(demo, quick=False, clients=100_000) == [
         "--clients",

@@ -43,6 +43,12 @@ PLAN = (
         ("--clients", "{n}", "--baseline", "100", "--repeat", "5"),
     ),
     Benchmark(
+        "load",
+        "bench_load.py",
+        ("--quick",),
+        ("--clients", "{n}"),
+    ),
+    Benchmark(
         "api",
         "bench_api.py",
         ("--clients", "1000", "--baseline", "100"),
@@ -122,7 +128,8 @@ def figure_table(rows: list[dict[str, Any]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Run every benchmark in benchmarks/ (every page against a signed-in minimal view and "
-        "the same page of a small practice, each size in its own database; the API, "
+        "the same page of a small practice, each size in its own database; pages and the API "
+        "at 16 connections against gunicorn in a second process; the API's pages at two sizes, "
         "the care queue, the planner's sweep against a raw read of its rows (and its cost per "
         "client at a tenth of the size), the worker against a "
         "bare smtplib loop, a burst of signed SMS webhooks against a minimal view, the demo "
