@@ -15,8 +15,8 @@ import sys
 # Our commands that create a practice on a fresh data folder: they migrate first, like ``up``.
 MIGRATE_FIRST = frozenset({"demo", "practice"})
 # Our commands that do without a migrated database: ``up`` migrates itself, ``backup`` and
-# ``restore`` copy whole database files.
-NO_DATABASE_NEEDED = frozenset({"up", "backup", "restore"})
+# ``restore`` copy whole database files, ``bench`` makes a throw-away database per benchmark.
+NO_DATABASE_NEEDED = frozenset({"up", "backup", "restore", "bench"})
 HELP_FLAGS = frozenset({"-h", "--help", "--version"})
 
 

@@ -156,6 +156,12 @@ def sqlite_database(path: str) -> dict[str, object]:
                 "PRAGMA secure_delete=ON;"
             ),
         },
+        # A connection kept for a minute per thread: opening one and running the PRAGMAs
+        # above cost every request 3-7 ms of CPU (measured by benchmarks/bench_load.py at
+        # 20,000 clients: the signed-in floor went from 4.5 to 1.8 ms). ``restore`` asks for
+        # the server to be stopped, so no kept connection outlives a replaced file.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

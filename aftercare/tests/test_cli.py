@@ -63,3 +63,10 @@ def test_help_needs_no_database(tmp_path: Path) -> None:
     result = aftercare(tmp_path / "fresh", "tick", "--help")
     assert result.returncode == 0
     assert "--at" in result.stdout
+
+
+def test_bench_needs_no_migrated_data_folder(tmp_path: Path) -> None:
+    """Every benchmark makes its own throw-away database, so ``bench`` runs on a fresh folder."""
+    result = aftercare(tmp_path / "fresh", "bench", "--only", "no-such-benchmark")
+    assert "not set up yet" not in result.stderr
+    assert "no-such-benchmark" in result.stderr + result.stdout
