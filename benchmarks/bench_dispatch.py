@@ -144,6 +144,10 @@ def main() -> None:
         for m in messages
     ]
 
+    # CPU seconds of this process (the SMTP server's thread included, in both): less moved by
+    # the machine's load than the wall clock.
+    cpu = {"bare": float("inf"), "worker": float("inf")}
+
     def bare_prebuilt() -> float:
         """The ceiling: ready-made MIME bytes over one connection, nothing else."""
         start = time.perf_counter()
@@ -162,13 +166,32 @@ def main() -> None:
                 smtp.sendmail(message.from_address, [message.to_address], payload)
         return time.perf_counter() - start
 
+    def database_cpu() -> float | None:
+        """CPU seconds of this connection's PostgreSQL server process, when it runs on this
+        machine (``/proc``); None on SQLite (in this process) or a remote server."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def through_worker() -> float:
         """Every safety step: claim with a lease, re-check, attempt before hand-over, outcome."""
         Message.objects.update(status="queued", lease_owner="", lease_expires_at=None)
         worker = Worker(batch_size=args.batch)
-        start = time.perf_counter()
+        server_started = database_cpu()
+        cpu_started, start = time.process_time(), time.perf_counter()
         worker.run_until_idle(max_passes=10_000)
         seconds = time.perf_counter() - start
+        cpu["worker"] = min(cpu["worker"], time.process_time() - cpu_started)
+        if server_started is not None:
+            server = (database_cpu() or 0.0) - server_started
+            cpu["database"] = min(cpu.get("database", float("inf")), server)
         assert Message.objects.exclude(status="sent").count() == 0
         return seconds
 
@@ -203,7 +226,9 @@ def main() -> None:
     round_ratios = []
     for _ in range(args.rounds):
         best["prebuilt"] = min(best["prebuilt"], bare_prebuilt())
+        started = time.process_time()
         bare_seconds = bare_loop()
+        cpu["bare"] = min(cpu["bare"], time.process_time() - started)
         worker_seconds = through_worker()
         round_ratios.append(bare_seconds / worker_seconds)
         best["bare"] = min(best["bare"], bare_seconds)
@@ -232,12 +257,27 @@ def main() -> None:
         + f" (median {statistics.median(round_ratios):.2f})"
     )
     print(f"ratio worker / ceiling:   {rate['worker'] / rate['prebuilt']:8.2f}")
+    print(
+        f"CPU per message:          bare loop {cpu['bare'] / args.messages * 1000:.2f} ms,"
+        f" worker {cpu['worker'] / args.messages * 1000:.2f} ms (this process, the SMTP server's"
+        f" thread in both), ratio {cpu['bare'] / cpu['worker']:.2f}"
+    )
+    if "database" in cpu:
+        print(
+            f"  and PostgreSQL's server process for the worker: "
+            f"{cpu['database'] / args.messages * 1000:.2f} ms a message; ratio with it"
+            f" {cpu['bare'] / (cpu['worker'] + cpu['database']):.2f}"
+        )
+    cores = len(os.sched_getaffinity(0))
     for count in process_counts:
+        # N processes can be at most min(N, cores) times one, less what the SMTP server and
+        # the database's server processes take of the same cores.
         print(
             f"{count} worker process{'es' if count > 1 else '  '}:      {rate[count]:8.1f} messages/s,"
             f" {rate[count] / rate['bare']:5.2f} of the bare loop,"
             f" {rate[count] / rate[process_counts[0]]:5.2f} x {process_counts[0]} process"
             f"{'es' if process_counts[0] > 1 else ''}"
+            f" (at most {min(count, cores) / min(process_counts[0], cores):.0f} x on {cores} cores)"
         )
     record(
         "worker into local SMTP",

@@ -39,6 +39,7 @@ from aftercare.messaging.availability import ReadEstimate, register_availability
 from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
 from aftercare.messaging.models import Direction, Message
 from aftercare.messaging.services import message_acknowledge, message_queue
+from aftercare.messaging.transports import sms_sender
 from aftercare.phones import can_receive_texts
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.promises.services import register_promise_judge
@@ -135,7 +136,7 @@ def _text_practitioner(message: Any, absence: Absence) -> None:
         client=None,
         direction=Direction.OUTBOUND,
         channel="sms",
-        from_address=getattr(settings, "AFTERCARE_TWILIO_FROM", "") or "",
+        from_address=sms_sender(message.practice),
         to_address=phone,
         subject="Emergency list message",
         text_body=(

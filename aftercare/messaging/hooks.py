@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from aftercare import clock
 from aftercare.messaging.addresses import addresses_in, email_address
 from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES, IncomingFile
-from aftercare.messaging.autoreplies import classify_mail
+from aftercare.messaging.autoreplies import classify_mail, header
 from aftercare.messaging.inbound import receive_inbound
 from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
@@ -339,14 +339,16 @@ def parse_json_email(body: bytes) -> dict[str, Any] | HttpResponse:
         return JsonResponse(
             {"error": "from and to are required, each with an email address"}, status=400
         )
+    headers = headers_message(fields)
     return {
         "from_address": sender,
         "recipients": recipients,
         "subject": str(fields.get("subject") or ""),
         "text": str(fields.get("text") or ""),
         "html": str(fields.get("html") or ""),
-        "message_id": str(fields.get("message_id") or ""),
-        "classified": classify_mail(headers_message(fields)),
+        "message_id": str(fields.get("message_id") or header(headers, "Message-ID")),
+        "date": str(fields.get("date") or header(headers, "Date")),
+        "classified": classify_mail(headers),
         "raw": b"",
         "attachments": json_attachments(fields.get("attachments")),
     }

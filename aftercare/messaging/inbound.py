@@ -50,7 +50,7 @@ from aftercare.messaging.services import (
     message_queue,
     record_delivery_failure,
 )
-from aftercare.messaging.transports import sms_live
+from aftercare.messaging.transports import sms_live, sms_sender
 from aftercare.messaging.triaging import Triage, triage
 from aftercare.phones import can_receive_texts
 from aftercare.practice.models import Practice, User
@@ -566,7 +566,7 @@ def notify_practitioner(message: Message, *, practitioner: User | None = None) -
         alerts.append(
             Message.objects.create(
                 channel="sms",
-                from_address=settings.TWILIO_FROM,
+                from_address=sms_sender(practice),
                 to_address=phone,
                 text_body=f"Aftercare: {message.triage_level} message from {name}. Please look now: {link}",
                 **common,

@@ -27,6 +27,7 @@ from aftercare.messaging.models import (
     MessageTemplate,
     MessagingSettings,
 )
+from aftercare.messaging.transports import sms_sender
 from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import record_audit
@@ -270,12 +271,13 @@ def _render_part(
     )
 
 
-def sender_address(channel: str) -> str:
+def sender_address(channel: str, practice: Practice) -> str:
+    """Who a practice's message on ``channel`` is from (SMS: ``transports.sms_sender``)."""
     if channel == "email":
         return settings.DEFAULT_FROM_EMAIL
     if channel == "whatsapp":
         return settings.TWILIO_WHATSAPP_FROM
-    return settings.TWILIO_FROM
+    return sms_sender(practice)
 
 
 MAX_PERSONAL_BODY = 5000
@@ -337,7 +339,7 @@ def message_queue(
         message.save()
         return message
     message.to_address = usable_address(client, chosen)
-    message.from_address = sender_address(chosen)
+    message.from_address = sender_address(chosen, client.practice)
     message.save()
     check_in = None
     if any(_asks_check_in(client, key) for key in [template_key, *_part_keys(also)]):

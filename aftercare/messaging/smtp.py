@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import logging
 import re
 import ssl
@@ -87,10 +88,47 @@ def parse_email(parsed: Any, raw: bytes = b"") -> dict[str, Any]:
         "text": text,
         "html": html,
         "message_id": header(parsed, "Message-ID"),
+        "date": header(parsed, "Date"),
         "classified": classify_mail(parsed),
         "raw": raw,
         "attachments": mime_attachments(parsed) if is_email else [],
     }
+
+
+def inbound_email_key(parsed: dict[str, Any]) -> str:
+    """What tells one inbound email from another: its Message-ID, else a digest of the mail.
+
+    Stored as the message's ``provider_id``, unique among inbound messages
+    (``one_inbound_per_provider_id``), so a webhook the provider retries, or a mail delivered
+    twice, is stored once. A mail without a Message-ID (some phone mailers, web forms, scripts)
+    gets ``sha256:`` and the digest of its bytes as they arrived — the same on every retry, and
+    different for another mail, whose headers (Date, Received) and body differ — or, when a
+    provider posts only parsed fields (JSON), of its sender, recipients, date, subject, text,
+    HTML and attachments. Every inbound email path (the webhook, the hosted providers,
+    ``aftercare smtpd``) keys its mail here.
+    """
+    message_id = str(parsed.get("message_id") or "").strip()
+    if message_id:
+        return message_id[:100]
+    digest = hashlib.sha256()
+    raw = parsed.get("raw") or b""
+    if raw:
+        digest.update(raw)
+    else:
+        for value in (
+            parsed.get("from_address"),
+            "\n".join(parsed.get("recipients") or ()),
+            parsed.get("date"),
+            parsed.get("subject"),
+            parsed.get("text"),
+            parsed.get("html"),
+        ):
+            # Length-prefixed, so no two different lists of fields read as the same bytes.
+            data = str(value or "").encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big") + data)
+        for attachment in parsed.get("attachments") or ():
+            digest.update(len(attachment.data).to_bytes(8, "big") + attachment.data)
+    return f"sha256:{digest.hexdigest()}"
 
 
 def mime_attachments(parsed: EmailMessage) -> list[IncomingFile]:
@@ -163,7 +201,7 @@ def deliver_bounce(
         subject=parsed["subject"],
         text=parsed["text"],
         html=parsed["html"],
-        provider_id=parsed["message_id"][:100],
+        provider_id=inbound_email_key(parsed),
         reply_token=original.reply_token if original is not None else "",
         kind=MessageKind.BOUNCE,
         raw_mime=parsed["raw"],
@@ -203,7 +241,7 @@ def deliver_parsed(parsed: dict[str, Any], *, route_later: bool = False) -> Mess
         if auto
         else new_text(parsed["text"], keep_whole_when_empty=not parsed.get("attachments")),
         html=parsed["html"],
-        provider_id=parsed["message_id"][:100],
+        provider_id=inbound_email_key(parsed),
         reply_token=token,
         kind=MessageKind.AUTO_REPLY if auto else MessageKind.REPLY,
         raw_mime=parsed.get("raw", b""),

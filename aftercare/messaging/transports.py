@@ -29,6 +29,7 @@ from aftercare.messaging.attachments import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
     from aftercare.messaging.models import Message
+    from aftercare.practice.models import Practice
 
 
 class TransportError(Exception):
@@ -59,8 +60,12 @@ class Transport:
         """Hand ``message`` to the provider and return the provider's id for it."""
         raise NotImplementedError
 
-    def rate(self) -> tuple[str, float] | None:
-        """``(sender, messages per second)`` the provider allows this sender, or None."""
+    def per_second(self) -> float | None:
+        """How many messages a second the provider lets one sender send, or None (no limit)."""
+        return None
+
+    def rate(self, message: Message) -> tuple[str, float] | None:
+        """``(sender, messages per second)`` for the sender ``message`` goes from, or None."""
         return None
 
 
@@ -208,19 +213,26 @@ class TwilioTransport(Transport):
         # Twilio's HTTP client is the one seam tests replace (twilio.http.HttpClient).
         self.http_client = http_client
 
-    def sender(self) -> str:
+    def sender(self, message: Message) -> str:
+        """The number ``message`` goes from, decided when it is handed over (``sms_sender``):
+        a practice that changed its number since the message was queued sends from the new one
+        (Twilio refuses a number the account no longer has, error 21606)."""
         if self.whatsapp:
             return f"whatsapp:{settings.TWILIO_WHATSAPP_FROM}"
-        return settings.TWILIO_FROM
+        return sms_sender(message.practice)
 
     def recipient(self, message: Message) -> str:
         return f"whatsapp:{message.to_address}" if self.whatsapp else message.to_address
 
-    def rate(self) -> tuple[str, float] | None:
-        per_second = (
-            settings.TWILIO_WHATSAPP_PER_SECOND if self.whatsapp else settings.TWILIO_SMS_PER_SECOND
-        )
-        return f"twilio:{self.sender()}", per_second
+    def per_second(self) -> float | None:
+        if self.whatsapp:
+            return settings.TWILIO_WHATSAPP_PER_SECOND
+        return settings.TWILIO_SMS_PER_SECOND
+
+    def rate(self, message: Message) -> tuple[str, float] | None:
+        # Twilio's messages-per-second limit is per sending number: each practice's own
+        # number has its own turns, kept by all workers together (``messaging.rates``).
+        return f"twilio:{self.sender(message)}", self.per_second() or 0.0
 
     def open(self) -> None:
         if self.client is None:
@@ -245,10 +257,13 @@ class TwilioTransport(Transport):
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
         callback = f"{settings.BASE_URL}{reverse('hooks-twilio-status')}"
+        sender = self.sender(message)
+        # The outbox records the number it really went from (``record_sent`` stores it).
+        message.from_address = sender.removeprefix("whatsapp:")
         try:
             result = self.create(
                 to=self.recipient(message),
-                from_=self.sender(),
+                from_=sender,
                 status_callback=callback,
                 **self.content(message),
             )
@@ -307,6 +322,18 @@ def within_whatsapp_window(message: Message) -> bool:
         direction="in",
         created_at__gte=clock.now() - WHATSAPP_WINDOW,
     ).exists()
+
+
+def sms_sender(practice: Practice | None) -> str:
+    """The number a practice's SMS go from: its own (``Practice.sms_number``), else
+    ``AFTERCARE_TWILIO_FROM``.
+
+    The one place that decides it (the outbox, staff alerts, the transport and its rate limit
+    all ask here): a client who answers a text reaches the number their practice gave them,
+    and the answer finds the practice by it (``inbound.practice_for_number``).
+    """
+    own = practice.sms_number if practice is not None else ""
+    return own or settings.TWILIO_FROM
 
 
 def sms_live() -> bool:

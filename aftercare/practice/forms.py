@@ -54,7 +54,10 @@ class PracticeForm(forms.ModelForm):
         required=False,
         max_length=MAX_PHONE_INPUT,
         label="Number clients text (SMS and WhatsApp)",
-        help_text="Your Twilio number. Messages written to it come to this practice.",
+        help_text=(
+            "Your Twilio number. Messages written to it come to this practice, and your "
+            "texts to clients go from it."
+        ),
     )
 
     class Meta:

@@ -34,6 +34,8 @@ def test_the_homeopaths_promise_is_kept_during_the_holiday(
 ) -> None:  # type: ignore[no-untyped-def]
     personas.owner.phone = "+447700900999"
     personas.owner.save()
+    personas.practice.sms_number = "+447700100111"  # the practice's own texting number
+    personas.practice.save(update_fields=["sms_number"])
     newcomer = make_client(
         personas.practice,
         given_name="Nina",
@@ -58,6 +60,8 @@ def test_the_homeopaths_promise_is_kept_during_the_holiday(
     )
     assert {m.to_address for m in alerts} == {personas.owner.email, personas.owner.phone}
     assert all(m.status == "sent" for m in alerts)
+    # The text to the practitioner comes from the practice's number, as the client's do.
+    assert alerts.get(channel="sms").from_address == "+447700100111"
     passed_on = Message.objects.get(client=newcomer, template_key="emergency_passed_on")
     assert "passed on" in passed_on.text_body
     assert not Message.objects.filter(client=newcomer, template_key="absence_auto_reply").exists()

@@ -189,3 +189,65 @@ def test_four_workers_on_postgresql_send_every_message_exactly_once(tmp_path: Pa
         assert check_delivery(mailbox, rows) == 0
     finally:
         controller.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("AFTERCARE_TEST_DATABASE_URL"), reason="needs AFTERCARE_TEST_DATABASE_URL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_workers_killed_at_random_on_postgresql_double_only_the_message_in_flight(
+    tmp_path: Path,
+) -> None:
+    """On PostgreSQL a worker sends each outcome without waiting for its answer
+    (``worker.OutcomeInFlight``): once sent, the database commits it even if the worker is
+    killed before it reads the answer. So each kill resends at most the one message whose
+    hand-over had no outcome sent yet (under the same Message-ID)."""
+    from django.db import connection
+
+    from aftercare.messaging.models import Message
+    from aftercare.messaging.tests import crash_setup
+
+    controller, mailbox, port = start_smtp_server()
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST']}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+    env = worker_env(tmp_path, port, url)
+    try:
+        with clock.at(time_machine.escape_hatch.datetime.datetime.now(dt.UTC)):
+            crash_setup.populate(COUNT)
+
+        def pending() -> int:
+            return Message.objects.exclude(status="sent").count() + (
+                COUNT - Message.objects.count()
+            )
+
+        rng = random.Random(16)
+        workers = [start_worker(env), start_worker(env)]
+        kills = 0
+        started = time.monotonic()
+        try:
+            while kills < 12 and pending() > 0:
+                time.sleep(rng.uniform(0.8, 2.5))
+                victim = rng.randrange(len(workers))
+                workers[victim].send_signal(signal.SIGKILL)
+                workers[victim].wait()
+                kills += 1
+                workers[victim] = start_worker(env)
+            while pending() > 0:
+                assert time.monotonic() - started < DEADLINE_SECONDS, f"{pending()} left"
+                time.sleep(0.5)
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(timeout=30)
+        assert kills >= 5
+        rows: list[Any] = list(
+            Message.objects.values_list("idempotency_key", "to_address", "status")
+        )
+        assert check_delivery(mailbox, rows) <= kills
+    finally:
+        controller.stop()

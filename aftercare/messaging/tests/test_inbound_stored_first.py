@@ -77,7 +77,7 @@ def by_json_webhook(client: HttpClient, to: str, raw: bytes) -> int:
         "to": to,
         "subject": str(parsed["Subject"]),
         "text": parsed.get_body(preferencelist=("plain",)).get_content(),
-        "message_id": str(parsed["Message-ID"]),
+        "message_id": str(parsed["Message-ID"] or ""),
     }
     return client.post(HOOK, json.dumps(payload), content_type="application/json").status_code
 
@@ -126,6 +126,37 @@ def test_each_email_path_stores_first_once_and_the_worker_routes_the_reply(
     ack = Message.objects.get(template_key="reply_acknowledgement")
     assert ack.channel == "email" and ack.in_reply_to == reply
     assert route_arrived() == 0  # routed once
+
+
+def without_message_id(raw: bytes) -> bytes:
+    return b"".join(
+        line
+        for line in raw.splitlines(keepends=True)
+        if not line.lower().startswith(b"message-id:")
+    )
+
+
+@pytest.mark.parametrize("deliver", EMAIL_PATHS, ids=lambda f: f.__name__)
+def test_a_mail_without_a_message_id_is_stored_once_however_often_it_comes(
+    personas: Personas, client: HttpClient, deliver: Path
+) -> None:
+    sent = message_queue(client=personas.client, template_key="check_in")
+    to = f"reply+{sent.reply_token}@reply.example.org"
+    # An iPhone reply whose Message-ID was lost on the way, and the client's next one.
+    first = without_message_id(fixture_mail("iphone_bottom_post.eml", sent.reply_token))
+    later = first.replace(b"14:31:45", b"14:52:10").replace(
+        b"I have an itchy rash on both arms since Friday.", b"The rash has spread to my neck."
+    )
+    assert b"message-id" not in first.lower()
+    for raw in (first, first, later, first, later):  # retried webhooks, a second delivery
+        assert deliver(client, to, raw) == 200
+    stored = Message.objects.filter(direction=Direction.INBOUND).order_by("id")
+    assert [reply.text_body for reply in stored] == [
+        "I have an itchy rash on both arms since Friday.",
+        "The rash has spread to my neck.",
+    ]
+    assert all(reply.provider_id.startswith("sha256:") for reply in stored)
+    assert route_arrived() == 2
 
 
 @pytest.mark.parametrize("deliver", EMAIL_PATHS, ids=lambda f: f.__name__)

@@ -17,13 +17,15 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
 from aftercare import clock
+from aftercare.clients.models import Client
 from aftercare.messaging import transports
 from aftercare.messaging.inbound import receive_inbound
-from aftercare.messaging.models import Direction, Message, MessageStatus
+from aftercare.messaging.models import Direction, Message, MessageStatus, SendingTurn
 from aftercare.messaging.plugins import unreachable_items
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.smtp import InboundHandler
 from aftercare.messaging.worker import Worker
+from aftercare.practice.models import Practice
 from aftercare.testing import Personas
 
 SID = "AC" + "a" * 32
@@ -79,6 +81,71 @@ def test_an_sms_is_posted_in_twilios_documented_format(
     assert request["data"]["From"] == "+447700900999"
     assert request["data"]["Body"] == message.text_body
     assert request["data"]["StatusCallback"].endswith("/hooks/twilio/status")
+
+
+PRACTICE_NUMBER = "+447700100111"
+
+
+def with_own_number(personas: Personas) -> Client:
+    """Riverside gets its own texting number; its client, read as the worker reads it."""
+    Practice.objects.filter(pk=personas.practice.pk).update(sms_number=PRACTICE_NUMBER)
+    return Client.objects.select_related("practice").get(pk=personas.client.pk)
+
+
+def test_a_practice_with_its_own_number_texts_from_it_and_one_without_from_the_shared_one(
+    personas: Personas, twilio: RecordingTwilio
+) -> None:
+    riverside = message_queue(
+        client=with_own_number(personas), template_key="recall", channel="sms"
+    )
+    hillside = message_queue(client=personas.other_client, template_key="recall", channel="sms")
+    assert (riverside.from_address, hillside.from_address) == (PRACTICE_NUMBER, "+447700900999")
+    Worker().run_until_idle()
+    sent_from = {request["data"]["To"]: request["data"]["From"] for request in twilio.requests}
+    assert sent_from == {
+        personas.client.phone: PRACTICE_NUMBER,
+        personas.other_client.phone: "+447700900999",
+    }
+
+
+def test_an_sms_goes_from_the_number_the_practice_has_when_it_is_sent(
+    personas: Personas, twilio: RecordingTwilio
+) -> None:
+    # Queued before the practice had its own number: Twilio would refuse an old number the
+    # account no longer holds (21606, a "permanent" error that marks the client's mobile
+    # unusable), so the number is the practice's at the hand-over, and the outbox says so.
+    message = message_queue(client=personas.client, template_key="recall", channel="sms")
+    assert message.from_address == "+447700900999"
+    with_own_number(personas)
+    Worker().run_until_idle()
+    assert twilio.requests[0]["data"]["From"] == PRACTICE_NUMBER
+    message.refresh_from_db()
+    assert (message.status, message.from_address) == (MessageStatus.SENT, PRACTICE_NUMBER)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC), tick=False)
+def test_each_sending_number_keeps_its_own_rate(
+    personas: Personas, twilio: RecordingTwilio, settings: Any
+) -> None:
+    # A turn every 10 seconds: a second SMS from the same number waits in the queue (the
+    # worker sleeps only for a turn a few seconds away), an SMS from another number does not.
+    settings.TWILIO_SMS_PER_SECOND = 0.1
+    riverside = with_own_number(personas)
+    first = message_queue(client=riverside, template_key="recall", channel="sms")
+    second = message_queue(client=riverside, template_key="recall", channel="sms")
+    hillside = message_queue(client=personas.other_client, template_key="recall", channel="sms")
+    Worker().run_until_idle()
+    assert [request["data"]["From"] for request in twilio.requests] == [
+        PRACTICE_NUMBER,
+        "+447700900999",
+    ]
+    statuses = Message.objects.in_bulk([first.pk, second.pk, hillside.pk])
+    assert [statuses[m.pk].status for m in (first, second, hillside)] == ["sent", "queued", "sent"]
+    assert statuses[second.pk].next_attempt_at == clock.now() + dt.timedelta(seconds=10)
+    assert sorted(SendingTurn.objects.values_list("sender", flat=True)) == [
+        f"twilio:{PRACTICE_NUMBER}",
+        "twilio:+447700900999",
+    ]
 
 
 def client_wrote_on_whatsapp(personas: Personas, hours_ago: float) -> None:

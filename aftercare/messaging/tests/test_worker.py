@@ -192,6 +192,7 @@ def test_an_outcome_is_recorded_with_its_attempt_only_while_the_lease_is_held(
     Message.objects.filter(pk=second.pk).update(lease_owner="other")
     worker.record_sent(first, attempts[0], "id-1")
     worker.record_sent(second, attempts[1], "id-2")
+    worker.settle()  # (PostgreSQL: the answer to the last outcome sent is read here)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.provider_id, first.lease_owner) == ("sent", "id-1", "")
