@@ -86,6 +86,11 @@ class DropSlot:
     starts: dt.time
     minutes: int  # how long the slot is; a drop in it starts at a DROP_STEP mark within it
 
+    @property
+    def clock(self) -> str:
+        """ "09:00": the 24-hour time the week's drag and drop reads (as ``|time:'H:i'``)."""
+        return self.starts.strftime("%H:%M")
+
 
 def drop_slots(day_starts: dt.time, day_ends: dt.time, *, hour: int = 60) -> list[DropSlot]:
     """One slot per ``hour`` minutes of the usual hours, from the opening to the close.

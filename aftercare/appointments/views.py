@@ -26,7 +26,7 @@ from aftercare.appointments.forms import (
     StatusForm,
 )
 from aftercare.appointments.models import Appointment, Kind
-from aftercare.appointments.rows import ScheduleRows
+from aftercare.appointments.rows import ScheduleRows, week_items
 from aftercare.appointments.selectors import (
     appointment_for_page,
     day_schedule,
@@ -521,21 +521,25 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
         return reverse("appointments-create") + "?" + urlencode(params)
 
     monday = week.days[0].day
-    rows = ScheduleRows(here=here, overlapping=week.overlapping)
+    make_rows = ScheduleRows(here=here, overlapping=week.overlapping)
+    days = []
+    for one in week.days:
+        rows = make_rows(one.appointments)
+        days.append(
+            {
+                "day": one.day,
+                "is_today": one.day == today,
+                "rows": rows,
+                "items": week_items(rows, everyone=practitioner is None),
+                "book_url": book_url(one.day),
+            }
+        )
     return render(
         request,
         "appointments/week.html",
         {
             "week": week,
-            "days": [
-                {
-                    "day": one.day,
-                    "is_today": one.day == today,
-                    "rows": rows(one.appointments),
-                    "book_url": book_url(one.day),
-                }
-                for one in week.days
-            ],
+            "days": days,
             "people": people,
             "chosen": chosen,
             "everyone": practitioner is None,

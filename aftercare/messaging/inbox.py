@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
+from aftercare.queue.selectors import count_of
 from aftercare.row_urls import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
@@ -74,10 +75,12 @@ def oldest_ids_of_each(parts: list[QuerySet[Message]], limit: int) -> QuerySet[M
     return ids[0].union(*ids[1:], all=True)
 
 
-def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
-    """The ``limit`` most serious unread replies, the oldest first within a level (one query).
+def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Message], int]:
+    """The ``limit`` most serious unread replies, the oldest first within a level, and how many
+    replies are waiting in all (one query: the count rides on the rows, ``count_of``).
 
-    One part per level (``oldest_ids_of_each``), then ranked here.
+    One part per level (``oldest_ids_of_each``), then ranked here. Only what Today shows of a
+    message and its client is read (not the stored MIME or HTML of every reply).
     """
     rows = waiting_replies(actor, scope)
     parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
@@ -85,6 +88,8 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
     found = list(
         Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
         .select_related("client")
+        .only(*_WAITING_FIELDS)
+        .annotate(_total=count_of(rows))
         .order_by()  # ranked here: an order would walk a whole index of messages
     )
     found.sort(
@@ -94,7 +99,22 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> list[Message]:
             message.pk,
         )
     )
-    return found[:limit]
+    return found[:limit], (found[0]._total if found else 0)
+
+
+# What Today's replies card shows of a waiting reply and its client.
+_WAITING_FIELDS = (
+    "client_id",
+    "subject",
+    "text_body",
+    "triage_level",
+    "triage_reasons",
+    "created_at",
+    "client__given_name",
+    "client__family_name",
+    "client__phone",
+    "client__phone_display",
+)
 
 
 def status_words(message: Message) -> str:

@@ -140,6 +140,11 @@ def flagged_reply_items(
         counted=flagged,
         count=count,
     )
+    # Up to ``limit`` rows of each level came back; only the first ``limit`` in queue order are
+    # made into items. Within a level every reply has the same value, so queue order is the
+    # level, then the oldest first, then the id as text (``items.sort_key``'s tie-break).
+    level_order = {level: position for position, level in enumerate(_FLAGGED_FIRST)}
+    rows.sort(key=lambda row: (level_order.get(row[7], len(level_order)), row[9], f"{row[0]}"))
     items = []
     for (
         pk,
@@ -152,7 +157,7 @@ def flagged_reply_items(
         triage_level,
         triage_reasons,
         created_at,
-    ) in rows:
+    ) in rows[: max(0, limit)]:
         reasons = list(triage_reasons or [])
         headline = reasons[0].split(":", 1)[0] if reasons else "needs a look"
         items.append(

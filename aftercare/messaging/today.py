@@ -13,17 +13,15 @@ from aftercare.messaging.inbox import (
     conversation_url,
     most_serious_waiting,
     triage_words,
-    waiting_replies,
 )
 from aftercare.messaging.models import TriageLevel
 from aftercare.queue import today
 
 
 def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.TodayCard:
-    """Replies waiting for a person, the most serious first, each with the client's words (two
-    queries). Urgent and crisis replies show the client's phone as a tap-to-call link."""
-    total = waiting_replies(actor, scope).count()
-    shown = most_serious_waiting(actor, scope, today.CARD_LIMIT) if total else []
+    """Replies waiting for a person, the most serious first, each with the client's words (one
+    query). Urgent and crisis replies show the client's phone as a tap-to-call link."""
+    shown, total = most_serious_waiting(actor, scope, today.CARD_LIMIT)
     next_url = reverse("queue-today")
     entries = []
     for message in shown:

@@ -29,6 +29,11 @@ merges the sources' first items (the first ``limit`` of the whole queue are amon
 page of 100 reads at most 100 rows per source, however long the backlog. ``rank_in_sql`` below
 orders rows the way ``sort_key`` does, so one indexed query with a ``LIMIT`` can do it.
 
+Within ``reads_shared()`` (the Today page, whose cards read the same sources: the care hour
+plans from every source, the promises card shows the promises due tonight) a source's first
+items are read once for a scope, limit and moment, and a card can ask what was read
+(``first_items`` again, which is then free).
+
 The queue page, the care hour, the API ``GET /api/v1/care-queue`` and the one-click actions
 then work for your items. Ranking and the care-hour fitting below are pure functions of the
 items and the clock, so they are tested without a database (see tests/test_queue.py).
@@ -36,8 +41,10 @@ items and the clock, so they are tested without a database (see tests/test_queue
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -132,12 +139,41 @@ class QueueSource:
         self, actor: Actor, now: dt.datetime, scope: str, limit: int, *, count: bool = True
     ) -> SourcePage:
         """The source's first ``limit`` items in queue order, within ``scope``, and its total
-        (``count=False``: the source may skip counting, and ``total`` is then a lower bound)."""
-        if self.ranked:
-            return self.list_items(actor, now, scope=scope, limit=limit, count=count)  # type: ignore[call-arg]
+        (``count=False``: the source may skip counting, and ``total`` is then a lower bound).
+        Within ``reads_shared()`` the same read is made once."""
+        shared = _shared_reads.get()
         user_id = actor.user.pk if actor.user else None
-        found = rank(in_scope(self.list_items(actor, now), scope, user_id), now)  # type: ignore[call-arg]
-        return SourcePage(items=found[:limit], total=len(found))
+        key = (self.kind, actor.practice.pk, user_id, now, scope, limit, count)
+        if shared is not None and key in shared:
+            return shared[key]
+        if self.ranked:
+            page = self.list_items(actor, now, scope=scope, limit=limit, count=count)  # type: ignore[call-arg]
+        else:
+            found = rank(in_scope(self.list_items(actor, now), scope, user_id), now)  # type: ignore[call-arg]
+            page = SourcePage(items=found[:limit], total=len(found))
+        if shared is not None:
+            shared[key] = page
+        return page
+
+
+# The sources' pages read so far in this ``reads_shared()`` block (None outside one).
+_shared_reads: contextvars.ContextVar[dict[tuple[Any, ...], SourcePage] | None] = (
+    contextvars.ContextVar("shared_queue_reads", default=None)
+)
+
+
+@contextlib.contextmanager
+def reads_shared() -> Iterator[None]:
+    """Within the block, a source's first items for one scope, limit and moment are read once.
+
+    For a page whose parts read the same sources (Today's cards); a write in between would not
+    be seen, so only pages that read are wrapped in it.
+    """
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
 
 
 _sources: dict[str, QueueSource] = {}

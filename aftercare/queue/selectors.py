@@ -265,7 +265,7 @@ def _day_word(moment: dt.datetime, first_day: dt.date, tz: dt.tzinfo) -> str:
 
 
 def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard:
-    """Today's and tomorrow's appointments with their state (two queries).
+    """Today's and tomorrow's appointments with their state, and how many (one query).
 
     A booked appointment whose time has come offers "Mark attended"; the others open the client.
     """
@@ -278,11 +278,8 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     ).exclude(status=AppointmentStatus.CANCELLED)
     if scope == "mine":
         rows = rows.filter(practitioner=actor.user)
-    total = rows.count()
-    shown = list(
-        rows.select_related("client", "practitioner").order_by("starts_at", "id")[
-            : today.CARD_LIMIT
-        ]
+    shown, total = first_objects(
+        rows.select_related("client", "practitioner"), ["starts_at", "id"], today.CARD_LIMIT
     )
     entries = []
     for appointment in shown:

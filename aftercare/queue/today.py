@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from aftercare.queue import items
+
 if TYPE_CHECKING:  # the registry stores callables; it never touches the database
     from aftercare.practice.access import Actor
 
@@ -100,7 +102,10 @@ def today_cards(actor: Actor, now: dt.datetime, scope: str) -> list[TodayCard]:
     """Every registered card for the actor, in page order."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
-    cards = [card for provider in _providers.values() if (card := provider(actor, now, scope))]
+    # The cards share what they read of the care queue's sources (the care hour and the
+    # promises card both read the promises).
+    with items.reads_shared():
+        cards = [card for provider in _providers.values() if (card := provider(actor, now, scope))]
     return sorted(cards, key=lambda card: (card.order, card.title))
 
 

@@ -10,11 +10,13 @@ from django.urls import reverse
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor, scoped
 from aftercare.queue import today
+from aftercare.queue.selectors import first_objects
 from aftercare.supplies.models import PreparedBy, Status, Supply
 
 
 def supplies_to_prepare_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard:
-    """Supplies whose client asked to re-order and that we prepare, soonest run-out first."""
+    """Supplies whose client asked to re-order and that we prepare, soonest run-out first, and
+    how many (one query)."""
     rows = scoped(Supply, actor).filter(
         status=Status.REORDER_REQUESTED,
         prepared_by__in=(PreparedBy.PRACTICE, PreparedBy.PHARMACY),
@@ -24,8 +26,9 @@ def supplies_to_prepare_card(actor: Actor, now: dt.datetime, scope: str) -> toda
         rows = rows.filter(
             Q(client__primary_practitioner=actor.user) | Q(client__primary_practitioner=None)
         )
-    total = rows.count()
-    shown = list(rows.select_related("client").order_by("runs_out_on", "id")[: today.CARD_LIMIT])
+    shown, total = first_objects(
+        rows.select_related("client"), ["runs_out_on", "id"], today.CARD_LIMIT
+    )
     next_url = reverse("queue-today")
     entries = []
     for supply in shown:

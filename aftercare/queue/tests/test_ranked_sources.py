@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
+from aftercare.messaging.plugins import flagged_reply_items
 from aftercare.queue import items, selectors
 from aftercare.queue.tests.factories import NOW, make_promise, make_task
 from aftercare.testing import Personas, make_client
@@ -82,3 +83,27 @@ def test_each_source_reads_only_what_the_page_shows_in_a_fixed_number_of_queries
         page = selectors.care_queue_page(backlog.actor(), NOW, scope="practice", limit=2)
     assert len(page.items) == 2
     assert page.total == len(all_ranked(backlog))
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4, 7, 12])
+def test_flagged_replies_made_into_items_are_the_first_of_all_even_in_a_tie(
+    personas: Personas, limit: int
+) -> None:
+    """Replies of one level written at the same moment rank by their id as text (10 before 9)."""
+    for index in range(12):
+        Message.objects.create(
+            practice=personas.practice,
+            client=personas.client,
+            direction=Direction.INBOUND,
+            channel="sms",
+            status=MessageStatus.RECEIVED,
+            text_body=f"Reply {index}",
+            triage_level=[TriageLevel.ATTENTION, TriageLevel.CRISIS, TriageLevel.URGENT][index % 3],
+            created_at=NOW - dt.timedelta(hours=index % 2),
+        )
+    everything = flagged_reply_items(personas.actor(), NOW, limit=100).items
+    page = flagged_reply_items(personas.actor(), NOW, limit=limit)
+    assert [item.id for item in page.items] == [item.id for item in items.rank(everything, NOW)][
+        :limit
+    ]
+    assert page.total == 12

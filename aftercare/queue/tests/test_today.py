@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftercare import clock
@@ -14,6 +16,7 @@ from aftercare.messaging.models import Direction, Message
 from aftercare.practice.models import AuditEvent
 from aftercare.queue import today
 from aftercare.queue.models import QueueAct
+from aftercare.queue.selectors import appointments_card
 from aftercare.queue.tests.factories import make_care_hour, make_promise, make_task
 from aftercare.supplies.models import Supply
 from aftercare.testing import Personas, make_appointment, make_client
@@ -213,3 +216,18 @@ def test_an_assistant_sees_the_whole_practice(client, personas: Personas) -> Non
     make_appointment(personas.client, personas.owner, starts_at=NOW + dt.timedelta(hours=1))
     page = client.get(reverse("queue-today")).content.decode()
     assert "Ruth Miller" in page
+
+
+def test_the_appointments_card_lists_the_first_and_counts_the_rest_in_one_query(
+    personas: Personas,
+) -> None:
+    for minutes in range(0, 30 * (today.CARD_LIMIT + 2), 30):
+        make_appointment(
+            personas.client, personas.owner, starts_at=NOW + dt.timedelta(minutes=minutes)
+        )
+    actor = personas.actor()
+    with CaptureQueriesContext(connection) as queries:
+        card = appointments_card(actor, NOW, "mine")
+    assert len(queries.captured_queries) == 1
+    assert len(card.entries) == today.CARD_LIMIT and card.more == 2
+    assert card.entries[0].when == NOW
