@@ -1,7 +1,7 @@
 """The care engine's bulk sweep against a raw read of the rows it reads, in one run.
 
 Run: ``.venv/bin/python benchmarks/bench_planner.py [--clients 100000] [--baseline 10000]
-[--quick] [--database-url postgres://…] [--data-dir DIR]``.
+[--sizes 10000,100000,1000000] [--quick] [--database-url postgres://…] [--data-dir DIR]``.
 
 It builds a demo practice of ``--clients`` clients (``aftercare.demo_load``, default 100,000;
 ``--quick`` uses 2,000) in a SQLite database kept in ``--data-dir`` (default
@@ -13,8 +13,9 @@ on later runs. Then, all as of one instant:
 2. **first sweep** — ``reconcile_all``: read, plan and insert every touchpoint;
 3. then ``--rounds`` times (default 3), alternating:
    **raw read** — the practice's clients, appointments, tags, supplies and touchpoints
-   (``SELECT *``) through the DB-API cursor, tuples as the driver returns them: the floor
-   beneath the sweep (the issue's reference: steady sweep ≤ 4×, first sweep ≤ 10×);
+   (``SELECT *``) through the DB-API cursor, tuples as the driver returns them, ten thousand
+   at a time: the floor beneath the sweep (the issue's reference: steady sweep ≤ 4×, first
+   sweep ≤ 10×);
    **ORM read** — the same rows through the ORM (``values_list``, datetimes converted), an
    extra line; and **steady sweep** — ``reconcile_all`` again: read, fingerprint, plan nobody,
    write nothing.
@@ -28,7 +29,11 @@ the steady sweep changed nothing and planned nobody.
 ``--baseline M`` first runs the same benchmark at ``M`` clients in a child process with its own
 database (a second SQLite folder, or the PostgreSQL database name with ``_M`` appended, created
 if missing), and reports how the cost per client grows from ``M`` to ``--clients``: linear
-growth keeps it near 1.
+growth keeps it near 1. ``--sizes A,B,C`` does the same for several sizes (issue 16: from
+10,000 to 100,000 to 1,000,000 clients): every size but the largest in a child process of its
+own, smallest first, the largest in this one, then one table of the cost per client (wall clock
+and CPU) of the raw read, the steady and the first sweep at each size, with its ratio to the
+smallest. ``--clients N --baseline M`` is ``--sizes M,N``.
 """
 
 # ruff: noqa: E402 - Django must be set up (settings, data folder) before models are imported.
@@ -53,6 +58,10 @@ parser.add_argument("--quick", action="store_true", help="2,000 clients")
 parser.add_argument(
     "--baseline", type=int, default=0, help="also measure this many clients (cost per client)"
 )
+parser.add_argument(
+    "--sizes",
+    help="several sizes, comma-separated (10000,100000,1000000): cost per client at each",
+)
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--batch-size", type=int, default=1000)
 parser.add_argument("--data-dir", help="Where the benchmark database lives (reused)")
@@ -60,7 +69,14 @@ parser.add_argument("--database-url", help="A PostgreSQL database instead of SQL
 parser.add_argument("--rounds", type=int, default=3, help="read/steady-sweep rounds (default 3)")
 parser.add_argument("--json", help=argparse.SUPPRESS)  # the child's figures, for --baseline
 args = parser.parse_args()
-clients_wanted = 2000 if args.quick else args.clients
+if args.sizes:
+    sizes = sorted({int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()})
+    if not sizes or sizes[0] < 1:
+        parser.error("--sizes takes numbers of clients, e.g. 10000,100000,1000000")
+    clients_wanted, smaller_sizes = sizes[-1], sizes[:-1]
+else:
+    clients_wanted = 2000 if args.quick else args.clients
+    smaller_sizes = [args.baseline] if args.baseline else []
 data_dir = Path(args.data_dir or ROOT / "var" / f"bench-planner-{clients_wanted}")
 data_dir.mkdir(parents=True, exist_ok=True)
 os.environ["AFTERCARE_DATA_DIR"] = str(data_dir)
@@ -164,7 +180,10 @@ def raw_read(practice_id: int) -> int:
     try:
         for statement in statements:
             cursor.execute(statement, (practice_id,))
-            rows += len(cursor.fetchall())
+            # In chunks: at 1,000,000 clients one table's rows (10,000,000 appointments) would
+            # not fit in memory at once; the sweep too reads them batch by batch.
+            while chunk := cursor.fetchmany(10_000):
+                rows += len(chunk)
     finally:
         cursor.close()
         if database is not connection.connection:
@@ -189,7 +208,7 @@ def clear_plans(practice: Practice) -> None:
             cursor.execute("ANALYZE")
 
 
-def run_baseline(size: int) -> dict[str, float]:
+def run_smaller(size: int) -> dict[str, float]:
     """The same benchmark at ``size`` clients, in a child process with its own database."""
     command = [
         sys.executable,
@@ -215,16 +234,41 @@ def run_baseline(size: int) -> dict[str, float]:
         command += ["--database-url", f"{base}/{database}"]
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command += ["--json", out.name]
-        print(f"== baseline: {size:,} clients", flush=True)
+        print(f"== {size:,} clients", flush=True)
         env = {key: value for key, value in os.environ.items() if key != "BENCH_RESULTS"}
         subprocess.run(command, check=True, env=env)  # noqa: S603 - this script
-        print(f"== {clients_wanted:,} clients", flush=True)
         return json.loads(Path(out.name).read_text())
+
+
+GROWTH = (
+    ("raw", "raw read"),
+    ("raw CPU", "raw read CPU"),
+    ("steady", "steady sweep"),
+    ("steady CPU", "steady CPU"),
+    ("first", "first sweep"),
+    ("first CPU", "first CPU"),
+)
+
+
+def growth_table(results: list[dict[str, float]]) -> list[str]:
+    """The cost per client at each size, in µs, and (×) its ratio to the smallest size's."""
+    smallest = results[0]
+    header = f"{'clients':>10}" + "".join(f"{label:>20}" for _, label in GROWTH)
+    lines = ["per client, µs (× the smallest size):", header]
+    for result in results:
+        cells = "".join(
+            f"{result[what] * 1e6:>11,.0f} (×{result[what] / smallest[what]:4.2f})"
+            for what, _ in GROWTH
+        )
+        lines.append(f"{result['clients']:>10,}{cells}")
+    return lines
 
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    baseline = run_baseline(args.baseline) if args.baseline else None
+    smaller = [run_smaller(size) for size in smaller_sizes]
+    if smaller:
+        print(f"== {clients_wanted:,} clients", flush=True)
     name = f"Planner bench {clients_wanted}"
     practice = Practice.objects.filter(name=name).first()
     # The demo adds a couple of clients of its own (an import), so "at least" is the test.
@@ -337,21 +381,16 @@ def main() -> None:
         "raw read of the same tables",
         raw_seconds,
     )
-    if baseline is not None:
-        small = baseline["clients"]
-        for what in ("raw", "steady", "first", "raw CPU", "steady CPU", "first CPU"):
-            print(
-                f"per client, {what}: {baseline[what] * micro:.0f} µs at {small:,}, "
-                f"{per_client[what] * micro:.0f} µs at {clients:,}: "
-                f"{per_client[what] / baseline[what]:.2f}"
-            )
+    if smaller:
+        print("\n".join(growth_table([*smaller, per_client])))
+        small = smaller[0]["clients"]
         for what, label in (("steady CPU", "steady sweep"), ("first CPU", "first sweep")):
             record(
                 f"{label}, CPU per client, {clients_wanted:,} clients{on}",
                 per_client[what] * micro,
                 "µs",
                 f"the same at {small:,} clients",
-                baseline[what] * micro,
+                smaller[0][what] * micro,
                 goal="≈ 1",
             )
 
