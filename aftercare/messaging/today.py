@@ -16,13 +16,15 @@ from aftercare.messaging.inbox import (
     waiting_replies,
 )
 from aftercare.messaging.models import TriageLevel
-from aftercare.queue import today
+from aftercare.queue import items, today
 
 
 def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.TodayCard:
     """Replies waiting for a person, the most serious first, each with the client's words (two
     queries). Urgent and crisis replies show the client's phone as a tap-to-call link."""
-    total = waiting_replies(actor, scope).count()
+    # Counted up to COUNT_UP_TO ("1,000+ replies unread"), in the unread index's order:
+    # counting every unread reply read them all, joined to their clients, on every load.
+    total = waiting_replies(actor, scope).order_by("created_at")[: items.COUNT_UP_TO + 1].count()
     shown = most_serious_waiting(actor, scope, today.CARD_LIMIT) if total else []
     next_url = reverse("queue-today")
     entries = []
@@ -54,8 +56,10 @@ def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.Toda
         title="Replies waiting for you" if scope == "mine" else "Replies waiting",
         entries=tuple(entries),
         order=10,
-        summary=today.plural(total, "reply", "replies") + " unread" if total else "",
+        summary=f"{items.count_words(total)} {'reply' if total == 1 else 'replies'} unread"
+        if total
+        else "",
         empty_text="No reply is waiting. Every client who wrote has been read.",
-        more=max(0, total - len(shown)),
+        more=items.count_words(total, less=len(shown)) if total > len(shown) else 0,
         link=today.TodayAction("Inbox", reverse("messaging-inbox")),
     )
