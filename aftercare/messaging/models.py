@@ -156,16 +156,17 @@ class Message(models.Model):
             ),
             # Unread replies of one triage level, oldest first (``inbox.oldest_ids_of_each``:
             # the care queue's and Today's most serious replies, a part per level). Without the
-            # level, PostgreSQL walked every unread reply of the practice to find a level with
-            # none (SQLite, as above, reads ``message_unread_order``).
+            # level, both databases walked every unread reply of the practice to find a level
+            # with none (SQLite uses this partial index too: EXPLAIN QUERY PLAN shows it).
             models.Index(
                 fields=["practice", "triage_level", "created_at"],
                 condition=Q(direction="in", acknowledged_at__isnull=True),
                 name="message_unread_by_level",
             ),
             # Emergency-list replies passed on during an absence and not yet answered (the care
-            # queue's "emergency message" items): a handful, found without reading every unread
-            # reply's context.
+            # queue's "emergency message" items): a handful, found on PostgreSQL without reading
+            # every unread reply's context (SQLite cannot prove the JSON condition, and still
+            # reads ``message_unread_order``).
             models.Index(
                 fields=["practice", "created_at"],
                 condition=Q(

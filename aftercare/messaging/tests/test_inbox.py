@@ -271,7 +271,8 @@ def test_a_template_is_previewed_for_a_client_chosen_with_the_picker(
 
 
 @pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite does not use partial indexes here"
+    connection.vendor != "postgresql",
+    reason="PostgreSQL's plans (SQLite's are checked by test_query_plans)",
 )
 def test_a_triage_level_with_no_unread_reply_is_found_empty_through_its_own_index(
     personas: Personas,
