@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftercare.messaging.models import Direction, Message, TriageLevel
+from aftercare.queue import items
 from aftercare.queue.selectors import count_of
 from aftercare.row_urls import path_to
 
@@ -77,7 +78,8 @@ def oldest_ids_of_each(parts: list[QuerySet[Message]], limit: int) -> QuerySet[M
 
 def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Message], int]:
     """The ``limit`` most serious unread replies, the oldest first within a level, and how many
-    replies are waiting in all (one query: the count rides on the rows, ``count_of``).
+    replies are waiting, counted up to ``COUNT_UP_TO`` (one query: the count rides on the rows,
+    ``count_of``, in the unread index's order: counting every unread reply read them all).
 
     One part per level (``oldest_ids_of_each``), then ranked here. Only what Today shows of a
     message and its client is read (not the stored MIME or HTML of every reply).
@@ -89,7 +91,7 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Messa
         Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
         .select_related("client")
         .only(*_WAITING_FIELDS)
-        .annotate(_total=count_of(rows))
+        .annotate(_total=count_of(rows.order_by("created_at"), items.COUNT_UP_TO))
         .order_by()  # ranked here: an order would walk a whole index of messages
     )
     found.sort(

@@ -154,6 +154,28 @@ class Message(models.Model):
                 condition=Q(direction="in", acknowledged_at__isnull=True),
                 name="message_unread_inbound",
             ),
+            # Unread replies of one triage level, oldest first (``inbox.oldest_ids_of_each``:
+            # the care queue's and Today's most serious replies, a part per level). Without the
+            # level, both databases walked every unread reply of the practice to find a level
+            # with none (SQLite uses this partial index too: EXPLAIN QUERY PLAN shows it).
+            models.Index(
+                fields=["practice", "triage_level", "created_at"],
+                condition=Q(direction="in", acknowledged_at__isnull=True),
+                name="message_unread_by_level",
+            ),
+            # Emergency-list replies passed on during an absence and not yet answered (the care
+            # queue's "emergency message" items): a handful, found on PostgreSQL without reading
+            # every unread reply's context (SQLite cannot prove the JSON condition, and still
+            # reads ``message_unread_order``).
+            models.Index(
+                fields=["practice", "created_at"],
+                condition=Q(
+                    direction="in",
+                    acknowledged_at__isnull=True,
+                    context__has_key="escalated_for_absence",
+                ),
+                name="message_unread_escalated",
+            ),
             models.Index(fields=["client", "created_at"]),
             # The care queue's "could not reach" items: failed or uncertain messages nobody has
             # dealt with, oldest first, not every message the practice ever sent (outbound

@@ -116,7 +116,12 @@ _FLAGGED_FIRST = ("crisis", "urgent", "attention")
 
 
 def flagged_reply_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+    actor: Any,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = 200,
+    count: bool | int = True,
 ) -> SourcePage:
     """Inbound messages triaged attention or above, until a person acknowledges them.
 
@@ -137,7 +142,7 @@ def flagged_reply_items(
         [],  # ranked here: an order would walk a whole index of messages
         _REPLY_FIELDS,
         len(parts) * limit,
-        counted=flagged,
+        counted=flagged.order_by("created_at"),  # a bounded count: the unread index's order
         count=count,
     )
     # Up to ``limit`` rows of each level came back; only the first ``limit`` in queue order are
@@ -182,7 +187,12 @@ def flagged_reply_items(
 
 
 def unread_reply_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+    actor: Any,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = 200,
+    count: bool | int = True,
 ) -> SourcePage:
     """Every other reply from a client until a person reads it: routine ones need a reader too.
 
@@ -199,7 +209,14 @@ def unread_reply_items(
     )
     if scope == "mine":
         unread = unread.filter(mine(actor.user))
-    rows, total = first_rows(unread, ["created_at", "pk"], _REPLY_FIELDS, limit, count=count)
+    rows, total = first_rows(
+        unread,
+        ["created_at", "pk"],
+        _REPLY_FIELDS,
+        limit,
+        counted=unread.order_by("created_at"),  # a bounded count: the unread index's order
+        count=count,
+    )
     items = []
     for (
         pk,
@@ -237,7 +254,12 @@ def unread_reply_items(
 
 
 def unreachable_items(
-    actor: Any, now: dt.datetime, *, scope: str = "practice", limit: int = 200, count: bool = True
+    actor: Any,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = 200,
+    count: bool | int = True,
 ) -> SourcePage:
     """Messages that failed for good, or may not have arrived: a person should call.
 
@@ -254,7 +276,11 @@ def unreachable_items(
     if scope == "mine":
         unreachable = unreachable.filter(mine(actor.user))
     rows, total = first_objects(
-        unreachable.select_related("client"), ["created_at", "pk"], limit, count=count
+        unreachable.select_related("client"),
+        ["created_at", "pk"],
+        limit,
+        counted=unreachable.order_by("created_at"),  # a bounded count: its index's order
+        count=count,
     )
     items = []
     for message in rows:

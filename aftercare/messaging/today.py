@@ -15,7 +15,7 @@ from aftercare.messaging.inbox import (
     triage_words,
 )
 from aftercare.messaging.models import TriageLevel
-from aftercare.queue import today
+from aftercare.queue import items, today
 
 
 def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.TodayCard:
@@ -52,8 +52,10 @@ def replies_waiting_card(actor: Any, now: dt.datetime, scope: str) -> today.Toda
         title="Replies waiting for you" if scope == "mine" else "Replies waiting",
         entries=tuple(entries),
         order=10,
-        summary=today.plural(total, "reply", "replies") + " unread" if total else "",
+        summary=f"{items.count_words(total)} {'reply' if total == 1 else 'replies'} unread"
+        if total
+        else "",
         empty_text="No reply is waiting. Every client who wrote has been read.",
-        more=max(0, total - len(shown)),
+        more=items.count_words(total, less=len(shown)) if total > len(shown) else 0,
         link=today.TodayAction("Inbox", reverse("messaging-inbox")),
     )

@@ -163,7 +163,12 @@ def add_appointment_links(touchpoint: Touchpoint, details: dict[str, Any]) -> No
 
 
 def rebook_items(
-    actor: Actor, now: dt.datetime, *, scope: str = "practice", limit: int = 100, count: bool = True
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    scope: str = "practice",
+    limit: int = 100,
+    count: bool | int = True,
 ) -> SourcePage:
     """Queue source (step 3): clients who asked for another time; one query.
 

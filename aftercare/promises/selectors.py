@@ -32,7 +32,7 @@ def promise_items(
     *,
     scope: str = "practice",
     limit: int = SOURCE_LIMIT,
-    count: bool = True,
+    count: bool | int = True,
     due_before: dt.datetime | None = None,
 ) -> items.SourcePage:
     """Open promises from shortly before they are due, and broken ones until acknowledged.

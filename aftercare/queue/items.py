@@ -24,7 +24,8 @@ A source whose backlog can grow (tasks, replies, promises) should instead read o
 page shows: register it with ``ranked=True`` and write
 ``list_items(actor, now, *, scope, limit, count=True) -> SourcePage``, returning the first
 ``limit`` of its items *in queue order* (``sort_key``) within ``scope``, and how many it has in
-all (with ``count=False`` it may skip the count: the care hour shows no total). The queue
+all (with ``count=False`` it may skip the count: the care hour shows no total; with a number,
+count up to it — ``selectors.first_rows`` does all three). The queue
 merges the sources' first items (the first ``limit`` of the whole queue are among them), so a
 page of 100 reads at most 100 rows per source, however long the backlog. ``rank_in_sql`` below
 orders rows the way ``sort_key`` does, so one indexed query with a ``LIMIT`` can do it.
@@ -59,6 +60,10 @@ DEFAULT_MINUTES = 5
 OVERDUE_POINTS_PER_DAY = 2
 OVERDUE_POINTS_CAP = 20
 SCOPES: tuple[str, ...] = ("mine", "practice")
+# The pages count a source's items up to this many and say "1,000+" past it: nobody needs more
+# precision to know the queue is long, and counting a backlog of 10,000 replies row by row cost
+# PostgreSQL more than the rest of the page (docs/scaling.md). The API counts exactly.
+COUNT_UP_TO = 1000
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ class QueueSource:
     ranked: bool = False  # list_items(actor, now, *, scope, limit) -> SourcePage
 
     def first_items(
-        self, actor: Actor, now: dt.datetime, scope: str, limit: int, *, count: bool = True
+        self, actor: Actor, now: dt.datetime, scope: str, limit: int, *, count: bool | int = True
     ) -> SourcePage:
         """The source's first ``limit`` items in queue order, within ``scope``, and its total
         (``count=False``: the source may skip counting, and ``total`` is then a lower bound).
@@ -244,6 +249,16 @@ def first_of(pages: Iterable[SourcePage], limit: int, now: dt.datetime) -> Sourc
     pages = list(pages)
     found = rank((item for page in pages for item in page.items), now)
     return SourcePage(items=found[: max(0, limit)], total=sum(page.total for page in pages))
+
+
+def count_words(total: int, *, less: int = 0) -> str:
+    """A total counted up to ``COUNT_UP_TO`` as people read it: "1,234", or "1,000+" past it.
+
+    ``less``: the number already shown, for "and 900+ more".
+    """
+    if total > COUNT_UP_TO:
+        return f"{COUNT_UP_TO - less:,}+"
+    return f"{total - less:,}"
 
 
 def overdue_steps(now: dt.datetime) -> list[tuple[dt.datetime, int]]:

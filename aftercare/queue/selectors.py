@@ -5,7 +5,9 @@ number of queries (see tests/test_views.py). How other apps add sources: items.p
 
 A page reads only what it shows: each ranked source asks the database for its first rows in
 queue order (``priority_in_sql``) and cut at the page's size, with its total counted in the
-same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do.
+same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do. The pages
+count only up to ``items.COUNT_UP_TO`` (``count=COUNT_UP_TO``: "1,000+" past it), as counting a
+backlog row by row grew with it; the API counts exactly (``count=True``).
 """
 
 from __future__ import annotations
@@ -41,9 +43,22 @@ class _Count(Subquery):
     output_field = IntegerField()
 
 
-def count_of(rows: QuerySet[Any]) -> Subquery:
-    """How many ``rows`` there are, as an expression to annotate another query's rows with."""
-    return _Count(rows.order_by().values("pk"))
+def count_of(rows: QuerySet[Any], up_to: int | None = None) -> Subquery:
+    """How many ``rows`` there are, as an expression to annotate another query's rows with.
+
+    ``up_to``: stop counting past it (the count is then ``up_to + 1``), so the count reads at
+    most that many rows, however many there are. It counts them in ``rows``' own order when
+    it has one: give it an index's order, or PostgreSQL may guess that another index finds
+    the first thousand sooner and walk far more rows of it.
+    """
+    if up_to is None:
+        return _Count(rows.order_by().values("pk"))
+    return _Count(rows.order_by(*rows.query.order_by).values("pk")[: up_to + 1])
+
+
+def _up_to(count: bool | int) -> int | None:
+    """``count=True``: count them all; a number: count up to it (``first_rows``)."""
+    return None if count is True else int(count)
 
 
 def first_rows(
@@ -53,20 +68,21 @@ def first_rows(
     limit: int,
     *,
     counted: QuerySet[Any] | None = None,
-    count: bool = True,
+    count: bool | int = True,
 ) -> tuple[list[tuple[Any, ...]], int]:
     """The first ``limit`` rows in ``order`` (as ``fields`` tuples) and how many there are.
 
     One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
     which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
     is asked for (with none, there are none to count). ``count=False``: no count (it costs a
-    second compiled query); the total is then the number of rows read.
+    second compiled query); the total is then the number of rows read. ``count=n``: count up to
+    ``n`` (a total of ``n + 1`` means "more than ``n``").
     """
     if not count:
         found = list(rows.order_by(*order).values_list(*fields)[: max(0, limit)])
         return found, len(found)
     found = list(
-        rows.annotate(_total=count_of(rows if counted is None else counted))
+        rows.annotate(_total=count_of(rows if counted is None else counted, _up_to(count)))
         .order_by(*order)
         .values_list(*fields, "_total")[: max(1, limit)]
     )
@@ -75,13 +91,22 @@ def first_rows(
 
 
 def first_objects(
-    rows: QuerySet[Any], order: list[Any], limit: int, *, count: bool = True
+    rows: QuerySet[Any],
+    order: list[Any],
+    limit: int,
+    *,
+    counted: QuerySet[Any] | None = None,
+    count: bool | int = True,
 ) -> tuple[list[Any], int]:
     """``first_rows`` for model instances: the first ``limit`` in ``order``, and the total."""
     if not count:
         found = list(rows.order_by(*order)[: max(0, limit)])
         return found, len(found)
-    found = list(rows.annotate(_total=count_of(rows)).order_by(*order)[: max(1, limit)])
+    found = list(
+        rows.annotate(
+            _total=count_of(rows if counted is None else counted, _up_to(count))
+        ).order_by(*order)[: max(1, limit)]
+    )
     return found[: max(0, limit)], (found[0]._total if found else 0)
 
 
@@ -138,7 +163,7 @@ def task_touchpoint_items(
     *,
     scope: str = "practice",
     limit: int = SOURCE_LIMIT,
-    count: bool = True,
+    count: bool | int = True,
 ) -> items.SourcePage:
     """Task touchpoints whose time has come (due, or planned and not yet ticked), not snoozed.
 
@@ -164,6 +189,7 @@ def task_touchpoint_items(
         [priority_in_sql(now, table=Touchpoint._meta.db_table).desc(), "due_at", "id"],
         _TASK_FIELDS,
         limit,
+        counted=rows.order_by("due_at"),  # a bounded count: the open-task index's order
         count=count,
     )
     page = []
@@ -211,10 +237,11 @@ def care_queue_page(
     scope: str = "mine",
     limit: int | None = None,
     kinds: set[str] | None = None,
-    count: bool = True,
+    count: bool | int = True,
 ) -> items.SourcePage:
     """The first ``limit`` items of the actor's queue in scope, ranked, and how many in all
-    (``count=False``: no total, for pages that show none)."""
+    (``count=False``: no total, for pages that show none; a number: each source counted up
+    to it, for pages that say "1,000+")."""
     limit = SOURCE_LIMIT if limit is None else limit
     pages = [
         source.first_items(actor, now, scope, limit, count=count)

@@ -85,7 +85,7 @@ class TodayCard:
     order: int = 50
     summary: str = ""  # "4 of 9 done, 35 min left"
     empty_text: str = "Nothing today."
-    more: int = 0  # entries left off the card
+    more: int | str = 0  # entries left off the card (or "980+", from a bounded count)
     link: TodayAction | None = None  # the page where the whole list lives
 
 

@@ -117,7 +117,9 @@ def care_queue(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     now = clock.now()
     scope = _scope(request)
-    page = selectors.care_queue_page(actor, now, scope=scope, limit=selectors.QUEUE_PAGE_SIZE)
+    page = selectors.care_queue_page(
+        actor, now, scope=scope, limit=selectors.QUEUE_PAGE_SIZE, count=items.COUNT_UP_TO
+    )
     tomorrow = clock.today(actor.practice.tz) + dt.timedelta(days=1)
     shown = page.items
     record_reads(
@@ -132,7 +134,10 @@ def care_queue(request: HttpRequest) -> HttpResponse:
         {
             "items": shown,
             "total": page.total,
-            "more": max(0, page.total - len(shown)),
+            "total_words": items.count_words(page.total),
+            "more": items.count_words(page.total, less=len(shown))
+            if page.total > len(shown)
+            else "",
             "scope": scope,
             "tomorrow": tomorrow,
             "next_url": request.get_full_path(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.messaging.inbox import oldest_ids_of_each
 from aftercare.messaging.models import Direction, Message
 from aftercare.practice.models import AuditEvent
 from aftercare.testing import Personas, make_client
@@ -266,3 +268,40 @@ def test_a_template_is_previewed_for_a_client_chosen_with_the_picker(
     ).content.decode()
     assert "Preview for Bea Stone" in preview
     assert "Email: Hi Bea" in preview
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL's plans (SQLite's are checked by test_query_plans)",
+)
+def test_a_triage_level_with_no_unread_reply_is_found_empty_through_its_own_index(
+    personas: Personas,
+) -> None:
+    """Each level's part seeks its own rows: through ``message_unread_inbound`` a level with no
+    unread reply walked every unread reply of the practice (10,000 at 100,000 clients)."""
+    for number in range(30):
+        inbound(personas.client, f"Reply {number}", triage_level="urgent")
+    part = Message.objects.filter(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        acknowledged_at__isnull=True,
+        triage_level="crisis",
+    )
+    escalated = Message.objects.filter(
+        practice=personas.practice,
+        direction=Direction.INBOUND,
+        acknowledged_at__isnull=True,
+        context__has_key="escalated_for_absence",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE messaging_message")
+    for rows, index in (
+        (oldest_ids_of_each([part], 100), "message_unread_by_level"),
+        (escalated.order_by("created_at")[:200], "message_unread_escalated"),
+    ):
+        sql, params = rows.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan

@@ -122,6 +122,14 @@ def test_an_item_left_out_did_not_fit_beside_the_higher_ranked_ones(
     assert all(left.estimated_minutes > left_over for left in ranked if left not in fitted)
 
 
+def test_a_bounded_count_reads_as_the_number_or_as_more_than_the_bound() -> None:
+    assert queue.COUNT_UP_TO == 1000
+    assert queue.count_words(1000) == "1,000"
+    assert queue.count_words(1001) == "1,000+"
+    assert queue.count_words(1001, less=100) == "900+"
+    assert queue.count_words(250, less=100) == "150"
+
+
 def test_an_item_id_splits_into_kind_and_object_id() -> None:
     assert queue.split_item_id("promise:12") == ("promise", "12")
     with pytest.raises(ValueError):

@@ -8,9 +8,11 @@ Python, around the overdue bonus (a less valuable task that waited longer comes 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
+from aftercare import clock
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
 from aftercare.messaging.plugins import flagged_reply_items
 from aftercare.queue import items, selectors
@@ -107,3 +109,26 @@ def test_flagged_replies_made_into_items_are_the_first_of_all_even_in_a_tie(
         :limit
     ]
     assert page.total == 12
+
+
+def test_a_bounded_count_stops_one_past_the_bound_and_is_exact_below_it(
+    backlog: Personas,
+) -> None:
+    actor = backlog.actor()
+    for source in items.queue_sources():
+        exact = source.first_items(actor, NOW, "practice", 2).total
+        bounded = source.first_items(actor, NOW, "practice", 2, count=3)
+        assert bounded.total == min(exact, 4), source.kind
+        assert source.first_items(actor, NOW, "practice", 2, count=100).total == exact
+    assert selectors.task_touchpoint_items(actor, NOW, limit=2, count=3).total == 4
+
+
+def test_the_queue_page_says_past_the_bound_and_the_api_counts_exactly(
+    backlog: Personas, owner_client: Any, owner_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(items, "COUNT_UP_TO", 5)
+    with clock.at(NOW):
+        page = owner_client.get("/care/?scope=practice").content.decode()
+        counted = owner_api.get("/api/v1/care-queue", {"scope": "practice"}).json()["count"]
+    assert "5+ items need a person" in page
+    assert counted == len(all_ranked(backlog))

@@ -14,7 +14,7 @@ from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.messaging.models import Direction, Message
 from aftercare.practice.models import AuditEvent
-from aftercare.queue import today
+from aftercare.queue import items, today
 from aftercare.queue.models import QueueAct
 from aftercare.queue.selectors import appointments_card
 from aftercare.queue.tests.factories import make_care_hour, make_promise, make_task
@@ -89,6 +89,15 @@ def test_replies_show_the_most_serious_first_with_words_reason_and_call_link(
     assert reverse("messaging-conversation", args=[personas.client.pk]) in page
     assert "Outsider" not in page
     assert "3 replies unread" in page
+
+
+def test_replies_are_counted_up_to_the_bound(
+    owner_client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(items, "COUNT_UP_TO", 2)
+    for number in range(4):
+        inbound(personas.client, f"Reply {number}")
+    assert "2+ replies unread" in owner_client.get(reverse("queue-today")).content.decode()
 
 
 def test_marking_a_reply_read_from_today_counts_for_the_care_hour(
