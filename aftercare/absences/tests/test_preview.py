@@ -169,3 +169,43 @@ def test_the_summary_today_shows_counts_what_the_preview_lists(
     assert summary.emergency_clients == len(full.emergency_clients) == 2
     assert summary.announce_count == full.announce_count
     assert summary.notify_on == full.notify_on
+
+
+def test_the_summary_chooses_in_sql_the_supplies_the_preview_chooses_in_python(
+    personas: Personas,
+) -> None:
+    """``supplies_affected`` (SQL, for Today's counts) picks exactly the supplies for which
+    ``affected_by_absence`` (Python, for the preview's rows) is true: every run-out day from
+    before the absence to after its end, with no lead time, one day, a few and a long one; and
+    only the practitioner's clients not archived."""
+    from aftercare.absences.preview import supplies_affected
+    from aftercare.supplies.models import Supply
+
+    own = make_client(personas.practice, primary_practitioner=personas.owner)
+    archived = make_client(personas.practice, primary_practitioner=personas.owner, archived=True)
+    colleagues = make_client(personas.practice, primary_practitioner=personas.colleague)
+    days = (LAST - FIRST).days
+    Supply.objects.bulk_create(
+        Supply(
+            practice=personas.practice,
+            client=client,
+            name=f"Remedy {offset} {lead}",
+            quantity=30,
+            daily_dose=1,
+            started_on=FIRST - dt.timedelta(days=60),
+            lead_time_days=lead,
+            runs_out_on=FIRST + dt.timedelta(days=offset),
+        )
+        for client in (own, archived, colleagues)
+        for offset in range(-3, days + 40)
+        for lead in (0, 1, 2, 5, days, 30)
+    )
+    in_python = {row["supply"].pk for row in preview(personas).supplies}
+    in_sql = set(
+        supplies_affected(personas.practice, personas.owner, FIRST, LAST).values_list(
+            "pk", flat=True
+        )
+    )
+    assert in_sql == in_python
+    assert len(in_python) > days  # the long lead times reach past the return
+    assert set(Supply.objects.filter(pk__in=in_sql).values_list("client", flat=True)) == {own.pk}
