@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,34 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
+def kill_workers_until_done(
+    env: dict[str, str], pending: Callable[[], int], rng: random.Random
+) -> int:
+    """Two workers; kill a random one at a random moment, again and again (up to twelve
+    times) while work remains, then let them finish it. How many kills there were (≥ 5)."""
+    workers = [start_worker(env), start_worker(env)]
+    kills = 0
+    started = time.monotonic()
+    try:
+        while kills < 12 and pending() > 0:
+            time.sleep(rng.uniform(0.8, 2.5))
+            victim = rng.randrange(len(workers))
+            workers[victim].send_signal(signal.SIGKILL)
+            workers[victim].wait()
+            kills += 1
+            workers[victim] = start_worker(env)
+        while pending() > 0:
+            assert time.monotonic() - started < DEADLINE_SECONDS, f"{pending()} left"
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+    assert kills >= 5
+    return kills
+
+
 def check_delivery(mailbox: Mailbox, rows: list[tuple[str, str, str]]) -> int:
     """Every message delivered; duplicates only under the same Message-ID. Returns duplicates."""
     expected = {f"<{key}@care.example.org>": to for key, to, _ in rows}
@@ -119,28 +148,7 @@ def test_two_workers_killed_at_random_lose_nothing_on_sqlite(tmp_path: Path) -> 
                 ).fetchone()[0]
             return touchpoints + messages
 
-        rng = random.Random(4)
-        workers = [start_worker(env), start_worker(env)]
-        kills = 0
-        started = time.monotonic()
-        try:
-            # Kill a random worker at a random moment, again and again, while work remains.
-            while kills < 12 and pending() > 0:
-                time.sleep(rng.uniform(0.8, 2.5))
-                victim = rng.randrange(len(workers))
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                kills += 1
-                workers[victim] = start_worker(env)
-            while pending() > 0:
-                assert time.monotonic() - started < DEADLINE_SECONDS, f"{pending()} left"
-                time.sleep(0.5)
-        finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                worker.wait(timeout=30)
-        assert kills >= 5
+        kills = kill_workers_until_done(env, pending, random.Random(4))
         duplicates = check_delivery(mailbox, rows())
         # A kill between hand-over and record resends with the same id (receivers drop it).
         assert duplicates <= kills * 25
@@ -224,27 +232,7 @@ def test_workers_killed_at_random_on_postgresql_double_only_the_message_in_fligh
                 COUNT - Message.objects.count()
             )
 
-        rng = random.Random(16)
-        workers = [start_worker(env), start_worker(env)]
-        kills = 0
-        started = time.monotonic()
-        try:
-            while kills < 12 and pending() > 0:
-                time.sleep(rng.uniform(0.8, 2.5))
-                victim = rng.randrange(len(workers))
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                kills += 1
-                workers[victim] = start_worker(env)
-            while pending() > 0:
-                assert time.monotonic() - started < DEADLINE_SECONDS, f"{pending()} left"
-                time.sleep(0.5)
-        finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                worker.wait(timeout=30)
-        assert kills >= 5
+        kills = kill_workers_until_done(env, pending, random.Random(16))
         rows: list[Any] = list(
             Message.objects.values_list("idempotency_key", "to_address", "status")
         )
