@@ -110,6 +110,10 @@ _REPLY_FIELDS = [
     "triage_reasons",
     "created_at",
 ]
+# Where a row of ``_REPLY_FIELDS`` holds what the flagged replies are ranked by.
+_PK_AT, _LEVEL_AT, _CREATED_AT = (
+    _REPLY_FIELDS.index(name) for name in ("pk", "triage_level", "created_at")
+)
 # The queue's order of the flagged levels (most urgent first); within a level the value is the
 # same, so the oldest reply ranks first.
 _FLAGGED_FIRST = ("crisis", "urgent", "attention")
@@ -149,7 +153,13 @@ def flagged_reply_items(
     # made into items. Within a level every reply has the same value, so queue order is the
     # level, then the oldest first, then the id as text (``items.sort_key``'s tie-break).
     level_order = {level: position for position, level in enumerate(_FLAGGED_FIRST)}
-    rows.sort(key=lambda row: (level_order.get(row[7], len(level_order)), row[9], f"{row[0]}"))
+    rows.sort(
+        key=lambda row: (
+            level_order.get(row[_LEVEL_AT], len(level_order)),
+            row[_CREATED_AT],
+            f"{row[_PK_AT]}",
+        )
+    )
     items = []
     for (
         pk,
