@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from aftercare.messaging.tests.conftest import start_smtp_server
-from aftercare.messaging.tests.test_crash import worker_env
+from aftercare.messaging.tests.test_crash import database_url, worker_env
 
 COUNT = 600
 DEADLINE_SECONDS = 420  # a guard against a hang on a shared two-core machine, not a speed test
@@ -36,13 +36,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def database_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

@@ -52,6 +52,14 @@ def worker_env(data_dir: Path, smtp_port: int, database_url: str = "") -> dict[s
     return env
 
 
+def database_url() -> str:
+    """The URL of the suite's PostgreSQL database, for worker processes to use it too."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 def run(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, *args], env=env, check=True, timeout=120)  # noqa: S603
 
@@ -161,18 +169,11 @@ def test_two_workers_killed_at_random_lose_nothing_on_sqlite(tmp_path: Path) -> 
 )
 @pytest.mark.django_db(transaction=True)
 def test_four_workers_on_postgresql_send_every_message_exactly_once(tmp_path: Path) -> None:
-    from django.db import connection
-
     from aftercare.messaging.models import Message
     from aftercare.messaging.tests import crash_setup
 
     controller, mailbox, port = start_smtp_server()
-    settings_dict = connection.settings_dict
-    url = (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST']}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
-    env = worker_env(tmp_path, port, url)
+    env = worker_env(tmp_path, port, database_url())
     try:
         # The workers run on the machine's clock, not the suite's pinned one: the check-ins
         # are due by theirs.
@@ -211,18 +212,11 @@ def test_workers_killed_at_random_on_postgresql_double_only_the_message_in_fligh
     (``worker.OutcomeInFlight``): once sent, the database commits it even if the worker is
     killed before it reads the answer. So each kill resends at most the one message whose
     hand-over had no outcome sent yet (under the same Message-ID)."""
-    from django.db import connection
-
     from aftercare.messaging.models import Message
     from aftercare.messaging.tests import crash_setup
 
     controller, mailbox, port = start_smtp_server()
-    settings_dict = connection.settings_dict
-    url = (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST']}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
-    env = worker_env(tmp_path, port, url)
+    env = worker_env(tmp_path, port, database_url())
     try:
         with clock.at(time_machine.escape_hatch.datetime.datetime.now(dt.UTC)):
             crash_setup.populate(COUNT)
