@@ -93,24 +93,8 @@ def prepare(clients: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
-    from aftercare.practice.models import Practice, Role
-    from aftercare.testing import make_user
-
     call_command("migrate", verbosity=0)
-    began, began_cpu = time.perf_counter(), time.process_time()
-    practice = Practice.objects.create(name=f"Bench {clients}", time_zone="UTC")
-    owner = make_user(f"owner-{clients}@bench.example", "Owner", practice, Role.OWNER)
-    ids = bench_pages.fill(practice, owner, clients)
-    if connection.vendor == "postgresql":
-        # As `aftercare demo` does after its bulk load: without statistics PostgreSQL plans
-        # the clients list as a sort of every client until autovacuum gets round to it.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    print(
-        f"{clients:,} clients filled in {time.perf_counter() - began:.1f} s "
-        f"({time.process_time() - began_cpu:.1f} s CPU), {connection.vendor}",
-        flush=True,
-    )
+    practice, owner, ids, _filled = bench_pages.filled_practice(clients)
     found = paths(ids, *credentials(practice, owner))
     vendor = connection.vendor
     connection.close()

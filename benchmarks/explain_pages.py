@@ -22,7 +22,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,23 +65,15 @@ def create(url: str) -> None:
 
 def practice_and_owner(clients: int, fill: bool) -> tuple[object, object]:
     from django.core.management import call_command
-    from django.db import connection
 
     from aftercare.practice.models import Membership, Practice, Role
-    from aftercare.testing import make_user
 
     call_command("migrate", verbosity=0)
     if not fill:
         practice = Practice.objects.get(name=f"Bench {clients}")
         owner = Membership.objects.get(practice=practice, role=Role.OWNER).user
         return practice, owner
-    began = time.perf_counter()
-    practice = Practice.objects.create(name=f"Bench {clients}", time_zone="UTC")
-    owner = make_user(f"owner-{clients}@bench.example", "Owner", practice, Role.OWNER)
-    bench_pages.fill(practice, owner, clients)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"{clients:,} clients filled in {time.perf_counter() - began:.1f} s", flush=True)
+    practice, owner, _ids, _filled = bench_pages.filled_practice(clients)
     return practice, owner
 
 
