@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -19,10 +20,15 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 @dataclass
 class Mailbox:
-    """What the SMTP server received; ``fail_with`` makes it answer RCPT with an error."""
+    """What the SMTP server received.
+
+    ``fail_with`` makes it answer RCPT with an error; ``answer_after`` makes it take that many
+    seconds to accept a message's DATA, as a real server does (tens of milliseconds).
+    """
 
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     fail_with: str = ""
+    answer_after: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def message_ids(self) -> list[str]:
@@ -43,6 +49,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.mailbox.answer_after:
+            await asyncio.sleep(self.mailbox.answer_after)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.mailbox.lock:
             self.mailbox.messages.append(parsed)

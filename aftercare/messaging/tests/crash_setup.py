@@ -18,7 +18,11 @@ def main(count: int) -> None:
 
 
 def populate(count: int, *, sms: int = 0) -> None:
-    """``count`` clients reached by email, then ``sms`` more reached by SMS."""
+    """``count`` clients reached by email and ``sms`` more reached by SMS, spread evenly.
+
+    Spread, not one after the other: the workers send in due order, so kills made while they
+    send land on both channels.
+    """
     from aftercare import clock
     from aftercare.care.models import Action, CarePolicy, Touchpoint, TouchpointStatus
     from aftercare.clients.models import Client
@@ -34,7 +38,7 @@ def populate(count: int, *, sms: int = 0) -> None:
             given_name=f"C{i}",
             email=f"c{i}@example.org",
             phone=f"+447700{900000 + i:06d}",
-            preferred_channel="sms" if i >= count else "email",
+            preferred_channel="sms" if is_sms(i, sms, count + sms) else "email",
             consent_care=True,
         )
         for i in range(count + sms)
@@ -55,6 +59,11 @@ def populate(count: int, *, sms: int = 0) -> None:
         )
         for client in clients
     )
+
+
+def is_sms(i: int, sms: int, total: int) -> bool:
+    """Whether client ``i`` of ``total`` is one of the ``sms`` spread evenly among them."""
+    return (i + 1) * sms // total > i * sms // total
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ environment of the workers (``AFTERCARE_DATA_DIR`` with a fresh SQLite file, an 
 2. Set Django up once and fork two workers from it, so a replacement starts in milliseconds
    and most kills land while a worker is rendering or sending, not while it boots.
 3. Until KILLS kills have been made: wait a random moment, SIGKILL a random worker, fork a
-   new one. Once, half-way, freeze a worker with SIGSTOP for twice its lease (another worker
+   new one (the work running out first is a failure: the kills would prove nothing). Once, half-way, freeze a worker with SIGSTOP for twice its lease (another worker
    reclaims its messages meanwhile), then let it go on with SIGCONT.
 4. Let the workers finish (nothing due, queued or sending), stop them with SIGTERM and print
-   the figures as JSON: kills, and which messages the frozen worker held when it froze.
+   the figures as JSON: kills, the messages still to send after the last kill (the margin),
+   and which messages the frozen worker held when it froze.
 
 The test (test_fault_injection.py) counts what the servers received against the database.
 """
@@ -148,7 +149,11 @@ def inject_faults(kills: int, rng: random.Random) -> dict[str, Any]:
             made += 1
             workers[victim] = fork_worker(twilio_port)
             if pending() == 0:
-                break
+                raise SystemExit(
+                    f"the workers finished every message after only {made} of {kills} kills: "
+                    "give them more to send or slower servers"
+                )
+        left_after_kills = pending()
         while pending() > 0:
             if time.monotonic() - started > DEADLINE_SECONDS:
                 raise SystemExit(f"{pending()} messages still pending")
@@ -160,7 +165,12 @@ def inject_faults(kills: int, rng: random.Random) -> dict[str, Any]:
             os.waitpid(pid, 0)
         for connection in connections.all():
             connection.close()
-    return {"kills": made, "seconds": round(time.monotonic() - started, 1), **frozen}
+    return {
+        "kills": made,
+        "seconds": round(time.monotonic() - started, 1),
+        "left_after_kills": left_after_kills,
+        **frozen,
+    }
 
 
 def freeze(pid: int) -> dict[str, Any]:
