@@ -562,7 +562,7 @@ def notify_practitioner(message: Message, *, practitioner: User | None = None) -
         )
     phone = practitioner.phone if practitioner else practice.phone
     # A landline (the practice's desk phone, often) cannot receive the text.
-    if phone and can_receive_texts(phone) and sms_live():
+    if phone and can_receive_texts(phone) and sms_live(practice):
         alerts.append(
             Message.objects.create(
                 channel="sms",

@@ -219,7 +219,14 @@ class TwilioTransport(Transport):
         (Twilio refuses a number the account no longer has, error 21606)."""
         if self.whatsapp:
             return f"whatsapp:{settings.TWILIO_WHATSAPP_FROM}"
-        return sms_sender(message.practice)
+        sender = sms_sender(message.practice)
+        if not sender:
+            raise TransportError(
+                f"{message.practice.name} has no number to text from: set the practice's SMS "
+                "number in Settings (or AFTERCARE_TWILIO_FROM for every practice)",
+                permanent=True,
+            )
+        return sender
 
     def recipient(self, message: Message) -> str:
         return f"whatsapp:{message.to_address}" if self.whatsapp else message.to_address
@@ -232,7 +239,11 @@ class TwilioTransport(Transport):
     def rate(self, message: Message) -> tuple[str, float] | None:
         # Twilio's messages-per-second limit is per sending number: each practice's own
         # number has its own turns, kept by all workers together (``messaging.rates``).
-        return f"twilio:{self.sender(message)}", self.per_second() or 0.0
+        try:
+            sender = self.sender(message)
+        except TransportError:
+            return None  # no number to text from: the hand-over fails at once, no turn taken
+        return f"twilio:{sender}", self.per_second() or 0.0
 
     def open(self) -> None:
         if self.client is None:
@@ -336,8 +347,16 @@ def sms_sender(practice: Practice | None) -> str:
     return own or settings.TWILIO_FROM
 
 
-def sms_live() -> bool:
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_FROM)
+def twilio_account() -> bool:
+    """Is a Twilio account configured (its SID and auth token)?"""
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+
+def sms_live(practice: Practice | None) -> bool:
+    """Do ``practice``'s SMS go through Twilio: an account, and a number to send from (the
+    practice's own or ``AFTERCARE_TWILIO_FROM``; the latter may be left unset when every
+    practice has its own)."""
+    return twilio_account() and bool(sms_sender(practice))
 
 
 def whatsapp_live() -> bool:
@@ -346,7 +365,7 @@ def whatsapp_live() -> bool:
 
 def preview_mode() -> bool:
     """True when no channel is configured: nothing leaves this machine."""
-    return not (settings.MESSAGING_EMAIL_LIVE or sms_live() or whatsapp_live())
+    return not (settings.MESSAGING_EMAIL_LIVE or twilio_account() or whatsapp_live())
 
 
 # Tests set this to a twilio.http.HttpClient that records requests instead of sending them.
@@ -356,7 +375,9 @@ twilio_http_client: Any = None
 def transport_for(channel: str) -> Transport:
     if channel == "email" and settings.MESSAGING_EMAIL_LIVE:
         return EmailTransport()
-    if channel == "sms" and sms_live():
+    if channel == "sms" and twilio_account():
+        # The number is the message's practice's (``TwilioTransport.sender``), so it is
+        # checked per message: a practice without one cannot text (``TransportError``).
         return TwilioTransport(twilio_http_client)
     if channel == "whatsapp" and whatsapp_live():
         return WhatsAppTransport(twilio_http_client)

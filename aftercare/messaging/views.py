@@ -45,7 +45,7 @@ from aftercare.messaging.services import (
     template_source,
     usable_address,
 )
-from aftercare.messaging.transports import preview_mode, sms_live
+from aftercare.messaging.transports import preview_mode, sms_live, sms_sender, twilio_account
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES, Membership
@@ -386,7 +386,9 @@ def messaging_settings(request: HttpRequest) -> HttpResponse:
         {
             "settings": current,
             "preview": preview_mode(),
-            "sms_live": sms_live(),
+            "sms_live": sms_live(actor.practice),
+            "sms_from": sms_sender(actor.practice),
+            "twilio_account": twilio_account(),
             "email_live": settings.MESSAGING_EMAIL_LIVE,
         },
     )

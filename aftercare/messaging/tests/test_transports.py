@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.urls import reverse
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -106,6 +107,51 @@ def test_a_practice_with_its_own_number_texts_from_it_and_one_without_from_the_s
         personas.client.phone: PRACTICE_NUMBER,
         personas.other_client.phone: "+447700900999",
     }
+
+
+def test_without_a_shared_number_a_practice_texts_from_its_own_and_one_without_is_told(
+    personas: Personas, twilio: RecordingTwilio, settings: Any
+) -> None:
+    # Every practice of this deployment was meant to have its own number: no shared one.
+    settings.TWILIO_FROM = ""
+    assert not transports.preview_mode()
+    riverside = message_queue(
+        client=with_own_number(personas), template_key="recall", channel="sms"
+    )
+    hillside = message_queue(client=personas.other_client, template_key="recall", channel="sms")
+    assert transports.sms_live(riverside.practice)
+    assert not transports.sms_live(hillside.practice)
+    Worker().run_until_idle()
+    assert [request["data"]["From"] for request in twilio.requests] == [PRACTICE_NUMBER]
+    riverside.refresh_from_db()
+    hillside.refresh_from_db()
+    assert riverside.status == MessageStatus.SENT
+    # Not previewed as if sent, not retried for ever: failed at once, saying what to set.
+    assert hillside.status == MessageStatus.FAILED
+    assert "has no number to text from" in hillside.status_reason
+    assert "SMS number in Settings" in hillside.status_reason
+    assert hillside.attempt_count == 1
+
+
+def test_messaging_settings_say_which_number_the_practices_sms_go_from(
+    personas: Personas, settings: Any, twilio: RecordingTwilio
+) -> None:
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    http.force_login(personas.owner)
+
+    def says() -> str:
+        page = http.get(reverse("messaging-settings")).content.decode()
+        return " ".join(page.split("<li>SMS:", 1)[1].split("</li>", 1)[0].split())
+
+    assert says() == "sent through Twilio from +447700900999"
+    settings.TWILIO_FROM = ""
+    assert says().startswith("not sent: this practice has no number to text from")
+    with_own_number(personas)
+    assert says() == f"sent through Twilio from {PRACTICE_NUMBER}"
+    settings.TWILIO_ACCOUNT_SID = ""
+    assert says().startswith("preview only")
 
 
 def test_an_sms_goes_from_the_number_the_practice_has_when_it_is_sent(
