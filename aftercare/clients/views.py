@@ -27,6 +27,7 @@ from aftercare.clients.picker import (
     ids_in,
     picker_results,
 )
+from aftercare.clients.rows import list_rows
 from aftercare.clients.selectors import (
     ClientFilters,
     client_for_page,
@@ -111,22 +112,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
-            # Dicts of what each row prints: the template reads a dict's keys first time.
-            "rows": [
-                {
-                    "url": detail_url(client.pk),
-                    "name": client.full_name,
-                    "preferred_name": client.preferred_name,
-                    "archived": client.archived,
-                    "email": client.email,
-                    "phone": client.phone_display,
-                    "practitioner": client.primary_practitioner.display_name
-                    if client.primary_practitioner
-                    else "",
-                    "tags": [tag.name for tag in client.tags.all()],
-                }
-                for client in page.clients
-            ],
+            "rows": list_rows(page.clients, detail_url),
             "previous_url": page_url(page.number - 1) if page.has_previous else "",
             "next_url": page_url(page.number + 1) if page.has_next else "",
             "filtered": bool(kept),
