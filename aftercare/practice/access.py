@@ -129,19 +129,25 @@ SESSION_KEY = "practice_id"
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    """The membership for the practice chosen in the session, else the user's first one."""
+    """The membership for the practice chosen in the session, else the user's first one.
+
+    One query reads all the user's memberships, kept on the request (``request.memberships``)
+    for the practice switcher every page shows, which would otherwise read them again.
+    """
     if not request.user.is_authenticated:
         return None
-    memberships = Membership.objects.filter(user=request.user).select_related("practice", "user")
+    memberships = list(memberships_of(request.user).select_related("user"))
+    request.memberships = memberships  # type: ignore[attr-defined]
     chosen = request.session.get(SESSION_KEY)
-    if chosen is not None:
-        membership = memberships.filter(practice_id=chosen).first()
-        if membership is not None:
+    for membership in memberships:
+        if membership.practice_id == chosen:
             return membership
-    return memberships.order_by("practice__name", "id").first()
+    return memberships[0] if memberships else None
 
 
 def memberships_of(user: User) -> models.QuerySet[Membership]:
     return (
-        Membership.objects.filter(user=user).select_related("practice").order_by("practice__name")
+        Membership.objects.filter(user=user)
+        .select_related("practice")
+        .order_by("practice__name", "id")
     )

@@ -19,7 +19,12 @@ def practice(request: HttpRequest) -> dict[str, object]:
         }
 
     def others() -> list[object]:
-        return [m for m in memberships_of(request.user) if m.practice_id != membership.practice_id]
+        # Read with the current one (``current_membership``); the query is for a page that
+        # set ``request.membership`` some other way.
+        every = getattr(request, "memberships", None)
+        if every is None:
+            every = memberships_of(request.user)
+        return [m for m in every if m.practice_id != membership.practice_id]
 
     return {
         "membership": membership,
