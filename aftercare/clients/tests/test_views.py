@@ -70,6 +70,55 @@ class TestClientsList:
         assert "Ruth Miller" in page
         assert "Peter Pan" not in page
 
+    @pytest.mark.parametrize("query", ["07911 123456", "+44 7911 123456", "(07911) 123-456"])
+    def test_a_whole_phone_number_finds_its_clients_through_the_phone_index(
+        self, owner_client: WebClient, personas: Personas, query: str
+    ) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        # Digits shared with another number and an email: not the number that was typed.
+        make_client(personas.practice, given_name="Near", family_name="Miss", phone="07911 123457")
+        make_client(
+            personas.practice,
+            given_name="Mail",
+            family_name="Box",
+            phone="",
+            email="07911123456@example.org",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            page = owner_client.get("/clients/", {"q": query}).content.decode()
+        assert "Ruth Miller" in page
+        assert "Near Miss" not in page and "Mail Box" not in page
+        rows = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'ORDER BY "clients_client"."family_name"' in q["sql"]
+        ]
+        assert len(rows) == 1 and "LIKE" not in rows[0], rows
+
+    def test_part_of_a_number_or_a_number_nobody_has_still_searches_the_digits(
+        self, owner_client: WebClient, personas: Personas
+    ) -> None:
+        make_client(personas.practice, given_name="Near", family_name="Miss", phone="07911 123457")
+        part = owner_client.get("/clients/", {"q": "7911 12345"}).content.decode()
+        assert "Ruth Miller" in part and "Near Miss" in part
+        # A whole number no client has: the digits search as before (finds nobody here).
+        nobody = owner_client.get("/clients/", {"q": "07700 900999"}).content.decode()
+        assert "Ruth Miller" not in nobody and "No clients match this search." in nobody
+        archived_only = make_client(
+            personas.practice,
+            given_name="Old",
+            family_name="Number",
+            phone="07700 900321",
+            archived=True,
+        )
+        assert archived_only.phone == "+447700900321"
+        active = owner_client.get("/clients/", {"q": "07700 900321"}).content.decode()
+        assert "Old Number" not in active
+        archived = owner_client.get("/clients/", {"q": "07700 900321", "archived": "1"})
+        assert "Old Number" in archived.content.decode()
+
     def test_it_filters_by_tag_and_practitioner(
         self, owner_client: WebClient, personas: Personas
     ) -> None:
