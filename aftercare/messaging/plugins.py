@@ -263,6 +263,10 @@ def unread_reply_items(
     return SourcePage(items=rank(items, now), total=total)
 
 
+# What a person should follow up by phone: failed for good, or perhaps never arrived.
+UNREACHABLE_STATUSES = (MessageStatus.FAILED, MessageStatus.UNCERTAIN)
+
+
 def unreachable_items(
     actor: Any,
     now: dt.datetime,
@@ -273,25 +277,38 @@ def unreachable_items(
 ) -> SourcePage:
     """Messages that failed for good, or may not have arrived: a person should call.
 
-    All have the same value: the oldest ranks first, read in the order of the
-    ``message_unreachable`` index, the first ``limit`` and a count in one query.
+    All have the same value: the oldest ranks first. One part per status, each read in the
+    order of the ``message_unreachable`` index (practice, direction, status, …, created_at)
+    and cut at ``limit`` (``oldest_ids_of_each``), then ranked here; a bounded count reads its
+    parts the same way. With ``status IN (…)`` SQLite walked every outbound message of the
+    practice through the unread index instead, as every message sent is "unacknowledged".
+    The first ``limit`` and the count in one query.
     """
     unreachable = Message.objects.filter(
         practice=actor.practice,
         direction=Direction.OUTBOUND,
         client__isnull=False,
         acknowledged_at__isnull=True,
-        status__in=(MessageStatus.FAILED, MessageStatus.UNCERTAIN),
+        status__in=UNREACHABLE_STATUSES,
     )
     if scope == "mine":
         unreachable = unreachable.filter(mine(actor.user))
-    rows, total = first_objects(
-        unreachable.select_related("client"),
-        ["created_at", "pk"],
-        limit,
-        counted=unreachable.order_by("created_at"),  # a bounded count: its index's order
+    parts = [unreachable.filter(status=status) for status in UNREACHABLE_STATUSES]
+    if count is True or not count:
+        counted = unreachable  # exact (the API), or none at all
+    else:
+        # Up to ``count`` + 1 of each part: more than ``count`` in all is all the page says.
+        counted = Message.objects.filter(pk__in=oldest_ids_of_each(parts, int(count) + 1))
+    found, total = first_objects(
+        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)).select_related("client"),
+        [],  # ranked here: an order would walk a whole index of messages
+        len(parts) * limit,
+        counted=counted,
         count=count,
     )
+    rows = sorted(found, key=lambda message: (message.created_at, message.pk))[: max(0, limit)]
+    if not count:
+        total = len(rows)
     items = []
     for message in rows:
         client = message.client

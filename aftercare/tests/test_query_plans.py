@@ -400,6 +400,19 @@ def test_a_queue_source_reads_its_waiting_rows_through_its_index(
     if connection.vendor == "sqlite":
         plans = [plan_text(sql, params) for sql, params in of_table]
         assert all(f"USING INDEX {index}" in plan for plan in plans), plans
+        # Every search of the table (the rows, and their count) by that index or by id: not
+        # by another index that holds every message sent (message_unread_order, for one).
+        searches = [
+            line
+            for plan in plans
+            for line in plan.splitlines()
+            if re.match(rf"SEARCH ({table}|[A-Z]\d+) ", line)
+            and _table_of(" ".join(sql for sql, _ in of_table), line.split()[1]) == table
+        ]
+        assert searches and all(
+            re.search(rf"USING (COVERING )?INDEX {index}\b", line) or "INTEGER PRIMARY KEY" in line
+            for line in searches
+        ), searches
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
