@@ -93,8 +93,11 @@ def find_client(
         )
         if original is not None:
             return original.practice, original.client, original
-    field = "email__iexact" if channel == "email" else "phone"
-    clients = Client.objects.filter(**{field: address}).select_related("practice")
+    if channel == "email":
+        clients = Client.objects.with_email(address)
+    else:
+        clients = Client.objects.filter(phone=address)
+    clients = clients.select_related("practice")
     if practice is not None:
         clients = clients.filter(practice=practice)
     # With one number shared by several practices, the one that wrote last is the one the

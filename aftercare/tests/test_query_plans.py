@@ -571,3 +571,47 @@ def test_today_for_the_whole_practice_reads_two_days_of_appointments_by_index(
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
             assert index in {row[0] for row in cursor.fetchall()}
+
+
+def test_possible_duplicates_look_each_reason_up_through_its_own_index(
+    busy_practice: Personas,
+) -> None:
+    """Adding a client (and the merge page) asks for clients with the same email, mobile
+    number, or name and birth date: each through its index, never a walk of every client of
+    the practice in name order (``client_list_order``) looking for them."""
+    from aftercare.clients.selectors import possible_duplicates
+
+    client = busy_practice.client
+    # (The busy practice's other clients share the fixture's email and number.)
+    client.birth_date = dt.date(1980, 5, 17)
+    client.email, client.phone = "Ruth.Only@example.org", "+447911000777"
+    client.save(update_fields=["birth_date", "email", "phone"])
+    describe_the_rows_to_the_planner()
+    with recorded_queries() as queries:
+        found = possible_duplicates(
+            busy_practice.actor(),
+            email=client.email.upper(),
+            phone=client.phone,
+            given_name=client.given_name.lower(),
+            family_name=client.family_name,
+            birth_date=client.birth_date,
+        )
+    assert [row for row, _ in found] == [client]
+    assert (
+        found[0][1] == "the same email and the same mobile number and the same name and birth date"
+    )
+    of_clients = [(sql, params) for sql, params in queries if 'FROM "clients_client"' in sql]
+    assert len(of_clients) == 1
+    sql, params = of_clients[0]
+    if connection.vendor == "sqlite":
+        plan = plan_text(sql, params)
+        assert "client_list_order" not in plan and "SCAN" not in plan, plan
+        for index in ("client_email_lower", "client_birth_date"):
+            assert index in plan, plan
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "client_list_order" not in plan and "Seq Scan" not in plan, plan
+        assert problems_of(of_clients) == {}
