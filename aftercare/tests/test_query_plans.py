@@ -615,3 +615,34 @@ def test_possible_duplicates_look_each_reason_up_through_its_own_index(
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "client_list_order" not in plan and "Seq Scan" not in plan, plan
         assert problems_of(of_clients) == {}
+
+
+def test_the_client_page_reads_the_clients_appointments_by_the_client(
+    client: HttpClient, busy_practice: Personas
+) -> None:
+    """The timeline's appointments through (client, practice, starts_at): the practice's day
+    index gives the same order, and SQLite took it and walked every appointment the practice
+    ever had to find one client's."""
+    client.force_login(busy_practice.owner)
+    describe_the_rows_to_the_planner()
+    with recorded_queries() as queries:
+        response = client.get(f"/clients/{busy_practice.client.pk}/")
+    assert response.status_code == 200
+    timeline = [
+        (sql, params)
+        for sql, params in queries
+        if 'FROM "appointments_appointment"' in sql
+        and '"appointments_appointment"."client_id" = %s' in sql
+        and 'ORDER BY "appointments_appointment"."starts_at" DESC' in sql
+    ]
+    assert len(timeline) == 1
+    sql, params = timeline[0]
+    if connection.vendor == "sqlite":
+        plan = plan_text(sql, params)
+        assert "USING INDEX appointment_client_timeline" in plan, plan
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert re.search(r"Index Cond: \(.*client_id = ", plan), plan
