@@ -222,8 +222,8 @@ def possible_duplicates(
     """Clients of the practice who may be the same person, each with why (one query).
 
     The same email (in any case), the same mobile number, or the same name and birth date.
-    Each is looked up through its own index — lower(email), (practice, phone), (practice,
-    birth_date) — and at most a few of each kept, then ordered: with the three
+    Each is looked up through its own index — (practice, LOWER(email)), (practice, phone),
+    (practice, birth_date) — and at most a few of each kept, then ordered: with the three
     ORed in one condition the database walked every client of the practice in name order
     looking for them, when adding a client as when opening the merge page.
     """
