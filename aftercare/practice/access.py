@@ -121,7 +121,8 @@ def get_scoped_or_404(queryset: models.QuerySet[ModelT], actor: Actor, **lookup:
     """One row of the actor's practice, else 404 (whether it exists elsewhere or not)."""
     try:
         return queryset.filter(practice=actor.practice).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+    # OverflowError: an id past the database's integer (SQLite raises it; it names no row).
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("Not found") from error
 
 

@@ -54,3 +54,16 @@ def test_a_bad_filter_names_the_field(personas: Personas, owner_api: ApiClient) 
     response = owner_api.get("/api/v1/messages", {"status": "lost"})
     assert response.status_code == 422
     assert "status" in response.json()["errors"]
+
+
+def test_an_id_past_the_databases_integer_is_a_404_not_a_server_error(
+    personas: Personas, owner_api: ApiClient
+) -> None:
+    # Found by the API fuzzing: SQLite raises OverflowError for an integer past 64 bits.
+    huge = 348983839972677048299916103778304
+    for path in (
+        f"/api/v1/messages/{huge}",
+        f"/api/v1/messages/{huge}/attachments/35434611224",
+        f"/api/v1/messages/1/attachments/{huge}",
+    ):
+        assert owner_api.get(path).status_code == 404, path
