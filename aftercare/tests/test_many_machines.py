@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from aftercare.messaging.tests.conftest import start_smtp_server
-from aftercare.messaging.tests.test_crash import database_url, worker_env
+from aftercare.messaging.tests.test_crash import database_url, stop_workers, worker_env
 
 COUNT = 600
 DEADLINE_SECONDS = 420  # a guard against a hang on a shared two-core machine, not a speed test
@@ -89,10 +88,7 @@ def test_two_ticks_and_four_workers_send_every_message_exactly_once(tmp_path: Pa
         stop.set()
         for thread in ticks:
             thread.join(timeout=180)
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.wait(timeout=60)
+        stop_workers(workers, timeout=60)
         controller.stop()
 
     # Nothing lost: every touchpoint became exactly one message, and every message was sent.

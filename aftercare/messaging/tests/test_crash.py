@@ -84,6 +84,14 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
+def stop_workers(workers: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
+    """SIGTERM every worker (each finishes its message in hand), then wait for them all."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        worker.wait(timeout=timeout)
+
+
 def kill_workers_until_done(
     env: dict[str, str], pending: Callable[[], int], rng: random.Random
 ) -> int:
@@ -104,10 +112,7 @@ def kill_workers_until_done(
             assert time.monotonic() - started < DEADLINE_SECONDS, f"{pending()} left"
             time.sleep(0.5)
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.wait(timeout=30)
+        stop_workers(workers)
     assert kills >= 5
     return kills
 
@@ -188,10 +193,7 @@ def test_four_workers_on_postgresql_send_every_message_exactly_once(tmp_path: Pa
                 assert time.monotonic() - started < DEADLINE_SECONDS
                 time.sleep(0.5)
         finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                worker.wait(timeout=30)
+            stop_workers(workers)
         rows: list[Any] = list(
             Message.objects.values_list("idempotency_key", "to_address", "status")
         )
