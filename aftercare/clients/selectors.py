@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,8 +75,9 @@ def search_condition(query: str, *, country: str) -> Q:
     if len(digits) >= 3 and _PHONE_LIKE.match(query):
         # Without the national trunk prefix: "07911 123456" is stored as +447911123456.
         condition |= Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
-        with contextlib.suppress(PhoneError):
-            condition |= Q(phone=normalize_phone(query, country))
+        number = whole_phone_number(query, country=country)
+        if number:
+            condition |= Q(phone=number)
     return condition
 
 
