@@ -71,6 +71,15 @@ def pinned_clock() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def checked_statements() -> None:
+    """Every query built once per shape (``aftercare.statements``) is also built with each
+    call's real values in the suite, and must give the same SQL and parameters."""
+    from django.conf import settings
+
+    settings.CHECK_STATEMENTS = True
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
     return make_personas()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import register_notice_finder
 from aftercare.care.reconcile import register_fact_loader
@@ -32,6 +33,7 @@ from aftercare.messaging.models import (
     Direction,
     Message,
     MessageAttachment,
+    MessageChannel,
     MessageStatus,
     UnroutedInbound,
     WorkerHeartbeat,
@@ -42,7 +44,13 @@ from aftercare.messaging.transports import preview_mode
 from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, SourcePage, rank, register_queue_source
-from aftercare.queue.selectors import client_url, first_objects, first_rows, mine
+from aftercare.queue.selectors import (
+    client_url,
+    first_rows_query,
+    mine,
+    scoped,
+    split_total,
+)
 from aftercare.resources.services import on_shared_by_hand
 
 WORKER_STALE_AFTER = dt.timedelta(minutes=5)
@@ -132,22 +140,31 @@ def flagged_reply_items(
     Read in queue order without sorting them all: the oldest ``limit`` of each level through
     the unread-inbound index (``most_serious_ids``), their total counted in the same query.
     """
-    flagged = Message.objects.filter(
-        practice=actor.practice,
-        direction=Direction.INBOUND,
-        triage_level__in=FLAGGED_LEVELS,
-        acknowledged_at__isnull=True,
-    )
-    if scope == "mine":
-        flagged = flagged.filter(mine(actor.user))
-    parts = [flagged.filter(triage_level=level) for level in _FLAGGED_FIRST]
-    rows, total = first_rows(
-        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
-        [],  # ranked here: an order would walk a whole index of messages
-        _REPLY_FIELDS,
-        len(parts) * limit,
-        counted=flagged.order_by("created_at"),  # a bounded count: the unread index's order
-        count=count,
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Message]:
+        flagged = Message.objects.filter(
+            practice_id=practice,
+            direction=Direction.INBOUND,
+            triage_level__in=FLAGGED_LEVELS,
+            acknowledged_at__isnull=True,
+        )
+        if scope == "mine":
+            flagged = flagged.filter(mine(user))
+        parts = [flagged.filter(triage_level=level) for level in _FLAGGED_FIRST]
+        return first_rows_query(
+            Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
+            [],  # ranked here: an order would walk a whole index of messages
+            _REPLY_FIELDS,
+            len(parts) * limit,
+            counted=flagged.order_by("created_at"),  # a bounded count: the unread index's order
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
+    rows, total = split_total(
+        statements.rows(("queue: flagged replies", shape, limit, count), build, **values),
+        len(_FLAGGED_FIRST) * limit,
+        count,
     )
     # Up to ``limit`` rows of each level came back; only the first ``limit`` in queue order are
     # made into items. Within a level every reply has the same value, so queue order is the
@@ -210,22 +227,31 @@ def unread_reply_items(
     (the emergency message, the return summary). All have the same value, so the oldest ranks
     first: read in the order of the unread-inbound index, the first ``limit`` and a count.
     """
-    unread = (
-        waiting.unread_from_clients()
-        .filter(practice=actor.practice)
-        .exclude(triage_level__in=FLAGGED_LEVELS)
-        .exclude(context__has_key="escalated_for_absence")
-        .exclude(context__has_key="waits_for_absence")
-    )
-    if scope == "mine":
-        unread = unread.filter(mine(actor.user))
-    rows, total = first_rows(
-        unread,
-        ["created_at", "pk"],
-        _REPLY_FIELDS,
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Message]:
+        unread = (
+            waiting.unread_from_clients()
+            .filter(practice_id=practice)
+            .exclude(triage_level__in=FLAGGED_LEVELS)
+            .exclude(context__has_key="escalated_for_absence")
+            .exclude(context__has_key="waits_for_absence")
+        )
+        if scope == "mine":
+            unread = unread.filter(mine(user))
+        return first_rows_query(
+            unread,
+            ["created_at", "pk"],
+            _REPLY_FIELDS,
+            limit,
+            counted=unread.order_by("created_at"),  # a bounded count: the unread index's order
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
+    rows, total = split_total(
+        statements.rows(("queue: unread replies", shape, limit, count), build, **values),
         limit,
-        counted=unread.order_by("created_at"),  # a bounded count: the unread index's order
-        count=count,
+        count,
     )
     items = []
     for (
@@ -263,6 +289,18 @@ def unread_reply_items(
     return SourcePage(items=rank(items, now), total=total)
 
 
+# What an unreachable item shows (pk and created_at first: they order the items).
+_UNREACHABLE_FIELDS = [
+    "pk",
+    "created_at",
+    "status",
+    "channel",
+    "status_reason",
+    "client_id",
+    "client__given_name",
+    "client__family_name",
+    "client__primary_practitioner_id",
+]
 # What a person should follow up by phone: failed for good, or perhaps never arrived.
 UNREACHABLE_STATUSES = (MessageStatus.FAILED, MessageStatus.UNCERTAIN)
 
@@ -284,54 +322,75 @@ def unreachable_items(
     practice through the unread index instead, as every message sent is "unacknowledged".
     The first ``limit`` and the count in one query.
     """
-    unreachable = Message.objects.filter(
-        practice=actor.practice,
-        direction=Direction.OUTBOUND,
-        client__isnull=False,
-        acknowledged_at__isnull=True,
-        status__in=UNREACHABLE_STATUSES,
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Message]:
+        unreachable = Message.objects.filter(
+            practice_id=practice,
+            direction=Direction.OUTBOUND,
+            client__isnull=False,
+            acknowledged_at__isnull=True,
+            status__in=UNREACHABLE_STATUSES,
+        )
+        if scope == "mine":
+            unreachable = unreachable.filter(mine(user))
+        parts = [unreachable.filter(status=status) for status in UNREACHABLE_STATUSES]
+        if count is True or not count:
+            counted = unreachable  # exact (the API), or none at all
+        else:
+            # Up to ``count`` + 1 of each part: more than ``count`` in all is all the page says.
+            counted = Message.objects.filter(pk__in=oldest_ids_of_each(parts, int(count) + 1))
+        return first_rows_query(
+            Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
+            [],  # ranked here: an order would walk a whole index of messages
+            _UNREACHABLE_FIELDS,
+            len(parts) * limit,
+            counted=counted,
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
+    found, total = split_total(
+        statements.rows(("queue: could not reach", shape, limit, count), build, **values),
+        len(UNREACHABLE_STATUSES) * limit,
+        count,
     )
-    if scope == "mine":
-        unreachable = unreachable.filter(mine(actor.user))
-    parts = [unreachable.filter(status=status) for status in UNREACHABLE_STATUSES]
-    if count is True or not count:
-        counted = unreachable  # exact (the API), or none at all
-    else:
-        # Up to ``count`` + 1 of each part: more than ``count`` in all is all the page says.
-        counted = Message.objects.filter(pk__in=oldest_ids_of_each(parts, int(count) + 1))
-    found, total = first_objects(
-        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)).select_related("client"),
-        [],  # ranked here: an order would walk a whole index of messages
-        len(parts) * limit,
-        counted=counted,
-        count=count,
-    )
-    rows = sorted(found, key=lambda message: (message.created_at, message.pk))[: max(0, limit)]
+    rows = sorted(found, key=lambda row: (row[1], row[0]))[: max(0, limit)]
     if not count:
         total = len(rows)
+    channels = dict(MessageChannel.choices)
     items = []
-    for message in rows:
-        client = message.client
-        channel = message.get_channel_display().lower() if message.channel != "sms" else "SMS"
-        if message.status == MessageStatus.UNCERTAIN:
-            title = f"Did our {channel} reach {client.full_name}? Check before resending"
+    for (
+        pk,
+        created_at,
+        status,
+        channel,
+        status_reason,
+        client_id,
+        given_name,
+        family_name,
+        practitioner_id,
+    ) in rows:
+        name = f"{given_name} {family_name}".strip()
+        said = "SMS" if channel == "sms" else str(channels.get(channel, channel)).lower()
+        if status == MessageStatus.UNCERTAIN:
+            title = f"Did our {said} reach {name}? Check before resending"
         else:
-            title = f"Could not reach {client.full_name} by {channel} — call?"
+            title = f"Could not reach {name} by {said} — call?"
         items.append(
             QueueItem(
-                id=f"unreachable:{message.pk}",
+                id=f"unreachable:{pk}",
                 kind="unreachable",
-                client_id=client.pk,
-                client_name=client.full_name,
+                client_id=client_id,
+                client_name=name,
                 title=title,
-                reason=message.status_reason[:300],
+                reason=status_reason[:300],
                 urgency="routine",
-                due_at=message.created_at,
+                due_at=created_at,
                 estimated_minutes=5,
                 value=60,
                 actions=("done", "skip", "open"),
-                owner_id=client.primary_practitioner_id,
-                url=_client_url(client.pk),
+                owner_id=practitioner_id,
+                url=_client_url(client_id),
             )
         )
     return SourcePage(items=rank(items, now), total=total)

@@ -20,6 +20,7 @@ from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
+from aftercare import statements
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.care.models import OPEN_STATUSES as OPEN_TOUCHPOINT_STATUSES
@@ -61,6 +62,36 @@ def _up_to(count: bool | int) -> int | None:
     return None if count is True else int(count)
 
 
+def first_rows_query(
+    rows: QuerySet[Any],
+    order: list[Any],
+    fields: list[str],
+    limit: int,
+    *,
+    counted: QuerySet[Any] | None = None,
+    count: bool | int = True,
+) -> QuerySet[Any]:
+    """The query of ``first_rows``, for ``statements.rows`` (built once per shape); read its
+    rows with ``split_total``."""
+    if not count:
+        return rows.order_by(*order).values_list(*fields)[: max(0, limit)]
+    return (
+        rows.annotate(_total=count_of(rows if counted is None else counted, _up_to(count)))
+        .order_by(*order)
+        .values_list(*fields, "_total")[: max(1, limit)]
+    )
+
+
+def split_total(
+    found: list[tuple[Any, ...]], limit: int, count: bool | int
+) -> tuple[list[tuple[Any, ...]], int]:
+    """``first_rows_query``'s rows as ``first_rows`` gives them: the rows, and the total."""
+    if not count:
+        return found, len(found)
+    total = found[0][-1] if found else 0
+    return [row[:-1] for row in found[: max(0, limit)]], total
+
+
 def first_rows(
     rows: QuerySet[Any],
     order: list[Any],
@@ -78,16 +109,8 @@ def first_rows(
     second compiled query); the total is then the number of rows read. ``count=n``: count up to
     ``n`` (a total of ``n + 1`` means "more than ``n``").
     """
-    if not count:
-        found = list(rows.order_by(*order).values_list(*fields)[: max(0, limit)])
-        return found, len(found)
-    found = list(
-        rows.annotate(_total=count_of(rows if counted is None else counted, _up_to(count)))
-        .order_by(*order)
-        .values_list(*fields, "_total")[: max(1, limit)]
-    )
-    total = found[0][-1] if found else 0
-    return [row[:-1] for row in found[: max(0, limit)]], total
+    query = first_rows_query(rows, order, fields, limit, counted=counted, count=count)
+    return split_total(list(query), limit, count)
 
 
 def first_objects(
@@ -111,16 +134,15 @@ def first_objects(
 
 
 def priority_in_sql(
-    now: dt.datetime, *, table: str, value: str = "value", due: str = "due_at"
+    steps: list[tuple[dt.datetime, int]], *, table: str, value: str = "value", due: str = "due_at"
 ) -> Any:
     """``items.priority`` as SQL on ``table``'s columns: the value plus the capped overdue bonus.
 
-    A ``CASE`` over ``items.overdue_steps`` (ten thresholds), written as SQL once rather than
-    ten ``When`` expressions, which Django would resolve and compile on every page load.
+    A ``CASE`` over ``steps`` (``items.overdue_steps(now)``, ten thresholds), written as SQL
+    once rather than ten ``When`` expressions, which Django would resolve and compile each time.
     """
     quote = connection.ops.quote_name
     due_column = f"{quote(table)}.{quote(due)}"
-    steps = items.overdue_steps(now)
     whens = " ".join(f"WHEN {due_column} <= %s THEN {points}" for _, points in steps)
     return RawSQL(  # noqa: S611 - quoted column names and integer points; moments are parameters
         f"{quote(table)}.{quote(value)} + CASE {whens} ELSE 0 END",
@@ -134,6 +156,17 @@ def mine(user: Any, client_field: str = "client") -> Q:
     return Q(**{f"{client_field}__primary_practitioner": user}) | Q(
         **{f"{client_field}__primary_practitioner__isnull": True}
     )
+
+
+def scoped(actor: Actor, scope: str) -> tuple[str, dict[str, int]]:
+    """A source's shape for ``statements.rows`` and the values it needs: the practice, and the
+    user's id for ``mine`` (without a user, ``mine`` is the clients of nobody in particular)."""
+    values = {"practice": actor.practice.pk}
+    if scope != "mine":
+        return scope, values
+    if actor.user is None:
+        return "mine, no user", values
+    return "mine", {**values, "user": actor.user.pk}
 
 
 def client_url(client_id: int | None) -> str:
@@ -175,22 +208,45 @@ def task_touchpoint_items(
     3. Build items from plain rows, not model instances (a touchpoint, its client and its
        rule for each would cost more than the query).
     """
-    rows = Touchpoint.objects.filter(
-        practice=actor.practice,
-        action=Action.TASK,
-        status__in=OPEN_TOUCHPOINT_STATUSES,
-        due_at__lte=now,
-        client__archived=False,
-    ).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
-    if scope == "mine":
-        rows = rows.filter(mine(actor.user))
-    found, total = first_rows(
-        rows,
-        [priority_in_sql(now, table=Touchpoint._meta.db_table).desc(), "due_at", "id"],
-        _TASK_FIELDS,
+    steps = items.overdue_steps(now)
+    points = tuple(bonus for _, bonus in steps)
+    overdue = {f"overdue_{number}": moment for number, (moment, _) in enumerate(steps)}
+
+    def build(
+        practice: int, now: dt.datetime, user: int | None = None, **overdue: dt.datetime
+    ) -> QuerySet[Any]:
+        rows = Touchpoint.objects.filter(
+            practice_id=practice,
+            action=Action.TASK,
+            status__in=OPEN_TOUCHPOINT_STATUSES,
+            due_at__lte=now,
+            client__archived=False,
+        ).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+        if scope == "mine":
+            rows = rows.filter(mine(user))
+        moments = [overdue[f"overdue_{number}"] for number in range(len(points))]
+        return first_rows_query(
+            rows,
+            [
+                priority_in_sql(
+                    list(zip(moments, points, strict=True)), table=Touchpoint._meta.db_table
+                ).desc(),
+                "due_at",
+                "id",
+            ],
+            _TASK_FIELDS,
+            limit,
+            counted=rows.order_by("due_at"),  # a bounded count: the open-task index's order
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
+    found, total = split_total(
+        statements.rows(
+            ("queue: tasks", shape, limit, count, points), build, now=now, **values, **overdue
+        ),
         limit,
-        counted=rows.order_by("due_at"),  # a bounded count: the open-task index's order
-        count=count,
+        count,
     )
     page = []
     for (

@@ -1,0 +1,192 @@
+"""Queries built once per shape, then run with each request's values.
+
+Django builds a query anew on every call: it resolves every ``filter``, every subquery and
+every expression, then compiles the tree to SQL. For the care queue's sources (a count in a
+subquery, the oldest of each triage level as a ``UNION ALL``, a ``CASE`` of overdue
+thresholds) that took more of the page's time than the database took to answer. The shape of
+such a query (its SQL) is the same for every practice, user and moment; only its parameters
+change. So:
+
+1. ``rows(key, build, **values)`` calls ``build`` once per ``key`` with a *marker* in place of
+   each value: an id, a moment or a date no real row has (``-1000000000001``, 1901-02-03…).
+2. It compiles the query and notes which parameters are which marker; every other parameter
+   is a constant of the shape (``'inbound'``, a JSON path).
+3. Each later call fills the noted places with its values, adapted as Django adapts them
+   (a moment in UTC as text on SQLite), and runs the SQL: no query is built.
+
+What makes a shape is the ``key``: everything the SQL depends on other than ``values`` (a
+scope that adds a filter, a limit that is written into the SQL). A ``build`` that used a
+value it was not given as a marker would bake one request's value into every later one. Two
+checks guard against that: each marker must appear among the parameters (a value used only
+inside a ``LIKE`` pattern or computed from a marker does not), and with ``CHECK_STATEMENTS``
+(on in the test suite) every call also builds the query with the real values and compares
+SQL and parameters with what the shape filled in, failing by name when they differ.
+
+The query must be a ``values_list`` (rows come back as tuples, converted as Django converts
+them: SQLite's text moments to aware datetimes, JSON to lists). Through ``connection.cursor``,
+so queries are counted and logged as any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import ValuesListIterable
+
+_INT_MARK = -1_000_000_000_001
+_MOMENT_MARK = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+_DAY_MARK = dt.date(1901, 2, 3)
+
+
+class StatementError(Exception):
+    """A statement's ``build`` does not fit its ``key`` and values (a programming error)."""
+
+
+def _marker(position: int, value: Any) -> Any:
+    """A value of ``value``'s type that no row holds and no other marker equals."""
+    if isinstance(value, bool) or value is None:
+        raise StatementError(f"a statement value must be an id, a moment or a day, not {value!r}")
+    if isinstance(value, int):
+        return _INT_MARK - position
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise StatementError("a statement's moment must be aware")
+        return _MOMENT_MARK + dt.timedelta(seconds=position, microseconds=position + 1)
+    if isinstance(value, dt.date):
+        return _DAY_MARK + dt.timedelta(days=position)
+    raise StatementError(f"a statement value must be an id, a moment or a day, not {value!r}")
+
+
+def _adapt(connection: Any, value: Any) -> Any:
+    """``value`` as Django passes it to the database driver for a field of its type."""
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+@dataclass(frozen=True)
+class _Shape:
+    sql: str
+    params: tuple[Any, ...]  # the constants, with None where a value goes
+    slots: tuple[tuple[int, str], ...]  # (parameter position, value name)
+    compiler: Any  # for the converters (the rows' types)
+    converters: dict[int, Any]
+    empty: bool = False
+
+
+_shapes: dict[tuple[str, Hashable], _Shape] = {}
+_lock = threading.Lock()
+
+
+def _compile(queryset: QuerySet[Any]) -> tuple[Any, str, tuple[Any, ...]]:
+    if queryset._iterable_class is not ValuesListIterable:
+        raise StatementError("a statement reads a values_list (tuples), not model instances")
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    return compiler, sql, tuple(params)
+
+
+def _shape_of(
+    alias: str, key: Hashable, build: Callable[..., QuerySet[Any]], values: dict[str, Any]
+) -> _Shape:
+    connection = connections[alias]
+    markers = {
+        name: _marker(position, value) for position, (name, value) in enumerate(values.items())
+    }
+    queryset = build(**markers)
+    try:
+        compiler, sql, params = _compile(queryset.using(alias))
+    except EmptyResultSet:
+        return _Shape("", (), (), None, {}, empty=True)
+    adapted = {name: _adapt(connection, marker) for name, marker in markers.items()}
+    by_value = {(type(value), value): name for name, value in adapted.items()}
+    slots = []
+    constants: list[Any] = []
+    for position, param in enumerate(params):
+        name = by_value.get((type(param), param))
+        if name is None:
+            constants.append(param)
+        else:
+            slots.append((position, name))
+            constants.append(None)
+    missing = set(values) - {name for _, name in slots}
+    if missing:
+        raise StatementError(
+            f"statement {key!r}: {', '.join(sorted(missing))} not found among the query's "
+            "parameters (used inside a pattern, or computed from the marker?)"
+        )
+    fields = [column[0] for column in compiler.select[: compiler.col_count]]
+    return _Shape(sql, tuple(constants), tuple(slots), compiler, compiler.get_converters(fields))
+
+
+def _filled(shape: _Shape, connection: Any, values: dict[str, Any]) -> list[Any]:
+    params = list(shape.params)
+    for position, name in shape.slots:
+        params[position] = _adapt(connection, values[name])
+    return params
+
+
+def rows(
+    key: Hashable, build: Callable[..., QuerySet[Any]], *, using: str = "default", **values: Any
+) -> list[tuple[Any, ...]]:
+    """The rows of ``build(**values)`` (a ``values_list``), building its SQL once per ``key``.
+
+    ``key`` names everything but ``values`` that the query's SQL depends on; ``values`` are
+    ids, aware moments or days (see the module's doc for what may go wrong and the checks).
+    """
+    cache_key = (using, key)
+    shape = _shapes.get(cache_key)
+    if shape is None:
+        shape = _shape_of(using, key, build, values)
+        with _lock:
+            _shapes.setdefault(cache_key, shape)
+    connection = connections[using]
+    if shape.empty:
+        return []
+    params = _filled(shape, connection, values)
+    if getattr(settings, "CHECK_STATEMENTS", False):
+        _check(key, build, values, using, shape, params)
+    with connection.cursor() as cursor:
+        cursor.execute(shape.sql, params)
+        found = cursor.fetchall()
+    if shape.converters:
+        return [tuple(row) for row in shape.compiler.apply_converters(found, shape.converters)]
+    return found
+
+
+def _check(
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    values: dict[str, Any],
+    using: str,
+    shape: _Shape,
+    params: list[Any],
+) -> None:
+    """The query built with the real values must be the shape filled with them."""
+    try:
+        _compiler, sql, real = _compile(build(**values).using(using))
+    except EmptyResultSet as empty:
+        raise StatementError(
+            f"statement {key!r}: empty with these values, not its shape"
+        ) from empty
+    if sql != shape.sql or list(real) != params:
+        raise StatementError(
+            f"statement {key!r} does not fit its key: built with these values it is\n"
+            f"{sql}\n{list(real)}\nbut its shape gave\n{shape.sql}\n{params}"
+        )
+
+
+def forget() -> None:
+    """Drop every shape (tests that change the database's schema or settings)."""
+    with _lock:
+        _shapes.clear()

@@ -1,0 +1,156 @@
+"""Queries built once per shape (``aftercare.statements``): the same rows as Django's, each
+request's own values, and a loud failure when a build does not fit its key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from aftercare import statements
+from aftercare.clients.models import Client
+from aftercare.messaging.models import Direction, Message
+from aftercare.testing import Personas, make_client
+
+NOW = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_shapes() -> Iterator[None]:
+    statements.forget()
+    yield
+    statements.forget()
+
+
+def replies(practice: int, since: dt.datetime) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(practice_id=practice, direction=Direction.INBOUND)
+        .filter(created_at__gte=since)
+        .order_by("created_at", "pk")
+        .values_list("pk", "created_at", "triage_reasons", "client__given_name")
+    )
+
+
+def reply(personas: Personas, practice: Any, client: Client, hours_ago: int) -> Message:
+    return Message.objects.create(
+        practice=practice,
+        client=client,
+        direction=Direction.INBOUND,
+        channel="sms",
+        from_address=client.phone,
+        text_body="Feeling dizzy since the new tablets",
+        triage_reasons=["side effect: dizzy"],
+        created_at=NOW - dt.timedelta(hours=hours_ago),
+    )
+
+
+def test_rows_are_djangos_rows_for_each_practice_and_moment(personas: Personas) -> None:
+    """Built once, run with other values: each call gets exactly what Django would give it,
+    moments as aware datetimes and JSON as lists."""
+    for hours in (1, 5, 30):
+        reply(personas, personas.practice, personas.client, hours)
+    reply(personas, personas.other_practice, personas.other_client, 2)
+    builds = []
+
+    def build(practice: int, since: dt.datetime) -> QuerySet[Message]:
+        builds.append(practice)
+        return replies(practice, since)
+
+    for practice, since in [
+        (personas.practice.pk, NOW - dt.timedelta(days=2)),
+        (personas.practice.pk, NOW - dt.timedelta(hours=6)),
+        (personas.other_practice.pk, NOW - dt.timedelta(days=2)),
+    ]:
+        found = statements.rows("test: replies", build, practice=practice, since=since)
+        assert found == list(replies(practice, since))
+    assert len(found) == 1
+    assert found[0][1].tzinfo is not None
+    assert found[0][2] == ["side effect: dizzy"]
+    # Once for the shape, then once per call for the suite's check (``CHECK_STATEMENTS``).
+    assert builds[0] < 0 and all(practice > 0 for practice in builds[1:])
+
+
+def test_a_shape_costs_one_query_and_no_build_without_the_check(
+    personas: Personas, settings: Any
+) -> None:
+    settings.CHECK_STATEMENTS = False
+    reply(personas, personas.practice, personas.client, 1)
+    builds = []
+
+    def build(practice: int, since: dt.datetime) -> QuerySet[Message]:
+        builds.append(practice)
+        return replies(practice, since)
+
+    statements.rows("test: replies", build, practice=personas.practice.pk, since=NOW)
+    with CaptureQueriesContext(connection) as queries:
+        again = statements.rows(
+            "test: replies",
+            build,
+            practice=personas.practice.pk,
+            since=NOW - dt.timedelta(days=1),
+        )
+    assert len(queries) == 1
+    assert len(builds) == 1
+    assert [row[0] for row in again] == list(
+        Message.objects.filter(practice=personas.practice).values_list("pk", flat=True)
+    )
+
+
+def test_a_value_baked_into_the_shape_fails_by_name(personas: Personas) -> None:
+    """A build that reads a request's value from outside (not a marker) would give every later
+    call the first call's rows: the suite's check builds it again and compares."""
+    other = make_client(personas.practice, given_name="Ann", email="ann@example.org")
+
+    def clients_named(name: str) -> Any:
+        def build(practice: int) -> QuerySet[Client]:
+            return Client.objects.filter(practice_id=practice, given_name=name).values_list("pk")
+
+        return build
+
+    statements.rows("test: by name", clients_named("Ruth"), practice=personas.practice.pk)
+    with pytest.raises(statements.StatementError, match=r"test: by name.*does not fit its key"):
+        statements.rows("test: by name", clients_named("Ann"), practice=personas.practice.pk)
+    assert other.pk
+
+
+def test_a_value_the_query_does_not_take_as_a_parameter_is_refused(personas: Personas) -> None:
+    def build(practice: int, name: int) -> QuerySet[Client]:
+        return Client.objects.filter(practice_id=practice).values_list("pk")
+
+    with pytest.raises(statements.StatementError, match="name not found"):
+        statements.rows("test: unused", build, practice=personas.practice.pk, name=3)
+
+
+def test_model_rows_and_values_of_other_types_are_refused(personas: Personas) -> None:
+    with pytest.raises(statements.StatementError, match="values_list"):
+        statements.rows(
+            "test: models",
+            lambda practice: Client.objects.filter(practice_id=practice),
+            practice=personas.practice.pk,
+        )
+    for value in (None, True, "Ruth", dt.datetime(2026, 11, 30, 14, 30)):  # a naive moment
+        with pytest.raises(statements.StatementError):
+            statements.rows(
+                f"test: {value!r}",
+                lambda practice, value: Client.objects.filter(practice_id=practice).values_list(
+                    "pk"
+                ),
+                practice=personas.practice.pk,
+                value=value,
+            )
+
+
+def test_an_empty_shape_reads_nothing(personas: Personas) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        found = statements.rows(
+            "test: empty",
+            lambda practice: Client.objects.filter(pk__in=[]).values_list("pk"),
+            practice=personas.practice.pk,
+        )
+    assert found == []
+    assert len(queries) == 0
