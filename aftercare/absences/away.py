@@ -27,10 +27,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.absences.messages import absence_details
 from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.absences.selectors import current_absence
@@ -277,44 +277,56 @@ def perform_on_return_summary(
 def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
     """Messages from the emergency list passed on while away, until the practitioner answers."""
 
-    rows = (
-        Message.objects.filter(
-            practice=actor.practice,
-            direction="in",
-            acknowledged_at__isnull=True,
-            context__has_key="escalated_for_absence",
+    def build(practice: int) -> QuerySet[Message]:
+        return (
+            Message.objects.filter(
+                practice_id=practice,
+                direction="in",
+                acknowledged_at__isnull=True,
+                context__has_key="escalated_for_absence",
+            )
+            .order_by("created_at")
+            .values_list(
+                "pk",
+                "client_id",
+                "client__given_name",
+                "client__family_name",
+                "client__primary_practitioner_id",
+                "text_body",
+                "created_at",
+                "context",
+            )[:200]
         )
-        .select_related("client")
-        .order_by("created_at")[:200]
-    )
+
+    rows = statements.rows("queue: emergency messages", build, practice=actor.practice.pk)
     # The item is the absent practitioner's, whoever the client's own practitioner is.
-    away_ids = {message.context["escalated_for_absence"] for message in rows}
+    away_ids = {context["escalated_for_absence"] for *_, context in rows}
     practitioner_of = dict(
         Absence.objects.filter(pk__in=away_ids).values_list("pk", "practitioner_id")
     )
-    return [
-        QueueItem(
-            id=f"emergency_message:{message.pk}",
-            kind="emergency_message",
-            client_id=message.client_id,
-            client_name=message.client.full_name,
-            title=f"Answer {message.client.full_name}: emergency list, you promised",
-            reason=message.text_body[:300],
-            urgency="urgent",
-            due_at=message.created_at,
-            estimated_minutes=10,
-            value=100,
-            actions=("done", "open"),
-            owner_id=practitioner_of.get(
-                message.context["escalated_for_absence"], message.client.primary_practitioner_id
-            ),
-            done_label="Answered",
-            url=reverse("clients-detail", args=[message.client_id])
-            if _has_url("clients-list")
-            else "",
+    with_pages = _has_url("clients-list")
+    found = []
+    for pk, client_id, given_name, family_name, own_id, text_body, created_at, context in rows:
+        name = f"{given_name} {family_name}".strip()
+        found.append(
+            QueueItem(
+                id=f"emergency_message:{pk}",
+                kind="emergency_message",
+                client_id=client_id,
+                client_name=name,
+                title=f"Answer {name}: emergency list, you promised",
+                reason=text_body[:300],
+                urgency="urgent",
+                due_at=created_at,
+                estimated_minutes=10,
+                value=100,
+                actions=("done", "open"),
+                owner_id=practitioner_of.get(context["escalated_for_absence"], own_id),
+                done_label="Answered",
+                url=reverse("clients-detail", args=[client_id]) if with_pages else "",
+            )
         )
-        for message in rows
-    ]
+    return found
 
 
 def perform_on_emergency_message(

@@ -23,8 +23,9 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from aftercare import statements
 from aftercare.appointments.models import Appointment, Status
 from aftercare.appointments.services import appointment_rebook_handled
 from aftercare.care.models import CareRule, Touchpoint
@@ -35,7 +36,12 @@ from aftercare.locales import format_date, format_day_at, practice_locale
 from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.queue.items import QueueItem, SourcePage, rank
-from aftercare.queue.selectors import client_url, first_objects
+from aftercare.queue.selectors import (
+    client_url,
+    first_rows_query,
+    scoped,
+    split_total,
+)
 
 TEMPLATE_KEY = "appointment_reminder"
 
@@ -175,41 +181,61 @@ def rebook_items(
     Every request has the same value, so the oldest ranks first: read in the order of the
     ``appointment_rebook_waiting`` index, the first ``limit`` and the total.
     """
-    asked = Appointment.objects.filter(
-        practice=actor.practice,
-        rebook_requested_at__isnull=False,
-        rebook_handled_at__isnull=True,
-    )
-    if scope == "mine":
-        asked = asked.filter(Q(practitioner=actor.user) | Q(practitioner__isnull=True))
-    first, total = first_objects(
-        asked.select_related("client"), ["rebook_requested_at", "id"], limit, count=count
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Appointment]:
+        asked = Appointment.objects.filter(
+            practice_id=practice,
+            rebook_requested_at__isnull=False,
+            rebook_handled_at__isnull=True,
+        )
+        if scope == "mine":
+            asked = asked.filter(Q(practitioner_id=user) | Q(practitioner__isnull=True))
+        return first_rows_query(
+            asked,
+            ["rebook_requested_at", "id"],
+            [
+                "pk",
+                "client_id",
+                "client__given_name",
+                "client__family_name",
+                "starts_at",
+                "rebook_requested_at",
+                "practitioner_id",
+            ],
+            limit,
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
+    first, total = split_total(
+        statements.rows(("queue: rebook", shape, limit, count), build, **values), limit, count
     )
     tz, locale = actor.practice.tz, practice_locale(actor.practice)
-    items = [
-        QueueItem(
-            id=f"rebook:{appointment.pk}",
-            kind="rebook",
-            client_id=appointment.client_id,
-            client_name=appointment.client.full_name,
-            title="Find another time for the appointment",
-            reason=(
-                "Asked to rebook the visit of "
-                f"{format_date(appointment.starts_at.astimezone(tz), 'j M', locale)} "
-                f"{format_date(appointment.starts_at.astimezone(tz), 'H:i', locale)} "
-                "from the reminder"
-            ),
-            urgency="attention",
-            due_at=appointment.rebook_requested_at,
-            estimated_minutes=5,
-            value=70,
-            actions=("done", "open"),
-            owner_id=appointment.practitioner_id,
-            done_label="Rebooked",
-            url=client_url(appointment.client_id),
+    items = []
+    for pk, client_id, given_name, family_name, starts_at, asked_at, practitioner_id in first:
+        local = starts_at.astimezone(tz)
+        items.append(
+            QueueItem(
+                id=f"rebook:{pk}",
+                kind="rebook",
+                client_id=client_id,
+                client_name=f"{given_name} {family_name}".strip(),
+                title="Find another time for the appointment",
+                reason=(
+                    "Asked to rebook the visit of "
+                    f"{format_date(local, 'j M', locale)} {format_date(local, 'H:i', locale)} "
+                    "from the reminder"
+                ),
+                urgency="attention",
+                due_at=asked_at,
+                estimated_minutes=5,
+                value=70,
+                actions=("done", "open"),
+                owner_id=practitioner_id,
+                done_label="Rebooked",
+                url=client_url(client_id),
+            )
         )
-        for appointment in first
-    ]
     return SourcePage(items=rank(items, now), total=total)
 
 

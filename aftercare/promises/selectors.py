@@ -9,21 +9,48 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.promises.models import Promise, PromiseStatus, Referral
 from aftercare.queue import items
-from aftercare.queue.selectors import SOURCE_LIMIT, client_url, first_objects, mine
+from aftercare.queue.selectors import (
+    SOURCE_LIMIT,
+    client_url,
+    first_rows_query,
+    mine,
+    scoped,
+    split_total,
+)
 
 # Open promises show in the queue from this long before they can first be kept.
 PROMISE_LEAD_TIME = dt.timedelta(days=2)
 PROMISE_VALUE = 80
 PROMISE_MINUTES = 10
 _CACHE_ATTRIBUTE = "_promise_records"
+# What a queue item needs of a promise (made into an unsaved ``Promise`` for its words) and of
+# its client.
+_PROMISE_ATTRIBUTES = (
+    "id",
+    "status",
+    "status_reason",
+    "what",
+    "client_id",
+    "practitioner_id",
+    "due_at",
+    "due_from",
+    "due_until",
+)
+_PROMISE_FIELDS = [
+    *_PROMISE_ATTRIBUTES,
+    "client__given_name",
+    "client__family_name",
+    "client__primary_practitioner_id",
+]
 
 
 def promise_items(
@@ -42,59 +69,85 @@ def promise_items(
     total, in one query: the urgency (broken or overdue, due within a day, later) and then the
     deadline order them as ``items.sort_key`` does, as every promise has the same value.
     """
-    lead = now + PROMISE_LEAD_TIME
-    deadline = Coalesce("due_at", "due_until")
-    rows = (
-        Promise.objects.filter(practice=actor.practice)
-        .filter(
-            Q(
-                status=PromiseStatus.OPEN,
-                client__archived=False,
+
+    def build(
+        practice: int,
+        now: dt.datetime,
+        lead: dt.datetime,
+        tomorrow: dt.datetime,
+        due_before: dt.datetime | None = None,
+        user: int | None = None,
+    ) -> QuerySet[Promise]:
+        deadline = Coalesce("due_at", "due_until")
+        rows = (
+            Promise.objects.filter(practice_id=practice)
+            .filter(
+                Q(
+                    status=PromiseStatus.OPEN,
+                    client__archived=False,
+                )
+                # From shortly before it can first be kept; a window with no start, at once.
+                & (
+                    Q(due_from__lte=lead)
+                    | Q(due_at__lte=lead)
+                    | Q(due_at__isnull=True, due_from__isnull=True)
+                )
+                & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+                | Q(status=PromiseStatus.BROKEN, acknowledged_at__isnull=True)
             )
-            # From shortly before it can first be kept; a window with no start, at once.
-            & (
-                Q(due_from__lte=lead)
-                | Q(due_at__lte=lead)
-                | Q(due_at__isnull=True, due_from__isnull=True)
-            )
-            & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
-            | Q(status=PromiseStatus.BROKEN, acknowledged_at__isnull=True)
+            .alias(deadline=deadline)
         )
-        .alias(deadline=deadline)
-    )
+        if due_before is not None:
+            rows = rows.filter(
+                Q(status=PromiseStatus.BROKEN)
+                | Q(deadline__lt=due_before)
+                | Q(due_at__isnull=True, due_until__isnull=True)
+            )
+        if scope == "mine":
+            rows = rows.filter(Q(practitioner_id=user) | Q(practitioner__isnull=True) & mine(user))
+        urgency = Case(
+            When(status=PromiseStatus.BROKEN, then=Value(0)),
+            When(deadline__lte=now, then=Value(0)),
+            When(deadline__lte=tomorrow, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return first_rows_query(
+            rows,
+            [urgency, deadline.asc(nulls_last=True), "id"],
+            _PROMISE_FIELDS,
+            limit,
+            count=count,
+        )
+
+    shape, values = scoped(actor, scope)
     if due_before is not None:
-        rows = rows.filter(
-            Q(status=PromiseStatus.BROKEN)
-            | Q(deadline__lt=due_before)
-            | Q(due_at__isnull=True, due_until__isnull=True)
-        )
-    if scope == "mine":
-        rows = rows.filter(
-            Q(practitioner=actor.user) | Q(practitioner__isnull=True) & mine(actor.user)
-        )
-    urgency = Case(
-        When(status=PromiseStatus.BROKEN, then=Value(0)),
-        When(deadline__lte=now, then=Value(0)),
-        When(deadline__lte=now + dt.timedelta(days=1), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    first, total = first_objects(
-        rows.select_related("client"),
-        [urgency, deadline.asc(nulls_last=True), "id"],
+        values["due_before"] = due_before
+    found, total = split_total(
+        statements.rows(
+            ("queue: promises", shape, due_before is not None, limit, count),
+            build,
+            now=now,
+            lead=now + PROMISE_LEAD_TIME,
+            tomorrow=now + dt.timedelta(days=1),
+            **values,
+        ),
         limit,
-        count=count,
+        count,
     )
-    found = []
-    for promise in first:
+    page = []
+    for row in found:
+        promise = Promise(**dict(zip(_PROMISE_ATTRIBUTES, row[:-3], strict=True)))
+        given_name, family_name, client_practitioner_id = row[-3:]
+        client_name = f"{given_name} {family_name}".strip()
         deadline = promise.deadline
         if promise.status == PromiseStatus.BROKEN:
-            found.append(
+            page.append(
                 items.QueueItem(
                     id=f"promise:{promise.pk}",
                     kind="broken_promise",
                     client_id=promise.client_id,
-                    client_name=promise.client.full_name,
+                    client_name=client_name,
                     title=f"Promise broken: {promise.what}",
                     reason=f"{promise.status_reason or 'Not kept by its due time'}; "
                     "tell the client and put it right",
@@ -103,7 +156,7 @@ def promise_items(
                     estimated_minutes=PROMISE_MINUTES,
                     value=PROMISE_VALUE,
                     actions=("done", "open"),
-                    owner_id=promise.practitioner_id or promise.client.primary_practitioner_id,
+                    owner_id=promise.practitioner_id or client_practitioner_id,
                     done_label="Acknowledge",
                     url=client_url(promise.client_id),
                 )
@@ -111,24 +164,24 @@ def promise_items(
             continue
         overdue = deadline is not None and deadline <= now
         due_soon = deadline is not None and deadline - now <= dt.timedelta(days=1)
-        found.append(
+        page.append(
             items.QueueItem(
                 id=f"promise:{promise.pk}",
                 kind="promise",
                 client_id=promise.client_id,
-                client_name=promise.client.full_name,
+                client_name=client_name,
                 title=f"Promise: {promise.what}",
                 reason=_promise_reason(promise, actor.practice.tz),
                 urgency="urgent" if overdue else "attention" if due_soon else "routine",
                 due_at=deadline,
                 estimated_minutes=PROMISE_MINUTES,
                 value=PROMISE_VALUE,
-                owner_id=promise.practitioner_id or promise.client.primary_practitioner_id,
+                owner_id=promise.practitioner_id or client_practitioner_id,
                 done_label="Kept",
                 url=client_url(promise.client_id),
             )
         )
-    return items.SourcePage(items=items.rank(found, now), total=total)
+    return items.SourcePage(items=items.rank(page, now), total=total)
 
 
 def _promise_reason(promise: Promise, tz: dt.tzinfo) -> str:
