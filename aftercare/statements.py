@@ -38,7 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import DEFERRED, Model, QuerySet
 from django.db.models.query import ValuesListIterable
 
 _INT_MARK = -1_000_000_000_001
@@ -184,6 +184,16 @@ def _check(
             f"statement {key!r} does not fit its key: built with these values it is\n"
             f"{sql}\n{list(real)}\nbut its shape gave\n{shape.sql}\n{params}"
         )
+
+
+def instance(model: type[Model], values: dict[str, Any], using: str = "default") -> Any:
+    """A ``model`` instance holding ``values`` (by attribute name: ``client_id``), the other
+    fields deferred, as ``QuerySet.only`` makes one (for code that wants model instances)."""
+    return model.from_db(
+        using,
+        list(values),
+        [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields],
+    )
 
 
 def forget() -> None:

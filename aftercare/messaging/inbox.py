@@ -14,9 +14,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from aftercare import statements
+from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, TriageLevel
 from aftercare.queue import items
-from aftercare.queue.selectors import count_of
+from aftercare.queue.selectors import count_of, scoped
 from aftercare.row_urls import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
@@ -46,15 +48,19 @@ def conversation_url(client_id: int) -> str:
 
 def waiting_replies(actor: Any, scope: str) -> QuerySet[Message]:
     """Unread inbound messages of the actor's practice from known clients (unordered)."""
+    return _waiting(actor.practice.pk, actor.user.pk if actor.user else None, scope)
+
+
+def _waiting(practice: int, user: int | None, scope: str) -> QuerySet[Message]:
     rows = Message.objects.filter(
-        practice=actor.practice,
+        practice_id=practice,
         direction=Direction.INBOUND,
         client__isnull=False,
         acknowledged_at__isnull=True,
     )
     if scope == "mine":
         rows = rows.filter(
-            Q(client__primary_practitioner=actor.user) | Q(client__primary_practitioner=None)
+            Q(client__primary_practitioner_id=user) | Q(client__primary_practitioner=None)
         )
     return rows
 
@@ -84,28 +90,52 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Messa
     One part per level (``oldest_ids_of_each``), then ranked here. Only what Today shows of a
     message and its client is read (not the stored MIME or HTML of every reply).
     """
-    rows = waiting_replies(actor, scope)
-    parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
-    parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
-    found = list(
-        Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
-        .select_related("client")
-        .only(*_WAITING_FIELDS)
-        .annotate(_total=count_of(rows.order_by("created_at"), items.COUNT_UP_TO))
-        .order_by()  # ranked here: an order would walk a whole index of messages
-    )
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Message]:
+        rows = _waiting(practice, user, scope)
+        parts = [rows.filter(triage_level=level) for level in SERIOUS_FIRST]
+        parts.append(rows.exclude(triage_level__in=SERIOUS_FIRST))
+        return (
+            Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit))
+            .annotate(_total=count_of(rows.order_by("created_at"), items.COUNT_UP_TO))
+            .order_by()  # ranked here: an order would walk a whole index of messages
+            .values_list(*_WAITING_FIELDS, "_total")
+        )
+
+    shape, values = scoped(actor, scope)
+    found = []
+    for row in statements.rows(
+        ("today: replies waiting", shape, limit, items.COUNT_UP_TO), build, **values
+    ):
+        fields = dict(zip(_WAITING_FIELDS, row, strict=False))
+        message = statements.instance(
+            Message, {name: value for name, value in fields.items() if "__" not in name}
+        )
+        message.client = statements.instance(
+            Client,
+            {
+                "id": fields["client_id"],
+                **{
+                    name.removeprefix("client__"): value
+                    for name, value in fields.items()
+                    if name.startswith("client__")
+                },
+            },
+        )
+        found.append((message, row[-1]))
     found.sort(
-        key=lambda message: (
-            -SERIOUSNESS_OF.get(message.triage_level, 0),
-            message.created_at,
-            message.pk,
+        key=lambda pair: (
+            -SERIOUSNESS_OF.get(pair[0].triage_level, 0),
+            pair[0].created_at,
+            pair[0].pk,
         )
     )
-    return found[:limit], (found[0]._total if found else 0)
+    return [message for message, _ in found[:limit]], (found[0][1] if found else 0)
 
 
 # What Today's replies card shows of a waiting reply and its client.
 _WAITING_FIELDS = (
+    "id",
     "client_id",
     "subject",
     "text_body",
