@@ -157,11 +157,13 @@ class Message(models.Model):
             # Unread replies of one triage level, oldest first (``inbox.oldest_ids_of_each``:
             # the care queue's and Today's most serious replies, a part per level). Without the
             # level, both databases walked every unread reply of the practice to find a level
-            # with none (SQLite uses this partial index too: EXPLAIN QUERY PLAN shows it).
+            # with none. Not partial: SQLite took ``message_unread_order`` over a partial index
+            # (practice, level) and walked every unread reply for each level (10,000 at
+            # 100,000 clients in the bench's fill); with the same leading columns and the
+            # level, each part reads its first rows and stops, on both databases.
             models.Index(
-                fields=["practice", "triage_level", "created_at"],
-                condition=Q(direction="in", acknowledged_at__isnull=True),
-                name="message_unread_by_level",
+                fields=["practice", "direction", "acknowledged_at", "triage_level", "created_at"],
+                name="message_unread_level_order",
             ),
             # Emergency-list replies passed on during an absence and not yet answered (the care
             # queue's "emergency message" items): a handful, found on PostgreSQL without reading

@@ -138,25 +138,30 @@ def flagged_reply_items(
     """Inbound messages triaged attention or above, until a person acknowledges them.
 
     Read in queue order without sorting them all: the oldest ``limit`` of each level through
-    the unread-inbound index (``most_serious_ids``), their total counted in the same query.
+    ``message_unread_level_order`` (``oldest_ids_of_each``), their total counted in the same
+    query (a bounded count reads its levels the same way).
     """
 
     def build(practice: int, user: int | None = None) -> QuerySet[Message]:
-        flagged = Message.objects.filter(
-            practice_id=practice,
-            direction=Direction.INBOUND,
-            triage_level__in=FLAGGED_LEVELS,
-            acknowledged_at__isnull=True,
+        unread = Message.objects.filter(
+            practice_id=practice, direction=Direction.INBOUND, acknowledged_at__isnull=True
         )
         if scope == "mine":
-            flagged = flagged.filter(mine(user))
-        parts = [flagged.filter(triage_level=level) for level in _FLAGGED_FIRST]
+            unread = unread.filter(mine(user))
+        # Each level on its own (``triage_level = %s``, without ``IN`` the levels): SQLite then
+        # seeks it in ``message_unread_level_order`` instead of walking every unread reply.
+        parts = [unread.filter(triage_level=level) for level in _FLAGGED_FIRST]
+        if count is True or not count:
+            counted = unread.filter(triage_level__in=FLAGGED_LEVELS)  # exact (the API), or none
+        else:
+            # Up to ``count`` + 1 of each level: more than ``count`` in all is all it says.
+            counted = Message.objects.filter(pk__in=oldest_ids_of_each(parts, int(count) + 1))
         return first_rows_query(
             Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
             [],  # ranked here: an order would walk a whole index of messages
             _REPLY_FIELDS,
             len(parts) * limit,
-            counted=flagged.order_by("created_at"),  # a bounded count: the unread index's order
+            counted=counted,
             count=count,
         )
 
