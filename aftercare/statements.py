@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +194,39 @@ def instance(model: type[Model], values: dict[str, Any], using: str = "default")
         list(values),
         [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields],
     )
+
+
+def instances(
+    model: type[Model],
+    fields: Sequence[str],
+    found: Iterable[Sequence[Any]],
+    using: str = "default",
+) -> list[Any]:
+    """Rows of ``fields`` as ``model`` instances, as ``select_related(…).only(…)`` makes them.
+
+    ``client__given_name`` fills the instance's ``client`` (of its own model, its id from
+    ``client_id``, which must be among ``fields``); columns past ``fields`` are ignored.
+    """
+    own = [(position, name) for position, name in enumerate(fields) if "__" not in name]
+    related: dict[str, list[tuple[int, str]]] = {}
+    for position, name in enumerate(fields):
+        if "__" in name:
+            relation, attribute = name.split("__", 1)
+            related.setdefault(relation, []).append((position, attribute))
+    made = []
+    for row in found:
+        made_one = instance(model, {name: row[position] for position, name in own}, using)
+        for relation, columns in related.items():
+            field = model._meta.get_field(relation)
+            key = getattr(made_one, field.attname)
+            if key is None:
+                setattr(made_one, relation, None)
+                continue
+            values = {attribute: row[position] for position, attribute in columns}
+            values[field.related_model._meta.pk.attname] = key
+            setattr(made_one, relation, instance(field.related_model, values, using))
+        made.append(made_one)
+    return made
 
 
 def forget() -> None:

@@ -15,10 +15,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftercare import statements
-from aftercare.clients.models import Client
 from aftercare.messaging.models import Direction, Message, TriageLevel
 from aftercare.queue import items
-from aftercare.queue.selectors import count_of, scoped
+from aftercare.queue.selectors import count_of, scope_values
 from aftercare.row_urls import path_to
 
 # Most serious first: crisis, urgent, attention, then routine (and untriaged) replies.
@@ -102,35 +101,19 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Messa
             .values_list(*_WAITING_FIELDS, "_total")
         )
 
-    shape, values = scoped(actor, scope)
-    found = []
-    for row in statements.rows(
+    shape, values = scope_values(actor, scope)
+    found = statements.rows(
         ("today: replies waiting", shape, limit, items.COUNT_UP_TO), build, **values
-    ):
-        fields = dict(zip(_WAITING_FIELDS, row, strict=False))
-        message = statements.instance(
-            Message, {name: value for name, value in fields.items() if "__" not in name}
-        )
-        message.client = statements.instance(
-            Client,
-            {
-                "id": fields["client_id"],
-                **{
-                    name.removeprefix("client__"): value
-                    for name, value in fields.items()
-                    if name.startswith("client__")
-                },
-            },
-        )
-        found.append((message, row[-1]))
-    found.sort(
-        key=lambda pair: (
-            -SERIOUSNESS_OF.get(pair[0].triage_level, 0),
-            pair[0].created_at,
-            pair[0].pk,
+    )
+    messages = statements.instances(Message, _WAITING_FIELDS, found)
+    messages.sort(
+        key=lambda message: (
+            -SERIOUSNESS_OF.get(message.triage_level, 0),
+            message.created_at,
+            message.pk,
         )
     )
-    return [message for message, _ in found[:limit]], (found[0][1] if found else 0)
+    return messages[:limit], (found[0][-1] if found else 0)
 
 
 # What Today's replies card shows of a waiting reply and its client.

@@ -48,7 +48,7 @@ from aftercare.queue.selectors import (
     client_url,
     first_rows_query,
     mine,
-    scoped,
+    scope_values,
     split_total,
 )
 from aftercare.resources.services import on_shared_by_hand
@@ -165,7 +165,7 @@ def flagged_reply_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     rows, total = split_total(
         statements.rows(("queue: flagged replies", shape, limit, count), build, **values),
         len(_FLAGGED_FIRST) * limit,
@@ -252,7 +252,7 @@ def unread_reply_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     rows, total = split_total(
         statements.rows(("queue: unread replies", shape, limit, count), build, **values),
         limit,
@@ -353,7 +353,7 @@ def unreachable_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     found, total = split_total(
         statements.rows(("queue: could not reach", shape, limit, count), build, **values),
         len(UNREACHABLE_STATUSES) * limit,

@@ -39,7 +39,7 @@ from aftercare.queue.items import QueueItem, SourcePage, rank
 from aftercare.queue.selectors import (
     client_url,
     first_rows_query,
-    scoped,
+    scope_values,
     split_total,
 )
 
@@ -206,7 +206,7 @@ def rebook_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     first, total = split_total(
         statements.rows(("queue: rebook", shape, limit, count), build, **values), limit, count
     )

@@ -23,7 +23,7 @@ from aftercare.queue.selectors import (
     client_url,
     first_rows_query,
     mine,
-    scoped,
+    scope_values,
     split_total,
 )
 
@@ -120,7 +120,7 @@ def promise_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     if due_before is not None:
         values["due_before"] = due_before
     found, total = split_total(

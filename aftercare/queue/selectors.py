@@ -113,26 +113,6 @@ def first_rows(
     return split_total(list(query), limit, count)
 
 
-def first_objects(
-    rows: QuerySet[Any],
-    order: list[Any],
-    limit: int,
-    *,
-    counted: QuerySet[Any] | None = None,
-    count: bool | int = True,
-) -> tuple[list[Any], int]:
-    """``first_rows`` for model instances: the first ``limit`` in ``order``, and the total."""
-    if not count:
-        found = list(rows.order_by(*order)[: max(0, limit)])
-        return found, len(found)
-    found = list(
-        rows.annotate(
-            _total=count_of(rows if counted is None else counted, _up_to(count))
-        ).order_by(*order)[: max(1, limit)]
-    )
-    return found[: max(0, limit)], (found[0]._total if found else 0)
-
-
 def priority_in_sql(
     steps: list[tuple[dt.datetime, int]], *, table: str, value: str = "value", due: str = "due_at"
 ) -> Any:
@@ -158,7 +138,7 @@ def mine(user: Any, client_field: str = "client") -> Q:
     )
 
 
-def scoped(actor: Actor, scope: str) -> tuple[str, dict[str, int]]:
+def scope_values(actor: Actor, scope: str) -> tuple[str, dict[str, int]]:
     """A source's shape for ``statements.rows`` and the values it needs: the practice, and the
     user's id for ``mine`` (without a user, ``mine`` is the clients of nobody in particular)."""
     values = {"practice": actor.practice.pk}
@@ -240,7 +220,7 @@ def task_touchpoint_items(
             count=count,
         )
 
-    shape, values = scoped(actor, scope)
+    shape, values = scope_values(actor, scope)
     found, total = split_total(
         statements.rows(
             ("queue: tasks", shape, limit, count, points), build, now=now, **values, **overdue
@@ -347,6 +327,21 @@ def _day_word(moment: dt.datetime, first_day: dt.date, tz: dt.tzinfo) -> str:
     return "Today" if moment.astimezone(tz).date() == first_day else "Tomorrow"
 
 
+# What Today's appointments card shows of an appointment, its client and practitioner.
+_CARD_FIELDS = [
+    "id",
+    "client_id",
+    "practitioner_id",
+    "starts_at",
+    "status",
+    "kind",
+    "client__given_name",
+    "client__family_name",
+    "practitioner__full_name",
+    "practitioner__email",
+]
+
+
 def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard:
     """Today's and tomorrow's appointments with their state, and how many (one query).
 
@@ -356,14 +351,26 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     first_day = now.astimezone(tz).date()
     start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(first_day + dt.timedelta(days=2), dt.time(0), tzinfo=tz)
-    rows = Appointment.objects.filter(
-        practice=actor.practice, starts_at__gte=start, starts_at__lt=end
-    ).exclude(status=AppointmentStatus.CANCELLED)
-    if scope == "mine":
-        rows = rows.filter(practitioner=actor.user)
-    shown, total = first_objects(
-        rows.select_related("client", "practitioner"), ["starts_at", "id"], today.CARD_LIMIT
+
+    def build(
+        practice: int, start: dt.datetime, end: dt.datetime, user: int | None = None
+    ) -> QuerySet[Appointment]:
+        rows = Appointment.objects.filter(
+            practice_id=practice, starts_at__gte=start, starts_at__lt=end
+        ).exclude(status=AppointmentStatus.CANCELLED)
+        if scope == "mine":
+            rows = rows.filter(practitioner_id=user)
+        return first_rows_query(rows, ["starts_at", "id"], _CARD_FIELDS, today.CARD_LIMIT)
+
+    shape, values = scope_values(actor, scope)
+    found, total = split_total(
+        statements.rows(
+            ("today: appointments", shape, today.CARD_LIMIT), build, start=start, end=end, **values
+        ),
+        today.CARD_LIMIT,
+        True,
     )
+    shown = statements.instances(Appointment, _CARD_FIELDS, found)
     entries = []
     for appointment in shown:
         client_page = client_url(appointment.client_id)

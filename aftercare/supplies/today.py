@@ -4,31 +4,53 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
+from aftercare import statements
 from aftercare.locales import format_date
-from aftercare.practice.access import Actor, scoped
+from aftercare.practice.access import Actor
 from aftercare.queue import today
-from aftercare.queue.selectors import first_objects
+from aftercare.queue.selectors import first_rows_query, scope_values, split_total
 from aftercare.supplies.models import PreparedBy, Status, Supply
+
+# What the card shows of a supply and its client.
+_CARD_FIELDS = [
+    "id",
+    "client_id",
+    "name",
+    "kind",
+    "runs_out_on",
+    "prepared_by",
+    "client__given_name",
+    "client__family_name",
+]
 
 
 def supplies_to_prepare_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCard:
     """Supplies whose client asked to re-order and that we prepare, soonest run-out first, and
     how many (one query)."""
-    rows = scoped(Supply, actor).filter(
-        status=Status.REORDER_REQUESTED,
-        prepared_by__in=(PreparedBy.PRACTICE, PreparedBy.PHARMACY),
-        client__archived=False,
-    )
-    if scope == "mine":
-        rows = rows.filter(
-            Q(client__primary_practitioner=actor.user) | Q(client__primary_practitioner=None)
+
+    def build(practice: int, user: int | None = None) -> QuerySet[Supply]:
+        rows = Supply.objects.filter(
+            practice_id=practice,
+            status=Status.REORDER_REQUESTED,
+            prepared_by__in=(PreparedBy.PRACTICE, PreparedBy.PHARMACY),
+            client__archived=False,
         )
-    shown, total = first_objects(
-        rows.select_related("client"), ["runs_out_on", "id"], today.CARD_LIMIT
+        if scope == "mine":
+            rows = rows.filter(
+                Q(client__primary_practitioner_id=user) | Q(client__primary_practitioner=None)
+            )
+        return first_rows_query(rows, ["runs_out_on", "id"], _CARD_FIELDS, today.CARD_LIMIT)
+
+    shape, values = scope_values(actor, scope)
+    found, total = split_total(
+        statements.rows(("today: supplies to prepare", shape, today.CARD_LIMIT), build, **values),
+        today.CARD_LIMIT,
+        True,
     )
+    shown = statements.instances(Supply, _CARD_FIELDS, found)
     next_url = reverse("queue-today")
     entries = []
     for supply in shown:
