@@ -84,6 +84,8 @@ class _Shape:
     empty: bool = False
 
 
+# Shapes kept per process; past it the oldest is dropped (and built again when next asked for).
+MAX_SHAPES = 500
 _shapes: dict[tuple[str, Hashable], _Shape] = {}
 _lock = threading.Lock()
 
@@ -149,6 +151,8 @@ def rows(
     if shape is None:
         shape = _shape_of(using, key, build, values)
         with _lock:
+            if len(_shapes) >= MAX_SHAPES:  # keys with a page number, say: never grow unbounded
+                del _shapes[next(iter(_shapes))]
             _shapes.setdefault(cache_key, shape)
     connection = connections[using]
     if shape.empty:

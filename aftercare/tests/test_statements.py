@@ -154,3 +154,16 @@ def test_an_empty_shape_reads_nothing(personas: Personas) -> None:
         )
     assert found == []
     assert len(queries) == 0
+
+
+def test_the_shapes_kept_are_bounded(personas: Personas, monkeypatch: Any) -> None:
+    """A key with a page number in it must not grow the process without end."""
+    monkeypatch.setattr(statements, "MAX_SHAPES", 3)
+    for page in range(5):
+        found = statements.rows(
+            ("test: page", page),
+            lambda practice: Client.objects.filter(practice_id=practice).values_list("pk"),
+            practice=personas.practice.pk,
+        )
+        assert found == [(personas.client.pk,)]
+    assert list(statements._shapes) == [("default", ("test: page", page)) for page in (2, 3, 4)]
