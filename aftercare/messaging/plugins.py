@@ -139,7 +139,7 @@ def flagged_reply_items(
 
     Read in queue order without sorting them all: the oldest ``limit`` of each level through
     ``message_unread_level_order`` (``oldest_ids_of_each``), their total counted in the same
-    query (a bounded count reads its levels the same way).
+    query.
     """
 
     def build(practice: int, user: int | None = None) -> QuerySet[Message]:
@@ -151,17 +151,15 @@ def flagged_reply_items(
         # Each level on its own (``triage_level = %s``, without ``IN`` the levels): SQLite then
         # seeks it in ``message_unread_level_order`` instead of walking every unread reply.
         parts = [unread.filter(triage_level=level) for level in _FLAGGED_FIRST]
-        if count is True or not count:
-            counted = unread.filter(triage_level__in=FLAGGED_LEVELS)  # exact (the API), or none
-        else:
-            # Up to ``count`` + 1 of each level: more than ``count`` in all is all it says.
-            counted = Message.objects.filter(pk__in=oldest_ids_of_each(parts, int(count) + 1))
+        flagged = unread.filter(triage_level__in=FLAGGED_LEVELS)
         return first_rows_query(
             Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
             [],  # ranked here: an order would walk a whole index of messages
             _REPLY_FIELDS,
             len(parts) * limit,
-            counted=counted,
+            # A bounded count in the unread index's order. (Counted a level at a time, as the
+            # rows are read, PostgreSQL joined each level's ids to every message by a hash.)
+            counted=flagged.order_by("created_at"),
             count=count,
         )
 
