@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from aftercare import clock, statements
+from aftercare import clock
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import register_notice_finder
 from aftercare.care.reconcile import register_fact_loader
@@ -46,10 +46,9 @@ from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, SourcePage, rank, register_queue_source
 from aftercare.queue.selectors import (
     client_url,
+    first_rows_of,
     first_rows_query,
     mine,
-    scope_values,
-    split_total,
 )
 from aftercare.resources.services import on_shared_by_hand
 
@@ -163,11 +162,14 @@ def flagged_reply_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    rows, total = split_total(
-        statements.rows(("queue: flagged replies", shape, limit, count), build, **values),
-        len(_FLAGGED_FIRST) * limit,
-        count,
+    rows, total = first_rows_of(
+        "queue: flagged replies",
+        build,
+        actor,
+        scope,
+        limit,
+        count=count,
+        read=len(_FLAGGED_FIRST) * limit,
     )
     # Up to ``limit`` rows of each level came back; only the first ``limit`` in queue order are
     # made into items. Within a level every reply has the same value, so queue order is the
@@ -250,12 +252,7 @@ def unread_reply_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    rows, total = split_total(
-        statements.rows(("queue: unread replies", shape, limit, count), build, **values),
-        limit,
-        count,
-    )
+    rows, total = first_rows_of("queue: unread replies", build, actor, scope, limit, count=count)
     items = []
     for (
         pk,
@@ -351,11 +348,14 @@ def unreachable_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    found, total = split_total(
-        statements.rows(("queue: could not reach", shape, limit, count), build, **values),
-        len(UNREACHABLE_STATUSES) * limit,
-        count,
+    found, total = first_rows_of(
+        "queue: could not reach",
+        build,
+        actor,
+        scope,
+        limit,
+        count=count,
+        read=len(UNREACHABLE_STATUSES) * limit,
     )
     rows = sorted(found, key=lambda row: (row[1], row[0]))[: max(0, limit)]
     if not count:

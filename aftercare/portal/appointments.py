@@ -25,7 +25,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from aftercare import statements
 from aftercare.appointments.models import Appointment, Status
 from aftercare.appointments.services import appointment_rebook_handled
 from aftercare.care.models import CareRule, Touchpoint
@@ -38,9 +37,8 @@ from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.queue.items import QueueItem, SourcePage, rank
 from aftercare.queue.selectors import (
     client_url,
+    first_rows_of,
     first_rows_query,
-    scope_values,
-    split_total,
 )
 
 TEMPLATE_KEY = "appointment_reminder"
@@ -206,10 +204,7 @@ def rebook_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    first, total = split_total(
-        statements.rows(("queue: rebook", shape, limit, count), build, **values), limit, count
-    )
+    first, total = first_rows_of("queue: rebook", build, actor, scope, limit, count=count)
     tz, locale = actor.practice.tz, practice_locale(actor.practice)
     items = []
     for pk, client_id, given_name, family_name, starts_at, asked_at, practitioner_id in first:

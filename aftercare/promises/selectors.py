@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor
@@ -21,10 +20,9 @@ from aftercare.queue import items
 from aftercare.queue.selectors import (
     SOURCE_LIMIT,
     client_url,
+    first_rows_of,
     first_rows_query,
     mine,
-    scope_values,
-    split_total,
 )
 
 # Open promises show in the queue from this long before they can first be kept.
@@ -120,20 +118,18 @@ def promise_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    if due_before is not None:
-        values["due_before"] = due_before
-    found, total = split_total(
-        statements.rows(
-            ("queue: promises", shape, due_before is not None, limit, count),
-            build,
-            now=now,
-            lead=now + PROMISE_LEAD_TIME,
-            tomorrow=now + dt.timedelta(days=1),
-            **values,
-        ),
+    found, total = first_rows_of(
+        "queue: promises",
+        build,
+        actor,
+        scope,
         limit,
-        count,
+        count=count,
+        shape=(due_before is not None,),
+        now=now,
+        lead=now + PROMISE_LEAD_TIME,
+        tomorrow=now + dt.timedelta(days=1),
+        **({} if due_before is None else {"due_before": due_before}),
     )
     page = []
     for row in found:

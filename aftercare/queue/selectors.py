@@ -13,6 +13,7 @@ backlog row by row grew with it; the API counts exactly (``count=True``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import connection
@@ -149,6 +150,28 @@ def scope_values(actor: Actor, scope: str) -> tuple[str, dict[str, int]]:
     return "mine", {**values, "user": actor.user.pk}
 
 
+def first_rows_of(
+    name: str,
+    build: Callable[..., QuerySet[Any]],
+    actor: Actor,
+    scope: str,
+    limit: int,
+    *,
+    count: bool | int = True,
+    read: int | None = None,
+    shape: tuple[Hashable, ...] = (),
+    **values: Any,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """A source's (or a card's) first rows and total (``split_total``) of ``build``'s
+    ``first_rows_query``, through ``statements.rows``: built once per name, scope, limit, count
+    and ``shape`` (whatever else its SQL depends on), with the practice, the user for ``mine``
+    (``scope_values``) and ``values`` filled in. ``read``: how many rows the query asks for,
+    when more than ``limit`` (a part per triage level, say)."""
+    scope_shape, scoped = scope_values(actor, scope)
+    found = statements.rows((name, scope_shape, limit, count, *shape), build, **scoped, **values)
+    return split_total(found, limit if read is None else read, count)
+
+
 def client_url(client_id: int | None) -> str:
     """The client page, once the UI has it (a plain string so the pure queue needs no Django)."""
     return "" if client_id is None else path_to("clients-detail", client_id)
@@ -220,13 +243,8 @@ def task_touchpoint_items(
             count=count,
         )
 
-    shape, values = scope_values(actor, scope)
-    found, total = split_total(
-        statements.rows(
-            ("queue: tasks", shape, limit, count, points), build, now=now, **values, **overdue
-        ),
-        limit,
-        count,
+    found, total = first_rows_of(
+        "queue: tasks", build, actor, scope, limit, count=count, shape=points, now=now, **overdue
     )
     page = []
     for (
@@ -362,13 +380,8 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
             rows = rows.filter(practitioner_id=user)
         return first_rows_query(rows, ["starts_at", "id"], _CARD_FIELDS, today.CARD_LIMIT)
 
-    shape, values = scope_values(actor, scope)
-    found, total = split_total(
-        statements.rows(
-            ("today: appointments", shape, today.CARD_LIMIT), build, start=start, end=end, **values
-        ),
-        today.CARD_LIMIT,
-        True,
+    found, total = first_rows_of(
+        "today: appointments", build, actor, scope, today.CARD_LIMIT, start=start, end=end
     )
     shown = statements.instances(Appointment, _CARD_FIELDS, found)
     entries = []

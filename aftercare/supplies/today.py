@@ -11,7 +11,7 @@ from aftercare import statements
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import today
-from aftercare.queue.selectors import first_rows_query, scope_values, split_total
+from aftercare.queue.selectors import first_rows_of, first_rows_query
 from aftercare.supplies.models import PreparedBy, Status, Supply
 
 # What the card shows of a supply and its client.
@@ -44,11 +44,8 @@ def supplies_to_prepare_card(actor: Actor, now: dt.datetime, scope: str) -> toda
             )
         return first_rows_query(rows, ["runs_out_on", "id"], _CARD_FIELDS, today.CARD_LIMIT)
 
-    shape, values = scope_values(actor, scope)
-    found, total = split_total(
-        statements.rows(("today: supplies to prepare", shape, today.CARD_LIMIT), build, **values),
-        today.CARD_LIMIT,
-        True,
+    found, total = first_rows_of(
+        "today: supplies to prepare", build, actor, scope, today.CARD_LIMIT
     )
     shown = statements.instances(Supply, _CARD_FIELDS, found)
     next_url = reverse("queue-today")
