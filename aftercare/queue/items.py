@@ -25,7 +25,7 @@ page shows: register it with ``ranked=True`` and write
 ``list_items(actor, now, *, scope, limit, count=True) -> SourcePage``, returning the first
 ``limit`` of its items *in queue order* (``sort_key``) within ``scope``, and how many it has in
 all (with ``count=False`` it may skip the count: the care hour shows no total; with a number,
-count up to it — ``selectors.first_rows`` does all three). The queue
+count up to it — ``selectors.first_rows_of`` does all three). The queue
 merges the sources' first items (the first ``limit`` of the whole queue are among them), so a
 page of 100 reads at most 100 rows per source, however long the backlog. ``rank_in_sql`` below
 orders rows the way ``sort_key`` does, so one indexed query with a ``LIMIT`` can do it.

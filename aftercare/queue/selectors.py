@@ -5,7 +5,7 @@ number of queries (see tests/test_views.py). How other apps add sources: items.p
 
 A page reads only what it shows: each ranked source asks the database for its first rows in
 queue order (``priority_in_sql``) and cut at the page's size, with its total counted in the
-same query (``first_rows``), so a backlog of 5,000 tasks costs about what 100 do. The pages
+same query (``first_rows_of``), so a backlog of 5,000 tasks costs about what 100 do. The pages
 count only up to ``items.COUNT_UP_TO`` (``count=COUNT_UP_TO``: "1,000+" past it), as counting a
 backlog row by row grew with it; the API counts exactly (``count=True``).
 """
@@ -59,7 +59,7 @@ def count_of(rows: QuerySet[Any], up_to: int | None = None) -> Subquery:
 
 
 def _up_to(count: bool | int) -> int | None:
-    """``count=True``: count them all; a number: count up to it (``first_rows``)."""
+    """``count=True``: count them all; a number: count up to it (``first_rows_query``)."""
     return None if count is True else int(count)
 
 
@@ -72,8 +72,16 @@ def first_rows_query(
     counted: QuerySet[Any] | None = None,
     count: bool | int = True,
 ) -> QuerySet[Any]:
-    """The query of ``first_rows``, for ``statements.rows`` (built once per shape); read its
-    rows with ``split_total``."""
+    """The first ``limit`` rows in ``order`` (as ``fields`` tuples), each carrying how many
+    there are; read them with ``split_total`` (``first_rows_of`` does both, through a statement
+    built once per shape).
+
+    One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
+    which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
+    is asked for (with none, there are none to count). ``count=False``: no count (it costs a
+    second compiled query); the total is then the number of rows read. ``count=n``: count up to
+    ``n`` (a total of ``n + 1`` means "more than ``n``").
+    """
     if not count:
         return rows.order_by(*order).values_list(*fields)[: max(0, limit)]
     return (
@@ -86,32 +94,11 @@ def first_rows_query(
 def split_total(
     found: list[tuple[Any, ...]], limit: int, count: bool | int
 ) -> tuple[list[tuple[Any, ...]], int]:
-    """``first_rows_query``'s rows as ``first_rows`` gives them: the rows, and the total."""
+    """``first_rows_query``'s rows without their total, and the total."""
     if not count:
         return found, len(found)
     total = found[0][-1] if found else 0
     return [row[:-1] for row in found[: max(0, limit)]], total
-
-
-def first_rows(
-    rows: QuerySet[Any],
-    order: list[Any],
-    fields: list[str],
-    limit: int,
-    *,
-    counted: QuerySet[Any] | None = None,
-    count: bool | int = True,
-) -> tuple[list[tuple[Any, ...]], int]:
-    """The first ``limit`` rows in ``order`` (as ``fields`` tuples) and how many there are.
-
-    One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
-    which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
-    is asked for (with none, there are none to count). ``count=False``: no count (it costs a
-    second compiled query); the total is then the number of rows read. ``count=n``: count up to
-    ``n`` (a total of ``n + 1`` means "more than ``n``").
-    """
-    query = first_rows_query(rows, order, fields, limit, counted=counted, count=count)
-    return split_total(list(query), limit, count)
 
 
 def priority_in_sql(
