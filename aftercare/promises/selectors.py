@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor
@@ -30,9 +31,8 @@ PROMISE_LEAD_TIME = dt.timedelta(days=2)
 PROMISE_VALUE = 80
 PROMISE_MINUTES = 10
 _CACHE_ATTRIBUTE = "_promise_records"
-# What a queue item needs of a promise (made into an unsaved ``Promise`` for its words) and of
-# its client.
-_PROMISE_ATTRIBUTES = (
+# What a queue item needs of a promise (read into a ``Promise`` for its words) and its client.
+_PROMISE_FIELDS = [
     "id",
     "status",
     "status_reason",
@@ -42,9 +42,6 @@ _PROMISE_ATTRIBUTES = (
     "due_at",
     "due_from",
     "due_until",
-)
-_PROMISE_FIELDS = [
-    *_PROMISE_ATTRIBUTES,
     "client__given_name",
     "client__family_name",
     "client__primary_practitioner_id",
@@ -132,10 +129,9 @@ def promise_items(
         **({} if due_before is None else {"due_before": due_before}),
     )
     page = []
-    for row in found:
-        promise = Promise(**dict(zip(_PROMISE_ATTRIBUTES, row[:-3], strict=True)))
-        given_name, family_name, client_practitioner_id = row[-3:]
-        client_name = f"{given_name} {family_name}".strip()
+    for promise in statements.instances(Promise, _PROMISE_FIELDS, found):
+        client_name = promise.client.full_name
+        client_practitioner_id = promise.client.primary_practitioner_id
         deadline = promise.deadline
         if promise.status == PromiseStatus.BROKEN:
             page.append(
