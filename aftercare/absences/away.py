@@ -34,6 +34,7 @@ from aftercare import clock, statements
 from aftercare.absences.messages import absence_details
 from aftercare.absences.models import Absence, EmergencyListEntry
 from aftercare.absences.selectors import current_absence
+from aftercare.clients.models import full_name_of
 from aftercare.locales import format_date, practice_locale
 from aftercare.messaging.availability import ReadEstimate, register_availability_provider
 from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
@@ -46,6 +47,7 @@ from aftercare.promises.services import register_promise_judge
 from aftercare.queue.feed import FeedEvent, register_feed_provider
 from aftercare.queue.items import QueueItem, register_queue_source
 from aftercare.queue.today import plural
+from aftercare.row_urls import path_to
 
 log = logging.getLogger("aftercare.absences")
 
@@ -304,10 +306,9 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
     practitioner_of = dict(
         Absence.objects.filter(pk__in=away_ids).values_list("pk", "practitioner_id")
     )
-    with_pages = _has_url("clients-list")
     found = []
     for pk, client_id, given_name, family_name, own_id, text_body, created_at, context in rows:
-        name = f"{given_name} {family_name}".strip()
+        name = full_name_of(given_name, family_name)
         found.append(
             QueueItem(
                 id=f"emergency_message:{pk}",
@@ -323,7 +324,7 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
                 actions=("done", "open"),
                 owner_id=practitioner_of.get(context["escalated_for_absence"], own_id),
                 done_label="Answered",
-                url=reverse("clients-detail", args=[client_id]) if with_pages else "",
+                url=path_to("clients-detail", client_id),  # "" without the pages
             )
         )
     return found
