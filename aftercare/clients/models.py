@@ -105,6 +105,11 @@ def _with_phone_display(fields: Iterable[str]) -> list[str]:
     return fields if "phone_display" in fields else [*fields, "phone_display"]
 
 
+def full_name_of(given_name: str, family_name: str) -> str:
+    """A client's name as pages show it, from the two columns (for rows read as tuples)."""
+    return f"{given_name} {family_name}".strip()
+
+
 class Client(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
     primary_practitioner = models.ForeignKey(
@@ -220,7 +225,7 @@ class Client(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return full_name_of(self.given_name, self.family_name)
 
     @property
     def name_to_use(self) -> str:

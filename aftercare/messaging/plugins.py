@@ -22,7 +22,7 @@ from aftercare.care.ticks import register_tick_step
 from aftercare.care.triggers import register_adjuster
 from aftercare.clients.erasure import register_erasure_step
 from aftercare.clients.export import register_export_section, row_of
-from aftercare.clients.models import Client
+from aftercare.clients.models import Client, full_name_of
 from aftercare.clients.timeline import ClientSection, register_client_section
 from aftercare.messaging import providers, waiting
 from aftercare.messaging.checks import register_send_check
@@ -202,7 +202,7 @@ def flagged_reply_items(
                 id=f"flagged_reply:{pk}",
                 kind="flagged_reply",
                 client_id=client_id,
-                client_name=f"{given_name} {family_name}".strip() if client_id else from_address,
+                client_name=full_name_of(given_name, family_name) if client_id else from_address,
                 title=f"{triage_level}: {headline}",
                 reason="; ".join(reasons)[:300] or text_body[:200],
                 urgency=triage_level,
@@ -266,7 +266,7 @@ def unread_reply_items(
         _triage_reasons,
         created_at,
     ) in rows:
-        name = f"{given_name} {family_name}".strip()
+        name = full_name_of(given_name, family_name)
         words = " ".join(text_body.split())
         items.append(
             QueueItem(
@@ -373,7 +373,7 @@ def unreachable_items(
         family_name,
         practitioner_id,
     ) in rows:
-        name = f"{given_name} {family_name}".strip()
+        name = full_name_of(given_name, family_name)
         said = "SMS" if channel == "sms" else str(channels.get(channel, channel)).lower()
         if status == MessageStatus.UNCERTAIN:
             title = f"Did our {said} reach {name}? Check before resending"

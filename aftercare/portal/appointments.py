@@ -30,6 +30,7 @@ from aftercare.appointments.services import appointment_rebook_handled
 from aftercare.care.models import CareRule, Touchpoint
 from aftercare.care.preparers import SkipTouchpoint
 from aftercare.care.reconcile import reachable_channel
+from aftercare.clients.models import full_name_of
 from aftercare.links import portal_url
 from aftercare.locales import format_date, format_day_at, practice_locale
 from aftercare.messaging.templating import DefaultTemplate
@@ -214,7 +215,7 @@ def rebook_items(
                 id=f"rebook:{pk}",
                 kind="rebook",
                 client_id=client_id,
-                client_name=f"{given_name} {family_name}".strip(),
+                client_name=full_name_of(given_name, family_name),
                 title="Find another time for the appointment",
                 reason=(
                     "Asked to rebook the visit of "

@@ -26,6 +26,7 @@ from aftercare.appointments.models import Appointment
 from aftercare.appointments.models import Status as AppointmentStatus
 from aftercare.care.models import OPEN_STATUSES as OPEN_TOUCHPOINT_STATUSES
 from aftercare.care.models import Action, Touchpoint
+from aftercare.clients.models import full_name_of
 from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import hours, items, today
@@ -256,7 +257,7 @@ def task_touchpoint_items(
                 id=f"touchpoint:{pk}",
                 kind="recall" if kind == "recall" else "task",
                 client_id=client_id,
-                client_name=f"{given_name} {family_name}".strip(),
+                client_name=full_name_of(given_name, family_name),
                 title=title or kind.replace("_", " ").capitalize(),
                 reason=reason,
                 urgency="routine",
