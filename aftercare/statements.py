@@ -14,11 +14,17 @@ change. So:
 3. Each later call fills the noted places with its values, adapted as Django adapts them
    (a moment in UTC as text on SQLite), and runs the SQL: no query is built.
 
+Values are ids, aware moments, days, text, or tuples of them. Text may be a whole parameter
+(``phone = %s``) or sit inside a ``LIKE`` pattern (``icontains``: ``'%' || escaped || '%'``): its
+marker holds a ``%``, so the build shows whether Django escaped it for ``LIKE``, and each call's
+text is escaped the same way. A tuple (``pk__in``) gives each of its items a marker; its length
+is part of the shape, as the SQL has a placeholder per item.
+
 What makes a shape is the ``key``: everything the SQL depends on other than ``values`` (a
 scope that adds a filter, a limit that is written into the SQL). A ``build`` that used a
 value it was not given as a marker would bake one request's value into every later one. Two
-checks guard against that: each marker must appear among the parameters (a value used only
-inside a ``LIKE`` pattern or computed from a marker does not), and with ``CHECK_STATEMENTS``
+checks guard against that: each marker must appear among the parameters (a value computed
+from a marker does not), and with ``CHECK_STATEMENTS``
 (on in the test suite) every call also builds the query with the real values and compares
 SQL and parameters with what the shape filled in, failing by name when they differ.
 
@@ -50,10 +56,16 @@ class StatementError(Exception):
     """A statement's ``build`` does not fit its ``key`` and values (a programming error)."""
 
 
+_KINDS = "an id, a moment, a day, text or a tuple of them"
+
+
 def _marker(position: int, value: Any) -> Any:
     """A value of ``value``'s type that no row holds and no other marker equals."""
     if isinstance(value, bool) or value is None:
-        raise StatementError(f"a statement value must be an id, a moment or a day, not {value!r}")
+        raise StatementError(f"a statement value must be {_KINDS}, not {value!r}")
+    if isinstance(value, str):
+        # With a ``%``: escaped for LIKE, it shows as ``\%`` in the parameter.
+        return f"~statement-marker-{position}%~"
     if isinstance(value, int):
         return _INT_MARK - position
     if isinstance(value, dt.datetime):
@@ -62,7 +74,23 @@ def _marker(position: int, value: Any) -> Any:
         return _MOMENT_MARK + dt.timedelta(seconds=position, microseconds=position + 1)
     if isinstance(value, dt.date):
         return _DAY_MARK + dt.timedelta(days=position)
-    raise StatementError(f"a statement value must be an id, a moment or a day, not {value!r}")
+    raise StatementError(f"a statement value must be {_KINDS}, not {value!r}")
+
+
+def _markers(values: dict[str, Any]) -> dict[str, Any]:
+    """A marker for each value (a tuple of markers for a tuple), no two alike."""
+    markers: dict[str, Any] = {}
+    position = 0
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            markers[name] = tuple(
+                _marker(position + index, item) for index, item in enumerate(value)
+            )
+            position += len(value)
+        else:
+            markers[name] = _marker(position, value)
+            position += 1
+    return markers
 
 
 def _adapt(connection: Any, value: Any) -> Any:
@@ -75,10 +103,24 @@ def _adapt(connection: Any, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class _Slot:
+    """Where a value goes: its parameter, its name (and item of a tuple), and for text inside
+    a pattern what surrounds it and whether it is escaped for LIKE."""
+
+    position: int
+    name: str
+    item: int | None = None
+    before: str = ""
+    after: str = ""
+    like: bool = False
+    inside: bool = False
+
+
+@dataclass(frozen=True)
 class _Shape:
     sql: str
     params: tuple[Any, ...]  # the constants, with None where a value goes
-    slots: tuple[tuple[int, str], ...]  # (parameter position, value name)
+    slots: tuple[_Slot, ...]
     compiler: Any  # for the converters (the rows' types)
     converters: dict[int, Any]
     empty: bool = False
@@ -102,39 +144,66 @@ def _shape_of(
     alias: str, key: Hashable, build: Callable[..., QuerySet[Any]], values: dict[str, Any]
 ) -> _Shape:
     connection = connections[alias]
-    markers = {
-        name: _marker(position, value) for position, (name, value) in enumerate(values.items())
-    }
+    markers = _markers(values)
     queryset = build(**markers)
     try:
         compiler, sql, params = _compile(queryset.using(alias))
     except EmptyResultSet:
         return _Shape("", (), (), None, {}, empty=True)
-    adapted = {name: _adapt(connection, marker) for name, marker in markers.items()}
-    by_value = {(type(value), value): name for name, value in adapted.items()}
+    slots_of = _slot_finder(connection, markers)
     slots = []
     constants: list[Any] = []
     for position, param in enumerate(params):
-        name = by_value.get((type(param), param))
-        if name is None:
-            constants.append(param)
-        else:
-            slots.append((position, name))
-            constants.append(None)
-    missing = set(values) - {name for _, name in slots}
+        slot = slots_of(position, param)
+        constants.append(param if slot is None else None)
+        if slot is not None:
+            slots.append(slot)
+    missing = set(values) - {slot.name for slot in slots}
     if missing:
         raise StatementError(
             f"statement {key!r}: {', '.join(sorted(missing))} not found among the query's "
-            "parameters (used inside a pattern, or computed from the marker?)"
+            "parameters (computed from the marker?)"
         )
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     return _Shape(sql, tuple(constants), tuple(slots), compiler, compiler.get_converters(fields))
 
 
+def _slot_finder(connection: Any, markers: dict[str, Any]) -> Callable[[int, Any], _Slot | None]:
+    """Which value (if any) a compiled parameter is: a marker itself, or text around one."""
+    exact: dict[tuple[type, Any], tuple[str, int | None]] = {}
+    texts: list[tuple[str, str, int | None, bool]] = []  # (marker as it shows, name, item, like)
+    for name, marker in markers.items():
+        items = enumerate(marker) if isinstance(marker, tuple) else [(None, marker)]
+        for item, one in items:
+            adapted = _adapt(connection, one)
+            exact[(type(adapted), adapted)] = (name, item)
+            if isinstance(one, str):
+                texts.append((connection.ops.prep_for_like_query(one), name, item, True))
+                texts.append((one, name, item, False))
+
+    def slot_of(position: int, param: Any) -> _Slot | None:
+        found = exact.get((type(param), param))
+        if found is not None:
+            return _Slot(position, found[0], found[1])
+        if isinstance(param, str):
+            for shown, name, item, like in texts:
+                before, mark, after = param.partition(shown)
+                if mark:
+                    return _Slot(position, name, item, before, after, like, inside=True)
+        return None
+
+    return slot_of
+
+
 def _filled(shape: _Shape, connection: Any, values: dict[str, Any]) -> list[Any]:
     params = list(shape.params)
-    for position, name in shape.slots:
-        params[position] = _adapt(connection, values[name])
+    for slot in shape.slots:
+        value = values[slot.name] if slot.item is None else values[slot.name][slot.item]
+        if slot.inside:
+            text = connection.ops.prep_for_like_query(value) if slot.like else value
+            params[slot.position] = f"{slot.before}{text}{slot.after}"
+        else:
+            params[slot.position] = _adapt(connection, value)
     return params
 
 
@@ -143,10 +212,15 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """The rows of ``build(**values)`` (a ``values_list``), building its SQL once per ``key``.
 
-    ``key`` names everything but ``values`` that the query's SQL depends on; ``values`` are
-    ids, aware moments or days (see the module's doc for what may go wrong and the checks).
+    ``key`` names everything but ``values`` that the query's SQL depends on (a tuple's length is
+    added to it); ``values`` are ids, aware moments, days, text or tuples of them (see the
+    module's doc for what may go wrong and the checks).
     """
-    cache_key = (using, key)
+    values = {
+        name: tuple(value) if isinstance(value, list) else value for name, value in values.items()
+    }
+    lengths = tuple(len(value) for value in values.values() if isinstance(value, tuple))
+    cache_key = (using, (key, lengths) if lengths else key)
     shape = _shapes.get(cache_key)
     if shape is None:
         shape = _shape_of(using, key, build, values)

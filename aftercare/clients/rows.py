@@ -9,19 +9,18 @@ the care queue.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from aftercare.clients.selectors import ListRow
+
 NO_TAGS = '<span class="muted">—</span>'
 
 
-def list_rows(clients: Iterable[Any], detail_url: Callable[[int], str]) -> SafeString:
-    """A ``<tr>`` per client: name (and preferred name, archived), contact, practitioner, tags.
-
-    ``clients`` carry ``primary_practitioner`` and their tags prefetched (``client_page``).
-    """
+def list_rows(clients: Iterable[ListRow], detail_url: Callable[[int], str]) -> SafeString:
+    """A ``<tr>`` per client (``selectors.ListRow``): name (and preferred name, archived),
+    contact, practitioner, tags."""
     written = []
     for client in clients:
         name = f'<a href="{escape(detail_url(client.pk))}">{escape(client.full_name)}</a>'
@@ -33,11 +32,8 @@ def list_rows(clients: Iterable[Any], detail_url: Callable[[int], str]) -> SafeS
         phone = client.phone_display
         if phone:
             contact += f'<span class="nowrap">{escape(phone)}</span>'
-        practitioner = client.primary_practitioner
-        by = (
-            escape(practitioner.display_name) if practitioner and practitioner.display_name else "—"
-        )
-        tags = "".join(f'<span class="tag">{escape(tag.name)}</span>' for tag in client.tags.all())
+        by = escape(client.practitioner) if client.practitioner else "—"
+        tags = "".join(f'<span class="tag">{escape(tag)}</span>' for tag in client.tags)
         tags = tags or NO_TAGS
         written.append(
             "\n      <tr>\n"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag
+from aftercare import statements
+from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag, full_name_of
 from aftercare.phones import PhoneError, normalize_phone
 from aftercare.practice.access import Actor, get_scoped_or_404, scoped
 
@@ -32,7 +34,7 @@ class ClientFilters:
 class ClientPage:
     """One page of clients. No COUNT(*): the next page exists when one more row was found."""
 
-    clients: list[Client]
+    clients: list[ListRow]
     number: int
     page_size: int
     has_next: bool
@@ -50,35 +52,60 @@ class ClientPage:
         return (self.number - 1) * self.page_size + len(self.clients)
 
 
-def search_condition(query: str, *, country: str) -> Q:
-    """Match ``query`` against names, email and phone.
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search asks for: every word in a name or the email; for text that looks like a
+    phone number, its digits (with and without the trunk prefix) and the whole number."""
 
-    1. Every word must appear in one of the name fields or the email ("ruth mil" finds Ruth
-       Miller).
-    2. Text that looks like a phone number also matches the stored E.164 number, read in the
-       practice's country or by its digits without the trunk prefix ("07911 123456" finds
-       +447911123456).
-    """
+    words: tuple[str, ...] = ()
+    digits: str = ""
+    trimmed: str = ""  # the digits without the trunk prefix's zeros
+    number: str = ""
+
+    @property
+    def shape(self) -> tuple[int, bool, bool]:
+        """What the search's SQL depends on (not the text itself)."""
+        return len(self.words), bool(self.digits), bool(self.number)
+
+
+def search_terms(query: str, *, country: str) -> SearchTerms:
+    """``query`` read as words and, when it looks like a phone number, digits and a number
+    in the practice's country ("07911 123456" is +447911123456)."""
     query = query.strip()
     if not query:
-        return Q()
-    words = Q()
-    for word in query.split():
-        words &= (
+        return SearchTerms()
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 3 and _PHONE_LIKE.match(query):
+        number = whole_phone_number(query, country=country)
+        return SearchTerms(tuple(query.split()), digits, digits.lstrip("0"), number)
+    return SearchTerms(tuple(query.split()))
+
+
+def terms_condition(
+    words: tuple[str, ...], digits: str = "", trimmed: str = "", number: str = ""
+) -> Q:
+    """Every word in one of the name fields or the email ("ruth mil" finds Ruth Miller); the
+    digits anywhere in the stored E.164 number, also without the national trunk prefix
+    ("07911 123456" is stored as +447911123456); the whole number exactly."""
+    condition = Q()
+    for word in words:
+        condition &= (
             Q(given_name__icontains=word)
             | Q(family_name__icontains=word)
             | Q(preferred_name__icontains=word)
             | Q(email__icontains=word)
         )
-    condition = words
-    digits = re.sub(r"\D", "", query)
-    if len(digits) >= 3 and _PHONE_LIKE.match(query):
-        # Without the national trunk prefix: "07911 123456" is stored as +447911123456.
-        condition |= Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
-        number = whole_phone_number(query, country=country)
-        if number:
-            condition |= Q(phone=number)
+    if digits:
+        condition |= Q(phone__contains=digits) | Q(phone__contains=trimmed)
+    if number:
+        condition |= Q(phone=number)
     return condition
+
+
+def search_condition(query: str, *, country: str) -> Q:
+    """Match ``query`` against names, email and phone (``search_terms``, ``terms_condition``)."""
+    terms = search_terms(query, country=country)
+    return terms_condition(terms.words, terms.digits, terms.trimmed, terms.number)
 
 
 def whole_phone_number(query: str, *, country: str) -> str:
@@ -93,38 +120,87 @@ def whole_phone_number(query: str, *, country: str) -> str:
         return ""
 
 
-def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Client]:
-    """The actor's practice's clients matching ``filters``, in name order, rows ready to show.
+def matching_clients(
+    practice: int,
+    *,
+    archived: bool | None,
+    exact_number: bool = False,
+    unassigned: bool = False,
+    words: tuple[str, ...] = (),
+    digits: str = "",
+    trimmed: str = "",
+    number: str = "",
+    tag: int | None = None,
+    practitioner: int | None = None,
+) -> QuerySet[Client]:
+    """The practice's clients matching a search and filters, in name order: the one place the
+    list's condition is written, for the web list (as a statement), the API and the picker.
 
-    A search for a whole phone number that a client has finds the clients with that number
-    through the (practice, phone) index (one small query first), instead of walking every
-    client of the practice for the digits; without such a client, the search is as before.
+    ``exact_number``: only the clients with the whole phone number ``number`` (through the
+    (practice, phone) index, ``client_list_queryset``).
     """
-    country = actor.practice.country
-    clients = scoped(Client, actor).filter(
+    clients = Client.objects.filter(
+        practice_id=practice,
         # `archived IN (…)`, not `archived=…`: Django writes the latter as `NOT archived`,
         # which keeps SQLite off the (practice, archived, family_name, given_name) index and
         # makes it sort every client of the practice for each page (5x slower at 20,000).
-        archived__in=[False, True] if filters.archived is None else [filters.archived]
+        archived__in=[False, True] if archived is None else [archived],
     )
-    number = whole_phone_number(filters.query, country=country)
-    if number and clients.filter(phone=number).exists():
-        condition = Q(phone=number)
+    if exact_number:
+        clients = clients.filter(phone=number)
     else:
-        condition = search_condition(filters.query, country=country)
-    clients = (
-        clients.filter(condition)
+        clients = clients.filter(terms_condition(words, digits, trimmed, number))
+    if tag is not None:
+        clients = clients.filter(tags=tag)
+    if unassigned:
+        clients = clients.filter(primary_practitioner__isnull=True)
+    elif practitioner is not None:
+        clients = clients.filter(primary_practitioner_id=practitioner)
+    return clients.order_by("family_name", "given_name", "id")
+
+
+def _search_values(actor: Actor, filters: ClientFilters) -> tuple[dict[str, Any], bool]:
+    """The values of ``matching_clients`` for ``filters`` (only those given), and whether the
+    search is a whole phone number a client has: then only its clients are looked up, through
+    the (practice, phone) index (one small query first), instead of walking every client of
+    the practice for the digits."""
+    terms = search_terms(filters.query, country=actor.practice.country)
+    values: dict[str, Any] = {"practice": actor.practice.pk}
+    exact = bool(terms.number) and bool(
+        statements.rows(
+            ("clients: has the number", filters.archived),
+            lambda practice, number: matching_clients(
+                practice, archived=filters.archived, exact_number=True, number=number
+            ).values_list("pk")[:1],
+            practice=actor.practice.pk,
+            number=terms.number,
+        )
+    )
+    if exact:
+        values["number"] = terms.number
+    else:
+        given = {"words": terms.words, "digits": terms.digits, "number": terms.number}
+        values.update({name: value for name, value in given.items() if value})
+        if terms.digits:
+            values["trimmed"] = terms.trimmed
+    if filters.tag is not None:
+        values["tag"] = filters.tag.pk
+    if not filters.unassigned and filters.practitioner_id is not None:
+        values["practitioner"] = filters.practitioner_id
+    return values, exact
+
+
+def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Client]:
+    """The actor's practice's clients matching ``filters``, in name order, as model instances
+    with their practitioner and tags (the API; the web list reads rows, ``client_page``)."""
+    values, exact = _search_values(actor, filters)
+    return (
+        matching_clients(
+            archived=filters.archived, exact_number=exact, unassigned=filters.unassigned, **values
+        )
         .select_related("primary_practitioner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .order_by("family_name", "given_name", "id")
     )
-    if filters.tag is not None:
-        clients = clients.filter(tags=filters.tag)
-    if filters.unassigned:
-        clients = clients.filter(primary_practitioner__isnull=True)
-    elif filters.practitioner_id is not None:
-        clients = clients.filter(primary_practitioner_id=filters.practitioner_id)
-    return clients
 
 
 def clients_to_pick(
@@ -145,9 +221,10 @@ def clients_to_pick(
     return rows[:limit], len(rows) > limit
 
 
-# What a row of the list shows: reading and converting the other columns of 50 clients (their
-# notes, consent, messaging state) was a sizeable part of the page for nothing (issue 16).
+# What a row of the list shows, read as tuples: making model instances of 50 clients, their
+# practitioners and a hundred tags (the prefetch) was a third of the page (issue 16).
 LIST_COLUMNS = (
+    "pk",
     "given_name",
     "family_name",
     "preferred_name",
@@ -159,22 +236,81 @@ LIST_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One client as the list shows it."""
+
+    pk: int
+    full_name: str
+    preferred_name: str
+    archived: bool
+    email: str
+    phone_display: str
+    practitioner: str  # the display name, "" for none
+    tags: tuple[str, ...]
+
+
 def client_page(
     actor: Actor, filters: ClientFilters, *, number: int = 1, page_size: int = PAGE_SIZE
 ) -> ClientPage:
     """Page ``number`` (from 1) of the list: two queries (rows + their tags), whatever the size
-    (and one more for a whole phone number a client has, ``client_list_queryset``)."""
+    (and one more for a whole phone number, ``_search_values``), each built once per shape of
+    search (``statements``: which filters, how many words, the page) and then only run."""
     number = max(1, number)
     offset = (number - 1) * page_size
-    rows = list(
-        client_list_queryset(actor, filters).only(*LIST_COLUMNS)[offset : offset + page_size + 1]
+    values, exact = _search_values(actor, filters)
+    key = (
+        "clients: list",
+        tuple(sorted(values)),
+        filters.archived,
+        exact,
+        filters.unassigned,
+        offset,
+        page_size,
     )
+    found = statements.rows(
+        key,
+        lambda **given: matching_clients(
+            archived=filters.archived, exact_number=exact, unassigned=filters.unassigned, **given
+        ).values_list(*LIST_COLUMNS)[offset : offset + page_size + 1],
+        **values,
+    )[: page_size + 1]
+    shown = found[:page_size]
+    tags = tags_of(tuple(row[0] for row in shown))
+    rows = [
+        ListRow(
+            pk=pk,
+            full_name=full_name_of(given, family),
+            preferred_name=preferred,
+            archived=archived,
+            email=email,
+            phone_display=phone,
+            practitioner=(by_name or by_email.split("@")[0]) if by_email is not None else "",
+            tags=tags.get(pk, ()),
+        )
+        for pk, given, family, preferred, archived, email, phone, by_name, by_email in shown
+    ]
     return ClientPage(
-        clients=rows[:page_size],
-        number=number,
-        page_size=page_size,
-        has_next=len(rows) > page_size,
+        clients=rows, number=number, page_size=page_size, has_next=len(found) > page_size
     )
+
+
+def tags_of(clients: tuple[int, ...]) -> dict[int, tuple[str, ...]]:
+    """Each of ``clients``' tag names, in name order (one query; none for no clients)."""
+    if not clients:
+        return {}
+    found: dict[int, list[str]] = {}
+    for client, name in statements.rows(
+        "clients: tags of",
+        lambda clients: (
+            Client.tags.through.objects.filter(client_id__in=clients)
+            .order_by("tag__name", "tag_id")
+            .values_list("client_id", "tag__name")
+        ),
+        clients=clients,
+    ):
+        found.setdefault(client, []).append(name)
+    return {client: tuple(names) for client, names in found.items()}
 
 
 def client_for_page(actor: Actor, pk: int) -> Client:

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from aftercare import locales
+from aftercare import locales, statements
 from aftercare.practice.models import Membership, Practice, Role, User
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -137,7 +137,18 @@ def current_membership(request: HttpRequest) -> Membership | None:
     """
     if not request.user.is_authenticated:
         return None
-    memberships = list(memberships_of(request.user).select_related("user"))
+    user = getattr(request.user, "_wrapped", request.user)  # the user the middleware read
+    memberships = statements.instances(
+        Membership,
+        _MEMBERSHIP_FIELDS,
+        statements.rows(
+            "practice: memberships of",
+            lambda user: memberships_of(user).values_list(*_MEMBERSHIP_FIELDS),
+            user=user.pk,
+        ),
+    )
+    for membership in memberships:
+        membership.user = user
     request.memberships = memberships  # type: ignore[attr-defined]
     chosen = request.session.get(SESSION_KEY)
     for membership in memberships:
@@ -146,7 +157,23 @@ def current_membership(request: HttpRequest) -> Membership | None:
     return memberships[0] if memberships else None
 
 
-def memberships_of(user: User) -> models.QuerySet[Membership]:
+# A membership with its practice, as every page reads it: built once (``statements``), with
+# the user the session already read rather than read again.
+_MEMBERSHIP_FIELDS = (
+    "id",
+    "user_id",
+    "practice_id",
+    "role",
+    "created_at",
+    *(
+        f"practice__{field.attname}"
+        for field in Practice._meta.concrete_fields
+        if not field.primary_key
+    ),
+)
+
+
+def memberships_of(user: User | int) -> models.QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user)
         .select_related("practice")

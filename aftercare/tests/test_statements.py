@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from aftercare import statements
@@ -133,7 +133,7 @@ def test_model_rows_and_values_of_other_types_are_refused(personas: Personas) ->
             lambda practice: Client.objects.filter(practice_id=practice),
             practice=personas.practice.pk,
         )
-    for value in (None, True, "Ruth", dt.datetime(2026, 11, 30, 14, 30)):  # a naive moment
+    for value in (None, True, 1.5, b"Ruth", dt.datetime(2026, 11, 30, 14, 30)):  # naive moment
         with pytest.raises(statements.StatementError):
             statements.rows(
                 f"test: {value!r}",
@@ -167,3 +167,64 @@ def test_the_shapes_kept_are_bounded(personas: Personas, monkeypatch: Any) -> No
         )
         assert found == [(personas.client.pk,)]
     assert list(statements._shapes) == [("default", ("test: page", page)) for page in (2, 3, 4)]
+
+
+def test_text_whole_or_inside_a_like_pattern_is_each_calls_own(personas: Personas) -> None:
+    """Text is a parameter of its own (``phone = %s``) or inside a pattern (``icontains``):
+    each call's text is escaped for LIKE as Django escapes it, so ``%`` and ``_`` in a search
+    match themselves and not everything."""
+    practice = personas.practice
+    percent = make_client(practice, given_name="Fifty%Off", email="", phone="07911 123450")
+    under = make_client(practice, given_name="Under_Score", email="", phone="")
+    slash = make_client(practice, given_name="Back\\Slash", email="", phone="")
+
+    def build(practice: int, word: str, phone: str) -> QuerySet[Client]:
+        return (
+            Client.objects.filter(practice_id=practice)
+            .filter(Q(given_name__icontains=word) | Q(phone=phone))
+            .order_by("pk")
+            .values_list("pk", flat=False)
+        )
+
+    def django(word: str, phone: str) -> list[tuple[Any, ...]]:
+        return list(build(practice.pk, word, phone))
+
+    for word, phone in [
+        ("fifty%", "none"),
+        ("%", "none"),
+        ("_", "none"),
+        ("r_uth", "none"),
+        ("k\\s", "none"),
+        ("ruth", "none"),
+        ("nobody", percent.phone),
+    ]:
+        found = statements.rows("test: search", build, practice=practice.pk, word=word, phone=phone)
+        assert found == django(word, phone), word
+    assert statements.rows("test: search", build, practice=practice.pk, word="%", phone="x") == [
+        (percent.pk,)
+    ]
+    assert statements.rows("test: search", build, practice=practice.pk, word="_", phone="x") == [
+        (under.pk,)
+    ]
+    assert len(statements._shapes) == 1
+    assert slash.pk
+
+
+def test_a_tuple_gives_a_shape_per_length(personas: Personas) -> None:
+    practice = personas.practice
+    others = [make_client(practice, given_name=f"Other{n}", email="", phone="") for n in range(3)]
+    ids = [client.pk for client in others]
+
+    def build(practice: int, ids: tuple[int, ...]) -> QuerySet[Client]:
+        return (
+            Client.objects.filter(practice_id=practice, pk__in=ids)
+            .order_by("pk")
+            .values_list("given_name")
+        )
+
+    for chosen in ([ids[0]], ids, [ids[2]], ids[:2], [personas.other_client.pk]):
+        found = statements.rows("test: ids", build, practice=practice.pk, ids=tuple(chosen))
+        assert found == list(build(practice.pk, tuple(chosen)))
+    assert statements.rows("test: ids", build, practice=practice.pk, ids=[ids[1]]) == [("Other1",)]
+    lengths = sorted(key[1][1] for key in statements._shapes)
+    assert lengths == [(1,), (2,), (3,)]

@@ -1,12 +1,15 @@
-"""``list_rows`` writes what the clients list's row template wrote, every value escaped."""
+"""``list_rows`` writes what the clients list's row template wrote, every value escaped, from
+the rows ``client_page`` reads (tuples, not model instances)."""
 
 from __future__ import annotations
 
 import pytest
+from django.db.models import Prefetch
 from django.template import engines
 
 from aftercare.clients.models import Client, Tag
 from aftercare.clients.rows import list_rows
+from aftercare.clients.selectors import ClientFilters, client_page
 from aftercare.row_urls import id_url
 from aftercare.testing import Personas, make_client
 
@@ -63,11 +66,13 @@ def test_the_rows_are_the_templates_markup_with_every_value_escaped(personas: Pe
     clients = list(
         Client.objects.filter(practice=practice)
         .select_related("primary_practitioner")
-        .prefetch_related("tags")
-        .order_by("pk")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("family_name", "given_name", "id")
     )
     assert len(clients) >= 4
-    ours = list_rows(clients, id_url("clients-detail"))
+    page = client_page(personas.actor(), ClientFilters(archived=None))
+    assert [row.pk for row in page.clients] == [client.pk for client in clients]
+    ours = list_rows(page.clients, id_url("clients-detail"))
     assert str(ours) == old_rows(clients)
     assert "<script>" not in ours and "&lt;script&gt;" in ours
     assert "O&#x27;Brien &amp; Co" in ours
