@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from aftercare import statements
 from aftercare.clients.models import Client, Tag
 from aftercare.phones import MAX_PHONE_INPUT, Phone, PhoneError, format_phone, parse_phone
 from aftercare.practice.models import Membership, Practice, User
@@ -168,16 +169,19 @@ def sole_practitioner(practice: Practice) -> User | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def practitioners_of(practice: Practice) -> list[Membership]:
-    return list(
-        Membership.objects.filter(practice=practice, role__in=["owner", "practitioner"])
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+def practitioner_memberships(practice: Practice | int) -> QuerySet[Membership]:
+    """The memberships of the people who see clients, by name."""
+    return Membership.objects.filter(
+        practice=practice, role__in=["owner", "practitioner"]
+    ).order_by("user__full_name", "user__email")
 
 
 class ClientFilterForm(forms.Form):
-    """The search and filters of the clients list (all optional; bad values are ignored)."""
+    """The search and filters of the clients list (all optional; bad values are ignored).
+
+    Its choices (the practice's tags and practitioners) are read as tuples through statements:
+    the list is the page opened most, and model instances of them were a tenth of it.
+    """
 
     q = forms.CharField(
         required=False,
@@ -187,9 +191,7 @@ class ClientFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": "Name, email or phone", "autocomplete": "off"}
         ),
     )
-    tag = forms.ModelChoiceField(
-        queryset=Tag.objects.none(), required=False, empty_label="Any tag", to_field_name="name"
-    )
+    tag = forms.ChoiceField(required=False, label="Tag")
     practitioner = forms.ChoiceField(required=False, label="Practitioner")
     archived = forms.ChoiceField(
         required=False,
@@ -199,9 +201,35 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].queryset = Tag.objects.filter(practice=practice).order_by("name")
+        self.practice = practice
+        self.tags = dict(
+            statements.rows(
+                "clients: the practice's tags",
+                lambda practice: (
+                    Tag.objects.filter(practice_id=practice)
+                    .order_by("name")
+                    .values_list("name", "pk")
+                ),
+                practice=practice.pk,
+            )
+        )
+        self.fields["tag"].choices = [("", "Any tag"), *[(name, name) for name in self.tags]]
+        practitioners = statements.rows(
+            "clients: the practice's practitioners",
+            lambda practice: practitioner_memberships(practice).values_list(
+                "user_id", "user__full_name", "user__email"
+            ),
+            practice=practice.pk,
+        )
         self.fields["practitioner"].choices = [
             ("", "Anyone"),
             ("none", "No practitioner"),
-            *[(str(m.user_id), m.user.display_name) for m in practitioners_of(practice)],
+            *[(str(user), name or email.split("@")[0]) for user, name, email in practitioners],
         ]
+
+    def clean_tag(self) -> Tag | None:
+        """The chosen tag (of this practice), or None for any."""
+        name = self.cleaned_data.get("tag")
+        if not name:
+            return None
+        return Tag(pk=self.tags[name], practice=self.practice, name=name)
