@@ -93,6 +93,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets and labels written in Python, the markup of Django's templates (``form_renderer``).
+FORM_RENDERER = "aftercare.form_renderer.FormRenderer"
+
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
