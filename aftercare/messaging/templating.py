@@ -298,7 +298,7 @@ def render(
     context: Mapping[str, Any],
 ) -> RenderedMessage:
     """Render one template's parts; the HTML part is derived from the text when empty."""
-    rendered_text = render_string(text, context).strip() + "\n"
+    rendered_text = render_text(text, context)
     rendered_html = (
         render_string(html, context, html=True)
         if html.strip()
@@ -309,10 +309,19 @@ def render(
         )
     )
     return RenderedMessage(
-        subject=" ".join(render_string(subject, context).split())[:300],
-        text=rendered_text,
-        html=rendered_html,
+        subject=render_subject(subject, context), text=rendered_text, html=rendered_html
     )
+
+
+def render_subject(subject: str, context: Mapping[str, Any]) -> str:
+    """A subject on one line, as sent."""
+    return " ".join(render_string(subject, context).split())[:300]
+
+
+def render_text(text: str, context: Mapping[str, Any]) -> str:
+    """The plain-text part, as sent (without the HTML part ``render`` derives from it: a
+    preview that shows only the text need not pay for that)."""
+    return render_string(text, context).strip() + "\n"
 
 
 FOOTER = (
