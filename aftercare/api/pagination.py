@@ -38,6 +38,17 @@ def paginate(
     """
     count = queryset.count()
     rows = list(queryset[page.offset : page.offset + page.limit]) if page.offset < count else []
+    return paginated(request, count, rows, page, serialize)
+
+
+def paginated(
+    request: HttpRequest,
+    count: int,
+    rows: list[Any],
+    page: PageParams,
+    serialize: Callable[[Any], Any],
+) -> dict[str, Any]:
+    """``paginate``'s answer for ``rows`` already read (page ``page`` of ``count``)."""
     end = page.offset + page.limit
     return {
         "count": count,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from aftercare import statements
 from aftercare.api.auth import api_actor
 from aftercare.api.errors import (
     ErrorOut,
@@ -36,12 +38,12 @@ from aftercare.api.inputs import (
     convert,
     request_body_doc,
 )
-from aftercare.api.pagination import PageParams, paginate
+from aftercare.api.pagination import PageParams, paginated
 from aftercare.clients import export, merge
 from aftercare.clients.forms import ClientForm
 from aftercare.clients.models import Channel, Client, Tag
 from aftercare.clients.selectors import ClientFilters as SelectedClients
-from aftercare.clients.selectors import client_list_queryset
+from aftercare.clients.selectors import matching, tags_of
 from aftercare.clients.services import (
     client_create,
     client_delete,
@@ -220,8 +222,38 @@ FORM_NAMES = {"primary_practitioner": "primary_practitioner_id", "tag_names": "t
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
-    """The API representation (tags from a prefetch when there is one)."""
+# What ``client_to_api`` reads of a client (a page of the list reads only these).
+API_COLUMNS = (
+    "id",
+    "external_id",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "email",
+    "phone",
+    "phone_extension",
+    "birth_date",
+    "time_zone",
+    "language",
+    "preferred_channel",
+    "postal_address",
+    "primary_practitioner_id",
+    "consent_care",
+    "consent_information",
+    "consent_celebrations",
+    "archived",
+    "opted_out_at",
+    "created_at",
+    "updated_at",
+    "private_notes",
+)
+
+
+def client_to_api(
+    client: Client, *, with_notes: bool, tags: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The API representation; its tags given, or from a prefetch when there is one."""
     data: dict[str, Any] = {
         "id": client.pk,
         "external_id": client.external_id,
@@ -238,7 +270,13 @@ def client_to_api(client: Client, *, with_notes: bool) -> dict[str, Any]:
         "language": client.language,
         "preferred_channel": client.preferred_channel,
         "postal_address": client.postal_address,
-        "tags": sorted(tag.name for tag in client.tags.all()) if client.pk else [],
+        "tags": sorted(
+            tags
+            if tags is not None
+            else [tag.name for tag in client.tags.all()]
+            if client.pk
+            else []
+        ),
         "primary_practitioner_id": client.primary_practitioner_id,
         "consent_care": client.consent_care,
         "consent_information": client.consent_information,
@@ -354,14 +392,16 @@ def list_clients(
 ) -> dict[str, Any]:
     """Clients of the token's practice, by family and given name; active ones by default."""
     actor = api_actor(request)
+    notes = actor.sees_private_notes
     tag = None
     if filters.tag:
-        tag = Tag.objects.filter(practice=actor.practice, name=filters.tag.strip().lower()).first()
+        tag = tag_named(actor, filters.tag.strip().lower())
     if filters.tag and tag is None:
-        clients = Client.objects.none()
+        result = paginated(request, 0, [], page, dict)
     else:
-        # The same search and filters as the web UI's clients list.
-        clients = client_list_queryset(
+        # The same search and filters as the web UI's clients list, read through statements
+        # (built once per shape of search), the clients' tags in one more query.
+        found = matching(
             actor,
             SelectedClients(
                 query=filters.q or "",
@@ -370,10 +410,32 @@ def list_clients(
                 archived={"false": False, "true": True}.get(filters.archived),
             ),
         )
-    notes = actor.sees_private_notes
-    result = paginate(request, clients, page, lambda c: client_to_api(c, with_notes=notes))
+        count = found.count()
+        rows = found.rows(API_COLUMNS, page.offset, page.limit) if page.offset < count else []
+        clients = statements.instances(Client, API_COLUMNS, rows)
+        tags = tags_of(tuple(client.pk for client in clients))
+        result = paginated(
+            request,
+            count,
+            clients,
+            page,
+            lambda c: client_to_api(c, with_notes=notes, tags=tags.get(c.pk, ())),
+        )
     _audit_listing(actor, [row["id"] for row in result["results"]], page.offset)
     return result
+
+
+def tag_named(actor: Actor, name: str) -> Tag | None:
+    """The practice's tag called ``name`` (one query, built once)."""
+    found = statements.rows(
+        "clients: the tag named",
+        lambda practice, name: Tag.objects.filter(practice_id=practice, name=name).values_list(
+            "pk"
+        )[:1],
+        practice=actor.practice.pk,
+        name=name,
+    )
+    return Tag(pk=found[0][0], practice=actor.practice, name=name) if found else None
 
 
 def _audit_listing(actor: Actor, ids: list[int], offset: int) -> None:

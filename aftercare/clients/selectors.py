@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from aftercare import statements
 from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag, full_name_of
@@ -190,14 +190,61 @@ def _search_values(actor: Actor, filters: ClientFilters) -> tuple[dict[str, Any]
     return values, exact
 
 
+@dataclass(frozen=True)
+class Matching:
+    """The clients matching a search and filters, read through statements: the SQL of each
+    shape (which filters, how many words, the columns and page) is built once per process."""
+
+    filters: ClientFilters
+    values: dict[str, Any]  # ``matching_clients``' values for these filters
+    exact: bool  # a whole phone number a client has
+
+    def queryset(self, **given: Any) -> QuerySet[Client]:
+        return matching_clients(
+            archived=self.filters.archived,
+            exact_number=self.exact,
+            unassigned=self.filters.unassigned,
+            **given,
+        )
+
+    def _key(self, *more: Any) -> tuple[Any, ...]:
+        shape = (self.filters.archived, self.exact, self.filters.unassigned)
+        return ("clients: matching", tuple(sorted(self.values)), *shape, *more)
+
+    def rows(self, columns: tuple[str, ...], offset: int, limit: int) -> list[tuple[Any, ...]]:
+        """``columns`` of the clients ``offset`` to ``offset + limit`` in name order."""
+        return statements.rows(
+            self._key(columns, offset, limit),
+            lambda **given: self.queryset(**given).values_list(*columns)[offset : offset + limit],
+            **self.values,
+        )
+
+    def count(self) -> int:
+        found = statements.rows(
+            self._key("count"),
+            lambda **given: (
+                self.queryset(**given)
+                .order_by()
+                .values("practice_id")
+                .annotate(count=Count("pk"))
+                .values_list("count")
+            ),
+            **self.values,
+        )
+        return found[0][0] if found else 0
+
+
+def matching(actor: Actor, filters: ClientFilters) -> Matching:
+    values, exact = _search_values(actor, filters)
+    return Matching(filters, values, exact)
+
+
 def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Client]:
     """The actor's practice's clients matching ``filters``, in name order, as model instances
-    with their practitioner and tags (the API; the web list reads rows, ``client_page``)."""
-    values, exact = _search_values(actor, filters)
+    with their practitioner and tags (the picker; the list and the API read ``matching``)."""
+    found = matching(actor, filters)
     return (
-        matching_clients(
-            archived=filters.archived, exact_number=exact, unassigned=filters.unassigned, **values
-        )
+        found.queryset(**found.values)
         .select_related("primary_practitioner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
@@ -257,24 +304,7 @@ def client_page(
     (and one more for a whole phone number, ``_search_values``), each built once per shape of
     search (``statements``: which filters, how many words, the page) and then only run."""
     number = max(1, number)
-    offset = (number - 1) * page_size
-    values, exact = _search_values(actor, filters)
-    key = (
-        "clients: list",
-        tuple(sorted(values)),
-        filters.archived,
-        exact,
-        filters.unassigned,
-        offset,
-        page_size,
-    )
-    found = statements.rows(
-        key,
-        lambda **given: matching_clients(
-            archived=filters.archived, exact_number=exact, unassigned=filters.unassigned, **given
-        ).values_list(*LIST_COLUMNS)[offset : offset + page_size + 1],
-        **values,
-    )[: page_size + 1]
+    found = matching(actor, filters).rows(LIST_COLUMNS, (number - 1) * page_size, page_size + 1)
     shown = found[:page_size]
     tags = tags_of(tuple(row[0] for row in shown))
     rows = [
