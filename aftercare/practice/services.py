@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.practice.forms import PRACTICE_FIELDS
@@ -88,20 +88,60 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> None:
     record_audit(actor, "change", token, summary=f"Revoked API token {token.prefix}…")
 
 
+# A token with its user and practice, as ``select_related`` reads them.
+_TOKEN_FIELDS = (
+    *(field.attname for field in ApiToken._meta.concrete_fields),
+    *(f"user__{field.attname}" for field in User._meta.concrete_fields if not field.primary_key),
+    *(
+        f"practice__{field.attname}"
+        for field in Practice._meta.concrete_fields
+        if not field.primary_key
+    ),
+)
+
+
 def token_authenticate(raw: str) -> ApiToken | None:
     """The live token with this value, or None."""
     if not raw.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user", "practice")
-        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    # Every API request reads these two: through statements, built once per process.
+    found = statements.instances(
+        ApiToken,
+        _TOKEN_FIELDS,
+        statements.rows(
+            "practice: the live token",
+            lambda digest: (
+                ApiToken.objects.filter(
+                    digest=digest, revoked_at__isnull=True, user__is_active=True
+                )
+                .order_by("pk")
+                .values_list(*_TOKEN_FIELDS)[:1]
+            ),
+            digest=ApiToken.digest_of(raw),
+        ),
     )
-    if token is None:
+    if not found:
         return None
-    membership = Membership.objects.filter(user=token.user, practice=token.practice).first()
-    if membership is None:
+    token = found[0]
+    fields = ("id", "user_id", "practice_id", "role", "created_at")
+    memberships = statements.instances(
+        Membership,
+        fields,
+        statements.rows(
+            "practice: the token's membership",
+            lambda user, practice: (
+                Membership.objects.filter(user_id=user, practice_id=practice)
+                .order_by("pk")
+                .values_list(*fields)[:1]
+            ),
+            user=token.user_id,
+            practice=token.practice_id,
+        ),
+    )
+    if not memberships:
         return None
+    membership = memberships[0]
+    membership.user, membership.practice = token.user, token.practice
     now = clock.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         # At most one write a minute per token, so busy integrations don't write on every call.
