@@ -36,6 +36,7 @@ so queries are counted and logged as any other.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -305,6 +306,36 @@ def instances(
             setattr(made_one, relation, instance(field.related_model, values, using))
         made.append(made_one)
     return made
+
+
+def objects(
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    *,
+    model: type[Model],
+    related: Sequence[str] = (),
+    using: str = "default",
+    **values: Any,
+) -> list[Any]:
+    """``build(**values)``'s rows as ``model`` instances with every column, and with each of
+    ``related`` (a foreign key's name) as ``select_related`` would give it: the ORM's objects
+    for code that wants them, the query built once per ``key``."""
+    fields = _columns_of(model, tuple(related))
+    found = rows(key, lambda **given: build(**given).values_list(*fields), using=using, **values)
+    return instances(model, fields, found, using)
+
+
+@functools.lru_cache(maxsize=256)
+def _columns_of(model: type[Model], related: tuple[str, ...]) -> tuple[str, ...]:
+    columns = [field.attname for field in model._meta.concrete_fields]
+    for name in related:
+        other = model._meta.get_field(name).related_model
+        columns += [
+            f"{name}__{field.attname}"
+            for field in other._meta.concrete_fields
+            if not field.primary_key
+        ]
+    return tuple(columns)
 
 
 def forget() -> None:

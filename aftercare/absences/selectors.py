@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from aftercare import statements
 from aftercare.absences.models import Absence
 
 DateRange = tuple[dt.date, dt.date]
@@ -19,9 +20,19 @@ def absence_ranges_by_practitioner(
     ranges: dict[int, list[DateRange]] = defaultdict(list)
     if not ids:
         return ranges
-    rows = Absence.objects.filter(
-        practice_id=practice_id, practitioner_id__in=ids, cancelled=False, last_day__gte=since
-    ).values_list("practitioner_id", "first_day", "last_day")
+    rows = statements.rows(
+        "absences: ranges of practitioners",
+        lambda practice, practitioners, since: (
+            Absence.objects.filter(
+                practice_id=practice, practitioner_id__in=practitioners, cancelled=False
+            )
+            .filter(last_day__gte=since)
+            .values_list("practitioner_id", "first_day", "last_day")
+        ),
+        practice=practice_id,
+        practitioners=tuple(sorted(ids)),
+        since=since,
+    )
     for practitioner_id, first_day, last_day in rows:
         ranges[practitioner_id].append((first_day, last_day))
     return ranges

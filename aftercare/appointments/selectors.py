@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from aftercare import statements
 from aftercare.appointments import schedule
 from aftercare.appointments.models import (
     Appointment,
@@ -71,10 +72,15 @@ def fee_decision_words(appointment: Appointment) -> str:
 
 def appointment_timeline(client: Client, actor: Actor) -> list[TimelineEntry]:
     """The client's latest appointments as timeline entries (one query)."""
-    appointments = (
-        Appointment.objects.filter(client=client, practice=actor.practice)
-        .select_related("practitioner")
-        .order_by("-starts_at")[:TIMELINE_APPOINTMENTS]
+    appointments = statements.objects(
+        ("appointments: a client's timeline", TIMELINE_APPOINTMENTS),
+        lambda client, practice: Appointment.objects.filter(
+            client_id=client, practice_id=practice
+        ).order_by("-starts_at")[:TIMELINE_APPOINTMENTS],
+        model=Appointment,
+        related=("practitioner",),
+        client=client.pk,
+        practice=actor.practice.pk,
     )
     edit_url, status_url = id_url("appointments-edit"), id_url("appointments-status")
     entries = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from aftercare import statements
 from aftercare.care.models import Touchpoint, TouchpointStatus
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import TimelineEntry
@@ -27,11 +28,16 @@ CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "portal
 
 
 def touchpoint_entries(client: Client, actor: Actor) -> list[TimelineEntry]:
-    rows = (
-        Touchpoint.objects.filter(client=client)
-        .exclude(status=TouchpointStatus.CANCELLED)
-        .select_related("completed_by")
-        .order_by("-due_at", "-id")[:SHOWN]
+    rows = statements.objects(
+        ("care: a client's touchpoints", SHOWN),
+        lambda client: (
+            Touchpoint.objects.filter(client_id=client)
+            .exclude(status=TouchpointStatus.CANCELLED)
+            .order_by("-due_at", "-id")[:SHOWN]
+        ),
+        model=Touchpoint,
+        related=("completed_by",),
+        client=client.pk,
     )
     entries = []
     for touchpoint in rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, TimelineEntry
 from aftercare.measures.chart import LEGEND
@@ -29,10 +29,14 @@ def _measures_of(client: Client) -> list[Measure]:
     """The client's newest measures, loaded once per page: the panel and the timeline share them."""
     cached = client.__dict__.get("_page_measures")
     if cached is None:
-        cached = list(
-            Measure.objects.filter(client=client)
-            .select_related("entered_by")
-            .order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+        cached = statements.objects(
+            ("measures: a client's", TIMELINE_LIMIT),
+            lambda client: Measure.objects.filter(client_id=client).order_by("-created_at", "-id")[
+                :TIMELINE_LIMIT
+            ],
+            model=Measure,
+            related=("entered_by",),
+            client=client.pk,
         )
         client.__dict__["_page_measures"] = cached
     return cached

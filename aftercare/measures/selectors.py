@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from aftercare import statements
 from aftercare.absences.models import Absence
 from aftercare.appointments.models import Appointment
 from aftercare.clients.models import Client
@@ -31,7 +32,12 @@ def questionnaires_for(practice: Practice | int) -> dict[str, Questionnaire]:
     """The bundled questionnaires and the practice's own, by key (one query)."""
     found = dict(built_in_questionnaires())
     practice_id = practice if isinstance(practice, int) else practice.pk
-    for own in PracticeQuestionnaire.objects.filter(practice_id=practice_id):
+    for own in statements.objects(
+        "measures: the practice's questionnaires",
+        lambda practice: PracticeQuestionnaire.objects.filter(practice_id=practice).order_by("pk"),
+        model=PracticeQuestionnaire,
+        practice=practice_id,
+    ):
         try:
             questionnaire = parse_questionnaire(own.document)
         except QuestionnaireError as error:  # checked when added; never fail a page for it
@@ -58,22 +64,34 @@ class ScoreRow:
 
 def completed_measures(client: Client, *, limit: int = SCORES_LIMIT) -> list[Measure]:
     """The client's completed measures, oldest first (one query)."""
-    newest = (
-        Measure.objects.filter(client=client, status=MeasureStatus.COMPLETED)
-        .order_by("-completed_at", "-id")
-        .only(
-            "id",
-            "questionnaire",
-            "completed_at",
-            "total",
-            "band",
-            "band_label",
-            "answers",
-            "previous_total",
-            "reliable_change",
-        )[:limit]
+    newest = statements.instances(
+        Measure,
+        _SCORE_FIELDS,
+        statements.rows(
+            ("measures: a client's completed", limit),
+            lambda client: (
+                Measure.objects.filter(client_id=client, status=MeasureStatus.COMPLETED)
+                .order_by("-completed_at", "-id")
+                .values_list(*_SCORE_FIELDS)[:limit]
+            ),
+            client=client.pk,
+        ),
     )
     return list(reversed(newest))
+
+
+# What a score row reads of a measure (the rest deferred, as ``only`` would).
+_SCORE_FIELDS = (
+    "id",
+    "questionnaire",
+    "completed_at",
+    "total",
+    "band",
+    "band_label",
+    "answers",
+    "previous_total",
+    "reliable_change",
+)
 
 
 def questionnaires_of(client: Client) -> dict[str, Questionnaire]:

@@ -201,15 +201,24 @@ def client_promise_records(client: Client, *, limit: int = 100) -> ClientPromise
     records = getattr(client, _CACHE_ATTRIBUTE, None)
     if records is None:
         records = ClientPromiseRecords(
-            promises=list(
-                Promise.objects.filter(client=client, practice_id=client.practice_id)
-                .select_related("practitioner")
-                .order_by("-created_at", "-id")[:limit]
+            promises=statements.objects(
+                ("promises: a client's", limit),
+                lambda client, practice: Promise.objects.filter(
+                    client_id=client, practice_id=practice
+                ).order_by("-created_at", "-id")[:limit],
+                model=Promise,
+                related=("practitioner",),
+                client=client.pk,
+                practice=client.practice_id,
             ),
-            referrals=list(
-                Referral.objects.filter(client=client, practice_id=client.practice_id).order_by(
-                    "-referred_at", "-id"
-                )[:limit]
+            referrals=statements.objects(
+                ("promises: a client's referrals", limit),
+                lambda client, practice: Referral.objects.filter(
+                    client_id=client, practice_id=practice
+                ).order_by("-referred_at", "-id")[:limit],
+                model=Referral,
+                client=client.pk,
+                practice=client.practice_id,
             ),
         )
         setattr(client, _CACHE_ATTRIBUTE, records)

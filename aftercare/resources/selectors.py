@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.resources.models import ResourceShare
 
@@ -16,10 +17,15 @@ def client_shares(client: Client, *, limit: int = 100) -> list[ResourceShare]:
     """
     shares = getattr(client, _CACHE_ATTRIBUTE, None)
     if shares is None:
-        shares = list(
-            ResourceShare.objects.filter(client=client, practice_id=client.practice_id)
-            .select_related("resource", "shared_by")
-            .order_by("-shared_at", "-id")[:limit]
+        shares = statements.objects(
+            ("resources: shared with a client", limit),
+            lambda client, practice: ResourceShare.objects.filter(
+                client_id=client, practice_id=practice
+            ).order_by("-shared_at", "-id")[:limit],
+            model=ResourceShare,
+            related=("resource", "shared_by"),
+            client=client.pk,
+            practice=client.practice_id,
         )
         setattr(client, _CACHE_ATTRIBUTE, shares)
     return shares

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.urls import reverse
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, TimelineAction, TimelineEntry
 from aftercare.locales import format_date
@@ -21,11 +21,16 @@ def _supplies_of(client: Client) -> list[Supply]:
     """The client's supplies, loaded once per page: the panel and the timeline share them."""
     cached = client.__dict__.get("_page_supplies")
     if cached is None:
-        cached = list(
-            Supply.objects.filter(client=client)
-            .select_related("client")
-            .order_by("status", "runs_out_on", "id")[:HISTORY_LIMIT]
+        cached = statements.objects(
+            ("supplies: a client's", HISTORY_LIMIT),
+            lambda client: Supply.objects.filter(client_id=client).order_by(
+                "status", "runs_out_on", "id"
+            )[:HISTORY_LIMIT],
+            model=Supply,
+            client=client.pk,
         )
+        for supply in cached:
+            supply.client = client  # (what select_related("client") gave: the page's own)
         client.__dict__["_page_supplies"] = cached
     return cached
 
