@@ -325,6 +325,17 @@ def objects(
     return instances(model, fields, found, using)
 
 
+def prefetched(instance: Model, name: str, related: Iterable[Any]) -> None:
+    """Give ``instance``'s relation ``name`` (``client.tags``) the objects ``related``, as
+    ``prefetch_related`` would: ``instance.name.all()`` then reads no more (a further filter on
+    it still queries, as after Django's own prefetch). The queryset is the relation's own."""
+    queryset = getattr(instance, name).get_queryset()  # lazy: no query
+    queryset._result_cache = list(related)  # as Django's prefetch_one_level stores them
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset
+
+
 @functools.lru_cache(maxsize=256)
 def _columns_of(model: type[Model], related: tuple[str, ...]) -> tuple[str, ...]:
     columns = [field.attname for field in model._meta.concrete_fields]

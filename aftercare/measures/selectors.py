@@ -130,10 +130,16 @@ def score_rows(client: Client, *, with_check_ins: bool = True) -> list[ScoreRow]
             )
         )
     if with_check_ins:
-        check_ins = (
-            CheckIn.objects.filter(client=client, answered_at__isnull=False, score__isnull=False)
-            .order_by("-answered_at")
-            .values_list("answered_at", "score")[:SCORES_LIMIT]
+        check_ins = statements.rows(
+            ("measures: a client's check-in scores", SCORES_LIMIT),
+            lambda client: (
+                CheckIn.objects.filter(
+                    client_id=client, answered_at__isnull=False, score__isnull=False
+                )
+                .order_by("-answered_at")
+                .values_list("answered_at", "score")[:SCORES_LIMIT]
+            ),
+            client=client.pk,
         )
         rows.extend(
             ScoreRow(

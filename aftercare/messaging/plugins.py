@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.appointments.models import Appointment
 from aftercare.appointments.services import register_notice_finder
 from aftercare.care.reconcile import register_fact_loader
@@ -61,7 +61,12 @@ THREAD_LIMIT = 100
 
 def worker_banner(request: HttpRequest) -> list[Banner]:
     """ "No worker has been seen for N minutes" — the most common silent failure (one query)."""
-    last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    # On every page: built once (``statements``).
+    found = statements.rows(
+        "messaging: the last heartbeat",
+        lambda: WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at")[:1],
+    )
+    last = found[0][0] if found else None
     now = clock.now()
     if last is None:
         return [

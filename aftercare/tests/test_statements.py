@@ -228,3 +228,57 @@ def test_a_tuple_gives_a_shape_per_length(personas: Personas) -> None:
     assert statements.rows("test: ids", build, practice=practice.pk, ids=[ids[1]]) == [("Other1",)]
     lengths = sorted(key[1][1] for key in statements._shapes)
     assert lengths == [(1,), (2,), (3,)]
+
+
+def test_objects_are_the_orms_instances_with_their_related_ones(personas: Personas) -> None:
+    """Every column as the ORM reads it, and ``select_related``'s relations (None for none)."""
+    from aftercare.appointments.models import Appointment
+    from aftercare.testing import make_appointment
+
+    with_someone = make_appointment(personas.client, personas.owner, fee="40.00")
+    with_nobody = make_appointment(
+        personas.client, None, starts_at=dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
+    )
+
+    def build(client: int) -> QuerySet[Appointment]:
+        return Appointment.objects.filter(client_id=client).order_by("starts_at")
+
+    ours = statements.objects(
+        "test: appointments",
+        build,
+        model=Appointment,
+        related=("practitioner",),
+        client=personas.client.pk,
+    )
+    theirs = list(build(personas.client.pk).select_related("practitioner"))
+    assert [a.pk for a in ours] == [a.pk for a in theirs]
+    assert {with_someone.pk, with_nobody.pk} <= {a.pk for a in ours}
+    for mine, django in zip(ours, theirs, strict=True):
+        for field in Appointment._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(django, field.attname), field.name
+        assert mine.practitioner == django.practitioner
+    by_pk = {appointment.pk: appointment for appointment in ours}
+    with CaptureQueriesContext(connection) as queries:
+        assert by_pk[with_someone.pk].practitioner.email == personas.owner.email
+        assert by_pk[with_nobody.pk].practitioner is None
+        assert by_pk[with_someone.pk].get_status_display()
+    assert len(queries) == 0
+
+
+def test_prefetched_relations_read_no_more(personas: Personas) -> None:
+    from aftercare.clients.models import Tag
+
+    client = personas.client
+    client.tags.add(
+        Tag.objects.create(practice=personas.practice, name="sleep"),
+        Tag.objects.create(practice=personas.practice, name="grief"),
+    )
+    fresh = Client.objects.get(pk=client.pk)
+    tags = list(Tag.objects.filter(clients=client).order_by("name"))
+    statements.prefetched(fresh, "tags", tags)
+    with CaptureQueriesContext(connection) as queries:
+        assert [tag.name for tag in fresh.tags.all()] == ["grief", "sleep"]
+        assert fresh.tags.count() == 2
+    assert len(queries) == 0
+    # A further filter asks the database, as after Django's own prefetch.
+    assert [tag.name for tag in fresh.tags.filter(name="sleep")] == ["sleep"]
