@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import DateField, F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.absences.models import Absence
 from aftercare.absences.planning import order_action, rebook_action
 from aftercare.absences.selectors import absence_ranges_by_practitioner
@@ -126,27 +126,46 @@ def appointments_during(
     practice: Practice, practitioner: User, first_day: dt.date, last_day: dt.date
 ) -> QuerySet[Appointment]:
     """The practitioner's booked appointments inside the absence: each is to be rebooked."""
-    tz = practice.tz
-    return Appointment.objects.filter(
-        practice=practice,
-        practitioner=practitioner,
-        status="booked",
-        starts_at__gte=dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz),
-        starts_at__lt=dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz),
+    return _booked_between(
+        practice.pk, practitioner.pk, *_moments_of(practice, first_day, last_day)
     )
 
 
-def _still_taken_around(
-    practice: Practice, first_day: dt.date, last_day: dt.date
-) -> QuerySet[Supply]:
-    """The practice's supplies still taken that run out from the first day to 400 days after
-    the last: the only ones an absence can affect (lead times longer than 400 days aside)."""
+def _moments_of(practice: Practice, first_day: dt.date, last_day: dt.date) -> tuple[Any, Any]:
+    """From the absence's first moment to the one after its last day, in the practice's zone."""
+    tz = practice.tz
+    return (
+        dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz),
+        dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz),
+    )
+
+
+def _booked_between(
+    practice: int, practitioner: int, starts: dt.datetime, ends: dt.datetime
+) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        practice_id=practice,
+        practitioner_id=practitioner,
+        status="booked",
+        starts_at__gte=starts,
+        starts_at__lt=ends,
+    )
+
+
+def _still_taken_around(practice: int, first_day: dt.date, until: dt.date) -> QuerySet[Supply]:
+    """The practice's supplies still taken that run out from the first day to ``until`` (400
+    days after the last, ``_horizon``): the only ones an absence can affect (lead times longer
+    than 400 days aside)."""
     return Supply.objects.filter(
-        practice=practice,
+        practice_id=practice,
         status__in=CURRENT_STATUSES,
         runs_out_on__gte=first_day,
-        runs_out_on__lte=last_day + dt.timedelta(days=400),
+        runs_out_on__lte=until,
     )
+
+
+def _horizon(last_day: dt.date) -> dt.date:
+    return last_day + dt.timedelta(days=400)
 
 
 def supplies_around(
@@ -154,7 +173,7 @@ def supplies_around(
 ) -> QuerySet[Supply]:
     """Supplies of the practitioner's clients that may be affected (``affected_by_absence``
     decides): still taken, running out from the first day to 400 days after the last."""
-    return _still_taken_around(practice, first_day, last_day).filter(
+    return _still_taken_around(practice.pk, first_day, _horizon(last_day)).filter(
         client__primary_practitioner=practitioner, client__archived=False
     )
 
@@ -184,6 +203,12 @@ class DaysAfter(Func):
 def supplies_affected(
     practice: Practice, practitioner: User, first_day: dt.date, last_day: dt.date
 ) -> QuerySet[Supply]:
+    return _affected(practice.pk, practitioner.pk, first_day, last_day, _horizon(last_day))
+
+
+def _affected(
+    practice: int, practitioner: int, first_day: dt.date, last_day: dt.date, until: dt.date
+) -> QuerySet[Supply]:
     """The supplies of ``supplies_around`` that the absence affects, chosen in SQL.
 
     ``affected_by_absence`` for a lead time of L days: the supply runs out during the absence
@@ -201,10 +226,10 @@ def supplies_affected(
         .values("primary_practitioner_id")
     )
     return (
-        _still_taken_around(practice, first_day, last_day)
+        _still_taken_around(practice, first_day, until)
         .filter(lead_time_days__gte=DaysAfter("runs_out_on", last_day))
         .alias(clients_practitioner=Subquery(clients_practitioner))
-        .filter(clients_practitioner=practitioner.pk)
+        .filter(clients_practitioner=practitioner)
     )
 
 
@@ -234,27 +259,49 @@ def absence_summary(
     The preview builds a row, an order-by day and a notice text per affected client, and reads
     the clients in active care; Today only says how many, so this reads client ids, not whole
     rows: of the supplies the absence affects only (``supplies_affected``), not of every
-    supply running out in the next 400 days. Four queries.
+    supply running out in the next 400 days. Four queries, each built once (``statements``:
+    Today shows this card on every visit).
     """
     today = clock.today(practice.tz)
-    appointment_clients = list(
-        appointments_during(practice, practitioner, first_day, last_day).values_list(
-            "client_id", flat=True
+    starts, ends = _moments_of(practice, first_day, last_day)
+    appointment_clients = [
+        client
+        for (client,) in statements.rows(
+            "absences: clients booked during one",
+            lambda **given: _booked_between(**given).values_list("client_id"),
+            practice=practice.pk,
+            practitioner=practitioner.pk,
+            starts=starts,
+            ends=ends,
         )
-    )
+    ]
     notified = set(appointment_clients)
     # As the preview: a supply already being re-ordered needs no notice.
     notified.update(
-        supplies_affected(practice, practitioner, first_day, last_day)
-        .filter(status=Status.ACTIVE)
-        .order_by()
-        .values_list("client_id", flat=True)
-    )
-    emergency = set(
-        Client.objects.filter(practice=practice, pk__in=emergency_ids or []).values_list(
-            "pk", flat=True
+        client
+        for (client,) in statements.rows(
+            "absences: clients whose supplies one affects",
+            lambda **given: (
+                _affected(**given).filter(status=Status.ACTIVE).order_by().values_list("client_id")
+            ),
+            practice=practice.pk,
+            practitioner=practitioner.pk,
+            first_day=first_day,
+            last_day=last_day,
+            until=_horizon(last_day),
         )
     )
+    emergency = {
+        client
+        for (client,) in statements.rows(
+            "absences: its emergency clients",
+            lambda practice, clients: Client.objects.filter(
+                practice_id=practice, pk__in=clients
+            ).values_list("pk"),
+            practice=practice.pk,
+            clients=tuple(sorted(set(emergency_ids or []))),
+        )
+    }
     notified |= emergency
     announce_count = (
         _others_announced_to(practice, practitioner, notified) if announce_to_all else 0

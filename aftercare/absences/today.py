@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.urls import reverse
 
+from aftercare import statements
 from aftercare.absences.models import Absence
 from aftercare.absences.preview import absence_summary
 from aftercare.locales import format_date, practice_locale
@@ -21,10 +23,24 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     if actor.user is None:
         return None
     day = now.astimezone(actor.practice.tz).date()
-    rows = Absence.objects.filter(practice=actor.practice, cancelled=False, last_day__gte=day)
-    if scope == "mine":
-        rows = rows.filter(practitioner=actor.user)
-    absence = rows.select_related("practitioner").order_by("first_day", "id").first()
+
+    def build(practice: int, day: dt.date, user: int | None = None) -> Any:
+        rows = Absence.objects.filter(practice_id=practice, cancelled=False, last_day__gte=day)
+        if scope == "mine":
+            rows = rows.filter(practitioner_id=user)
+        return rows.order_by("first_day", "id")[:1]
+
+    mine = {"user": actor.user.pk} if scope == "mine" else {}
+    found = statements.objects(
+        ("absences: the next", scope),
+        build,
+        model=Absence,
+        related=("practitioner",),
+        practice=actor.practice.pk,
+        day=day,
+        **mine,
+    )
+    absence = found[0] if found else None
     plan = today.TodayAction("Plan an absence", reverse("absences-create"))
     if absence is None:
         return today.TodayCard(
@@ -42,7 +58,16 @@ def next_absence_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
         last_day=absence.last_day,
         notify_days_before=absence.notify_days_before,
         announce_to_all=absence.announce_to_all,
-        emergency_ids=list(absence.emergency_clients.values_list("pk", flat=True)),
+        emergency_ids=[
+            client
+            for (client,) in statements.rows(
+                "absences: the emergency list of one",
+                lambda absence: Absence.emergency_clients.through.objects.filter(
+                    absence_id=absence
+                ).values_list("client_id"),
+                absence=absence.pk,
+            )
+        ],
     )
     away = absence.practitioner.display_name if scope == "practice" else "You are"
     if scope == "practice":

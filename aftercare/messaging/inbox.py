@@ -105,15 +105,11 @@ def most_serious_waiting(actor: Any, scope: str, limit: int) -> tuple[list[Messa
     found = statements.rows(
         ("today: replies waiting", shape, limit, items.COUNT_UP_TO), build, **values
     )
-    messages = statements.instances(Message, _WAITING_FIELDS, found)
-    messages.sort(
-        key=lambda message: (
-            -SERIOUSNESS_OF.get(message.triage_level, 0),
-            message.created_at,
-            message.pk,
-        )
-    )
-    return messages[:limit], (found[0][-1] if found else 0)
+    total = found[0][-1] if found else 0
+    # Ranked as rows, and only the ``limit`` shown made into messages (up to four times as
+    # many came back, ``limit`` of each level).
+    found.sort(key=lambda row: (-SERIOUSNESS_OF.get(row[_LEVEL], 0), row[_CREATED], row[_ID]))
+    return statements.instances(Message, _WAITING_FIELDS, found[:limit]), total
 
 
 # What Today's replies card shows of a waiting reply and its client.
@@ -129,6 +125,9 @@ _WAITING_FIELDS = (
     "client__family_name",
     "client__phone",
     "client__phone_display",
+)
+_ID, _LEVEL, _CREATED = (
+    _WAITING_FIELDS.index(name) for name in ("id", "triage_level", "created_at")
 )
 
 
