@@ -24,9 +24,13 @@ What makes a shape is the ``key``: everything the SQL depends on other than ``va
 scope that adds a filter, a limit that is written into the SQL). A ``build`` that used a
 value it was not given as a marker would bake one request's value into every later one. Two
 checks guard against that: each marker must appear among the parameters (a value computed
-from a marker does not), and with ``CHECK_STATEMENTS``
-(on in the test suite) every call also builds the query with the real values and compares
-SQL and parameters with what the shape filled in, failing by name when they differ.
+from a marker does not: pass the computed value as a value of its own), and with
+``CHECK_STATEMENTS`` (on in the test suite) every call also builds the query with the real
+values and compares SQL and parameters with what the shape filled in, failing by name when
+they differ.
+
+``objects`` gives model instances of a statement's rows (every column, and ``select_related``'s
+for named relations); ``prefetched`` hands a relation its objects as ``prefetch_related`` would.
 
 The query must be a ``values_list`` (rows come back as tuples, converted as Django converts
 them: SQLite's text moments to aware datetimes, JSON to lists). Through ``connection.cursor``,
