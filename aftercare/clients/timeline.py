@@ -48,6 +48,9 @@ Rules for providers and sections:
 3. ``client`` always belongs to ``actor.practice`` (the page loaded it through the access
    helpers), so filtering by ``client`` is enough to stay inside the practice.
 4. Registering the same function twice is harmless.
+5. A provider runs on every client page: read through ``aftercare.statements`` (``objects``
+   for model instances, with ``related`` for what ``select_related`` would join) so the query
+   is built once per process and only run on each page, as the bundled providers do.
 
 Timeline entries of all providers are merged, newest first; the page shows the latest
 ``TIMELINE_LIMIT`` of them.
