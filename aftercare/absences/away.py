@@ -47,7 +47,7 @@ from aftercare.promises.services import register_promise_judge
 from aftercare.queue.feed import FeedEvent, register_feed_provider
 from aftercare.queue.items import QueueItem, register_queue_source
 from aftercare.queue.today import plural
-from aftercare.row_urls import path_to
+from aftercare.row_urls import path_maker
 
 log = logging.getLogger("aftercare.absences")
 
@@ -307,6 +307,7 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
         Absence.objects.filter(pk__in=away_ids).values_list("pk", "practitioner_id")
     )
     found = []
+    client_page = path_maker("clients-detail")
     for pk, client_id, given_name, family_name, own_id, text_body, created_at, context in rows:
         name = full_name_of(given_name, family_name)
         found.append(
@@ -324,7 +325,7 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
                 actions=("done", "open"),
                 owner_id=practitioner_of.get(context["escalated_for_absence"], own_id),
                 done_label="Answered",
-                url=path_to("clients-detail", client_id),  # "" without the pages
+                url=client_page(client_id),  # "" without the pages
             )
         )
     return found

@@ -8,6 +8,7 @@ the page banners (practice), the care queue's sources (queue), the client page's
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -45,7 +46,7 @@ from aftercare.practice.access import get_scoped_or_404
 from aftercare.practice.navigation import Banner, banner_providers
 from aftercare.queue.items import QueueItem, SourcePage, rank, register_queue_source
 from aftercare.queue.selectors import (
-    client_url,
+    client_urls,
     first_rows_of,
     first_rows_query,
     mine,
@@ -102,10 +103,17 @@ def preview_banner(request: HttpRequest) -> list[Banner]:
 URGENCY_VALUE = {"attention": 80, "urgent": 95, "crisis": 100}
 
 
-def _client_url(client_id: int | None) -> str:
-    if client_id is None:
-        return reverse("messaging-unmatched")
-    return client_url(client_id) or "/"
+def _client_urls() -> Callable[[int | None], str]:
+    """Where an item opens: the client page, or the unmatched replies for a reply from nobody
+    known (the URLs' parts looked up once for a source's many rows)."""
+    page_of = client_urls()
+
+    def url(client_id: int | None) -> str:
+        if client_id is None:
+            return reverse("messaging-unmatched")
+        return page_of(client_id) or "/"
+
+    return url
 
 
 # Read as plain rows, not model instances: building a message and its client for each row cost
@@ -188,6 +196,7 @@ def flagged_reply_items(
         )
     )
     items = []
+    _client_url = _client_urls()
     for (
         pk,
         client_id,
@@ -259,6 +268,7 @@ def unread_reply_items(
 
     rows, total = first_rows_of("queue: unread replies", build, actor, scope, limit, count=count)
     items = []
+    _client_url = _client_urls()
     for (
         pk,
         client_id,
@@ -367,6 +377,7 @@ def unreachable_items(
         total = len(rows)
     channels = dict(MessageChannel.choices)
     items = []
+    _client_url = _client_urls()
     for (
         pk,
         created_at,

@@ -37,7 +37,7 @@ from aftercare.messaging.templating import DefaultTemplate
 from aftercare.practice.access import Actor, get_scoped_or_404
 from aftercare.queue.items import QueueItem, SourcePage, rank
 from aftercare.queue.selectors import (
-    client_url,
+    client_urls,
     first_rows_of,
     first_rows_query,
 )
@@ -208,6 +208,7 @@ def rebook_items(
     first, total = first_rows_of("queue: rebook", build, actor, scope, limit, count=count)
     tz, locale = actor.practice.tz, practice_locale(actor.practice)
     items = []
+    client_url = client_urls()
     for pk, client_id, given_name, family_name, starts_at, asked_at, practitioner_id in first:
         local = starts_at.astimezone(tz)
         items.append(

@@ -20,7 +20,7 @@ from aftercare.promises.models import Promise, PromiseStatus, Referral
 from aftercare.queue import items
 from aftercare.queue.selectors import (
     SOURCE_LIMIT,
-    client_url,
+    client_urls,
     first_rows_of,
     first_rows_query,
     mine,
@@ -129,6 +129,7 @@ def promise_items(
         **({} if due_before is None else {"due_before": due_before}),
     )
     page = []
+    client_url = client_urls()
     for promise in statements.instances(Promise, _PROMISE_FIELDS, found):
         client_name = promise.client.full_name
         client_practitioner_id = promise.client.primary_practitioner_id

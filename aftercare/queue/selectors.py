@@ -31,7 +31,7 @@ from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
-from aftercare.row_urls import path_to
+from aftercare.row_urls import path_maker, path_to
 
 QUEUE_PAGE_SIZE = 100
 # What ``care_queue`` reads of each source when the caller does not say (the API pages through
@@ -165,6 +165,12 @@ def client_url(client_id: int | None) -> str:
     return "" if client_id is None else path_to("clients-detail", client_id)
 
 
+def client_urls() -> Callable[[int | None], str]:
+    """``client_url`` for a source's many rows (the URL's parts looked up once)."""
+    page_of = path_maker("clients-detail")
+    return lambda client_id: "" if client_id is None else page_of(client_id)
+
+
 _TASK_FIELDS = [
     "id",
     "kind",
@@ -235,6 +241,7 @@ def task_touchpoint_items(
         "queue: tasks", build, actor, scope, limit, count=count, shape=points, now=now, **overdue
     )
     page = []
+    client_url = client_urls()
     for (
         pk,
         kind,
@@ -373,6 +380,7 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     )
     shown = statements.instances(Appointment, _CARD_FIELDS, found)
     entries = []
+    client_url = client_urls()
     for appointment in shown:
         client_page = client_url(appointment.client_id)
         action = today.TodayAction("Open client", client_page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from aftercare.row_urls import id_url, path_to
+from aftercare.row_urls import id_url, path_maker, path_to
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,10 @@ def test_path_to_gives_one_rows_url_and_nothing_for_a_page_the_urls_lack() -> No
     assert path_to("no-such-page", 42) == ""
     with pytest.raises(NoReverseMatch):
         id_url("no-such-page")
+
+
+def test_path_maker_is_path_to_for_many_rows() -> None:
+    page_of = path_maker("clients-detail")
+    for pk in (1, 42, 10**12):
+        assert page_of(pk) == path_to("clients-detail", pk) == reverse("clients-detail", args=[pk])
+    assert path_maker("no-such-page")(42) == ""
