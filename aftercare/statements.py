@@ -131,7 +131,9 @@ class _Shape:
     empty: bool = False
 
 
-# Shapes kept per process; past it the oldest is dropped (and built again when next asked for).
+# Shapes kept per process; past it the least recently used is dropped (and built again when
+# next asked for): an integration paging through every client by offset (a shape per page)
+# does not push out the shapes every page uses.
 MAX_SHAPES = 500
 _shapes: dict[tuple[str, Hashable], _Shape] = {}
 _lock = threading.Lock()
@@ -226,7 +228,10 @@ def rows(
     }
     lengths = tuple(len(value) for value in values.values() if isinstance(value, tuple))
     cache_key = (using, (key, lengths) if lengths else key)
-    shape = _shapes.get(cache_key)
+    with _lock:
+        shape = _shapes.pop(cache_key, None)
+        if shape is not None:
+            _shapes[cache_key] = shape  # the most recently used last
     if shape is None:
         shape = _shape_of(using, key, build, values)
         with _lock:

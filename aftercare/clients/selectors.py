@@ -63,11 +63,6 @@ class SearchTerms:
     trimmed: str = ""  # the digits without the trunk prefix's zeros
     number: str = ""
 
-    @property
-    def shape(self) -> tuple[int, bool, bool]:
-        """What the search's SQL depends on (not the text itself)."""
-        return len(self.words), bool(self.digits), bool(self.number)
-
 
 def search_terms(query: str, *, country: str) -> SearchTerms:
     """``query`` read as words and, when it looks like a phone number, digits and a number
@@ -138,7 +133,7 @@ def matching_clients(
     list's condition is written, for the web list (as a statement), the API and the picker.
 
     ``exact_number``: only the clients with the whole phone number ``number`` (through the
-    (practice, phone) index, ``client_list_queryset``).
+    (practice, phone) index, ``_search_values``).
     """
     clients = Client.objects.filter(
         practice_id=practice,

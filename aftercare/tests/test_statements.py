@@ -282,3 +282,21 @@ def test_prefetched_relations_read_no_more(personas: Personas) -> None:
     assert len(queries) == 0
     # A further filter asks the database, as after Django's own prefetch.
     assert [tag.name for tag in fresh.tags.filter(name="sleep")] == ["sleep"]
+
+
+def test_the_shapes_used_most_recently_are_kept(personas: Personas, monkeypatch: Any) -> None:
+    monkeypatch.setattr(statements, "MAX_SHAPES", 3)
+
+    def read(key: Any) -> None:
+        statements.rows(
+            key,
+            lambda practice: Client.objects.filter(practice_id=practice).values_list("pk"),
+            practice=personas.practice.pk,
+        )
+
+    read("test: everyday")
+    for page in range(5):  # deep pages one after the other, the everyday shape between them
+        read(("test: page", page))
+        read("test: everyday")
+    assert ("default", "test: everyday") in statements._shapes
+    assert len(statements._shapes) == 3
