@@ -435,13 +435,34 @@ def acknowledge_item(
 # -- client page ---------------------------------------------------------------------------
 
 
-def thread_of(client: Any) -> list[Message]:
-    return list(
-        Message.objects.filter(client=client)
+def _thread(client: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(client_id=client)
         .exclude(template_key="staff_alert")
-        .prefetch_related("attachments")
         .order_by("-created_at", "-id")[:THREAD_LIMIT]
     )
+
+
+def thread_of(client: Any) -> list[Message]:
+    """The client's latest messages with their attachments: two statements (the attachments
+    of the same messages by a subquery, one shape whatever their number)."""
+    messages = statements.objects(
+        ("messaging: a client's thread", THREAD_LIMIT), _thread, model=Message, client=client.pk
+    )
+    attached: dict[int, list[MessageAttachment]] = {}
+    if messages:
+        for attachment in statements.objects(
+            ("messaging: a client's thread's attachments", THREAD_LIMIT),
+            lambda client: MessageAttachment.objects.filter(
+                message__in=_thread(client).values("pk")
+            ).order_by("pk"),
+            model=MessageAttachment,
+            client=client.pk,
+        ):
+            attached.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        statements.prefetched(message, "attachments", attached.get(message.pk, []))
+    return messages
 
 
 def thread_section(client: Any, actor: Any) -> Any:
