@@ -203,6 +203,8 @@ class DaysAfter(Func):
 def supplies_affected(
     practice: Practice, practitioner: User, first_day: dt.date, last_day: dt.date
 ) -> QuerySet[Supply]:
+    """The supplies the absence affects (``_affected``, whose values are ids and days so that
+    Today's summary can run it as a statement)."""
     return _affected(practice.pk, practitioner.pk, first_day, last_day, _horizon(last_day))
 
 
