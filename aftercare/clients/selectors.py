@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from aftercare import statements
@@ -235,32 +235,17 @@ def matching(actor: Actor, filters: ClientFilters) -> Matching:
     return Matching(filters, values, exact)
 
 
-def client_list_queryset(actor: Actor, filters: ClientFilters) -> QuerySet[Client]:
-    """The actor's practice's clients matching ``filters``, in name order, as model instances
-    with their practitioner and tags (the picker; the list and the API read ``matching``)."""
-    found = matching(actor, filters)
-    return (
-        found.queryset(**found.values)
-        .select_related("primary_practitioner")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-    )
-
-
 def clients_to_pick(
     actor: Actor, query: str, *, exclude: Iterable[int] = (), limit: int = 10
 ) -> tuple[list[Client], bool]:
     """Active clients matching ``query`` for the client picker, in name order, and whether there
-    are more than ``limit``. The same search as the clients list; one query (two for a whole
-    phone number a client has, ``client_list_queryset``). No query, no rows:
-    the picker never lists the whole practice."""
+    are more than ``limit``. The same search as the clients list (``matching``); one query
+    (two for a whole phone number a client has). No query, no rows: the picker never lists the
+    whole practice."""
     if not query.strip():
         return [], False
-    rows = list(
-        client_list_queryset(actor, ClientFilters(query=query))
-        .exclude(pk__in=list(exclude))
-        .select_related(None)
-        .prefetch_related(None)[: limit + 1]
-    )
+    found = matching(actor, ClientFilters(query=query))
+    rows = list(found.queryset(**found.values).exclude(pk__in=list(exclude))[: limit + 1])
     return rows[:limit], len(rows) > limit
 
 
