@@ -208,7 +208,7 @@ def rebook_items(
     first, total = first_rows_of("queue: rebook", build, actor, scope, limit, count=count)
     tz, locale = actor.practice.tz, practice_locale(actor.practice)
     items = []
-    client_url = client_urls()
+    page_of = client_urls()
     for pk, client_id, given_name, family_name, starts_at, asked_at, practitioner_id in first:
         local = starts_at.astimezone(tz)
         items.append(
@@ -230,7 +230,7 @@ def rebook_items(
                 actions=("done", "open"),
                 owner_id=practitioner_id,
                 done_label="Rebooked",
-                url=client_url(client_id),
+                url=page_of(client_id),
             )
         )
     return SourcePage(items=rank(items, now), total=total)

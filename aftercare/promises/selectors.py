@@ -129,7 +129,7 @@ def promise_items(
         **({} if due_before is None else {"due_before": due_before}),
     )
     page = []
-    client_url = client_urls()
+    page_of = client_urls()
     for promise in statements.instances(Promise, _PROMISE_FIELDS, found):
         client_name = promise.client.full_name
         client_practitioner_id = promise.client.primary_practitioner_id
@@ -151,7 +151,7 @@ def promise_items(
                     actions=("done", "open"),
                     owner_id=promise.practitioner_id or client_practitioner_id,
                     done_label="Acknowledge",
-                    url=client_url(promise.client_id),
+                    url=page_of(promise.client_id),
                 )
             )
             continue
@@ -171,7 +171,7 @@ def promise_items(
                 value=PROMISE_VALUE,
                 owner_id=promise.practitioner_id or client_practitioner_id,
                 done_label="Kept",
-                url=client_url(promise.client_id),
+                url=page_of(promise.client_id),
             )
         )
     return items.SourcePage(items=items.rank(page, now), total=total)

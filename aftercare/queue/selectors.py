@@ -31,7 +31,7 @@ from aftercare.locales import format_date
 from aftercare.practice.access import Actor
 from aftercare.queue import hours, items, today
 from aftercare.queue.models import CareHour, QueueAct
-from aftercare.row_urls import path_maker, path_to
+from aftercare.row_urls import path_maker
 
 QUEUE_PAGE_SIZE = 100
 # What ``care_queue`` reads of each source when the caller does not say (the API pages through
@@ -160,13 +160,9 @@ def first_rows_of(
     return split_total(found, limit if read is None else read, count)
 
 
-def client_url(client_id: int | None) -> str:
-    """The client page, once the UI has it (a plain string so the pure queue needs no Django)."""
-    return "" if client_id is None else path_to("clients-detail", client_id)
-
-
 def client_urls() -> Callable[[int | None], str]:
-    """``client_url`` for a source's many rows (the URL's parts looked up once)."""
+    """The client page of each of a source's rows, once the UI has it ("" without it, or for no
+    client: a plain string so the pure queue needs no Django); the URL's parts looked up once."""
     page_of = path_maker("clients-detail")
     return lambda client_id: "" if client_id is None else page_of(client_id)
 
@@ -241,7 +237,7 @@ def task_touchpoint_items(
         "queue: tasks", build, actor, scope, limit, count=count, shape=points, now=now, **overdue
     )
     page = []
-    client_url = client_urls()
+    page_of = client_urls()
     for (
         pk,
         kind,
@@ -272,7 +268,7 @@ def task_touchpoint_items(
                 estimated_minutes=estimated_minutes or items.DEFAULT_MINUTES,
                 value=value,
                 owner_id=practitioner_id,
-                url=client_url(client_id),
+                url=page_of(client_id),
             )
         )
     # Ties in the database's order are by numeric id, the queue's by the id's text: rank again.
@@ -380,9 +376,9 @@ def appointments_card(actor: Actor, now: dt.datetime, scope: str) -> today.Today
     )
     shown = statements.instances(Appointment, _CARD_FIELDS, found)
     entries = []
-    client_url = client_urls()
+    page_of = client_urls()
     for appointment in shown:
-        client_page = client_url(appointment.client_id)
+        client_page = page_of(appointment.client_id)
         action = today.TodayAction("Open client", client_page)
         if appointment.status == AppointmentStatus.BOOKED and appointment.starts_at <= now:
             action = today.TodayAction(
