@@ -270,13 +270,7 @@ def client_to_api(
         "language": client.language,
         "preferred_channel": client.preferred_channel,
         "postal_address": client.postal_address,
-        "tags": sorted(
-            tags
-            if tags is not None
-            else [tag.name for tag in client.tags.all()]
-            if client.pk
-            else []
-        ),
+        "tags": sorted(tags if tags is not None else _prefetched_tags(client)),
         "primary_practitioner_id": client.primary_practitioner_id,
         "consent_care": client.consent_care,
         "consent_information": client.consent_information,
@@ -289,6 +283,10 @@ def client_to_api(
     if with_notes:
         data["private_notes"] = client.private_notes
     return data
+
+
+def _prefetched_tags(client: Client) -> list[str]:
+    return [tag.name for tag in client.tags.all()] if client.pk else []
 
 
 def _clients(actor: Actor) -> QuerySet[Client]:
