@@ -38,7 +38,7 @@ from aftercare.clients.models import full_name_of
 from aftercare.locales import format_date, practice_locale
 from aftercare.messaging.availability import ReadEstimate, register_availability_provider
 from aftercare.messaging.inbound import notify_practitioner, register_inbound_policy
-from aftercare.messaging.models import Direction, Message
+from aftercare.messaging.models import AwayRouting, Direction, Message
 from aftercare.messaging.services import message_acknowledge, message_queue
 from aftercare.messaging.transports import sms_sender
 from aftercare.phones import can_receive_texts
@@ -99,7 +99,8 @@ def _route(message: Any, client: Any, absence: Absence) -> bool:
         notify_practitioner(message, practitioner=absence.practitioner)
         _text_practitioner(message, absence)
         message.context = {**(message.context or {}), "escalated_for_absence": absence.pk}
-        message.save(update_fields=["context"])
+        message.away_routing = AwayRouting.PASSED_ON
+        message.save(update_fields=["context", "away_routing"])
         message_queue(
             client=client,
             template_key="emergency_passed_on",
@@ -110,7 +111,8 @@ def _route(message: Any, client: Any, absence: Absence) -> bool:
         )
         return True
     message.context = {**(message.context or {}), "waits_for_absence": absence.pk}
-    message.save(update_fields=["context"])
+    message.away_routing = AwayRouting.WAITING
+    message.save(update_fields=["context", "away_routing"])
     already = Message.objects.filter(
         client=client, template_key="absence_auto_reply", context__absence_id=absence.pk
     ).exists()
@@ -203,8 +205,7 @@ def return_summary_items(actor: Any, now: dt.datetime) -> list[Any]:
             created_at__gte=now - dt.timedelta(days=RETURN_SUMMARY_DAYS + 60),
         )
         .filter(
-            Q(context__has_key="waits_for_absence")
-            | Q(context__has_key="escalated_for_absence")
+            Q(direction="in", away_routing__in=[AwayRouting.WAITING, AwayRouting.PASSED_ON])
             | Q(template_key="absence_auto_reply")
         )
         .values_list("context", flat=True)
@@ -285,7 +286,7 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
                 practice_id=practice,
                 direction="in",
                 acknowledged_at__isnull=True,
-                context__has_key="escalated_for_absence",
+                away_routing=AwayRouting.PASSED_ON,  # sought in ``message_unread_away``
             )
             .order_by("created_at")
             .values_list(

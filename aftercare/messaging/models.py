@@ -67,6 +67,15 @@ class TriageLevel(models.TextChoices):
 FLAGGED_LEVELS = (TriageLevel.ATTENTION, TriageLevel.URGENT, TriageLevel.CRISIS)
 
 
+class AwayRouting(models.TextChoices):
+    """What the inbound policy did with a reply that came while its practitioner was away
+    (``absences.away``; the absence's id is in the message's context, under the key named)."""
+
+    NONE = "", "Not routed by an absence"
+    WAITING = "waiting", "Waits for the practitioner's return"  # context["waits_for_absence"]
+    PASSED_ON = "passed_on", "Passed on from the emergency list"  # ["escalated_for_absence"]
+
+
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
@@ -128,6 +137,11 @@ class Message(models.Model):
     # Inbound: the triage result, and who read it (flagged ones wait in the care queue until then).
     triage_level = models.CharField(max_length=10, choices=TriageLevel.choices, blank=True)
     triage_reasons = models.JSONField(default=list, blank=True)
+    # A column, not only the context's key, so the care queue's sources find (or leave out)
+    # these replies through an index on both databases (``message_unread_away``).
+    away_routing = models.CharField(
+        max_length=10, choices=AwayRouting.choices, blank=True, default=AwayRouting.NONE
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -170,18 +184,14 @@ class Message(models.Model):
                 fields=["practice", "direction", "acknowledged_at", "triage_level", "created_at"],
                 name="message_unread_level_order",
             ),
-            # Emergency-list replies passed on during an absence and not yet answered (the care
-            # queue's "emergency message" items): a handful, found on PostgreSQL without reading
-            # every unread reply's context (SQLite cannot prove the JSON condition, and still
-            # reads ``message_unread_order``).
+            # Unread replies by what an absence did with them, oldest first: the care queue's
+            # "emergency message" items (passed on, not yet answered: a handful, sought here
+            # instead of reading every unread reply's context) and its routine replies (none).
+            # A composite index for both databases: SQLite proves no partial index's condition
+            # from bound parameters, and took ``message_unread_order`` over one.
             models.Index(
-                fields=["practice", "created_at"],
-                condition=Q(
-                    direction="in",
-                    acknowledged_at__isnull=True,
-                    context__has_key="escalated_for_absence",
-                ),
-                name="message_unread_escalated",
+                fields=["practice", "direction", "acknowledged_at", "away_routing", "created_at"],
+                name="message_unread_away",
             ),
             models.Index(fields=["client", "created_at"]),
             # The care queue's "could not reach" items: failed or uncertain messages nobody has

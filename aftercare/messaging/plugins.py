@@ -31,6 +31,7 @@ from aftercare.messaging.consent import consent_request_section, send_due_consen
 from aftercare.messaging.inbox import oldest_ids_of_each
 from aftercare.messaging.models import (
     FLAGGED_LEVELS,
+    AwayRouting,
     Direction,
     Message,
     MessageAttachment,
@@ -244,7 +245,8 @@ def unread_reply_items(
 
     Flagged ones are ``flagged_reply`` items; those passed on or held for an absence have theirs
     (the emergency message, the return summary). All have the same value, so the oldest ranks
-    first: read in the order of the unread-inbound index, the first ``limit`` and a count.
+    first: read in the order of ``message_unread_away`` (unread, not routed by an absence: no
+    reply's context read to leave those out), the first ``limit`` and a count.
     """
 
     def build(practice: int, user: int | None = None) -> QuerySet[Message]:
@@ -252,8 +254,7 @@ def unread_reply_items(
             waiting.unread_from_clients()
             .filter(practice_id=practice)
             .exclude(triage_level__in=FLAGGED_LEVELS)
-            .exclude(context__has_key="escalated_for_absence")
-            .exclude(context__has_key="waits_for_absence")
+            .filter(away_routing=AwayRouting.NONE)
         )
         if scope == "mine":
             unread = unread.filter(mine(user))
@@ -262,7 +263,7 @@ def unread_reply_items(
             ["created_at", "pk"],
             _REPLY_FIELDS,
             limit,
-            counted=unread.order_by("created_at"),  # a bounded count: the unread index's order
+            counted=unread.order_by("created_at"),  # a bounded count, in the index's order
             count=count,
         )
 
