@@ -39,7 +39,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from psycopg import generators
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.care.preparers import SkipTouchpoint, prepare_touchpoint
 from aftercare.messaging.checks import Verdict, batch_cache, recheck
@@ -231,6 +231,33 @@ RENEW_POSTGRESQL = (
 )
 
 
+# SQLite, on the DB-API connection itself (``record_sent_sqlite``): its own placeholders.
+RECORD_SENT_SQLITE = RECORD_SENT_SQL.replace("%s", "?")
+FINISH_ATTEMPT_SQLITE = FINISH_ATTEMPT_SQL.replace("%s", "?")
+
+
+def record_sent_sqlite(sent: list[Any], finished: list[Any]) -> int:
+    """``record_sent`` on SQLite outside any transaction: both statements in one transaction
+    of their own, run on the ``sqlite3`` connection directly. Through Django's transaction
+    and cursor wrappers, which add nothing to two statements, this took 1.7 times as long
+    (172 µs against 99 a message, most of the worker's time beyond the hand-over). The
+    transaction begins as Django's do (``transaction_mode``: IMMEDIATE takes the write lock
+    at once) and is rolled back on any error, so the connection is left as it was found."""
+    raw = connection.connection
+    mode = getattr(connection, "transaction_mode", None)
+    with connection.wrap_database_errors:
+        raw.execute(f"BEGIN {mode}" if mode else "BEGIN")
+        try:
+            recorded = raw.execute(RECORD_SENT_SQLITE, sent).rowcount
+            if recorded:
+                raw.execute(FINISH_ATTEMPT_SQLITE, finished)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+    return recorded
+
+
 class OutcomeInFlight:
     """One outcome statement sent to PostgreSQL whose answer is read later (``answer``).
 
@@ -271,6 +298,24 @@ class OutcomeInFlight:
             (result,) = self.raw.wait(generators.fetch_many(self.raw.pgconn))
             self.check(result, psycopg.pq.ExecStatus.TUPLES_OK)
         return int(result.get_value(0, 0) or 0)
+
+
+def claimed_messages(ids: list[int]) -> list[Message]:
+    """The messages ``ids`` with their practice and client, whose practice is the message's
+    own (one practice's message goes to one of its clients): what the re-checks and the
+    transports read. A statement (``statements``), built once per batch size: compiling this
+    query took longer than running it, once per batch."""
+    found = statements.objects(
+        "worker: claimed messages",
+        lambda ids: Message.objects.filter(pk__in=ids),
+        model=Message,
+        related=("practice", "client"),
+        ids=tuple(ids),
+    )
+    for message in found:
+        if message.client is not None:
+            message.client.practice = message.practice
+    return found
 
 
 class Worker:
@@ -540,12 +585,7 @@ class Worker:
 
     def send_batch(self, ids: list[int]) -> None:
         """``send_queued``'s steps for one claimed batch."""
-        by_id = {
-            m.pk: m
-            for m in Message.objects.filter(pk__in=ids).select_related(
-                "practice", "client__practice", "client__primary_practitioner"
-            )
-        }
+        by_id = {m.pk: m for m in claimed_messages(ids)}
         messages = [by_id[pk] for pk in ids]
         now = clock.now()
         ready: list[Message] = []
@@ -704,11 +744,14 @@ class Worker:
             self.settle()
             self.outcome = OutcomeInFlight(message, [*sent, finished, attempt.pk])
             return
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(RECORD_SENT_SQL, sent)
-            recorded = cursor.rowcount
-            if recorded:
-                cursor.execute(FINISH_ATTEMPT_SQL, [finished, attempt.pk])
+        if connection.in_atomic_block:  # (the tests' transaction: a savepoint inside it)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(RECORD_SENT_SQL, sent)
+                recorded = cursor.rowcount
+                if recorded:
+                    cursor.execute(FINISH_ATTEMPT_SQL, [finished, attempt.pk])
+        else:
+            recorded = record_sent_sqlite(sent, [finished, attempt.pk])
         self.counted_sent(message, recorded)
 
     def wait_for_turn(self, message: Message) -> dt.datetime | None:

@@ -184,6 +184,29 @@ def test_a_worker_claims_no_more_sms_than_the_number_sends_within_its_lease(
 def test_an_outcome_is_recorded_with_its_attempt_only_while_the_lease_is_held(
     personas: Personas,
 ) -> None:
+    outcome_only_while_the_lease_is_held(personas)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_outside_a_transaction_is_recorded_the_same_way(personas: Personas) -> None:
+    """As the worker runs (no test transaction around it): SQLite's outcome then goes to the
+    ``sqlite3`` connection directly (``record_sent_sqlite``), PostgreSQL's in flight."""
+    outcome_only_while_the_lease_is_held(personas)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own outcome statement")
+def test_a_failed_outcome_statement_leaves_no_transaction_open(personas: Personas) -> None:
+    from aftercare.messaging.worker import record_sent_sqlite
+
+    Message.objects.exists()  # (a connection to write on)
+    with pytest.raises(Exception, match="bindings"):
+        record_sent_sqlite(["sent", "too few values"], [])
+    assert not connection.connection.in_transaction
+    assert message_queue(client=personas.client, template_key="recall").pk  # still writable
+
+
+def outcome_only_while_the_lease_is_held(personas: Personas) -> None:
     first, second = (message_queue(client=personas.client, template_key="recall") for _ in range(2))
     worker = Worker(name="w")
     assert sorted(worker.claim_batch()) == sorted([first.pk, second.pk])
