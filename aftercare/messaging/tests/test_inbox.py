@@ -332,21 +332,3 @@ def test_replies_passed_on_during_an_absence_are_sought_not_found_among_every_un
     else:
         seek = "(practice_id=? AND direction=? AND acknowledged_at=? AND away_routing=?)"
         assert f"INDEX message_unread_away {seek}" in plan, plan
-
-
-def test_replies_routed_before_the_column_keep_their_routing(personas: Personas) -> None:
-    """Migration 0013 reads the context's keys of replies routed before ``away_routing``: a
-    reply passed on stays an emergency message, one held stays out of the routine replies."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    migration = import_module("aftercare.messaging.migrations.0013_away_routing")
-    passed_on = inbound(personas.client, "Fever", context={"escalated_for_absence": 7})
-    held = inbound(personas.client, "Hello?", context={"waits_for_absence": 7})
-    plain = inbound(personas.client, "Thanks", context={"absence_id": 7})
-    migration.route_from_context(apps, None)
-    routed = dict(Message.objects.values_list("pk", "away_routing"))
-    assert routed[passed_on.pk] == AwayRouting.PASSED_ON
-    assert routed[held.pk] == AwayRouting.WAITING
-    assert routed[plain.pk] == AwayRouting.NONE
