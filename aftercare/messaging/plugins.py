@@ -164,15 +164,15 @@ def flagged_reply_items(
         # Each level on its own (``triage_level = %s``, without ``IN`` the levels): SQLite then
         # seeks it in ``message_unread_level_order`` instead of walking every unread reply.
         parts = [unread.filter(triage_level=level) for level in _FLAGGED_FIRST]
-        flagged = unread.filter(triage_level__in=FLAGGED_LEVELS)
         return first_rows_query(
             Message.objects.filter(pk__in=oldest_ids_of_each(parts, limit)),
             [],  # ranked here: an order would walk a whole index of messages
             _REPLY_FIELDS,
             len(parts) * limit,
-            # A bounded count in the unread index's order. (Counted a level at a time, as the
-            # rows are read, PostgreSQL joined each level's ids to every message by a hash.)
-            counted=flagged.order_by("created_at"),
+            # Counted a level at a time, each in its own index range's order and bounded
+            # there: all levels together, in one order, SQLite gathered and sorted every
+            # flagged reply (5,000 at 100,000 clients) before the bound could stop it.
+            counted=[part.order_by("created_at") for part in parts],
             count=count,
         )
 

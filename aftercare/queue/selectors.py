@@ -17,8 +17,9 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import connection
-from django.db.models import IntegerField, Q, QuerySet, Subquery
+from django.db.models import IntegerField, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Least
 from django.urls import reverse
 
 from aftercare import statements
@@ -59,6 +60,19 @@ def count_of(rows: QuerySet[Any], up_to: int | None = None) -> Subquery:
     return _Count(rows.order_by(*rows.query.order_by).values("pk")[: up_to + 1])
 
 
+def count_of_each(parts: list[QuerySet[Any]], up_to: int | None = None) -> Any:
+    """The sum of each part's count (``count_of``, each up to ``up_to``): rows that come
+    from several ranges of an index (a triage level each) counted range by range, each in
+    the index's own order, rather than gathered and sorted together before the bound stops
+    the count. Bounded, the sum stops at ``up_to + 1`` too, as ``count_of``'s would."""
+    total = count_of(parts[0], up_to)
+    for part in parts[1:]:
+        total = total + count_of(part, up_to)
+    if up_to is None or len(parts) == 1:
+        return total
+    return Least(total, Value(up_to + 1), output_field=IntegerField())
+
+
 def _up_to(count: bool | int) -> int | None:
     """``count=True``: count them all; a number: count up to it (``first_rows_query``)."""
     return None if count is True else int(count)
@@ -70,14 +84,15 @@ def first_rows_query(
     fields: list[str],
     limit: int,
     *,
-    counted: QuerySet[Any] | None = None,
+    counted: QuerySet[Any] | list[QuerySet[Any]] | None = None,
     count: bool | int = True,
 ) -> QuerySet[Any]:
     """The first ``limit`` rows in ``order`` (as ``fields`` tuples), each carrying how many
     there are; read them with ``split_total`` (``first_rows_of`` does both, through a statement
     built once per shape).
 
-    One query: the count (of ``counted``, by default of ``rows``) is an uncorrelated subquery,
+    One query: the count (of ``counted``, by default of ``rows``; of a list, the sum of each
+    one's, ``count_of_each``) is an uncorrelated subquery,
     which SQLite and PostgreSQL run once. As the total comes with the rows, at least one row
     is asked for (with none, there are none to count). ``count=False``: no count (it costs a
     second compiled query); the total is then the number of rows read. ``count=n``: count up to
@@ -85,8 +100,12 @@ def first_rows_query(
     """
     if not count:
         return rows.order_by(*order).values_list(*fields)[: max(0, limit)]
+    if isinstance(counted, list):
+        total = count_of_each(counted, _up_to(count))
+    else:
+        total = count_of(rows if counted is None else counted, _up_to(count))
     return (
-        rows.annotate(_total=count_of(rows if counted is None else counted, _up_to(count)))
+        rows.annotate(_total=total)
         .order_by(*order)
         .values_list(*fields, "_total")[: max(1, limit)]
     )

@@ -332,3 +332,37 @@ def test_replies_passed_on_during_an_absence_are_sought_not_found_among_every_un
     else:
         seek = "(practice_id=? AND direction=? AND acknowledged_at=? AND away_routing=?)"
         assert f"INDEX message_unread_away {seek}" in plan, plan
+
+
+def test_flagged_replies_are_counted_a_level_at_a_time_each_in_its_own_index_range(
+    personas: Personas,
+) -> None:
+    """The care queue's flagged replies: their bounded count seeks each level as their rows
+    do. Counted together, in one order, SQLite walked every unread reply of the practice
+    (``message_unread_order``) looking up each one's level."""
+    from django.test.utils import CaptureQueriesContext
+
+    from aftercare.messaging.plugins import flagged_reply_items
+
+    for level in ("urgent", "attention", "routine"):
+        for number in range(5):
+            inbound(personas.client, f"Reply {number}", triage_level=level)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE messaging_message")
+    with CaptureQueriesContext(connection) as queries:
+        page = flagged_reply_items(personas.actor(), clock.now(), scope="mine", limit=2, count=3)
+    assert (len(page.items), page.total) == (2, 4)  # ten flagged, counted up to three: "3+"
+    exact = flagged_reply_items(personas.actor(), clock.now(), scope="mine", limit=2)
+    assert exact.total == 10
+    sql = queries.captured_queries[-1]["sql"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert plan.count("message_unread_by_level") >= 6, plan  # rows and count, per level
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = "\n".join(row[3] for row in cursor.fetchall())
+            assert "message_unread_order" not in plan, plan
+            assert plan.count("triage_level=?") >= 6, plan
