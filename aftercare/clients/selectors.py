@@ -143,7 +143,13 @@ def matching_clients(
         archived__in=[False, True] if archived is None else [archived],
     )
     if exact_number:
-        clients = clients.filter(phone=number)
+        # Through the (practice, phone) index by primary key: with the practice and archived
+        # conditions on the same rows, SQLite (without statistics) walked the practice's name
+        # index (practice, archived, …) checking every client's phone (30 ms at 100,000).
+        clients = Client.objects.filter(
+            pk__in=Client.objects.filter(practice_id=practice, phone=number).values("pk"),
+            archived__in=[False, True] if archived is None else [archived],
+        )
     else:
         clients = clients.filter(terms_condition(words, digits, trimmed, number))
     if tag is not None:
