@@ -84,6 +84,16 @@ def test_clients_in_active_care_are_suggested_for_the_emergency_list(personas: P
         status="attended",
         starts_at=dt.datetime(2027, 1, 25, 10, tzinfo=dt.UTC),
     )
+    # "In the last 30 days": a first visit marked attended ahead of its time is not one yet
+    # (and the read stops at now, not at the last appointment ever booked).
+    early = make_client(personas.practice, given_name="Early", primary_practitioner=personas.owner)
+    make_appointment(
+        early,
+        personas.owner,
+        kind="first_visit",
+        status="attended",
+        starts_at=NOW + dt.timedelta(days=3),
+    )
     result = preview(personas, emergency_ids=[newcomer.pk])
     assert [(row["client"].pk, row["reason"], row["chosen"]) for row in result.active_care] == [
         (newcomer.pk, "first visit on 25 Jan", True)
