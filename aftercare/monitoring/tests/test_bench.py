@@ -58,6 +58,18 @@ def test_the_full_run_scales_with_clients_and_quick_stays_small() -> None:
     ]
 
 
+def test_the_import_and_insights_run_too_each_with_its_own_size() -> None:
+    """The issue's list: sweep, pages and API under load, worker, inbound, import, insights."""
+    names = [benchmark.name for benchmark in PLAN]
+    assert {"sweep", "load", "worker", "inbound", "import", "insights"} <= set(names)
+    imports = next(b for b in PLAN if b.name == "import")
+    assert arguments(imports, quick=False, clients=100_000)[:2] == ["--rows", "10000"]
+    assert arguments(imports, quick=True, clients=100_000)[:2] == ["--rows", "1000"]
+    insights = next(b for b in PLAN if b.name == "insights")
+    assert arguments(insights, quick=False, clients=100_000)[:2] == ["--clients", "20000"]
+    assert arguments(insights, quick=True, clients=100_000)[:2] == ["--clients", "1000"]
+
+
 def test_the_table_shows_a_missing_ratio_as_a_dash() -> None:
     lines = figure_table(
         [
