@@ -441,8 +441,7 @@ def active_care_suggestions(
 ) -> list[dict[str, Any]]:
     """Clients of ``practitioner`` in active care, suggested for the emergency list with why:
     a first visit with them in the last 30 days (up to now), a reply flagged in the last 14
-    days. Sorted by
-    name; two queries whatever the number."""
+    days. Sorted by name; two queries whatever the number."""
     tz, locale = practice.tz, practice_locale(practice)
     suggestions: dict[int, dict[str, Any]] = {}
     first_visits = (

@@ -240,7 +240,7 @@ def record_sent_sqlite(sent: list[Any], finished: list[Any]) -> int:
     """``record_sent`` on SQLite outside any transaction: both statements in one transaction
     of their own, run on the ``sqlite3`` connection directly. Through Django's transaction
     and cursor wrappers, which add nothing to two statements, this took 1.7 times as long
-    (172 µs against 99 a message, most of the worker's time beyond the hand-over). The
+    (172 µs against 99 a message: the largest part of its time beyond the hand-over). The
     transaction begins as Django's do (``transaction_mode``: IMMEDIATE takes the write lock
     at once) and is rolled back on any error, so the connection is left as it was found."""
     raw = connection.connection

@@ -105,9 +105,7 @@ def first_rows_query(
     else:
         total = count_of(rows if counted is None else counted, _up_to(count))
     return (
-        rows.annotate(_total=total)
-        .order_by(*order)
-        .values_list(*fields, "_total")[: max(1, limit)]
+        rows.annotate(_total=total).order_by(*order).values_list(*fields, "_total")[: max(1, limit)]
     )
 
 
