@@ -189,8 +189,8 @@ def test_an_outcome_is_recorded_with_its_attempt_only_while_the_lease_is_held(
 
 @pytest.mark.django_db(transaction=True)
 def test_an_outcome_outside_a_transaction_is_recorded_the_same_way(personas: Personas) -> None:
-    """As the worker runs (no test transaction around it): SQLite's outcome then goes to the
-    ``sqlite3`` connection directly (``record_sent_sqlite``), PostgreSQL's in flight."""
+    """As the worker runs (no test transaction around it): SQLite's outcome is then a
+    transaction of its own, not a savepoint (``record_sent_sqlite``); PostgreSQL's in flight."""
     outcome_only_while_the_lease_is_held(personas)
 
 
@@ -204,6 +204,20 @@ def test_a_failed_outcome_statement_leaves_no_transaction_open(personas: Persona
         record_sent_sqlite(["sent", "too few values"], [])
     assert not connection.connection.in_transaction
     assert message_queue(client=personas.client, template_key="recall").pk  # still writable
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own outcome statement")
+def test_a_failed_outcome_inside_a_transaction_undoes_only_its_own_savepoint(
+    personas: Personas,
+) -> None:
+    from aftercare.messaging.worker import record_sent_sqlite
+
+    kept = message_queue(client=personas.client, template_key="recall")
+    with pytest.raises(Exception, match="bindings"):
+        record_sent_sqlite(["sent", "too few values"], [])
+    # The surrounding transaction goes on, with what it wrote before.
+    assert Message.objects.filter(pk=kept.pk).exists()
+    assert message_queue(client=personas.client, template_key="recall").pk
 
 
 def outcome_only_while_the_lease_is_held(personas: Personas) -> None:
