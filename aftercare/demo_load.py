@@ -76,6 +76,15 @@ def load_demo_practice(
     today = now.astimezone(demo.PRACTICE_TZ).date()
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def measured(part: str) -> Iterator[None]:
+        """Wall-clock and CPU seconds of ``part``, kept in ``seconds`` and ``cpu_seconds``."""
+        began, cpu_began = time.perf_counter(), time.process_time()
+        yield
+        seconds[part] = time.perf_counter() - began
+        cpu_seconds[part] = time.process_time() - cpu_began
+
     started, cpu_started = time.perf_counter(), time.process_time()
     bulk = clients >= ANALYZE_FROM and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     with transaction.atomic(), _large_sqlite_cache():
@@ -124,37 +133,28 @@ def load_demo_practice(
         seconds["core data"] = time.perf_counter() - started
         cpu_seconds["core data"] = time.process_time() - cpu_started
         for app_label, add_demo_data in demo_hooks():
-            started, cpu_started = time.perf_counter(), time.process_time()
-            add_demo_data(
-                practice, rng=random.Random(f"aftercare-demo:{seed}:{app_label}"), now=now
-            )
-            seconds[app_label] = time.perf_counter() - started
-            cpu_seconds[app_label] = time.process_time() - cpu_started
+            with measured(app_label):
+                add_demo_data(
+                    practice, rng=random.Random(f"aftercare-demo:{seed}:{app_label}"), now=now
+                )
         if bulk:
             # Before the finishers (the care engine plans every client, insights reads their
             # appointments batch by batch): without statistics of what this transaction wrote,
             # PostgreSQL plans each batch's read as a scan of every appointment, and the
             # finishers of a 1,000,000-client demo took 50 minutes instead of a few (ANALYZE in
             # a transaction counts the rows that transaction inserted).
-            started, cpu_started = time.perf_counter(), time.process_time()
-            _analyze()
-            seconds["analyze (before planning)"] = time.perf_counter() - started
-            cpu_seconds["analyze (before planning)"] = time.process_time() - cpu_started
+            with measured("analyze (before planning)"):
+                _analyze()
         for app_label, finish_demo_data in demo_finishers():
-            started, cpu_started = time.perf_counter(), time.process_time()
-            finish_demo_data(practice, now=now)
-            part = f"{app_label} (finish)"
-            seconds[part] = time.perf_counter() - started
-            cpu_seconds[part] = time.process_time() - cpu_started
+            with measured(f"{app_label} (finish)"):
+                finish_demo_data(practice, now=now)
     if bulk:
         # A bulk load leaves PostgreSQL without statistics until autovacuum gets round to
         # it; meanwhile it plans the clients list as if the table were empty and sorts every
         # client of the practice for each page (docs/deployment.md). Again after the commit:
         # the finishers wrote the touchpoints and scores since the first.
-        started, cpu_started = time.perf_counter(), time.process_time()
-        _analyze()
-        seconds["analyze"] = time.perf_counter() - started
-        cpu_seconds["analyze"] = time.process_time() - cpu_started
+        with measured("analyze"):
+            _analyze()
     return DemoPractice(
         practice=practice,
         owner=owner,
