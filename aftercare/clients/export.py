@@ -29,6 +29,7 @@ from django.db import models
 
 from aftercare import clock
 from aftercare.clients.models import Client
+from aftercare.practice.audit import about_client
 from aftercare.practice.models import AuditEvent
 
 ExportSection = Callable[[Client], list[dict[str, Any]]]
@@ -72,8 +73,8 @@ def client_export(client: Client) -> dict[str, Any]:
         data[name] = rows_for(client)
     data["access_log"] = [
         {"at": at.isoformat(), "action": action, "summary": summary, "via": via}
-        for at, action, summary, via in AuditEvent.objects.filter(
-            practice=client.practice, clients__contains=f",{client.pk},"
+        for at, action, summary, via in about_client(
+            AuditEvent.objects.filter(practice=client.practice), client.practice_id, client.pk
         )
         .order_by("seq")
         .values_list("at", "action", "summary", "via")

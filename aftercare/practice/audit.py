@@ -32,7 +32,7 @@ from django.db import connection, models, transaction
 
 from aftercare import clock, statements
 from aftercare.practice.access import Actor
-from aftercare.practice.models import AuditChainHead, AuditEvent, Practice
+from aftercare.practice.models import AuditChainHead, AuditEvent, AuditEventClient, Practice
 
 
 def record_audit(
@@ -129,8 +129,18 @@ def append_audit_events(events: list[AuditEvent]) -> list[AuditEvent]:
             _insert_one(events[0])
         else:
             AuditEvent.objects.bulk_create(events)
+        _index_clients(events)
         _move_head(head)
     return events
+
+
+def about_client(
+    events: models.QuerySet[AuditEvent], practice_id: int, client_id: int
+) -> models.QuerySet[AuditEvent]:
+    """Those of ``events`` (the practice's) that concern the client: found by
+    ``AuditEventClient``'s index, not by reading every event's ``clients``."""
+    concerning = AuditEventClient.objects.filter(practice_id=practice_id, client_id=client_id)
+    return events.filter(pk__in=concerning.values("event_id"))
 
 
 def _locked_head(practice_id: int | None) -> AuditChainHead:
@@ -186,6 +196,33 @@ def _insert_sql(vendor: str) -> str:
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in _INSERTED)}) "  # noqa: S608 - the model's own names
         f"VALUES ({', '.join(['%s'] * len(_INSERTED))}) RETURNING {quote(meta.pk.column)}"
     )
+
+
+# Rows a statement inserts into ``AuditEventClient`` (three values each; SQLite's oldest limit
+# is 999 values a statement).
+CLIENT_ROWS = 300
+
+
+def _index_clients(events: list[AuditEvent]) -> None:
+    """A row in ``AuditEventClient`` for each client of each event, in statements of up to
+    ``CLIENT_ROWS`` rows (built here, not by ``bulk_create``: a page of 50 clients read appends
+    an event and its 50 rows)."""
+    rows = [
+        (event.practice_id, int(client), event.pk)
+        for event in events
+        for client in event.clients.strip(",").split(",")
+        if client
+    ]
+    quote = connection.ops.quote_name
+    table = quote(AuditEventClient._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CLIENT_ROWS):
+            chunk = rows[start : start + CLIENT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} (practice_id, client_id, event_id) VALUES "  # noqa: S608 - the model's own names
+                + ", ".join(["(%s, %s, %s)"] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
 
 # The table's own name, not input (as the worker's raw statements).

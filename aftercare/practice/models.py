@@ -275,6 +275,30 @@ class AuditEvent(models.Model):
         return not self.detail_salt
 
 
+class AuditEventClient(models.Model):
+    """A client an audit event concerns: one row per (event, client), written with the event.
+
+    The event's ``clients`` text (``,1,2,``) is the record, covered by its hash; this table is
+    the index the trail is filtered by (a ``LIKE '%,2,%'`` reads every event of the practice).
+    Ids without a database constraint, as the events': the rows outlive an erased client."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    client_id = models.BigIntegerField()
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice", "client_id", "event"], name="audit_event_by_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"audit event {self.event_id} concerns client {self.client_id}"
+
+
 class AuditChainHead(models.Model):
     """The newest row of each practice's audit chain; locked while a row is appended."""
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from aftercare.practice.audit import record_audit, redact, verify_chain
-from aftercare.practice.models import AuditEvent, Practice
+from aftercare.clients.models import Client as ClientModel
+from aftercare.practice.audit import (
+    CLIENT_ROWS,
+    about_client,
+    record_audit,
+    record_reads,
+    redact,
+    verify_chain,
+)
+from aftercare.practice.models import AuditEvent, AuditEventClient, Practice
 from aftercare.testing import Personas, make_client
 
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -185,3 +195,75 @@ class TestReadsInBulk:
         assert f",{personas.client.pk}," in outbox.clients
         assert reads.filter(via="api", summary__startswith="Read 1 messages").count() == 1
         assert reads.filter(via="api", object_id=str(message.pk)).count() == 1
+
+
+class TestClientsIndex:
+    """``AuditEventClient``: a row per client of each event, by which the trail, a client's
+    export and an erasure find the events about a client without reading every event."""
+
+    def test_each_client_of_an_event_gets_a_row_and_about_client_finds_only_theirs(
+        self, personas: Personas
+    ) -> None:
+        actor = personas.actor()
+        others = [make_client(personas.practice, given_name=f"Other{n}") for n in range(3)]
+        listed = record_reads(
+            actor, ClientModel, [personas.client.pk, others[0].pk], "Listed clients"
+        )
+        opened = record_audit(actor, "view", others[1], summary="Opened Other1")
+        assert listed is not None
+        rows = set(AuditEventClient.objects.values_list("event_id", "client_id", "practice_id"))
+        assert rows == {
+            (listed.pk, personas.client.pk, personas.practice.pk),
+            (listed.pk, others[0].pk, personas.practice.pk),
+            (opened.pk, others[1].pk, personas.practice.pk),
+        }
+        events = AuditEvent.objects.filter(practice=personas.practice)
+        assert list(about_client(events, personas.practice.pk, others[0].pk)) == [listed]
+        assert list(about_client(events, personas.practice.pk, others[2].pk)) == []
+        # Another practice's id for the same client finds nothing.
+        assert list(about_client(events, personas.practice.pk + 1, others[0].pk)) == []
+
+    def test_a_read_of_more_clients_than_one_statement_holds_indexes_them_all(
+        self, personas: Personas
+    ) -> None:
+        ids = list(range(1, CLIENT_ROWS * 2 + 8))  # three statements
+        event = record_reads(personas.actor(), ClientModel, ids, "Exported clients")
+        assert event is not None
+        indexed = AuditEventClient.objects.filter(event_id=event.pk)
+        assert sorted(indexed.values_list("client_id", flat=True)) == ids
+
+    def test_events_appended_before_the_table_are_indexed_by_its_migration(
+        self, personas: Personas
+    ) -> None:
+        events = some_events(personas, 2)
+        bare = record_audit(personas.actor(), "change", personas.practice, summary="Renamed")
+        AuditEventClient.objects.all().delete()
+        migration = importlib.import_module("aftercare.practice.migrations.0006_audit_event_client")
+        migration.index_clients(django_apps, None)
+        rows = set(AuditEventClient.objects.values_list("event_id", "client_id"))
+        assert rows == {(event.pk, personas.client.pk) for event in events}
+        assert bare.clients == ""
+
+    def test_the_trail_of_one_client_is_read_through_the_index(self, personas: Personas) -> None:
+        for number in range(30):
+            client = make_client(personas.practice, given_name=f"Sam{number}")
+            record_audit(personas.actor(), "view", client, summary="Opened")
+        events = about_client(
+            AuditEvent.objects.filter(practice=personas.practice).order_by("-seq"),
+            personas.practice.pk,
+            personas.client.pk,
+        )[:51]
+        sql, params = events.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Statistics of the test's rows, as a deployment has of its own (autovacuum).
+                cursor.execute("ANALYZE practice_auditevent, practice_auditeventclient")
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = "\n".join(row[3] for row in cursor.fetchall())
+        assert "audit_event_by_client" in plan, plan
+        # Not a walk of every event of the practice (in order of seq) testing each one.
+        assert "one_audit_row_per_seq" not in plan, plan
