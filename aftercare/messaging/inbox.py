@@ -143,6 +143,7 @@ def status_words(message: Message) -> str:
 
 
 INBOX_FILTERS = ("level", "practitioner", "channel", "state")
+UNREAD_COUNTED_UP_TO = 1000
 
 
 @dataclass(frozen=True)
@@ -150,14 +151,23 @@ class InboxPage:
     """One page of the inbox: unread messages first (newest first), then read ones.
 
     No total of pages: counting every message a practice ever received costs as much as reading
-    them all, and grows with the practice; the unread ones are counted (they are few and have
-    their own index).
+    them all, and grows with the practice; the unread ones are counted through their own index,
+    up to ``UNREAD_COUNTED_UP_TO`` (at 100,000 clients a practice had 10,000 unread replies,
+    and counting them was a third of the page).
     """
 
     number: int
     messages: list[Message]
-    unread: int
+    unread: int  # counted up to ``unread_up_to`` (one more past it)
     has_next: bool
+    unread_up_to: int = UNREAD_COUNTED_UP_TO
+
+    @property
+    def unread_words(self) -> str:
+        """ "12 unread", or "More than 1,000 unread" past what is counted."""
+        if self.unread > self.unread_up_to:
+            return f"More than {self.unread_up_to:,} unread"
+        return f"{self.unread:,} unread"
 
     def __iter__(self) -> Iterator[Message]:
         return iter(self.messages)
@@ -208,16 +218,23 @@ def inbox_page(
     )
     unread_rows = rows.filter(acknowledged_at__isnull=True)
     read_rows = rows.filter(acknowledged_at__isnull=False)
-    unread = 0 if state == "read" else unread_rows.count()
     start = (number - 1) * size
     stop = start + size + 1
+    # Counted far enough to say where this page's read rows begin, and at least up to
+    # the number shown.
+    up_to = max(UNREAD_COUNTED_UP_TO, stop)
+    unread = 0 if state == "read" else unread_rows.order_by()[: up_to + 1].count()
     found: list[Message] = []
     if start < unread:
         found += unread_rows[start : min(stop, unread)]
     if stop > unread and state != "unread":
         found += read_rows[max(0, start - unread) : stop - unread]
     return InboxPage(
-        number=number, messages=found[:size], unread=unread, has_next=len(found) > size
+        number=number,
+        messages=found[:size],
+        unread=unread,
+        has_next=len(found) > size,
+        unread_up_to=up_to,
     )
 
 

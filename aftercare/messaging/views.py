@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -21,6 +22,7 @@ from aftercare.messaging import inbox, templating
 from aftercare.messaging.attachments import INLINE_TYPES
 from aftercare.messaging.consent import consent_channel, consent_request_send
 from aftercare.messaging.inbound import client_path, route_inbound
+from aftercare.messaging.inbox_rows import inbox_rows
 from aftercare.messaging.models import (
     Direction,
     Message,
@@ -49,7 +51,6 @@ from aftercare.messaging.transports import preview_mode, sms_live, sms_sender, t
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
 from aftercare.practice.models import LANGUAGES, Membership
-from aftercare.row_urls import path_to
 
 PAGE_SIZE = 50
 
@@ -145,25 +146,13 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "messaging/inbox.html",
         {
             "page": page,
-            "rows": [
-                {
-                    "message": message,
-                    "words": inbox.client_words(message, 200),
-                    "reason": inbox.triage_words(message),
-                    # Reversed once per page, not three times a row.
-                    "conversation_url": inbox.conversation_url(message.client_id),
-                    "state_url": path_to(
-                        "messaging-unread" if message.acknowledged_at else "messaging-acknowledge",
-                        message.pk,
-                    ),
-                }
-                for message in page
-            ],
+            "rows": inbox_rows(
+                page, csrf_token=get_token(request), next_url=request.get_full_path()
+            ),
             "choices": choices,
             "chosen": chosen,
             "problems": problems,
             "query": query,
-            "next_url": request.get_full_path(),
         },
         status=400 if problems else 200,
     )

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from aftercare import clock
+from aftercare.messaging import inbox
 from aftercare.messaging.inbox import oldest_ids_of_each
 from aftercare.messaging.models import AwayRouting, Direction, Message
 from aftercare.practice.models import AuditEvent
@@ -65,6 +66,40 @@ def test_the_inbox_lists_unread_first_and_never_what_we_sent(
     assert "How are you getting on?" not in page
     assert "Another practice" not in page
     assert AuditEvent.objects.filter(summary__startswith="Opened the inbox").exists()
+
+
+def test_unread_replies_are_counted_up_to_a_bound_and_the_pages_still_join_up(
+    owner_client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Past ``UNREAD_COUNTED_UP_TO`` the inbox says "more than", and the pages past the
+    bound still show every unread reply, then the read ones, each once."""
+    monkeypatch.setattr(inbox, "UNREAD_COUNTED_UP_TO", 3)
+    for number in range(5):
+        inbound(personas.client, f"Unread {number}", created_at=NOW - dt.timedelta(hours=number))
+    for number in range(2):
+        inbound(
+            personas.client,
+            f"Read {number}",
+            created_at=NOW - dt.timedelta(days=1, hours=number),
+            acknowledged_at=NOW,
+        )
+    first = inbox.inbox_page(
+        personas.actor(), 1, 2, level="", practitioner="", channel="", state=""
+    )
+    assert first.unread_words == "More than 3 unread"
+    shown = []
+    for number in range(1, 5):
+        page = inbox.inbox_page(
+            personas.actor(), number, 2, level="", practitioner="", channel="", state=""
+        )
+        shown += [message.text_body for message in page]
+        assert page.has_next == (number < 4)
+    assert shown == [*(f"Unread {n}" for n in range(5)), "Read 0", "Read 1"]
+    # A page reaching past the bound counts as far as it reaches (the web page shows 50).
+    assert "5 unread" in owner_client.get(reverse("messaging-inbox")).content.decode()
+    monkeypatch.setattr(inbox, "UNREAD_COUNTED_UP_TO", 10)
+    page = inbox.inbox_page(personas.actor(), 1, 2, level="", practitioner="", channel="", state="")
+    assert page.unread_words == "5 unread"
 
 
 def test_filters_by_triage_level_practitioner_channel_and_state(
