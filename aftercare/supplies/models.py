@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -85,7 +86,12 @@ class Supply(models.Model):
             models.CheckConstraint(condition=Q(daily_dose__gt=0), name="supply_dose_positive"),
         ]
         indexes = [
-            models.Index(fields=["practice", "status", "runs_out_on"]),
+            # With the client: the running-out count reads the index alone (it leaves out
+            # archived clients' supplies by their client id, ``selectors.running_out_count``).
+            models.Index(
+                fields=["practice", "status", "runs_out_on", "client"],
+                name="supply_status_runs_out",
+            ),
             models.Index(fields=["client", "status"]),
             # The running-out page: supplies still taken, soonest first, a page at a time. Only
             # current supplies are in it, so the page walks it in order and stops at its end
@@ -120,15 +126,21 @@ class Supply(models.Model):
 
     @property
     def dose_summary(self) -> str:
-        dose = f"{self.daily_dose.normalize():f} {self.unit}"
-        steady = (
-            f"{dose} a day"
-            if self.every_days == 1
-            else f"{dose} every {plural(self.every_days, 'day', 'days')}"
-        )
-        steps = [
-            f"{Decimal(str(step['daily_dose'])).normalize():f} a day "
-            f"for {plural(step['days'], 'day', 'days')}"
-            for step in self.taper_steps or []
-        ]
-        return ", then ".join([*steps, steady])
+        return dose_summary_of(self.daily_dose, self.unit, self.every_days, self.taper_steps)
+
+
+def dose_summary_of(
+    daily_dose: Decimal, unit: str, every_days: int, taper_steps: list[dict[str, Any]] | None
+) -> str:
+    """ "3 a day for 7 days, then 1 capsules a day": the dose as pages show it (for rows read
+    as columns, without a ``Supply``)."""
+    dose = f"{daily_dose.normalize():f} {unit}"
+    steady = (
+        f"{dose} a day" if every_days == 1 else f"{dose} every {plural(every_days, 'day', 'days')}"
+    )
+    steps = [
+        f"{Decimal(str(step['daily_dose'])).normalize():f} a day "
+        f"for {plural(step['days'], 'day', 'days')}"
+        for step in taper_steps or []
+    ]
+    return ", then ".join([*steps, steady])

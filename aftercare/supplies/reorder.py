@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from aftercare.supplies.models import Status, Supply
 from aftercare.supplies.projection import ReorderPlan, plan_reorder
@@ -40,7 +41,31 @@ def absence_ranges_by_practitioner(
     return ranges
 
 
-def reorder_plans(supplies: Sequence[Supply], *, today: dt.date) -> dict[int, ReorderPlan]:
+class ClientPlanned(Protocol):
+    @property
+    def primary_practitioner_id(self) -> int | None: ...
+
+
+class SupplyPlanned(Protocol):
+    """What re-order planning reads of a supply: a ``Supply``, or a row read as columns."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def practice_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def runs_out_on(self) -> dt.date | None: ...
+    @property
+    def lead_time_days(self) -> int: ...
+    @property
+    def client(self) -> ClientPlanned: ...
+
+
+def reorder_plans(
+    supplies: Sequence[Supply] | Sequence[SupplyPlanned], *, today: dt.date
+) -> dict[int, ReorderPlan]:
     """``supply.pk -> ReorderPlan`` for active supplies; one query for all the absences.
 
     The practitioner whose absences count is the client's primary practitioner (who

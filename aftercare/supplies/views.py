@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
@@ -13,10 +14,12 @@ from aftercare import clock
 from aftercare.clients.models import Client
 from aftercare.locales import format_date
 from aftercare.practice.access import get_scoped_or_404, practice_required
+from aftercare.row_urls import id_url
 from aftercare.supplies import selectors, services
 from aftercare.supplies.forms import SupplyForm
 from aftercare.supplies.models import Status, Supply
 from aftercare.supplies.reorder import reorder_plans
+from aftercare.supplies.rows import RowText, running_out_rows
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -53,12 +56,18 @@ def running_out(request: HttpRequest) -> HttpResponse:
         page_error = f"{no_page} Showing the first page."
         page = selectors.running_out_page(actor=actor, today=today, days=days)
     supplies = page.supplies
-    plans = reorder_plans(supplies, today=today)
-    steps = selectors.reorder_steps(supplies)
-    rows = [
-        {"supply": supply, "plan": plans.get(supply.pk), "steps": steps.get(supply.pk, [])}
-        for supply in supplies
-    ]
+    rows = running_out_rows(
+        supplies,
+        plans=reorder_plans(supplies, today=today),
+        steps=selectors.reorder_steps(supplies),
+        text=RowText(
+            today=today,
+            edit_url=id_url("supplies-edit"),
+            status_url=id_url("supplies-status"),
+            csrf_field=csrf_input(request),
+            here=request.get_full_path(),
+        ),
+    )
     kept = {"days": days} if raw else {}
 
     def page_url(number: int) -> str:

@@ -13,6 +13,7 @@ from aftercare.absences.models import Absence
 from aftercare.care.models import Touchpoint
 from aftercare.care.reconcile import reconcile_client
 from aftercare.care.services import care_setup_practice
+from aftercare.clients.models import Client
 from aftercare.supplies.models import Supply
 from aftercare.supplies.tests.factories import add_supply
 from aftercare.testing import Personas, make_client
@@ -89,15 +90,73 @@ def test_running_out_refuses_a_days_value_it_cannot_read(owner_client: HttpClien
 def test_running_out_costs_the_same_queries_for_many_supplies(
     owner_client: HttpClient, personas: Personas, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
+    care_setup_practice(practice=personas.practice)
     actor = personas.actor()
-    for number in range(15):
-        client = make_client(
-            personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
-        )
-        add_supply(actor, client, started_on=dt.date(2026, 10, 20))
+    url = reverse("supplies-running-out") + "?days=30"
+
+    def add_running_out(count: int) -> None:
+        for number in range(count):
+            client = make_client(
+                personas.practice, given_name=f"C{number}", primary_practitioner=personas.owner
+            )
+            add_supply(actor, client, started_on=dt.date(2026, 10, 20))
+            reconcile_client(client)  # the re-order steps the page shows
+
+    add_running_out(1)
+    owner_client.get(url)  # the session's once-a-minute write out of the way
+    with CaptureQueriesContext(connection) as one:
+        assert owner_client.get(url).text.count("Mark re-ordered") == 1
+    add_running_out(14)
     with django_assert_max_num_queries(9):  # + what the care engine planned for them
-        response = owner_client.get(reverse("supplies-running-out") + "?days=30")
+        response = owner_client.get(url)
     assert response.text.count("Mark re-ordered") == 15
+    assert response.text.count("Call the client planned for") == 15
+    with CaptureQueriesContext(connection) as fifteen:
+        owner_client.get(url)
+    assert len(fifteen) == len(one), [query["sql"] for query in fifteen]
+
+
+def test_running_out_escapes_what_clients_and_practitioners_typed(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    """The rows are written in Python (``supplies.rows``): every value must be escaped."""
+    care_setup_practice(practice=personas.practice)
+    client = make_client(
+        personas.practice,
+        given_name="<script>alert(1)</script>",
+        family_name="O'Neil & Co",
+        primary_practitioner=personas.owner,
+    )
+    add_supply(
+        personas.actor(),
+        client,
+        name='Drops "<b>strong</b>"',
+        unit="ml <i>",
+        started_on=dt.date(2026, 10, 20),
+    )
+    reconcile_client(client)
+    Touchpoint.objects.filter(client=client, kind="reorder_reminder").update(
+        status="expired", status_reason="Late: <img src=x onerror=alert(2)>"
+    )
+    text = owner_client.get(reverse("supplies-running-out") + "?days=30").text
+    assert "<script>alert(1)" not in text and "<b>strong" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; O&#x27;Neil &amp; Co" in text
+    assert "Drops &quot;&lt;b&gt;strong&lt;/b&gt;&quot;" in text
+    assert "(supplement, 1 ml &lt;i&gt; a day)" in text
+    assert "— Late: &lt;img src=x onerror=alert(2)&gt;" in text
+    # The page's own address, as the form's way back, escaped too.
+    text = owner_client.get(reverse("supplies-running-out") + '?days=30&x="><b>').text
+    assert 'name="next" value="/supplies/running-out/?days=30&amp;x=%22%3E%3Cb%3E"' in text
+
+
+def test_running_out_leaves_out_archived_clients_supplies_from_the_list_and_its_count(
+    owner_client: HttpClient, seven_running_out: list[str]
+) -> None:
+    Client.objects.filter(supplies__name__in=seven_running_out[:2]).update(archived=True)
+    text = owner_client.get(reverse("supplies-running-out") + "?days=30").text
+    assert "5 supplies run out in the next 30 days; showing 1–3, soonest first." in text
+    assert "Remedy0" not in text and "Remedy2" in text
+    assert "Page 1 of 2" in text
 
 
 @pytest.fixture
