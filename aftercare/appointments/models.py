@@ -21,6 +21,11 @@ class Kind:
     CHOICES = [(FIRST_VISIT, "First visit"), (FOLLOW_UP, "Follow-up")]
 
 
+def kind_label(kind: str) -> str:
+    """What people read for an appointment's ``kind``: "First visit", "Home visit"."""
+    return dict(Kind.CHOICES).get(kind, kind.replace("_", " ").capitalize())
+
+
 class Status(models.TextChoices):
     BOOKED = "booked", "Booked"
     ATTENDED = "attended", "Attended"
@@ -146,7 +151,7 @@ class Appointment(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return dict(Kind.CHOICES).get(self.kind, self.kind.replace("_", " ").capitalize())
+        return kind_label(self.kind)
 
 
 class FeePolicy(models.Model):

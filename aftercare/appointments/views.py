@@ -26,7 +26,7 @@ from aftercare.appointments.forms import (
     StatusForm,
 )
 from aftercare.appointments.models import Appointment, Kind
-from aftercare.appointments.rows import ScheduleRows, week_items
+from aftercare.appointments.rows import ScheduleText, week_hours, week_items
 from aftercare.appointments.selectors import (
     appointment_for_page,
     day_schedule,
@@ -478,7 +478,7 @@ def appointment_day(request: HttpRequest) -> HttpResponse:
         "appointments/day.html",
         {
             "schedule": schedule,
-            "rows": ScheduleRows(here=here, with_actions=True)(schedule.appointments),
+            "rows": schedule.entries,  # written by ``{% day_rows %}``
             "everyone": practitioner is None,
             "people": people,
             "chosen": chosen,
@@ -513,27 +513,32 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
     def week_url(other: dt.date) -> str:
         return "?" + urlencode({"date": other.isoformat(), "practitioner": chosen})
 
+    create_url = reverse("appointments-create")
+
     def book_url(on: dt.date) -> str:
         params = {"starts": dt.datetime.combine(on, hours.day_starts).strftime("%Y-%m-%dT%H:%M")}
         if practitioner is not None:
             params["practitioner"] = str(practitioner.pk)
         params["next"] = here
-        return reverse("appointments-create") + "?" + urlencode(params)
+        return create_url + "?" + urlencode(params)
 
     monday = week.days[0].day
-    make_rows = ScheduleRows(here=here, overlapping=week.overlapping)
-    days = []
-    for one in week.days:
-        rows = make_rows(one.appointments)
-        days.append(
-            {
-                "day": one.day,
-                "is_today": one.day == today,
-                "rows": rows,
-                "items": week_items(rows, everyone=practitioner is None),
-                "book_url": book_url(one.day),
-            }
-        )
+    text = ScheduleText(here=here)
+    days = [
+        {
+            "day": one.day,
+            "iso": one.day.isoformat(),  # as ``|date:'Y-m-d'`` writes it
+            "is_today": one.day == today,
+            "items": week_items(
+                one.entries,
+                text,
+                everyone=practitioner is None,
+                overlapping=week.overlapping,
+            ),
+            "book_url": book_url(one.day),
+        }
+        for one in week.days
+    ]
     return render(
         request,
         "appointments/week.html",
@@ -552,8 +557,9 @@ def appointment_week(request: HttpRequest) -> HttpResponse:
             "here": here,
             "time_zone": actor.practice.time_zone,
             "hours": hours,
-            "drop_slots": schedule.drop_slots(hours.day_starts, hours.day_ends),
-            "drop_step": schedule.DROP_STEP,
+            "week_hours": week_hours(
+                schedule.drop_slots(hours.day_starts, hours.day_ends), schedule.DROP_STEP
+            ),
         },
     )
 
