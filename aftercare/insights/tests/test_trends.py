@@ -1,0 +1,76 @@
+"""The trends page: what each month counts, and its tables' rows written in Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.template import Context, Template
+
+from aftercare.care.models import Touchpoint
+from aftercare.insights.rows import month_rows
+from aftercare.insights.trends import MonthShare, practice_trends
+from aftercare.supplies.models import Supply
+from aftercare.testing import Personas
+
+NOW = dt.datetime(2026, 11, 30, 14, 30, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+# The rows as the template wrote them before ``rows.month_rows``.
+TEMPLATE_ROWS = (
+    '{% for share in months %}<tr><th scope="row">{{ share.month|ldate:"M Y" }}</th><td>'
+    "{% if share.percent is not None %}{{ share.percent }}%{% else %}—{% endif %}</td>"
+    "<td>{{ share.met }} of {{ share.total }}</td></tr>{% endfor %}"
+)
+
+
+@pytest.fixture(autouse=True)
+def _now():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_month_rows_write_what_the_template_wrote() -> None:
+    months = [
+        MonthShare(dt.date(2026, 9, 1), 0, 0),
+        MonthShare(dt.date(2026, 10, 1), 1, 3),
+        MonthShare(dt.date(2026, 11, 1), 7, 7),
+    ]
+    written = month_rows(months)
+    assert written == Template(TEMPLATE_ROWS).render(Context({"months": months}))
+    assert "<td>—</td><td>0 of 0</td>" in written and "<td>33%</td><td>1 of 3</td>" in written
+
+
+@pytest.mark.django_db
+def test_stopped_supplies_and_cancelled_notices_are_not_counted(personas: Personas) -> None:
+    for status, reordered in (("active", True), ("reordered", False), ("stopped", True)):
+        Supply.objects.create(
+            practice=personas.practice,
+            client=personas.client,
+            name=f"Remedy {status}",
+            quantity=Decimal(10),
+            daily_dose=Decimal(1),
+            started_on=dt.date(2026, 10, 1),
+            status=status,
+            runs_out_on=dt.date(2026, 11, 10),
+            reorder_requested_at=NOW - 25 * DAY if reordered else None,
+        )
+    for number, status in enumerate(("sent", "planned", "cancelled")):
+        Touchpoint.objects.create(
+            practice=personas.practice,
+            client=personas.client,
+            key=f"absence-{number}",
+            kind="absence_notice",
+            action="message",
+            due_at=NOW - 5 * DAY,
+            status=status,
+        )
+    trends = {
+        trend.key: trend.months[-1]
+        for trend in practice_trends(personas.actor(), reply_target=dt.timedelta(hours=48))
+    }
+    supplies, notices = trends["supplies_on_time"], trends["notices_before_absences"]
+    assert (supplies.month, supplies.met, supplies.total) == (dt.date(2026, 11, 1), 1, 2)
+    assert (notices.met, notices.total) == (1, 2)
