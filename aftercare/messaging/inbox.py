@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftercare import statements
-from aftercare.messaging.models import Direction, Message, TriageLevel
+from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
 from aftercare.queue import items
 from aftercare.queue.selectors import count_of, scope_values
 from aftercare.row_urls import path_to
@@ -25,6 +25,7 @@ SERIOUS_FIRST = (TriageLevel.CRISIS, TriageLevel.URGENT, TriageLevel.ATTENTION)
 SERIOUSNESS_OF = {level: 3 - rank for rank, level in enumerate(SERIOUS_FIRST)}
 CALL_LEVELS = {TriageLevel.URGENT, TriageLevel.CRISIS}
 WORDS_SHOWN = 280
+STATUS_LABELS = dict(MessageStatus.choices)
 
 
 def client_words(message: Message, limit: int = WORDS_SHOWN) -> str:
@@ -135,11 +136,19 @@ def status_words(message: Message) -> str:
     """What became of a message, in words: never "Sent" for one the preview outbox kept."""
     if message.direction == Direction.INBOUND:
         return "Read" if message.acknowledged_at else "Unread"
-    if message.provider_id == "preview" and message.status in {"sent", "delivered"}:
+    return sent_status_words(
+        message.status, message.provider_id, message.template_key, message.to_address
+    )
+
+
+def sent_status_words(status: str, provider_id: str, template_key: str, to_address: str) -> str:
+    """``status_words`` of a message we sent, from its columns (the outbox reads no models)."""
+    if provider_id == "preview" and status in {"sent", "delivered"}:
         return "Held in preview"
-    if message.template_key == "staff_alert":
-        return f"Staff alert to {message.to_address}: {message.get_status_display().lower()}"
-    return message.get_status_display()
+    words = str(STATUS_LABELS.get(status, status))
+    if template_key == "staff_alert":
+        return f"Staff alert to {to_address}: {words.lower()}"
+    return words
 
 
 INBOX_FILTERS = ("level", "practitioner", "channel", "state")

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -32,6 +31,7 @@ from aftercare.messaging.models import (
     MessageTemplate,
     TriageLevel,
 )
+from aftercare.messaging.outbox_rows import OutboxPage, outbox_rows
 from aftercare.messaging.selectors import sample_context, template_name, template_rows
 from aftercare.messaging.services import (
     MESSAGE_CHANNELS,
@@ -67,10 +67,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """What we send (clients' replies are in the inbox), newest first, by status."""
     actor = request.actor  # type: ignore[attr-defined]
     rows = (
-        scoped(Message, actor)
-        .filter(direction=Direction.OUTBOUND)
-        .select_related("client")
-        .order_by("-created_at", "-id")
+        scoped(Message, actor).filter(direction=Direction.OUTBOUND).order_by("-created_at", "-id")
     )
     direction = ""
     status = request.GET.get("status", "")
@@ -78,11 +75,11 @@ def outbox(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status=status)
     else:
         status = ""
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = OutboxPage.of(rows, page_number(request), PAGE_SIZE)
     record_reads(
         actor,
         Message,
-        [message.client_id for message in page if message.client_id],
+        [row.client_id for row in page if row.client_id],
         f"Opened the outbox (page {page.number})",
     )
     return render(
@@ -90,7 +87,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "messaging/outbox.html",
         {
             "page": page,
-            "rows": [{"message": m, "status": inbox.status_words(m)} for m in page],
+            "rows": outbox_rows(page.rows),
             "preview": preview_mode(),
             "direction": direction,
             "status": status,
