@@ -98,6 +98,42 @@ class TestClientsList:
                 plan = " ".join(row[3] for row in cursor.fetchall())
             assert "phone=?" in plan and "client_list_order" not in plan, plan
 
+    @pytest.mark.parametrize("tagged", [False, True])
+    def test_a_deep_page_finds_its_ids_first_and_shows_the_same_rows(
+        self, personas: Personas, monkeypatch: pytest.MonkeyPatch, tagged: bool
+    ) -> None:
+        """Past ``DEFERRED_FROM`` a page reads its ids from the name index, then its rows: the
+        same rows in the same order as the plain read, and the rows skipped are walked in the
+        index alone (SQLite: ``COVERING INDEX``), never the whole table."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from aftercare.clients import selectors
+
+        add_clients(personas, 9)
+        filters = selectors.ClientFilters(
+            tag=Tag.objects.get(practice=personas.practice, name="tag0") if tagged else None
+        )
+        columns = selectors.LIST_COLUMNS
+
+        def pages() -> list[list[tuple[object, ...]]]:
+            found = selectors.matching(personas.actor(), filters)
+            return [found.rows(columns, offset, 3) for offset in range(0, 12, 3)]
+
+        plain = pages()
+        monkeypatch.setattr(selectors, "DEFERRED_FROM", 3)
+        with CaptureQueriesContext(connection) as queries:
+            deferred = pages()
+        assert deferred == plain and sum(map(len, plain)) == (6 if tagged else 10)
+        deep = [q["sql"] for q in queries.captured_queries if "OFFSET 6" in q["sql"]]
+        assert len(deep) == 1 and '"clients_client"."id" IN (SELECT' in deep[0], deep
+        if connection.vendor == "sqlite" and not tagged:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {deep[0]}")
+                plan = " ".join(row[3] for row in cursor.fetchall())
+            assert "COVERING INDEX client_list_order" in plan, plan
+            assert "SCAN" not in plan, plan
+
     def test_clients_sharing_a_whole_number_are_listed_in_name_order_a_page_at_a_time(
         self, personas: Personas
     ) -> None:
