@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from django import forms
@@ -13,9 +14,11 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.context_processors import csrf
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from aftercare.clients import erasure, export, merge, services
@@ -45,6 +48,10 @@ from aftercare.practice.audit_rows import AuditRow, audit_rows
 from aftercare.practice.models import AuditEvent, Membership
 from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
 from aftercare.row_urls import id_url
+
+# The client form's time zone suggestions, the same ~600 on every add and edit page: written
+# once, not option by option by the template engine on each (about a fifth of the edit page).
+TIME_ZONE_OPTIONS = mark_safe("".join(f'<option value="{escape(name)}">' for name in TIME_ZONES))
 
 
 def _client_form(request: HttpRequest, actor: Actor, **kwargs: Any) -> ClientForm:
@@ -164,7 +171,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "client": None,
-            "time_zones": TIME_ZONES,
+            "time_zone_options": TIME_ZONE_OPTIONS,
             "duplicates": [
                 {"client": client, "why": why, "phone": client.phone_display}
                 for client, why in duplicates
@@ -179,10 +186,14 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     client = client_for_page(actor, pk)
     services.client_record_view(actor=actor, client=client)
+    # One CSRF token for the page and its sections' forms, as one template would have it: each
+    # section's own would be made anew (a random mask) by its rendering's context processors.
+    csrf_token = csrf(request)["csrf_token"]
     return render(
         request,
         "clients/detail.html",
         {
+            "csrf_token": csrf_token,
             "client": client,
             "phone": client.phone_display,
             "phone_is_landline": bool(client.phone) and not can_receive_texts(client.phone),
@@ -194,7 +205,12 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "title": section.title,
                     "html": render_to_string(
                         section.template_name,
-                        {**section.context, "client": client, "actor": actor},
+                        {
+                            **section.context,
+                            "client": client,
+                            "actor": actor,
+                            "csrf_token": csrf_token,
+                        },
                         request=request,
                     ),
                 }
@@ -224,7 +240,9 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         services.client_record_view(actor=actor, client=client)
     return render(
-        request, "clients/form.html", {"form": form, "client": client, "time_zones": TIME_ZONES}
+        request,
+        "clients/form.html",
+        {"form": form, "client": client, "time_zone_options": TIME_ZONE_OPTIONS},
     )
 
 
