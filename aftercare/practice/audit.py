@@ -198,31 +198,32 @@ def _insert_sql(vendor: str) -> str:
     )
 
 
-# Rows a statement inserts into ``AuditEventClient`` (three values each; SQLite's oldest limit
-# is 999 values a statement).
-CLIENT_ROWS = 300
+# One statement per event for its clients' rows in ``AuditEventClient``, whatever their number:
+# the ids go as one value (a JSON array SQLite's ``json_each`` reads, an array PostgreSQL
+# unnests). Three hundred ``(%s, %s, %s)`` places cost more to prepare than the insert itself.
+# The table's own name, not input.
+_CLIENTS_TABLE = AuditEventClient._meta.db_table
+INDEX_CLIENTS_SQL = {
+    "sqlite": f"INSERT INTO {_CLIENTS_TABLE} (practice_id, client_id, event_id) "  # noqa: S608
+    "SELECT %s, value, %s FROM json_each(%s)",
+    "postgresql": f"INSERT INTO {_CLIENTS_TABLE} (practice_id, client_id, event_id) "
+    "SELECT %s, unnest(%s::bigint[]), %s",
+}
 
 
 def _index_clients(events: list[AuditEvent]) -> None:
-    """A row in ``AuditEventClient`` for each client of each event, in statements of up to
-    ``CLIENT_ROWS`` rows (built here, not by ``bulk_create``: a page of 50 clients read appends
-    an event and its 50 rows)."""
-    rows = [
-        (event.practice_id, int(client), event.pk)
-        for event in events
-        for client in event.clients.strip(",").split(",")
-        if client
-    ]
-    quote = connection.ops.quote_name
-    table = quote(AuditEventClient._meta.db_table)
+    """A row in ``AuditEventClient`` for each client of each event: one statement per event
+    with clients (a page of 50 clients read appends an event and its 50 rows)."""
+    sql = INDEX_CLIENTS_SQL[connection.vendor]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CLIENT_ROWS):
-            chunk = rows[start : start + CLIENT_ROWS]
-            cursor.execute(
-                f"INSERT INTO {table} (practice_id, client_id, event_id) VALUES "  # noqa: S608 - the model's own names
-                + ", ".join(["(%s, %s, %s)"] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
+        for event in events:
+            ids = [int(client) for client in event.clients.strip(",").split(",") if client]
+            if not ids:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute(sql, [event.practice_id, ids, event.pk])
+            else:
+                cursor.execute(sql, [event.practice_id, event.pk, json.dumps(ids)])
 
 
 # The table's own name, not input (as the worker's raw statements).
