@@ -18,6 +18,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from aftercare.care.models import CareRule
+from aftercare.form_renderer import csrf_field
 from aftercare.row_urls import path_maker
 
 
@@ -34,7 +35,7 @@ def rule_rows(
     switches it."""
     edit_url = path_maker("care-rules-edit")
     toggle_url = path_maker("care-rules-toggle")
-    hidden = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    hidden = csrf_field(csrf_token)
     written = []
     for rule, description, action in rows:
         name = escape(rule.name)

@@ -13,6 +13,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from aftercare.form_renderer import csrf_field
 from aftercare.messaging import inbox
 from aftercare.messaging.models import Message, MessageChannel, TriageLevel
 from aftercare.practice.templatetags.locale_formats import ldate
@@ -27,8 +28,7 @@ def inbox_rows(messages: Iterable[Message], *, csrf_token: str, next_url: str) -
     conversation), the channel, when and their practitioner, their words, why it was flagged,
     and the buttons to answer and to mark it read or unread (each naming the reply for a
     screen reader)."""
-    hidden = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    hidden = csrf_field(csrf_token) + (
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
     )
     written = []

@@ -3,23 +3,14 @@ with the CSRF field every other form of the page has."""
 
 from __future__ import annotations
 
-from html import escape
-
 from django import template
 from django.utils.safestring import SafeString
 
 from aftercare.appointments import rows
 from aftercare.appointments.selectors import DayEntry
+from aftercare.form_renderer import csrf_field
 
 register = template.Library()
-
-
-def _csrf_field(context: template.Context) -> str:
-    """What ``{% csrf_token %}`` writes (nothing where the page has no token)."""
-    value = context.get("csrf_token")
-    if not value or value == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(value))}">'
 
 
 @register.simple_tag(takes_context=True)
@@ -32,5 +23,5 @@ def day_rows(context: template.Context, entries: list[DayEntry]) -> SafeString:
         rows.ScheduleText(here=here),
         everyone=context["everyone"],
         here=here,
-        csrf_field=_csrf_field(context),
+        csrf_field=csrf_field(context.get("csrf_token")),
     )

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst, slugify
 
+from aftercare.form_renderer import csrf_field
 from aftercare.practice.templatetags.locale_formats import ldate
 from aftercare.queue.items import QueueItem
 from aftercare.queue.today import TodayEntry
@@ -31,19 +32,11 @@ def escape(value: object) -> str:
 register = template.Library()
 
 
-def _csrf_field(context: template.Context) -> str:
-    """What ``{% csrf_token %}`` writes (nothing where the page has no token)."""
-    value = context.get("csrf_token")
-    if not value or value == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(value)}">'
-
-
 @register.simple_tag(takes_context=True)
 def queue_items(context: template.Context, items: list[QueueItem]) -> SafeString:
     """Each item's card: urgency, title, client, reason and due time, and its action forms."""
     act_url = escape(reverse("care-queue-act"))
-    csrf = _csrf_field(context)
+    csrf = csrf_field(context.get("csrf_token"))
     next_url = escape(context.get("next_url", ""))
     tomorrow = context.get("tomorrow")
     day = escape(tomorrow.isoformat()) if tomorrow else ""
@@ -133,7 +126,7 @@ def today_entries(context: template.Context, entries: tuple[TodayEntry, ...]) ->
     cost about a quarter of the page's CPU. Written here as the care queue's items are, every
     value escaped; the markup is what ``queue/today.html`` wrote (tests/test_today_entries.py).
     """
-    csrf = _csrf_field(context)
+    csrf = csrf_field(context.get("csrf_token"))
     next_field = f'<input type="hidden" name="next" value="{escape(context.get("next_url", ""))}">'
     return mark_safe("".join(_entry(entry, csrf, next_field) for entry in entries))  # escaped
 
