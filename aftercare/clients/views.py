@@ -46,7 +46,7 @@ from aftercare.practice.audit import about_client, record_audit, record_reads
 from aftercare.practice.audit_rows import COLUMNS as AUDIT_COLUMNS
 from aftercare.practice.audit_rows import AuditRow, audit_rows
 from aftercare.practice.models import AuditEvent, Membership
-from aftercare.practice.pages import TIME_ZONES, practice_page, redirect_back
+from aftercare.practice.pages import TIME_ZONES, UncountedPage, practice_page, redirect_back
 from aftercare.row_urls import id_url
 
 # The client form's time zone suggestions, the same ~600 on every add and edit page: written
@@ -398,7 +398,7 @@ AUDIT_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class AuditPage:
+class AuditPage(UncountedPage):
     """One page of the trail, newest first. No count of the matching entries (at a hundred
     thousand it was most of the page's time): there is an older page when one more entry was
     found, as in the clients list."""
@@ -413,10 +413,6 @@ class AuditPage:
         found = events.values_list(*AUDIT_COLUMNS)[start : start + AUDIT_PAGE_SIZE + 1]
         rows = [AuditRow(*values) for values in found]
         return cls(rows[:AUDIT_PAGE_SIZE], number, len(rows) > AUDIT_PAGE_SIZE)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
 
 
 def _audit_day(request: HttpRequest, name: str, label: str) -> dt.date | None:

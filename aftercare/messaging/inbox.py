@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from aftercare import statements
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
+from aftercare.practice.pages import UncountedPage
 from aftercare.queue import items
 from aftercare.queue.selectors import count_of, scope_values
 from aftercare.row_urls import path_to
@@ -156,7 +157,7 @@ UNREAD_COUNTED_UP_TO = 1000
 
 
 @dataclass(frozen=True)
-class InboxPage:
+class InboxPage(UncountedPage):
     """One page of the inbox: unread messages first (newest first), then read ones.
 
     No total of pages: counting every message a practice ever received costs as much as reading
@@ -180,20 +181,6 @@ class InboxPage:
 
     def __iter__(self) -> Iterator[Message]:
         return iter(self.messages)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def inbox_page(

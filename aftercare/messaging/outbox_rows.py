@@ -24,6 +24,7 @@ from django.utils.text import Truncator
 from aftercare.clients.models import full_name_of
 from aftercare.messaging import inbox
 from aftercare.messaging.models import Message, MessageChannel
+from aftercare.practice.pages import UncountedPage
 from aftercare.practice.templatetags.locale_formats import ldate
 from aftercare.row_urls import path_maker
 
@@ -73,7 +74,7 @@ ROW_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class OutboxPage:
+class OutboxPage(UncountedPage):
     """One page of the outbox, newest first. No count of the messages sent (it grows with the
     practice, and counting them cost as much as the rest of the page)."""
 
@@ -94,20 +95,6 @@ class OutboxPage:
 
     def __iter__(self) -> Iterator[OutboxRow]:
         return iter(self.rows)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def subject_words(row: OutboxRow) -> str:

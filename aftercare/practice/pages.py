@@ -17,6 +17,29 @@ from aftercare.practice.access import practice_required
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
 
+class UncountedPage:
+    """The links of a page read without a count of every row: there is a next page when one
+    more row than the page holds was found (``has_next``). The names of a Django ``Page``, for
+    the templates that ask for them."""
+
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 def practice_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page of the signed-in user's practice (``practice_required`` shows and reads it in
     the practice's time zone)."""
