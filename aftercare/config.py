@@ -138,6 +138,11 @@ def parse_database_url(name: str, value: str) -> dict[str, object]:
     )
 
 
+# How much of the SQLite file is read through a memory map (1 GiB; a larger file reads the
+# rest as before).
+SQLITE_MMAP_BYTES = 1 << 30
+
+
 def sqlite_database(path: str) -> dict[str, object]:
     """SQLite tuned so a web server and workers can write at once and a confirmed write is durable."""
     return {
@@ -151,9 +156,15 @@ def sqlite_database(path: str) -> dict[str, object]:
             # WAL lets readers work while one writer writes; synchronous=FULL makes a
             # committed transaction survive a power cut; secure_delete overwrites deleted
             # content with zeros, so an erased client leaves no bytes in the file.
+            # mmap_size reads the file through memory mapped once and shared by every process
+            # and connection, instead of a read() into each connection's 2 MB page cache per
+            # page missed: pages that look rows up one by one across a large table (Today's
+            # absence card: 4,000 supplies each checked against its client) read them 40 %
+            # faster at 100,000 clients (docs/scaling.md). It is address space, not memory:
+            # only the pages read are mapped in, and writes still go through the journal.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                "PRAGMA secure_delete=ON;"
+                f"PRAGMA secure_delete=ON; PRAGMA mmap_size={SQLITE_MMAP_BYTES};"
             ),
         },
         # A connection kept for a minute per thread: opening one and running the PRAGMAs

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,25 @@ def test_it_defaults_to_sqlite_in_wal_mode_with_full_sync(tmp_path: Path) -> Non
     assert "journal_mode=WAL" in options["init_command"]
     assert "synchronous=FULL" in options["init_command"]
     assert options["transaction_mode"] == "IMMEDIATE"
+
+
+def test_its_sqlite_pragmas_hold_on_a_connection(tmp_path: Path) -> None:
+    """The init command as SQLite runs it: every PRAGMA takes (a misspelt one is ignored)."""
+    options = config.load(env(tmp_path)).database["OPTIONS"]
+    connection = sqlite3.connect(tmp_path / "pragmas.sqlite3")
+    try:
+        connection.executescript(options["init_command"])
+
+        def pragma(name: str) -> object:
+            return connection.execute(f"PRAGMA {name}").fetchone()[0]
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("secure_delete") == 1
+        assert pragma("mmap_size") == config.SQLITE_MMAP_BYTES
+    finally:
+        connection.close()
 
 
 def test_it_reads_a_postgres_url(tmp_path: Path) -> None:
