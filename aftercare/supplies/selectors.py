@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, CharField, Count, QuerySet
+from django.db.models import BooleanField, CharField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -172,19 +172,14 @@ def running_out_count(*, practice: int, last_day: dt.date) -> int:
     """
     found = statements.rows(
         "supplies: running out, count",
-        lambda practice, last_day: (
-            running_out(practice=practice, last_day=last_day)
-            .exclude(
+        lambda practice, last_day: statements.counted(
+            running_out(practice=practice, last_day=last_day).exclude(
                 # ``archived__in``: ``archived=True`` is written as a bare ``"archived"``, a
                 # condition SQLite does not match against the index's column.
                 client_id__in=Client.objects.filter(
                     practice_id=practice, archived__in=[True]
                 ).values("pk")
             )
-            .order_by()
-            .values("practice_id")
-            .annotate(count=Count("pk"))
-            .values_list("count")
         ),
         practice=practice,
         last_day=last_day,
