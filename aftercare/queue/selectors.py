@@ -339,7 +339,16 @@ def care_hour_items(
 
 
 def care_hours_of(actor: Actor) -> list[CareHour]:
-    return list(CareHour.objects.filter(practice=actor.practice, user=actor.user))
+    """The actor's weekly care hours (a statement: Today asks on every visit)."""
+    if actor.user is None:
+        return []
+    return statements.objects(
+        "queue: care hours of a user",
+        lambda practice, user: CareHour.objects.filter(practice_id=practice, user_id=user),
+        model=CareHour,
+        practice=actor.practice.pk,
+        user=actor.user.pk,
+    )
 
 
 def time_boxes(care_hours: list[CareHour]) -> list[hours.TimeBox]:
