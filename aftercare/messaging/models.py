@@ -186,8 +186,13 @@ class Message(models.Model):
             ),
             models.Index(
                 fields=[
-                    *("practice", "direction", "acknowledged_at", "triage_level", "created_at"),
-                    *("id", "client"),
+                    "practice",
+                    "direction",
+                    "acknowledged_at",
+                    "triage_level",
+                    "created_at",
+                    "id",
+                    "client",
                 ],
                 name="message_unread_level_order",
             ),
@@ -195,11 +200,18 @@ class Message(models.Model):
             # "emergency message" items (passed on, not yet answered: a handful, sought here
             # instead of reading every unread reply's context) and its routine replies (none).
             # A composite index for both databases: SQLite proves no partial index's condition
-            # from bound parameters, and took ``message_unread_order`` over one.
+            # from bound parameters, and took ``message_unread_order`` over one. With the level
+            # before the client: the routine replies leave the flagged levels out from the index.
             models.Index(
                 fields=[
-                    *("practice", "direction", "acknowledged_at", "away_routing", "created_at"),
-                    *("id", "triage_level", "client"),
+                    "practice",
+                    "direction",
+                    "acknowledged_at",
+                    "away_routing",
+                    "created_at",
+                    "id",
+                    "triage_level",
+                    "client",
                 ],
                 name="message_unread_away",
             ),
