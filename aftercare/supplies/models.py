@@ -88,9 +88,9 @@ class Supply(models.Model):
         indexes = [
             # With the client: the running-out count reads the index alone (it leaves out
             # archived clients' supplies by their client id, ``selectors.running_out_count``).
-            # With the lead time: so do the supplies an absence affects (Today's absence card,
-            # the planner, its notices: ``absences.preview._affected`` compares it with the
-            # days from the absence's end to the run-out day).
+            # With the lead time: so do the supplies an absence affects on Today's absence card
+            # (``absences.preview._affected`` compares it with the days from the absence's end
+            # to the run-out day).
             models.Index(
                 fields=["practice", "status", "runs_out_on", "client", "lead_time_days"],
                 name="supply_status_runs_out",
