@@ -270,6 +270,15 @@ def counted(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset.order_by().annotate(_counted=_CountAll()).values_list("_counted")
 
 
+def count(
+    key: Hashable, build: Callable[..., QuerySet[Any]], *, using: str = "default", **values: Any
+) -> int:
+    """How many rows ``build(**values)`` has (``counted``), its SQL built once per ``key``; 0
+    for a query that can match nothing (``pk__in=()``)."""
+    found = rows(key, lambda **given: counted(build(**given)), using=using, **values)
+    return found[0][0] if found else 0
+
+
 def _check(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],

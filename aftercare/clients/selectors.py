@@ -238,12 +238,7 @@ class Matching:
         return statements.rows(key, build, **self.values)
 
     def count(self) -> int:
-        found = statements.rows(
-            self._key("count"),
-            lambda **given: statements.counted(self.queryset(**given)),
-            **self.values,
-        )
-        return found[0][0] if found else 0
+        return statements.count(self._key("count"), self.queryset, **self.values)
 
 
 def matching(actor: Actor, filters: ClientFilters) -> Matching:

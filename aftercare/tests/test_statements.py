@@ -302,17 +302,15 @@ def test_the_shapes_used_most_recently_are_kept(personas: Personas, monkeypatch:
     assert len(statements._shapes) == 3
 
 
-def test_counted_is_a_plain_count_of_the_rows(personas: Personas) -> None:
-    """``counted`` counts what the queryset holds — each practice its own, none as 0 — in one
+def test_count_is_a_plain_count_of_the_rows(personas: Personas) -> None:
+    """``count`` counts what the queryset holds — each practice its own, none as 0 — in one
     ``COUNT(*)`` without a ``GROUP BY`` (which made SQLite aggregate row by row)."""
     for _ in range(3):
         reply(personas, personas.practice, personas.client, 1)
     reply(personas, personas.other_practice, personas.other_client, 1)
 
     def build(practice: int, since: dt.datetime) -> QuerySet[Any]:
-        return statements.counted(
-            Message.objects.filter(practice_id=practice, created_at__gte=since).order_by("pk")
-        )
+        return Message.objects.filter(practice_id=practice, created_at__gte=since).order_by("pk")
 
     cases = [
         (personas.practice.pk, NOW - dt.timedelta(days=1), 3),
@@ -321,13 +319,21 @@ def test_counted_is_a_plain_count_of_the_rows(personas: Personas) -> None:
     ]
     for practice, since, expected in cases:
         with CaptureQueriesContext(connection) as queries:
-            found = statements.rows("test: counted", build, practice=practice, since=since)
-        assert found == [(expected,)]
-        assert (
-            found[0][0]
-            == Message.objects.filter(practice_id=practice, created_at__gte=since).count()
-        )
+            found = statements.count("test: counted", build, practice=practice, since=since)
+        assert found == expected
+        assert found == Message.objects.filter(practice_id=practice, created_at__gte=since).count()
     sql = queries[-1]["sql"].upper()
     assert "COUNT(*)" in sql
     assert "GROUP BY" not in sql
     assert "ORDER BY" not in sql
+
+
+def test_count_of_a_query_that_can_match_nothing_is_zero(personas: Personas) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        found = statements.count(
+            "test: count of nothing",
+            lambda practice: Client.objects.filter(practice_id=practice, pk__in=[]),
+            practice=personas.practice.pk,
+        )
+    assert found == 0
+    assert len(queries) == 0
