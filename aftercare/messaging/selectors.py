@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.template import TemplateSyntaxError
+from django.utils import translation
 
 from aftercare.care.catalogue import MessageChoice
 from aftercare.clients.models import Client
@@ -79,8 +81,13 @@ def sample_client(practice: Practice) -> Client:
 
 
 def sample_context(practice: Practice) -> dict[str, Any]:
-    """The placeholders filled for the sample client, with example details a rule would add."""
+    """The placeholders filled for the sample client, with example details a rule would add.
+
+    Its links end in "…" where a client's own would hold a signed token: the sample client
+    has none (and a preview that changes every second could not be kept, ``_choice``)."""
     context = render_context(sample_client(practice), message_url=f"{settings.BASE_URL}/p/m/…/")
+    for name in ("checkin_url", "preferences_url", "unsubscribe_url", "portal_url"):
+        context[name] = context[name].rstrip("/").rpartition("/")[0] + "/…/"
     context["details"] = {
         "when": "Tuesday 1 December at 10:00",
         "title": "Sleeping well",
@@ -117,10 +124,29 @@ def rule_message_choices(practice: Practice) -> list[MessageChoice]:
 
 
 def _choice(key: str, name: str, subject: str, text: str, context: dict[str, Any]) -> MessageChoice:
-    try:
-        # The subject and text only: the HTML part (links found in every line) is not shown,
-        # and deriving it for twenty templates was a third of the rule form's CPU.
-        shown = templating.render_subject(subject, context), templating.render_text(text, context)
-    except TemplateSyntaxError:  # stored before templates were checked: not the form's concern
+    frozen = tuple(
+        (field, tuple(sorted(value.items())) if isinstance(value, dict) else value)
+        for field, value in sorted(context.items())
+    )
+    shown = _previewed(subject, text, frozen, translation.get_language())
+    if shown is None:  # stored before templates were checked: not the form's concern
         return MessageChoice(key, name, subject, "")
     return MessageChoice(key, name, shown[0], shown[1].strip())
+
+
+@functools.lru_cache(maxsize=256)
+def _previewed(
+    subject: str, text: str, context: tuple[tuple[str, Any], ...], language: str | None
+) -> tuple[str, str] | None:
+    """A template's subject and text for the sample client (None if it does not parse), kept
+    by its words, the sample's context and the language: the rule pages show twenty of them,
+    the same on every visit until the practice changes a template or its details.
+
+    The subject and text only: the HTML part (links found in every line) is not shown, and
+    deriving it for twenty templates was a third of the rule form's CPU.
+    """
+    values = {field: dict(value) if field == "details" else value for field, value in context}
+    try:
+        return templating.render_subject(subject, values), templating.render_text(text, values)
+    except TemplateSyntaxError:
+        return None

@@ -186,3 +186,30 @@ def test_the_template_list_and_the_rule_form_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         form = owner_client.get(reverse("care-rules-create"))
     assert "Own 11" in form.content.decode()
+
+
+def test_the_rule_pickers_previews_are_kept_until_the_words_or_the_practice_change(personas):
+    """The rule form's previews are rendered once per wording and sample context (kept by
+    ``_previewed``): the same on the next visit, new words or a renamed practice show at once,
+    and the sample client's links hold no signed token that would change every second."""
+    from aftercare.messaging import selectors
+
+    selectors._previewed.cache_clear()
+    first = {c.key: c for c in selectors.rule_message_choices(personas.practice)}
+    again = {c.key: c for c in selectors.rule_message_choices(personas.practice)}
+    assert first == again
+    assert selectors._previewed.cache_info().hits >= len(first)
+    assert "/p/prefs/…/" in first["check_in"].preview
+
+    MessageTemplate.objects.create(
+        practice=personas.practice,
+        key="check_in",
+        language="en",
+        subject="How are you, {{ name }}?",
+        text="Our own words for {{ name }} from {{ practice }}.",
+    )
+    personas.practice.name = "Hillside Renamed"
+    personas.practice.save(update_fields=["name"])
+    changed = {c.key: c for c in selectors.rule_message_choices(personas.practice)}
+    assert changed["check_in"].subject == "How are you, Alex?"
+    assert changed["check_in"].preview == "Our own words for Alex from Hillside Renamed."
