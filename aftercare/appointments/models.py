@@ -124,10 +124,13 @@ class Appointment(models.Model):
                 fields=["practice", "rebook_handled_at", "rebook_requested_at"],
                 name="appointment_rebook_waiting",
             ),
+            # The fee report and its export (``fee_decisions``): the decisions of a range of
+            # days by their appointment's time. By ``fee_decided_at`` (as before), which nothing
+            # asks for, both read every appointment of the range to find the few decided.
             models.Index(
-                fields=["practice", "fee_decided_at"],
+                fields=["practice", "starts_at"],
                 condition=~Q(fee_action=""),
-                name="appointment_fee_decisions",
+                name="appointment_fees_by_day",
             ),
         ]
         ordering = ["-starts_at"]
