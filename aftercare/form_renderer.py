@@ -4,7 +4,8 @@ Django renders every widget, every ``<option>`` of a select and every label thro
 template engine: a select of ten choices is a dozen template includes. On the clients list
 (four fields) that was a sixth of the page's CPU (issue 16), and every form page pays it per
 field. ``FormRenderer`` writes the common templates — the ``<input>`` of every input type, the
-select and its options, the textarea, the label — in Python, with the templates' exact markup
+select and its options, the textarea, the label, a field's group (label, help, errors, widget)
+and its list of errors — in Python, with the templates' exact markup
 and escaping (``test_form_renderer`` renders each both ways and compares); anything else, or
 any value these writers do not know how to show as the template would (a number or a date as
 an option's label, which the template localizes), goes to Django's templates as before.
@@ -45,6 +46,8 @@ _SELECT = f"{_WIDGETS}select.html"
 _OPTION = f"{_WIDGETS}select_option.html"
 _TEXTAREA = f"{_WIDGETS}textarea.html"
 _LABEL = "django/forms/label.html"
+_FIELD = "django/forms/field.html"
+_ERRORS = "django/forms/errors/list/default.html"
 
 
 class _Unknown(Exception):
@@ -128,6 +131,35 @@ def _label(context: dict[str, Any]) -> str:
     return f"<{tag}{_attrs(context['attrs'])}>{_shown(context['label'])}</{tag}>"
 
 
+def _errors(context: dict[str, Any]) -> str:
+    """``django/forms/errors/list/default.html`` (its ``ul.html``): a field's errors, nothing
+    when it has none (every field of every form page asks)."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = errors.field_id
+    where = f' id="{_shown(field_id)}_error"' if field_id else ""
+    shown = "".join(f"<li>{_shown(error)}</li>" for error in errors)
+    return f'<ul class="{_shown(context["error_class"])}"{where}>{shown}</ul>'
+
+
+def _field_group(context: dict[str, Any]) -> str:
+    """``django/forms/field.html``: a field's label (or legend), help, errors and widget."""
+    field = context["field"]
+    if field.use_fieldset:
+        described = field.aria_describedby
+        around = f' aria-describedby="{_shown(described)}"' if described else ""
+        head = f"\n  <fieldset{around}>\n  {field.legend_tag() if field.label else ''}\n"
+    else:
+        head = f"\n  {field.label_tag() if field.label else ''}\n"
+    helped = ""
+    if field.help_text:
+        named = f' id="{_shown(field.auto_id)}_helptext"' if field.auto_id else ""
+        helped = f'<div class="helptext"{named}>{field.help_text}</div>'  # ``|safe``
+    closed = "</fieldset>" if field.use_fieldset else ""
+    return f"{head}\n{helped}\n{field.errors}\n{field}{closed}\n"
+
+
 class FormRenderer(DjangoTemplates):
     """Django's renderer, with the common widget templates written in Python."""
 
@@ -146,6 +178,8 @@ _WRITERS = {
     _SELECT: lambda context: _select(context["widget"]),
     _TEXTAREA: lambda context: _textarea(context["widget"]),
     _LABEL: _label,
+    _FIELD: _field_group,
+    _ERRORS: _errors,
 }
 
 

@@ -126,6 +126,11 @@ def test_the_common_widgets_do_not_reach_the_templates(monkeypatch: Any) -> None
     form = EveryWidget(renderer=FormRenderer())
     for name in ("text", "email", "number", "day", "agree", "choice", "grouped", "notes"):
         assert str(form[name]) and form[name].label_tag()
+        # A field's whole group (label, help, errors, widget), as ``form.as_div`` writes it.
+        assert form[name].as_field_group()
+    bound = EveryWidget(renderer=FormRenderer(), data={"number": "x1", "optional": "fine"})
+    assert "<li>Enter a whole number.</li>" in str(bound["number"].errors)
+    assert bound["number"].as_field_group() and str(bound["optional"].errors) == ""
     assert reached == []
     # A number as an option's label is localized by the template: it goes there.
     str(form["numbers"])
