@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from aftercare import clock, locales
+from aftercare import clock, locales, statements
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.links import portal_url
@@ -37,8 +37,19 @@ MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
 
 
 def messaging_settings_for(practice: Practice) -> MessagingSettings:
-    found, _ = MessagingSettings.objects.get_or_create(practice=practice)
-    return found
+    """The practice's messaging settings, made with the defaults the first time (read through
+    a statement: the conversation and other pages ask on every visit)."""
+    found = statements.objects(
+        "messaging: a practice's settings",
+        lambda practice: MessagingSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
+        model=MessagingSettings,
+        practice=practice.pk,
+    )
+    if found:
+        found[0].practice = practice
+        return found[0]
+    made, _ = MessagingSettings.objects.get_or_create(practice=practice)
+    return made
 
 
 def usable_address(client: Client, channel: str) -> str:

@@ -120,10 +120,16 @@ def scoped(model: type[ModelT], actor: Actor) -> models.QuerySet[ModelT]:
 def get_scoped_or_404(queryset: models.QuerySet[ModelT], actor: Actor, **lookup: Any) -> ModelT:
     """One row of the actor's practice, else 404 (whether it exists elsewhere or not)."""
     try:
-        return queryset.filter(practice=actor.practice).get(**lookup)
+        found = queryset.filter(practice=actor.practice).get(**lookup)
     # OverflowError: an id past the database's integer (SQLite raises it; it names no row).
     except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("Not found") from error
+    # Its practice is the actor's, read already: a page that asks the row for it (a client's
+    # time zone, ``Client.tz``) would otherwise read it again.
+    relation = queryset.model._meta.get_field("practice")
+    if not relation.is_cached(found):
+        relation.set_cached_value(found, actor.practice)
+    return found
 
 
 SESSION_KEY = "practice_id"
