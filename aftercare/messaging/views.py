@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.clients.models import Client
 from aftercare.clients.picker import client_picker
 from aftercare.messaging import inbox, templating
@@ -413,6 +413,24 @@ def _preview_client(request: HttpRequest, actor: Any) -> Client | None:
     return None
 
 
+def _first_client(actor: Any) -> Client | None:
+    """The practice's first active client (by id), whom a template's page previews for until
+    another is chosen; read through a statement (its page asks on every visit)."""
+    found = statements.objects(
+        "messaging: the first client, to preview a template for",
+        lambda practice: Client.objects.filter(practice_id=practice, archived=False).order_by("id")[
+            :1
+        ],
+        model=Client,
+        related=("primary_practitioner",),
+        practice=actor.practice.pk,
+    )
+    if not found:
+        return None
+    found[0].practice = actor.practice
+    return found[0]
+
+
 def _preview(actor: Any, source: dict[str, str], chosen: Client | None) -> dict[str, Any] | None:
     """The email and the text for ``chosen`` (else the sample client); None while it has problems."""
     if template_check(source):
@@ -556,13 +574,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             problems = template_check(source, name=name)
     chosen = _preview_client(request, actor)
     if chosen is None and "client" not in request.POST:
-        chosen = (
-            scoped(Client, actor)
-            .filter(archived=False)
-            .select_related("practice", "primary_practitioner")
-            .order_by("id")
-            .first()
-        )
+        chosen = _first_client(actor)
     return _template_page(
         request,
         actor,
