@@ -4,8 +4,8 @@ Django renders every widget, every ``<option>`` of a select and every label thro
 template engine: a select of ten choices is a dozen template includes. On the clients list
 (four fields) that was a sixth of the page's CPU (issue 16), and every form page pays it per
 field. ``FormRenderer`` writes the common templates — the ``<input>`` of every input type, the
-select and its options, the textarea, the label, a field's group (label, help, errors, widget)
-and its list of errors — in Python, with the templates' exact markup
+select and its options, the textarea, checkboxes and radio buttons, the label, a field's group
+(label, help, errors, widget) and its list of errors — in Python, with the templates' exact markup
 and escaping (``test_form_renderer`` renders each both ways and compares); anything else, or
 any value these writers do not know how to show as the template would (a number or a date as
 an option's label, which the template localizes), goes to Django's templates as before.
@@ -46,6 +46,8 @@ _SELECT = f"{_WIDGETS}select.html"
 _OPTION = f"{_WIDGETS}select_option.html"
 _TEXTAREA = f"{_WIDGETS}textarea.html"
 _LABEL = "django/forms/label.html"
+_MULTIPLE = {f"{_WIDGETS}checkbox_select.html", f"{_WIDGETS}radio.html"}
+_INPUT_OPTIONS = {f"{_WIDGETS}checkbox_option.html", f"{_WIDGETS}radio_option.html"}
 _FIELD = "django/forms/field.html"
 _ERRORS = "django/forms/errors/list/default.html"
 
@@ -117,6 +119,34 @@ def _select(widget: dict[str, Any]) -> str:
     return "".join(written)
 
 
+def _input_option(option: dict[str, Any]) -> str:
+    """``input_option.html`` as a checkbox's or radio button's option includes it (each file's
+    own last line break kept, as an include keeps it)."""
+    if option["template_name"] not in _INPUT_OPTIONS:
+        raise _Unknown
+    if not option["wrap_label"]:
+        return f"{_input(option)}\n\n\n"
+    named = option["attrs"].get("id")
+    opening = f'<label for="{_shown(named)}">' if named else "<label>"
+    return f"{opening}{_input(option)}\n {_shown(option['label'])}</label>\n\n"
+
+
+def _multiple_input(widget: dict[str, Any]) -> str:
+    """``multiple_input.html``: a list of checkboxes or radio buttons, each in its label."""
+    attrs = widget["attrs"]
+    named = f' id="{_shown(attrs["id"])}"' if attrs.get("id") else ""
+    classes = f' class="{_shown(attrs["class"])}"' if attrs.get("class") else ""
+    written = [f"<div{named}{classes}>"]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            written.append(f"\n  <div><label>{_shown(group_name)}</label>")
+        written.extend(f"<div>\n    {_input_option(option)}</div>" for option in group_choices)
+        if group_name:
+            written.append("\n  </div>")
+    written.append("\n</div>")
+    return "".join(written)
+
+
 def _textarea(widget: dict[str, Any]) -> str:
     value = _shown(widget["value"]) if widget["value"] else ""
     return (
@@ -177,6 +207,7 @@ _WRITERS = {
     **{name: lambda context: _input(context["widget"]) for name in _INPUTS},
     _SELECT: lambda context: _select(context["widget"]),
     _TEXTAREA: lambda context: _textarea(context["widget"]),
+    **{name: lambda context: _multiple_input(context["widget"]) for name in _MULTIPLE},
     _LABEL: _label,
     _FIELD: _field_group,
     _ERRORS: _errors,

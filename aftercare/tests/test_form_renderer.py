@@ -72,6 +72,15 @@ class EveryWidget(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), initial="\nline one\n<two>")
     empty_notes = forms.CharField(widget=forms.Textarea, required=False)
     radio = forms.ChoiceField(widget=forms.RadioSelect, choices=[("a", "A")], required=False)
+    ticks = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+        choices=[("a&b", TRICKY), ("Later <b>", [("15", "Three"), ("16", gettext_lazy("Four"))])],
+        initial=["15"],
+        required=False,
+    )
+    numbered = forms.TypedChoiceField(
+        widget=forms.RadioSelect, choices=[(1, 1), (2, "Two")], coerce=int, required=False
+    )
 
 
 @pytest.fixture
@@ -124,7 +133,7 @@ def test_the_common_widgets_do_not_reach_the_templates(monkeypatch: Any) -> None
 
     monkeypatch.setattr(DjangoTemplates, "render", template)
     form = EveryWidget(renderer=FormRenderer())
-    for name in ("text", "email", "number", "day", "agree", "choice", "grouped", "notes"):
+    for name in ("text", "email", "number", "day", "agree", "choice", "grouped", "notes", "ticks"):
         assert str(form[name]) and form[name].label_tag()
         # A field's whole group (label, help, errors, widget), as ``form.as_div`` writes it.
         assert form[name].as_field_group()
