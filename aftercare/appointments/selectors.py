@@ -354,7 +354,14 @@ DEFAULT_VISIT_KINDS = [(Kind.FIRST_VISIT, "First visit", 60), (Kind.FOLLOW_UP, "
 
 def visit_kinds(actor: Actor, *, include_archived: bool = False) -> list[VisitKind]:
     """The practice's visit kinds; the built-in two when it has not made its own yet (unsaved)."""
-    rows = list(VisitKind.objects.filter(practice=actor.practice).order_by("name", "id"))
+    rows = statements.objects(
+        "appointments: visit kinds",
+        lambda practice: VisitKind.objects.filter(practice_id=practice).order_by("name", "id"),
+        model=VisitKind,
+        practice=actor.practice.pk,
+    )
+    for row in rows:
+        row.practice = actor.practice
     keys = {row.key for row in rows}
     for key, name, minutes in DEFAULT_VISIT_KINDS:
         if key not in keys:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from aftercare import statements
 from aftercare.appointments.models import VisitKind
 from aftercare.appointments.selectors import DEFAULT_VISIT_KINDS
 from aftercare.care.catalogue import MessageChoice, message_choices
@@ -68,7 +69,13 @@ CONDITION_WORDS = {
 
 def visit_kind_names(practice: Any) -> dict[str, str]:
     """The practice's visit kinds (the built-in ones until it makes its own): key → name."""
-    rows = list(VisitKind.objects.filter(practice=practice).values_list("key", "name", "archived"))
+    rows = statements.rows(
+        "care: visit kinds' names",
+        lambda practice: VisitKind.objects.filter(practice_id=practice).values_list(
+            "key", "name", "archived"
+        ),
+        practice=practice.pk,
+    )
     names = {key: name for key, name, archived in rows if not archived}
     archived = {key for key, _, gone in rows if gone}
     for key, name, _ in DEFAULT_VISIT_KINDS:

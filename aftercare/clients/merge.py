@@ -34,7 +34,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import Count
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.clients.events import client_changed
 from aftercare.clients.models import Client, ConsentEvent, Purpose
 from aftercare.locales import format_date
@@ -263,14 +263,24 @@ def _value(client: Client, name: str) -> Any:
 
 def row_counts(kept: Client, other: Client) -> list[RowCount]:
     """How many rows of each kind each record holds (one query per relation, whatever the
-    numbers)."""
+    numbers, each built once: ``statements``)."""
     found = []
     for relation in relations():
         model = relation.related_model
         if model._meta.label_lower in UNCOUNTED:
             continue
-        rows = model._default_manager.filter(**{f"{relation.field.name}__in": [kept, other]})
-        counts = dict(rows.values_list(relation.field.attname).annotate(n=Count("pk")).order_by())
+        counts = dict(
+            statements.rows(
+                ("clients: rows of two records to merge", model._meta.label_lower, relation.name),
+                lambda clients, model=model, field=relation.field: (
+                    model._default_manager.filter(**{f"{field.attname}__in": clients})
+                    .values_list(field.attname)
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                ),
+                clients=(kept.pk, other.pk),
+            )
+        )
         label = ROW_WORDS.get(model._meta.label_lower, str(model._meta.verbose_name_plural))
         found.append(
             RowCount(label[:1].upper() + label[1:], counts.get(kept.pk, 0), counts.get(other.pk, 0))
