@@ -310,9 +310,19 @@ def emergency_message_items(actor: Any, now: dt.datetime) -> list[Any]:
 
     rows = statements.rows("queue: emergency messages", build, practice=actor.practice.pk)
     # The item is the absent practitioner's, whoever the client's own practitioner is.
-    away_ids = {context["escalated_for_absence"] for *_, context in rows}
-    practitioner_of = dict(
-        Absence.objects.filter(pk__in=away_ids).values_list("pk", "practitioner_id")
+    away_ids = tuple(sorted({context["escalated_for_absence"] for *_, context in rows}))
+    practitioner_of = (
+        dict(
+            statements.rows(
+                "queue: the absences emergency messages were passed on for",
+                lambda absences: Absence.objects.filter(pk__in=absences).values_list(
+                    "pk", "practitioner_id"
+                ),
+                absences=away_ids,
+            )
+        )
+        if away_ids
+        else {}
     )
     found = []
     client_page = path_maker("clients-detail")

@@ -460,9 +460,16 @@ def care_hour_card(actor: Actor, now: dt.datetime, scope: str) -> today.TodayCar
     starts_local = occurrence.starts_at.astimezone(tz)
     ends_local = occurrence.ends_at.astimezone(tz)
     if occurrence.contains(now):
-        done = QueueAct.objects.filter(
-            practice=actor.practice, user=actor.user, at__gte=occurrence.starts_at, at__lte=now
-        ).count()
+        done = statements.count(
+            "today: queue items done in the care hour",
+            lambda practice, user, starts, now: QueueAct.objects.filter(
+                practice_id=practice, user_id=user, at__gte=starts, at__lte=now
+            ),
+            practice=actor.practice.pk,
+            user=actor.user.pk,
+            starts=occurrence.starts_at,
+            now=now,
+        )
         summary = today.progress_words(done, done + len(chosen), minutes)
         link = today.TodayAction("Carry on", f"{reverse('care-hour')}?scope={scope}")
     else:
