@@ -256,7 +256,22 @@ def clients_to_pick(
     if not query.strip():
         return [], False
     found = matching(actor, ClientFilters(query=query))
-    rows = list(found.queryset(**found.values).exclude(pk__in=list(exclude))[: limit + 1])
+    values = dict(found.values)
+    if exclude:  # (how many is part of the statement's shape)
+        values["excluded"] = tuple(sorted(set(exclude)))
+
+    def build(**given: Any) -> QuerySet[Client]:
+        excluded = given.pop("excluded", None)
+        rows = found.queryset(**given)
+        if excluded is not None:
+            rows = rows.exclude(pk__in=excluded)
+        return rows[: limit + 1]
+
+    rows = statements.objects(
+        found._key("to pick", limit, "excluded" in values), build, model=Client, **values
+    )
+    for row in rows:
+        row.practice = actor.practice
     return rows[:limit], len(rows) > limit
 
 
