@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from aftercare import statements
 from aftercare.clients import erasure, export, merge, services
 from aftercare.clients.forms import ClientFilterForm, ClientForm, sole_practitioner
 from aftercare.clients.models import Client, Purpose
@@ -408,10 +409,28 @@ class AuditPage(UncountedPage):
     has_next: bool
 
     @classmethod
-    def of(cls, events: QuerySet[AuditEvent], number: int) -> AuditPage:
+    def of(cls, values: dict[str, Any], number: int) -> AuditPage:
+        """Page ``number`` of the practice's events matching ``values`` (``practice`` and any
+        of ``user``, ``client``, ``action``, ``since`` and ``until``), newest first, through a
+        statement built once per filters and page."""
         start = (number - 1) * AUDIT_PAGE_SIZE
-        found = events.values_list(*AUDIT_COLUMNS)[start : start + AUDIT_PAGE_SIZE + 1]
-        rows = [AuditRow(*values) for values in found]
+
+        def build(**given: Any) -> QuerySet[AuditEvent]:
+            events = AuditEvent.objects.filter(practice_id=given["practice"]).order_by("-seq")
+            if "user" in given:
+                events = events.filter(user_id=given["user"])
+            if "client" in given:
+                events = about_client(events, given["practice"], given["client"])
+            if "action" in given:
+                events = events.filter(action=given["action"])
+            if "since" in given:
+                events = events.filter(at__gte=given["since"])
+            if "until" in given:
+                events = events.filter(at__lt=given["until"])
+            return events.values_list(*AUDIT_COLUMNS)[start : start + AUDIT_PAGE_SIZE + 1]
+
+        found = statements.rows(("audit: a page", tuple(sorted(values)), number), build, **values)
+        rows = [AuditRow(*row) for row in found]
         return cls(rows[:AUDIT_PAGE_SIZE], number, len(rows) > AUDIT_PAGE_SIZE)
 
 
@@ -433,11 +452,14 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     client picker), action and days, 50 entries a page, in a fixed number of queries."""
     actor = request.actor  # type: ignore[attr-defined]
     tz = actor.practice.tz
-    events = AuditEvent.objects.filter(practice=actor.practice).order_by("-seq")
-    members = list(
-        Membership.objects.filter(practice=actor.practice)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
+    members = statements.objects(
+        "audit: the practice's members",
+        lambda practice: Membership.objects.filter(practice_id=practice).order_by(
+            "user__full_name", "user__email"
+        ),
+        model=Membership,
+        related=("user",),
+        practice=actor.practice.pk,
     )
     user = request.GET.get("user", "").strip()
     action = request.GET.get("action", "").strip()
@@ -446,18 +468,19 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     if since and until and since > until:
         messages.warning(request, "The first day was after the last; they were swapped.")
         since, until = until, since
-    if user.isdigit():
-        events = events.filter(user_id=int(user))
+    values: dict[str, Any] = {"practice": actor.practice.pk}
+    if user.isdigit() and int(user) < 2**63:
+        values["user"] = int(user)
     if client_ids:
-        events = about_client(events, actor.practice.pk, client_ids[0])
+        values["client"] = client_ids[0]
     if action in AuditEvent.Action.values:
-        events = events.filter(action=action)
+        values["action"] = action
     if since:
-        events = events.filter(at__gte=dt.datetime.combine(since, dt.time(0), tzinfo=tz))
+        values["since"] = dt.datetime.combine(since, dt.time(0), tzinfo=tz)
     if until:
         next_day = until + dt.timedelta(days=1)
-        events = events.filter(at__lt=dt.datetime.combine(next_day, dt.time(0), tzinfo=tz))
-    page = AuditPage.of(events, _page_number(request))
+        values["until"] = dt.datetime.combine(next_day, dt.time(0), tzinfo=tz)
+    page = AuditPage.of(values, _page_number(request))
     names = {member.user_id: member.user.display_name for member in members}
     query = request.GET.get("client_q", "")[:200]
     picker = client_picker(

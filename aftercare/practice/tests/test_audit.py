@@ -148,6 +148,16 @@ class TestAuditPage:
         by_action = owner_client.get("/settings/audit/?action=view").content.decode()
         assert "Opened Ruth Miller" in by_action and "Changed Ben Hale" not in by_action
 
+    def test_a_person_past_any_id_is_no_filter_not_an_error(
+        self, owner_client: Client, personas: Personas
+    ) -> None:
+        """A ``?user=`` too large for the database's integers names nobody: the whole trail,
+        not a server error (SQLite refused the number)."""
+        some_events(personas, 1)
+        response = owner_client.get("/settings/audit/?user=99999999999999999999")
+        assert response.status_code == 200
+        assert "Opened Ruth Miller" in response.content.decode()
+
     def test_only_the_owner_sees_it(self, client: Client, personas: Personas) -> None:
         client.force_login(personas.colleague)
         assert client.get("/settings/audit/").status_code == 404
