@@ -17,8 +17,14 @@ from aftercare.absences import services
 from aftercare.absences.forms import AbsenceForm
 from aftercare.absences.models import Absence
 from aftercare.absences.preview import absence_preview, active_care_suggestions
-from aftercare.clients.picker import client_picker, ids_in
-from aftercare.practice.access import Actor, get_scoped_or_404, practice_required, scoped
+from aftercare.clients.picker import client_picker
+from aftercare.practice.access import (
+    Actor,
+    get_scoped_or_404,
+    ids_in,
+    practice_required,
+    scoped,
+)
 from aftercare.practice.models import Practice
 
 NOTICE_SALT = "aftercare.absences.public_notice"

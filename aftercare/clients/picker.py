@@ -45,24 +45,12 @@ from django import forms
 
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import clients_to_pick
-from aftercare.practice.access import Actor
+from aftercare.practice.access import MAX_ID, Actor
 from aftercare.practice.models import Practice
 
 # A picker's name is a form field's name; it also names its request parameters.
 PICKER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 RESULTS_SHOWN = 10
-_MAX_PK = 2**63 - 1  # a larger "id" is no client (and would overflow the database's integer)
-
-
-def ids_in(values: Iterable[Any]) -> list[int]:
-    """The client pks among ``values``, silently without anything else (for showing, never
-    for saving: the fields below report what is wrong)."""
-    found = []
-    for value in values:
-        for part in re.split(r"[\s,;]+", str(value)):
-            if part.isdigit() and 0 < int(part) <= _MAX_PK:
-                found.append(int(part))
-    return list(dict.fromkeys(found))
 
 
 class ClientsField(forms.Field):
@@ -95,7 +83,7 @@ class ClientsField(forms.Field):
             for part in re.split(r"[\s,;]+", str(item).strip()):
                 if not part:
                     continue
-                if not part.isdigit() or not 0 < int(part) <= _MAX_PK:
+                if not part.isdigit() or not 0 < int(part) <= MAX_ID:
                     raise forms.ValidationError(
                         self.error_messages["invalid"], code="invalid", params={"value": part}
                     )

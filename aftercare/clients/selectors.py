@@ -13,7 +13,7 @@ from django.http import Http404
 from aftercare import statements
 from aftercare.clients.models import Client, ConsentEvent, Purpose, Tag, full_name_of
 from aftercare.phones import PhoneError, normalize_phone
-from aftercare.practice.access import Actor, scoped
+from aftercare.practice.access import MAX_ID, Actor, scoped
 
 PAGE_SIZE = 50
 
@@ -354,7 +354,7 @@ def client_for_page(actor: Actor, pk: int) -> Client:
     """One client of the actor's practice with what its page shows (its practitioner, tags and
     consent history), else 404. Three queries, each built once (``statements``); the practice
     is the actor's own, not read again."""
-    if not 0 < pk < 2**63:  # past the database's integers: names no row
+    if not 0 < pk <= MAX_ID:  # past the database's integers: names no row
         raise Http404("Not found")
     found = statements.objects(
         "clients: one for its page",

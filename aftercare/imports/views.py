@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aftercare.clients.models import Client
-from aftercare.clients.picker import ClientField, client_picker, ids_in
+from aftercare.clients.picker import ClientField, client_picker
 from aftercare.imports.appointments import calendar_file_problem, match_series_by_hand
 from aftercare.imports.clients import import_clients
 from aftercare.imports.columns import FIELDS, mapping_problems
@@ -27,7 +27,7 @@ from aftercare.imports.models import CalendarSubscription, ImportJob, UnmatchedE
 from aftercare.imports.reading import read_client_file, remember_mapping
 from aftercare.imports.subscriptions import SubscriptionError, subscribe
 from aftercare.imports.tabular import TableError
-from aftercare.practice.access import get_scoped_or_404, practice_required
+from aftercare.practice.access import get_scoped_or_404, ids_in, practice_required
 from aftercare.practice.models import User
 
 MAX_UPLOAD = 20 * 1024 * 1024

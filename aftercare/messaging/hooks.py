@@ -36,6 +36,7 @@ from aftercare.messaging.models import Direction, Message, MessageStatus
 from aftercare.messaging.services import mark_address_unusable
 from aftercare.messaging.smtp import parse_raw, store_parsed
 from aftercare.messaging.transports import TransportError, fetch_twilio_media
+from aftercare.practice.access import ids_in
 from aftercare.practice.models import Practice
 
 log = logging.getLogger("aftercare.hooks")
@@ -88,8 +89,9 @@ def refuse(request: HttpRequest, hook: str) -> HttpResponse:
 
 
 def practice_from_query(request: HttpRequest) -> Practice | None:
-    raw = request.GET.get("practice", "")
-    return Practice.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    # (An "id" past the database's integers names no practice: it is not asked for.)
+    found = ids_in([request.GET.get("practice", "")])
+    return Practice.objects.filter(pk=found[0]).first() if found else None
 
 
 @csrf_exempt

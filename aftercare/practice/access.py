@@ -6,7 +6,8 @@ A record of another practice is a 404, never a 403 that would confirm it exists.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -130,6 +131,22 @@ def get_scoped_or_404(queryset: models.QuerySet[ModelT], actor: Actor, **lookup:
     if not relation.is_cached(found):
         relation.set_cached_value(found, actor.practice)
     return found
+
+
+MAX_ID = 2**63 - 1  # a larger "id" names no row (and would overflow the database's integer)
+
+
+def ids_in(values: Iterable[Any]) -> list[int]:
+    """The ids among ``values`` (text from a URL or a form, several to a value when separated
+    by spaces, commas or semicolons), each once, silently without anything else — nor any
+    number past the database's integers, which names no row and which SQLite refuses. For
+    finding and showing, never for saving: a form field reports what is wrong."""
+    found = []
+    for value in values:
+        for part in re.split(r"[\s,;]+", str(value)):
+            if part.isdigit() and 0 < int(part) <= MAX_ID:
+                found.append(int(part))
+    return list(dict.fromkeys(found))
 
 
 SESSION_KEY = "practice_id"

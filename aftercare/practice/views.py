@@ -34,6 +34,7 @@ from aftercare.practice.access import (
     SESSION_KEY,
     Actor,
     get_scoped_or_404,
+    ids_in,
     memberships_of,
     owner_required,
     practice_required,
@@ -402,9 +403,7 @@ def team_remove(request: HttpRequest, pk: int) -> HttpResponse:
     successor = None
     if raw:
         successor = (
-            Membership.objects.filter(
-                practice=actor.practice, user_id=int(raw) if raw.isdigit() else 0
-            )
+            Membership.objects.filter(practice=actor.practice, user_id__in=ids_in([raw])[:1])
             .select_related("user")
             .first()
         )

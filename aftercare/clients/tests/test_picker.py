@@ -15,9 +15,9 @@ from aftercare.clients.picker import (
     ClientField,
     ClientsField,
     client_picker,
-    ids_in,
     picker_results,
 )
+from aftercare.practice.access import ids_in
 from aftercare.testing import Personas, make_client
 
 pytestmark = pytest.mark.django_db

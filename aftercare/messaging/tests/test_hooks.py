@@ -338,3 +338,17 @@ def test_a_crisis_by_sms_reaches_the_practitioner_through_the_worker(
     alert = Message.objects.get(template_key="staff_alert", in_reply_to=inbound)
     assert alert.status == "sent" and alert.to_address == personas.client.primary_practitioner.email
     assert Message.objects.get(template_key="crisis_support").status == "sent"
+
+
+@pytest.mark.usefixtures("twilio")
+def test_a_practice_past_any_id_in_the_webhooks_link_is_no_practice_not_an_error(
+    personas: Personas, client: HttpClient
+) -> None:
+    """A ``?practice=`` too large for the database's integers names no practice: the message
+    is stored as with no ``?practice=`` at all (found by the client's number), never a server
+    error that Twilio would retry (SQLite refused the number)."""
+    path = "/hooks/twilio/sms?practice=99999999999999999999"
+    response = post_signed(client, path, sms("+447911123456", "Feeling better today"))
+    assert response.status_code == 200
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.practice == personas.practice and inbound.client == personas.client

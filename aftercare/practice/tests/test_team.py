@@ -138,6 +138,20 @@ def test_a_member_of_another_practice_cannot_be_chosen_as_successor(
     assert Membership.objects.filter(pk=colin.pk).exists()
 
 
+def test_a_successor_past_any_id_is_nobody_not_a_server_error(
+    owner_client, personas: Personas
+) -> None:  # type: ignore[no-untyped-def]
+    """A successor "id" too large for the database's integers names no member: the page says
+    to choose another, nothing is removed (SQLite refused the number: a server error)."""
+    colin = Membership.objects.get(user=personas.colleague)
+    response = owner_client.post(
+        reverse("practice-team-remove", args=[colin.pk]), {"successor": "9" * 30}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose another practitioner of this practice, or nobody." in response.content.decode()
+    assert Membership.objects.filter(pk=colin.pk).exists()
+
+
 def test_changing_ones_password_needs_the_current_one(client, personas: Personas) -> None:  # type: ignore[no-untyped-def]
     client.force_login(personas.colleague)
     url = reverse("account-password")
