@@ -8,6 +8,7 @@ resources timeline), the resources to share one.
 
 from __future__ import annotations
 
+from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.clients.timeline import ClientSection, TimelineEntry
 from aftercare.locales import format_date
@@ -79,7 +80,18 @@ def care_records_section(client: Client, actor: Actor) -> ClientSection:
         context={
             "records": client_promise_records(client, limit=HISTORY_LIMIT),
             "shares": client_shares(client, limit=HISTORY_LIMIT),
-            "resources": list(Resource.objects.filter(practice=actor.practice).only("pk", "title")),
+            # (Through a statement: every client page shows the practice's resources to share.)
+            "resources": statements.instances(
+                Resource,
+                ["id", "title"],
+                statements.rows(
+                    "promises: the practice's resources to share",
+                    lambda practice: Resource.objects.filter(practice_id=practice).values_list(
+                        "id", "title"
+                    ),
+                    practice=actor.practice.pk,
+                ),
+            ),
             "show_details": actor.sees_private_notes,
         },
         order=40,
