@@ -350,15 +350,26 @@ def objects(
     *,
     model: type[Model],
     related: Sequence[str] = (),
+    annotations: Sequence[str] = (),
     using: str = "default",
     **values: Any,
 ) -> list[Any]:
     """``build(**values)``'s rows as ``model`` instances with every column, and with each of
     ``related`` (a foreign key's name) as ``select_related`` would give it: the ORM's objects
-    for code that wants them, the query built once per ``key``."""
+    for code that wants them, the query built once per ``key``. ``annotations``: names of
+    ``build``'s annotations, set on each instance as ``annotate`` sets them."""
     fields = _columns_of(model, tuple(related))
-    found = rows(key, lambda **given: build(**given).values_list(*fields), using=using, **values)
-    return instances(model, fields, found, using)
+    found = rows(
+        key,
+        lambda **given: build(**given).values_list(*fields, *annotations),
+        using=using,
+        **values,
+    )
+    made = instances(model, fields, found, using)
+    for one, row in zip(made, found, strict=True):
+        for name, value in zip(annotations, row[len(fields) :], strict=True):
+            setattr(one, name, value)
+    return made
 
 
 def prefetched(instance: Model, name: str, related: Iterable[Any]) -> None:

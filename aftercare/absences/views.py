@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from aftercare import clock
+from aftercare import clock, statements
 from aftercare.absences import services
 from aftercare.absences.forms import AbsenceForm
 from aftercare.absences.models import Absence
@@ -23,7 +23,6 @@ from aftercare.practice.access import (
     get_scoped_or_404,
     ids_in,
     practice_required,
-    scoped,
 )
 from aftercare.practice.models import Practice
 
@@ -41,16 +40,43 @@ def notice_token(practice: Practice) -> str:
 def absence_list(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     today = clock.today(actor.practice.tz)
-    rows = (
-        scoped(Absence, actor)
-        .select_related("practitioner")
-        .annotate(emergency_count=Count("emergency_entries"))
+
+    def listed(part: str, build: Any) -> list[Absence]:
+        """One part of the list, with its practitioner and how many are on its emergency
+        list, through a statement (this page's three were built on every visit)."""
+        return statements.objects(
+            ("absences: the list", part),
+            lambda practice, today: build(
+                Absence.objects.filter(practice_id=practice).annotate(
+                    emergency_count=Count("emergency_entries")
+                ),
+                today,
+            ),
+            model=Absence,
+            related=("practitioner",),
+            annotations=("emergency_count",),
+            practice=actor.practice.pk,
+            today=today,
+        )
+
+    upcoming = listed(
+        "upcoming",
+        lambda rows, today: rows.filter(cancelled=False, last_day__gte=today).order_by(
+            "first_day", "id"
+        ),
     )
-    upcoming = list(rows.filter(cancelled=False, last_day__gte=today).order_by("first_day", "id"))
-    past = list(
-        rows.filter(cancelled=False, last_day__lt=today).order_by("-first_day")[:PAST_SHOWN]
+    past = listed(
+        "past",
+        lambda rows, today: rows.filter(cancelled=False, last_day__lt=today).order_by(
+            "-first_day", "-id"
+        )[:PAST_SHOWN],
     )
-    cancelled = list(rows.filter(cancelled=True, last_day__gte=today).order_by("first_day"))
+    cancelled = listed(
+        "cancelled",
+        lambda rows, today: rows.filter(cancelled=True, last_day__gte=today).order_by(
+            "first_day", "id"
+        ),
+    )
     return render(
         request,
         "absences/list.html",

@@ -265,6 +265,35 @@ def test_objects_are_the_orms_instances_with_their_related_ones(personas: Person
     assert len(queries) == 0
 
 
+def test_objects_carry_their_annotations_as_annotate_sets_them(personas: Personas) -> None:
+    """``annotations``: each instance gets the query's annotation, as ``annotate`` gives it."""
+    from django.db.models import Count
+
+    from aftercare.clients.models import Tag
+
+    tag = Tag.objects.create(practice=personas.practice, name="grief")
+    personas.client.tags.add(tag)
+    Tag.objects.create(practice=personas.practice, name="unused")
+
+    def build(practice: int) -> QuerySet[Tag]:
+        return (
+            Tag.objects.filter(practice_id=practice)
+            .annotate(client_count=Count("clients"))
+            .order_by("name")
+        )
+
+    ours = statements.objects(
+        "test: tags counted",
+        build,
+        model=Tag,
+        annotations=("client_count",),
+        practice=personas.practice.pk,
+    )
+    theirs = list(build(personas.practice.pk))
+    assert [(t.name, t.client_count) for t in ours] == [(t.name, t.client_count) for t in theirs]
+    assert [(t.name, t.client_count) for t in ours] == [("grief", 1), ("unused", 0)]
+
+
 def test_prefetched_relations_read_no_more(personas: Personas) -> None:
     from aftercare.clients.models import Tag
 
