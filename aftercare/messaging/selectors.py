@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template import TemplateSyntaxError
 from django.utils import translation
 
+from aftercare import statements
 from aftercare.care.catalogue import MessageChoice
 from aftercare.clients.models import Client
 from aftercare.messaging import templating
@@ -97,16 +98,32 @@ def sample_context(practice: Practice) -> dict[str, Any]:
     return context
 
 
+@dataclass(frozen=True)
+class OwnWording:
+    """A practice's own template, as the rule picker shows it."""
+
+    name: str
+    subject: str
+    text: str
+
+
 def rule_message_choices(practice: Practice) -> list[MessageChoice]:
     """The messages a care rule can send, each with a preview for the sample client."""
     language = practice.language or "en"
     context = sample_context(practice)
-    own = {
-        row.key: row
-        for row in MessageTemplate.objects.filter(
-            practice=practice, language__in=[language, "en"]
-        ).order_by("key", "language")
-    }
+    # The practice's own wording in its language, else in English (through a statement: the
+    # rule pages ask on every visit).
+    own: dict[str, OwnWording] = {}
+    for key, in_language, name, subject, text in statements.rows(
+        "messaging: a practice's own wording for rules",
+        lambda practice, languages: MessageTemplate.objects.filter(
+            practice_id=practice, language__in=languages
+        ).values_list("key", "language", "name", "subject", "text"),
+        practice=practice.pk,
+        languages=tuple(dict.fromkeys((language, "en"))),  # (Django asks for "en" once)
+    ):
+        if key not in own or in_language == language:
+            own[key] = OwnWording(name, subject, text)
     choices = []
     for key in templating.template_keys():
         if key in NOT_FOR_RULES:

@@ -213,3 +213,25 @@ def test_the_rule_pickers_previews_are_kept_until_the_words_or_the_practice_chan
     changed = {c.key: c for c in selectors.rule_message_choices(personas.practice)}
     assert changed["check_in"].subject == "How are you, Alex?"
     assert changed["check_in"].preview == "Our own words for Alex from Hillside Renamed."
+
+
+def test_the_rule_picker_shows_the_practices_own_wording_in_its_language_before_english(
+    personas,
+):
+    """A practice writing in German with its own wording of a template in German and in
+    English: the rule picker shows the German (it showed whichever sorted last by language,
+    so English over German)."""
+    from aftercare.messaging import selectors
+
+    personas.practice.language = "de"
+    personas.practice.save(update_fields=["language"])
+    for language, words in (("de", "Wie geht es Ihnen, {{ name }}?"), ("en", "How are you?")):
+        MessageTemplate.objects.create(
+            practice=personas.practice,
+            key="check_in",
+            language=language,
+            subject=words,
+            text=words,
+        )
+    chosen = {c.key: c for c in selectors.rule_message_choices(personas.practice)}
+    assert chosen["check_in"].subject == "Wie geht es Ihnen, Alex?"
