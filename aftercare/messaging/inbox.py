@@ -270,14 +270,16 @@ def inbox_page(
         )
         unread = counted[0][0] if counted else 0
 
-    def part(acknowledged: bool, first: int, last: int) -> list[Message]:
+    def part(acknowledged: bool, first: int, wanted: int) -> list[Message]:
+        """``wanted`` rows from the ``first`` on. A page's worth is read whatever is wanted
+        (the shape then holds for every unread count, not one per count) and cut here."""
         found = statements.rows(
-            ("inbox: a page of replies", acknowledged, *shape, first, last),
+            ("inbox: a page of replies", acknowledged, *shape, first, size + 1),
             lambda **given: matching(acknowledged, **given).values_list(
                 *_ROW_FIELDS, *_PRACTITIONER_FIELDS
-            )[first:last],
+            )[first : first + size + 1],
             **values,
-        )
+        )[:wanted]
         messages = statements.instances(Message, _ROW_FIELDS, found)
         for message, row in zip(messages, found, strict=True):
             name, email = row[len(_ROW_FIELDS) :]
@@ -293,9 +295,10 @@ def inbox_page(
 
     found: list[Message] = []
     if start < unread:
-        found += part(False, start, min(stop, unread))
+        found += part(False, start, min(stop, unread) - start)
     if stop > unread and state != "unread":
-        found += part(True, max(0, start - unread), stop - unread)
+        first_read = max(0, start - unread)
+        found += part(True, first_read, stop - unread - first_read)
     return InboxPage(
         number=number,
         messages=found[:size],
