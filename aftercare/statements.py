@@ -110,7 +110,9 @@ def _adapt(connection: Any, value: Any) -> Any:
 @dataclass(frozen=True)
 class _Slot:
     """Where a value goes: its parameter, its name (and item of a tuple), and for text inside
-    a pattern what surrounds it and whether it is escaped for LIKE."""
+    a pattern what surrounds it and whether it is escaped for LIKE; ``wrapped``, the type the
+    driver's parameter had when it was not a plain int (psycopg's ``Int8`` for a big integer
+    column on PostgreSQL), to give each value the same."""
 
     position: int
     name: str
@@ -119,6 +121,7 @@ class _Slot:
     after: str = ""
     like: bool = False
     inside: bool = False
+    wrapped: type | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,11 @@ def _slot_finder(connection: Any, markers: dict[str, Any]) -> Callable[[int, Any
         found = exact.get((type(param), param))
         if found is not None:
             return _Slot(position, found[0], found[1])
+        if isinstance(param, int) and not isinstance(param, bool):
+            # An int the driver wrapped in a type of its own (``Int8``): the marker as an int.
+            found = exact.get((int, int(param)))
+            if found is not None:
+                return _Slot(position, found[0], found[1], wrapped=type(param))
         if isinstance(param, str):
             for shown, name, item, like in texts:
                 before, mark, after = param.partition(shown)
@@ -209,6 +217,8 @@ def _filled(shape: _Shape, connection: Any, values: dict[str, Any]) -> list[Any]
         if slot.inside:
             text = connection.ops.prep_for_like_query(value) if slot.like else value
             params[slot.position] = f"{slot.before}{text}{slot.after}"
+        elif slot.wrapped is not None:
+            params[slot.position] = slot.wrapped(value)
         else:
             params[slot.position] = _adapt(connection, value)
     return params

@@ -366,3 +366,25 @@ def test_count_of_a_query_that_can_match_nothing_is_zero(personas: Personas) -> 
         )
     assert found == 0
     assert len(queries) == 0
+
+
+def test_a_big_integer_columns_value_fills_its_shape(personas: Personas) -> None:
+    """A ``BigIntegerField``'s value reaches PostgreSQL's driver wrapped (psycopg's ``Int8``):
+    the marker is still found, and each call's value goes in wrapped the same way."""
+    from aftercare.practice.audit import record_audit
+    from aftercare.practice.models import AuditEventClient
+
+    other = make_client(personas.practice, given_name="Ben")
+    for client in (personas.client, other):
+        record_audit(personas.actor(), "view", client, summary="Opened")
+
+    def build(practice: int, client: int) -> QuerySet[AuditEventClient]:
+        return AuditEventClient.objects.filter(practice_id=practice, client_id=client).values_list(
+            "client_id"
+        )
+
+    for client in (personas.client, other):
+        found = statements.rows(
+            "test: events about a client", build, practice=personas.practice.pk, client=client.pk
+        )
+        assert found == [(client.pk,)]
