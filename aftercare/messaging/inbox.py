@@ -309,10 +309,15 @@ def inbox_page(
 
 
 def conversation_of(client: Any, limit: int = 200) -> list[Message]:
-    """Both directions of one client's messages, oldest first (the newest ``limit``)."""
-    newest = list(
-        Message.objects.filter(client=client)
-        .select_related("sent_by")
-        .order_by("-created_at", "-id")[:limit]
+    """Both directions of one client's messages, oldest first (the newest ``limit``); read
+    through a statement (the conversation page asks on every visit)."""
+    newest = statements.objects(
+        ("messaging: a conversation", limit),
+        lambda client: Message.objects.filter(client_id=client).order_by("-created_at", "-id")[
+            :limit
+        ],
+        model=Message,
+        related=("sent_by",),
+        client=client.pk,
     )
     return newest[::-1]
