@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -361,13 +361,17 @@ def objects(
     model: type[Model],
     related: Sequence[str] = (),
     annotations: Sequence[str] = (),
+    known: Mapping[str, Model] | None = None,
     using: str = "default",
     **values: Any,
 ) -> list[Any]:
     """``build(**values)``'s rows as ``model`` instances with every column, and with each of
     ``related`` (a foreign key's name) as ``select_related`` would give it: the ORM's objects
     for code that wants them, the query built once per ``key``. ``annotations``: names of
-    ``build``'s annotations, set on each instance as ``annotate`` sets them."""
+    ``build``'s annotations, set on each instance as ``annotate`` sets them. ``known``: foreign
+    keys whose object the caller holds already (``{"practice": practice}`` for a read of one
+    practice's rows), given to each instance without reading it (a row that names another
+    object is a ``StatementError``)."""
     fields = _columns_of(model, tuple(related))
     found = rows(
         key,
@@ -379,6 +383,12 @@ def objects(
     for one, row in zip(made, found, strict=True):
         for name, value in zip(annotations, row[len(fields) :], strict=True):
             setattr(one, name, value)
+    for name, held in (known or {}).items():
+        field = model._meta.get_field(name)
+        for one in made:
+            if getattr(one, field.attname) != held.pk:
+                raise StatementError(f"statement {key!r}: a row's {name} is not the one given")
+            field.set_cached_value(one, held)
     return made
 
 

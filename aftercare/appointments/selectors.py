@@ -358,10 +358,9 @@ def visit_kinds(actor: Actor, *, include_archived: bool = False) -> list[VisitKi
         "appointments: visit kinds",
         lambda practice: VisitKind.objects.filter(practice_id=practice).order_by("name", "id"),
         model=VisitKind,
+        known={"practice": actor.practice},
         practice=actor.practice.pk,
     )
-    for row in rows:
-        row.practice = actor.practice
     keys = {row.key for row in rows}
     for key, name, minutes in DEFAULT_VISIT_KINDS:
         if key not in keys:

@@ -268,10 +268,12 @@ def clients_to_pick(
         return rows[: limit + 1]
 
     rows = statements.objects(
-        found._key("to pick", limit, "excluded" in values), build, model=Client, **values
+        found._key("to pick", limit, "excluded" in values),
+        build,
+        model=Client,
+        known={"practice": actor.practice},
+        **values,
     )
-    for row in rows:
-        row.practice = actor.practice
     return rows[:limit], len(rows) > limit
 
 
@@ -361,13 +363,13 @@ def client_for_page(actor: Actor, pk: int) -> Client:
         lambda practice, pk: Client.objects.filter(practice_id=practice, pk=pk),
         model=Client,
         related=("primary_practitioner",),
+        known={"practice": actor.practice},
         practice=actor.practice.pk,
         pk=pk,
     )
     if not found:
         raise Http404("Not found")
     client = found[0]
-    client.practice = actor.practice
     statements.prefetched(
         client,
         "tags",

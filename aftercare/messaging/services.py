@@ -43,10 +43,10 @@ def messaging_settings_for(practice: Practice) -> MessagingSettings:
         "messaging: a practice's settings",
         lambda practice: MessagingSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
         model=MessagingSettings,
+        known={"practice": practice},
         practice=practice.pk,
     )
     if found:
-        found[0].practice = practice
         return found[0]
     made, _ = MessagingSettings.objects.get_or_create(practice=practice)
     return made

@@ -423,12 +423,10 @@ def _first_client(actor: Any) -> Client | None:
         ],
         model=Client,
         related=("primary_practitioner",),
+        known={"practice": actor.practice},
         practice=actor.practice.pk,
     )
-    if not found:
-        return None
-    found[0].practice = actor.practice
-    return found[0]
+    return found[0] if found else None
 
 
 def _preview(actor: Any, source: dict[str, str], chosen: Client | None) -> dict[str, Any] | None:

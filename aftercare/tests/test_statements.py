@@ -294,6 +294,34 @@ def test_objects_carry_their_annotations_as_annotate_sets_them(personas: Persona
     assert [(t.name, t.client_count) for t in ours] == [("grief", 1), ("unused", 0)]
 
 
+def test_objects_take_a_known_relation_without_reading_it(personas: Personas) -> None:
+    """``known``: each instance holds the object given (asking for it reads nothing); a row
+    naming another one is refused, not given the wrong object."""
+
+    def build(practice: int) -> QuerySet[Client]:
+        return Client.objects.filter(practice_id=practice).order_by("pk")
+
+    ours = statements.objects(
+        "test: a practice's clients",
+        build,
+        model=Client,
+        known={"practice": personas.practice},
+        practice=personas.practice.pk,
+    )
+    assert ours
+    with CaptureQueriesContext(connection) as queries:
+        assert all(client.practice is personas.practice for client in ours)
+    assert len(queries) == 0
+    with pytest.raises(statements.StatementError, match="practice is not the one given"):
+        statements.objects(
+            "test: a practice's clients",
+            build,
+            model=Client,
+            known={"practice": personas.other_practice},
+            practice=personas.practice.pk,
+        )
+
+
 def test_prefetched_relations_read_no_more(personas: Personas) -> None:
     from aftercare.clients.models import Tag
 
