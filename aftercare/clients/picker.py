@@ -23,7 +23,7 @@ Progressive enhancement:
    carries the picker's inputs: the query, the ticked boxes and the ids already listed, so a
    result ticked earlier stays at the top, ticked, and nothing listed appears twice.
 
-Use it from a view::
+Use it from a view (``ids_in``, the ids typed into a request, is one of the access helpers)::
 
     picker = client_picker(actor, name="emergency_client_ids", label="Emergency list",
                            chosen_ids=ids_in(request.POST.getlist("emergency_client_ids")),

@@ -468,8 +468,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "The first day was after the last; they were swapped.")
         since, until = until, since
     values: dict[str, Any] = {"practice": actor.practice.pk}
-    if ids_in([user]):  # (past the database's integers, no filter: it names nobody)
-        values["user"] = ids_in([user])[0]
+    for user_id in ids_in([user])[:1]:  # (past the database's integers, none: it names nobody)
+        values["user"] = user_id
     if client_ids:
         values["client"] = client_ids[0]
     if action in AuditEvent.Action.values:

@@ -162,7 +162,8 @@ def _previewed(
     The subject and text only: the HTML part (links found in every line) is not shown, and
     deriving it for twenty templates was a third of the rule form's CPU.
     """
-    values = {field: dict(value) if field == "details" else value for field, value in context}
+    # (``_choice`` froze each dict of the context, the details, as the tuple of its items.)
+    values = {field: dict(value) if isinstance(value, tuple) else value for field, value in context}
     try:
         return templating.render_subject(subject, values), templating.render_text(text, values)
     except TemplateSyntaxError:

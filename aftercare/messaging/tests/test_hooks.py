@@ -346,7 +346,8 @@ def test_a_practice_past_any_id_in_the_webhooks_link_is_no_practice_not_an_error
 ) -> None:
     """A ``?practice=`` too large for the database's integers names no practice: the message
     is stored as with no ``?practice=`` at all (found by the client's number), never a server
-    error that Twilio would retry (SQLite refused the number)."""
+    error that Twilio would retry. (Django answers such a primary key with no row already;
+    the test keeps it so, whatever reads the number.)"""
     path = "/hooks/twilio/sms?practice=99999999999999999999"
     response = post_signed(client, path, sms("+447911123456", "Feeling better today"))
     assert response.status_code == 200
