@@ -562,15 +562,19 @@ def test_today_for_the_whole_practice_reads_two_days_of_appointments_by_index(
     ]
     assert of_table, f"no query of {table}"
     if connection.vendor == "sqlite":
-        plans = [plan_text(sql, params) for sql, params in of_table]
-        assert all(
-            f"INDEX {index} (practice_id=? AND starts_at>? AND starts_at<?)" in plan
-            for plan in plans
-        ), plans
+        assert_days_read_through(index, of_table)
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
             assert index in {row[0] for row in cursor.fetchall()}
+
+
+def assert_days_read_through(index: str, queries: list[tuple[str, Any]]) -> None:
+    """SQLite reads each query's range of days of the practice through ``index``."""
+    plans = [plan_text(sql, params) for sql, params in queries]
+    assert all(
+        f"INDEX {index} (practice_id=? AND starts_at>? AND starts_at<?)" in plan for plan in plans
+    ), plans
 
 
 def test_the_fee_report_reads_the_decisions_of_its_days_by_index(
@@ -587,11 +591,7 @@ def test_the_fee_report_reads_the_decisions_of_its_days_by_index(
     of_table = [(sql, params) for sql, params in queries if f'FROM "{table}"' in sql]
     assert len(of_table) == 2, of_table  # the totals, the latest decisions
     if connection.vendor == "sqlite":
-        plans = [plan_text(sql, params) for sql, params in of_table]
-        assert all(
-            f"INDEX {index} (practice_id=? AND starts_at>? AND starts_at<?)" in plan
-            for plan in plans
-        ), plans
+        assert_days_read_through(index, of_table)
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
