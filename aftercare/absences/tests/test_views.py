@@ -283,3 +283,43 @@ def test_odd_input_to_the_form_is_a_page_with_errors_never_a_server_error(
     if "emergency_client_ids_search" not in odd:
         assert response.status_code == 200
         assert not Absence.objects.exists()
+
+
+def test_the_list_puts_each_absence_under_upcoming_cancelled_or_past(
+    owner_client: HttpClient, personas: Personas
+) -> None:
+    """Upcoming ones first (soonest first), then the cancelled ones still to come, then the
+    last ten past ones, newest first; another practice's never."""
+
+    def absence(first: dt.date, days: int, **more: object) -> Absence:
+        return Absence.objects.create(
+            practice=personas.practice,
+            practitioner=personas.owner,
+            first_day=first,
+            last_day=first + dt.timedelta(days=days),
+            created_by=personas.owner,
+            **more,
+        )
+
+    absence(dt.date(2027, 3, 1), 4, private_reason="Conference")
+    absence(dt.date(2027, 5, 1), 2, cancelled=True, cancelled_at=NOW)
+    absence(dt.date(2026, 8, 1), 10)
+    absence(dt.date(2026, 12, 20), 5)
+    Absence.objects.create(
+        practice=personas.other_practice,
+        practitioner=personas.outsider,
+        first_day=dt.date(2027, 3, 2),
+        last_day=dt.date(2027, 3, 3),
+        created_by=personas.outsider,
+    )
+    page = owner_client.get(reverse("absences-list")).text
+    upcoming, rest = page.split("<h2>Cancelled</h2>")
+    cancelled, past = rest.split("<h2>Past</h2>")
+    assert (
+        "Mon, 1 Mar 2027 – Fri, 5 Mar 2027" in upcoming
+        and "0 clients" in upcoming
+        and "Conference" in upcoming
+    )
+    assert "1 May – 3 May 2027" in cancelled and "(cancelled 1 Feb)" in cancelled
+    assert past.index("20 Dec – 25 Dec 2026") < past.index("1 Aug – 11 Aug 2026")
+    assert "Oscar" not in page
