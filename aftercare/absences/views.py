@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core import signing
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,17 +42,22 @@ def absence_list(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     today = clock.today(actor.practice.tz)
 
-    def listed(part: str, build: Any) -> list[Absence]:
-        """One part of the list, with its practitioner and how many are on its emergency
-        list, through a statement (this page's three were built on every visit)."""
+    def listed(
+        part: str, *, cancelled: bool, ended: bool, order: tuple[str, ...], limit: int = 0
+    ) -> list[Absence]:
+        """One part of the list (``part`` names its shape), with each absence's practitioner
+        and how many are on its emergency list, through a statement (this page's three queries
+        were built on every visit)."""
+
+        def build(practice: int, today: dt.date) -> QuerySet[Absence]:
+            rows = Absence.objects.filter(practice_id=practice, cancelled=cancelled)
+            rows = rows.filter(last_day__lt=today) if ended else rows.filter(last_day__gte=today)
+            rows = rows.annotate(emergency_count=Count("emergency_entries")).order_by(*order)
+            return rows[:limit] if limit else rows
+
         return statements.objects(
             ("absences: the list", part),
-            lambda practice, today: build(
-                Absence.objects.filter(practice_id=practice).annotate(
-                    emergency_count=Count("emergency_entries")
-                ),
-                today,
-            ),
+            build,
             model=Absence,
             related=("practitioner",),
             annotations=("emergency_count",),
@@ -59,24 +65,11 @@ def absence_list(request: HttpRequest) -> HttpResponse:
             today=today,
         )
 
-    upcoming = listed(
-        "upcoming",
-        lambda rows, today: rows.filter(cancelled=False, last_day__gte=today).order_by(
-            "first_day", "id"
-        ),
-    )
+    upcoming = listed("upcoming", cancelled=False, ended=False, order=("first_day", "id"))
     past = listed(
-        "past",
-        lambda rows, today: rows.filter(cancelled=False, last_day__lt=today).order_by(
-            "-first_day", "-id"
-        )[:PAST_SHOWN],
+        "past", cancelled=False, ended=True, order=("-first_day", "-id"), limit=PAST_SHOWN
     )
-    cancelled = listed(
-        "cancelled",
-        lambda rows, today: rows.filter(cancelled=True, last_day__gte=today).order_by(
-            "first_day", "id"
-        ),
-    )
+    cancelled = listed("cancelled", cancelled=True, ended=False, order=("first_day", "id"))
     return render(
         request,
         "absences/list.html",
