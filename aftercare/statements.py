@@ -330,28 +330,56 @@ def instances(
     """Rows of ``fields`` as ``model`` instances, as ``select_related(…).only(…)`` makes them.
 
     ``client__given_name`` fills the instance's ``client`` (of its own model, its id from
-    ``client_id``, which must be among ``fields``); columns past ``fields`` are ignored.
+    ``client_id``, which must be among ``fields``), and ``client__primary_practitioner__email``
+    the client's ``primary_practitioner`` in turn (its id from ``client__primary_practitioner_id``);
+    a relation whose id is None is None. Columns past ``fields`` are ignored.
     """
     own = [(position, name) for position, name in enumerate(fields) if "__" not in name]
-    related: dict[str, list[tuple[int, str]]] = {}
-    for position, name in enumerate(fields):
-        if "__" in name:
-            relation, attribute = name.split("__", 1)
-            related.setdefault(relation, []).append((position, attribute))
+    related = _relations(enumerate(fields))
     made = []
     for row in found:
         made_one = instance(model, {name: row[position] for position, name in own}, using)
-        for relation, columns in related.items():
-            field = model._meta.get_field(relation)
-            key = getattr(made_one, field.attname)
-            if key is None:
-                setattr(made_one, relation, None)
-                continue
-            values = {attribute: row[position] for position, attribute in columns}
-            values[field.related_model._meta.pk.attname] = key
-            setattr(made_one, relation, instance(field.related_model, values, using))
+        _attach(made_one, model, related, row, using)
         made.append(made_one)
     return made
+
+
+# A relation's own columns (position, attribute) and those of its relations in turn.
+_Relations = dict[str, tuple[list[tuple[int, str]], "_Relations"]]
+
+
+def _relations(columns: Iterable[tuple[int, str]]) -> _Relations:
+    """``instances``' columns of relations, by relation (worked out once, not per row)."""
+    by_relation: dict[str, list[tuple[int, str]]] = {}
+    for position, name in columns:
+        if "__" in name:
+            relation, attribute = name.split("__", 1)
+            by_relation.setdefault(relation, []).append((position, attribute))
+    return {
+        relation: (
+            [(position, name) for position, name in found if "__" not in name],
+            _relations(found),
+        )
+        for relation, found in by_relation.items()
+    }
+
+
+def _attach(
+    made: Model, model: type[Model], related: _Relations, row: Sequence[Any], using: str
+) -> None:
+    """Give ``made`` each of ``related`` from ``row`` (and theirs, in turn)."""
+    for relation, (own, deeper) in related.items():
+        field = model._meta.get_field(relation)
+        key = getattr(made, field.attname)
+        if key is None:
+            setattr(made, relation, None)
+            continue
+        values = {attribute: row[position] for position, attribute in own}
+        values[field.related_model._meta.pk.attname] = key
+        other = instance(field.related_model, values, using)
+        if deeper:
+            _attach(other, field.related_model, deeper, row, using)
+        setattr(made, relation, other)
 
 
 def objects(

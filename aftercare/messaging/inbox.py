@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from aftercare import statements
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
-from aftercare.practice.models import Practice, User
+from aftercare.practice.models import Practice
 from aftercare.practice.pages import UncountedPage
 from aftercare.queue import items
 from aftercare.queue.selectors import count_of, scope_values
@@ -200,8 +200,6 @@ _ROW_FIELDS = [
     "client__given_name",
     "client__family_name",
     "client__primary_practitioner_id",
-]
-_PRACTITIONER_FIELDS = [
     "client__primary_practitioner__full_name",
     "client__primary_practitioner__email",
 ]
@@ -275,23 +273,12 @@ def inbox_page(
         (the shape then holds for every unread count, not one per count) and cut here."""
         found = statements.rows(
             ("inbox: a page of replies", acknowledged, *shape, first, size + 1),
-            lambda **given: matching(acknowledged, **given).values_list(
-                *_ROW_FIELDS, *_PRACTITIONER_FIELDS
-            )[first : first + size + 1],
+            lambda **given: matching(acknowledged, **given).values_list(*_ROW_FIELDS)[
+                first : first + size + 1
+            ],
             **values,
         )[:wanted]
-        messages = statements.instances(Message, _ROW_FIELDS, found)
-        for message, row in zip(messages, found, strict=True):
-            name, email = row[len(_ROW_FIELDS) :]
-            client = message.client
-            client.primary_practitioner = (
-                None
-                if client.primary_practitioner_id is None
-                else statements.instance(
-                    User, {"id": client.primary_practitioner_id, "full_name": name, "email": email}
-                )
-            )
-        return messages
+        return statements.instances(Message, _ROW_FIELDS, found)
 
     found: list[Message] = []
     if start < unread:

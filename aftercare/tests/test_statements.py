@@ -322,6 +322,43 @@ def test_objects_take_a_known_relation_without_reading_it(personas: Personas) ->
         )
 
 
+def test_instances_fill_a_relations_relation_in_turn(personas: Personas) -> None:
+    """``client__primary_practitioner__email`` gives each message's client its practitioner
+    (None for a client without one), as ``select_related`` of both would; nothing more read."""
+    nobodys = make_client(personas.practice, given_name="Nell", primary_practitioner=None)
+    for client in (personas.client, nobodys):
+        Message.objects.create(
+            practice=personas.practice,
+            client=client,
+            direction=Direction.INBOUND,
+            channel="sms",
+            text_body="hello",
+            status="received",
+        )
+    fields = [
+        "id",
+        "client_id",
+        "client__given_name",
+        "client__primary_practitioner_id",
+        "client__primary_practitioner__email",
+    ]
+    found = Message.objects.filter(practice=personas.practice).order_by("id").values_list(*fields)
+    made = statements.instances(Message, fields, list(found))
+    with CaptureQueriesContext(connection) as queries:
+        shown = [
+            (
+                m.client.given_name,
+                m.client.primary_practitioner and m.client.primary_practitioner.email,
+            )
+            for m in made
+        ]
+    assert len(queries) == 0
+    assert shown == [
+        (personas.client.given_name, personas.client.primary_practitioner.email),
+        ("Nell", None),
+    ]
+
+
 def test_prefetched_relations_read_no_more(personas: Personas) -> None:
     from aftercare.clients.models import Tag
 
