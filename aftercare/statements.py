@@ -30,7 +30,10 @@ values and compares SQL and parameters with what the shape filled in, failing by
 they differ.
 
 ``objects`` gives model instances of a statement's rows (every column, and ``select_related``'s
-for named relations); ``prefetched`` hands a relation its objects as ``prefetch_related`` would.
+for named relations, its annotations, and relations the caller holds already: ``known``);
+``instances`` makes them of chosen columns (``client__primary_practitioner__email`` fills a
+relation's relation too); ``prefetched`` hands a relation its objects as ``prefetch_related``
+would. ``count`` counts a query's rows.
 
 The query must be a ``values_list`` (rows come back as tuples, converted as Django converts
 them: SQLite's text moments to aware datetimes, JSON to lists). Through ``connection.cursor``,

@@ -257,6 +257,8 @@ def inbox_page(
     up_to = max(UNREAD_COUNTED_UP_TO, stop)
     unread = 0
     if state != "read":
+        # The bounded count is a subquery (``count_of``: it stops at ``up_to + 1``); a statement
+        # reads rows, so it rides on the practice's one row.
         counted = statements.rows(
             ("inbox: unread replies, counted", *shape, up_to),
             lambda **given: (
