@@ -52,8 +52,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import DEFERRED, Func, IntegerField, Model, QuerySet
+from django.db.models import DEFERRED, Func, IntegerField, Model, QuerySet, signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ValuesListIterable
+from django.db.models.query_utils import DeferredAttribute
 
 _INT_MARK = -1_000_000_000_001
 _MOMENT_MARK = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
@@ -316,11 +319,48 @@ def _check(
 
 def instance(model: type[Model], values: dict[str, Any], using: str = "default") -> Any:
     """A ``model`` instance holding ``values`` (by attribute name: ``client_id``), the other
-    fields deferred, as ``QuerySet.only`` makes one (for code that wants model instances)."""
-    return model.from_db(
-        using,
-        list(values),
-        [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields],
+    fields deferred, as ``QuerySet.only`` makes one (for code that wants model instances).
+
+    ``Model.__init__`` (through ``from_db``) walks every field of the model, setting each value
+    given and skipping each deferred one, and sends ``pre_init`` and ``post_init``: 7 µs an
+    instance, a millisecond for the inbox's fifty replies with their clients and practitioners.
+    What it leaves behind is an instance whose ``__dict__`` holds the given values (a field
+    not in it is deferred: ``get_deferred_fields``) and whose state says it came from the
+    database; for a model with an ``__init__`` of its own or with receivers of those signals,
+    Django's path is kept.
+    """
+    if not _plain(model):
+        return model.from_db(
+            using,
+            list(values),
+            [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields],
+        )
+    made = model.__new__(model)
+    state = made._state = ModelState()
+    state.adding = False
+    state.db = using
+    made.__dict__.update(values)
+    return made
+
+
+def _plain(model: type[Model]) -> bool:
+    """Does ``Model.__init__`` do no more for ``model`` than set the values it is given?"""
+    return (
+        _plain_fields(model)
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_fields(model: type[Model]) -> bool:
+    """No ``__init__`` of the model's own, and every field's value set as it is given: a plain
+    attribute, or a foreign key's id (whose setter only forgets a related object cached
+    before, and a new instance has none)."""
+    return model.__init__ is Model.__init__ and all(
+        type(getattr(model, field.attname, None))
+        in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        for field in model._meta.concrete_fields
     )
 
 

@@ -50,7 +50,7 @@ from aftercare.messaging.services import (
 from aftercare.messaging.transports import preview_mode, sms_live, sms_sender, twilio_account
 from aftercare.practice.access import get_scoped_or_404, owner_required, practice_required, scoped
 from aftercare.practice.audit import record_audit, record_reads
-from aftercare.practice.models import LANGUAGES, Membership
+from aftercare.practice.models import LANGUAGES
 
 PAGE_SIZE = 50
 
@@ -109,16 +109,9 @@ UNMATCHED_SHOWN = 50
 def inbox_page(request: HttpRequest) -> HttpResponse:
     """What clients wrote: unread first, filtered by triage level, practitioner, channel, state."""
     actor = request.actor  # type: ignore[attr-defined]
-    members = list(
-        Membership.objects.filter(practice=actor.practice)
-        .exclude(role="assistant")
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
     choices = {
         "level": dict(TriageLevel.choices),
-        "practitioner": {str(m.user_id): m.user.display_name for m in members}
-        | {"none": "No practitioner"},
+        "practitioner": inbox.practitioner_choices(actor.practice) | {"none": "No practitioner"},
         "channel": dict(MessageChannel.choices),
         "state": INBOX_STATES,
     }

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
@@ -453,3 +453,59 @@ def test_a_big_integer_columns_value_fills_its_shape(personas: Personas) -> None
             "test: events about a client", build, practice=personas.practice.pk, client=client.pk
         )
         assert found == [(client.pk,)]
+
+
+def test_an_instance_is_the_one_djangos_from_db_makes(personas: Personas) -> None:
+    """``instance`` without ``Model.__init__``: the same values, the same deferred fields, the
+    same state (from the database, not being added), a deferred field read on demand, a
+    related object read and cached, and a save that updates the row rather than adding one."""
+    message = Message.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        direction=Direction.INBOUND,
+        channel="sms",
+        text_body="hello",
+        status="received",
+    )
+    values = {"id": message.pk, "client_id": personas.client.pk, "text_body": "hello"}
+    ours = statements.instance(Message, values)
+    djangos = Message.from_db(
+        "default",
+        list(values),
+        [values.get(f.attname, models.DEFERRED) for f in Message._meta.concrete_fields],
+    )
+    assert type(ours) is Message
+    assert ours.get_deferred_fields() == djangos.get_deferred_fields()
+    assert "channel" in ours.get_deferred_fields()
+    assert (ours._state.adding, ours._state.db) == (False, "default")
+    assert ours == djangos and ours.text_body == "hello"
+    with CaptureQueriesContext(connection) as queries:
+        assert ours.channel == "sms"  # deferred: read now, as Django reads it
+        assert ours.client.given_name == personas.client.given_name
+        assert ours.client is ours.client  # cached once read
+    assert len(queries) == 2
+    ours.client_id = personas.other_client.pk  # the id's setter forgets the cached client
+    assert ours.client.pk == personas.other_client.pk
+    ours.text_body = "changed"
+    ours.save(update_fields=["text_body"])
+    assert Message.objects.get(pk=message.pk).text_body == "changed"
+    assert Message.objects.filter(practice=personas.practice).count() == 1
+
+
+def test_an_instance_of_a_model_with_init_receivers_goes_through_django(
+    personas: Personas,
+) -> None:
+    """A ``post_init`` receiver (as an image field's) is still called for each instance."""
+    seen: list[int] = []
+
+    def note(sender: type[Message], instance: Message, **kwargs: Any) -> None:
+        seen.append(instance.pk)
+
+    models.signals.post_init.connect(note, sender=Message)
+    try:
+        made = statements.instance(Message, {"id": 41, "text_body": "x"})
+    finally:
+        models.signals.post_init.disconnect(note, sender=Message)
+    assert seen == [41] and made.text_body == "x"
+    statements.instance(Message, {"id": 42})
+    assert seen == [41]
