@@ -74,3 +74,34 @@ def test_stopped_supplies_and_cancelled_notices_are_not_counted(personas: Person
     supplies, notices = trends["supplies_on_time"], trends["notices_before_absences"]
     assert (supplies.month, supplies.met, supplies.total) == (dt.date(2026, 11, 1), 1, 2)
     assert (notices.met, notices.total) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_a_reorder_is_on_time_by_the_practices_own_calendar(personas: Personas) -> None:
+    """In Auckland (13 hours ahead in November) a re-order at noon UTC on the run-out day is
+    already the next day there: late, though it was still that day in UTC. One at 10:00 UTC
+    the day before (23:00 there) is on time."""
+    personas.practice.time_zone = "Pacific/Auckland"
+    personas.practice.save(update_fields=["time_zone"])
+    for name, requested in (
+        ("late", dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)),
+        ("in time", dt.datetime(2026, 11, 9, 10, 0, tzinfo=dt.UTC)),
+    ):
+        Supply.objects.create(
+            practice=personas.practice,
+            client=personas.client,
+            name=f"Remedy {name}",
+            quantity=Decimal(10),
+            daily_dose=Decimal(1),
+            started_on=dt.date(2026, 10, 1),
+            runs_out_on=dt.date(2026, 11, 10),
+            reorder_requested_at=requested,
+        )
+    (supplies,) = [
+        trend
+        for trend in practice_trends(personas.actor(), reply_target=dt.timedelta(hours=48))
+        if trend.key == "supplies_on_time"
+    ]
+    # Already 1 December in Auckland: November is the month before the last.
+    november = supplies.months[-2]
+    assert (november.month, november.met, november.total) == (dt.date(2026, 11, 1), 1, 2)
