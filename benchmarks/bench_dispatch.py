@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_dispatch.py [--messages 1000] [--batch 
 [--workers 1,2,4] [--database-url postgres://…/an_empty_database]``.
 
 It builds a throw-away SQLite database (WAL, as in production: the worker's own connection
-commits with synchronous=NORMAL, see ``durability.commits_wait_for_disk``) in a temporary data folder,
+commits with synchronous=NORMAL, see ``worker.worker_commits``) in a temporary data folder,
 or migrates the empty database ``--database-url`` names (its rows are the benchmark's; drop it
 afterwards), queues the same rendered messages, and delivers them to an aiosmtpd server on
 loopback:

@@ -11,9 +11,8 @@ A loop of small steps, each returning "did I find work?" (like healthchecks' sen
    status='queued'``) — of a rate-limited sender only what its rate lets out within the lease
    (``claim_size``) — re-check each just before sending, record the attempt *before* handing it
    to the transport, send, and record the outcome, message by message, only while this worker
-   still holds the lease. The worker's commits do not wait for the disk
-   (``durability.commits_wait_for_disk``): a kill loses none of them; an SMS attempt is
-   committed durably before its hand-over.
+   still holds the lease. The worker's commits do not wait for the disk (``worker_commits``):
+   a kill loses none of them; an SMS attempt is committed durably before its hand-over.
 3. ``reclaim_expired``: a message whose lease expired belongs to a worker that died mid-send.
    Email is queued again and resent with the same Message-ID (receivers drop duplicates);
    SMS/WhatsApp, whose provider offers no idempotency key, become ``uncertain`` for a person
@@ -43,7 +42,6 @@ from psycopg import generators
 from aftercare import clock, statements
 from aftercare.care.models import Action, Touchpoint, TouchpointStatus
 from aftercare.care.preparers import SkipTouchpoint, prepare_touchpoint
-from aftercare.durability import commits_wait_for_disk
 from aftercare.messaging.checks import Verdict, batch_cache, recheck
 from aftercare.messaging.inbound import route_arrived
 from aftercare.messaging.models import (
@@ -80,6 +78,31 @@ def retry_delay(attempts: int) -> dt.timedelta:
     """Capped exponential backoff with jitter: 1, 2, 4 … minutes, at most 6 hours."""
     delay = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
     return delay * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
+
+
+def worker_commits(*, durable: bool) -> None:
+    """Set whether this connection's commits wait for the disk (``durable``) or not.
+
+    Not waiting (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL
+    ``synchronous_commit=off``), a commit still survives this process being killed — the outbox
+    guarantee is about that: the database has it — but the last ones (SQLite: since the last
+    checkpoint; PostgreSQL: at most ``3 × wal_writer_delay``, 0.6 s) may be lost with the
+    database machine's power. The worker writes its claims and outcomes that way (an fsync per
+    message was most of its time on either database); a hand-over to a provider without an
+    idempotency key is recorded durably, which also makes every commit before it durable (the
+    log is written in order). A no-op inside a transaction (SQLite refuses the change there;
+    tests run inside one).
+    """
+    if connection.in_atomic_block:
+        return
+    if connection.vendor == "sqlite":
+        statement = f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}"
+    elif connection.vendor == "postgresql":
+        statement = f"SET synchronous_commit TO {'on' if durable else 'off'}"
+    else:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
 
 
 def claim_size(batch_size: int, per_second: float | None, lease_seconds: float) -> int:
@@ -351,7 +374,7 @@ class Worker:
         """One pass of every step; True when any step found work."""
         if connection.connection is None or connection.connection is not self._commits_set_on:
             # Once per connection (a round trip), again when it was reopened.
-            commits_wait_for_disk(durable=False)
+            worker_commits(durable=False)
             self._commits_set_on = connection.connection
         self.heartbeat()
         found = False
@@ -622,7 +645,7 @@ class Worker:
             attempt = attempts.get(message.pk)
             if attempt is None:
                 # No idempotency key: this record must outlive even a power cut.
-                commits_wait_for_disk(durable=True)
+                worker_commits(durable=True)
                 try:
                     with transaction.atomic():
                         if not self.holding(message).update(attempt_count=F("attempt_count") + 1):
@@ -631,7 +654,7 @@ class Worker:
                             message=message, worker=self.name, started_at=clock.now()
                         )
                 finally:
-                    commits_wait_for_disk(durable=False)
+                    worker_commits(durable=False)
             try:
                 provider_id = self.transport(message.channel).send(message)
             except TransportError as error:

@@ -31,7 +31,6 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from aftercare import clock, statements
-from aftercare.durability import without_waiting_for_disk
 from aftercare.practice.access import Actor
 from aftercare.practice.models import AuditChainHead, AuditEvent, AuditEventClient, Practice
 
@@ -45,55 +44,50 @@ def record_audit(
     changes: dict[str, Any] | None = None,
     client_ids: Iterable[int] = (),
 ) -> AuditEvent:
-    """Write one audit event for ``obj`` (within the caller's transaction). A read (``view``)
-    outside any transaction is committed without waiting for the disk (``record_reads``)."""
-    event = AuditEvent(
-        practice=actor.practice,
-        user=actor.user,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        clients=client_list([*client_ids, *_client_of(obj)]),
-        summary=summary[:300] or str(obj)[:300],
-        changes=changes or {},
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        via=actor.via,
-    )
-    if action != AuditEvent.Action.VIEW:
-        return append_audit_events([event])[0]
-    with without_waiting_for_disk():
-        return append_audit_events([event])[0]
+    """Write one audit event for ``obj`` (within the caller's transaction)."""
+    return append_audit_events(
+        [
+            AuditEvent(
+                practice=actor.practice,
+                user=actor.user,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                clients=client_list([*client_ids, *_client_of(obj)]),
+                summary=summary[:300] or str(obj)[:300],
+                changes=changes or {},
+                ip_address=actor.ip_address,
+                user_agent=actor.user_agent,
+                via=actor.via,
+            )
+        ]
+    )[0]
 
 
 def record_reads(
     actor: Actor, model: type[models.Model], client_ids: Sequence[int], summary: str
 ) -> AuditEvent | None:
-    """One row for a page of client data read (a list, a search, the queue, the outbox).
-
-    Outside any transaction (a page that only reads) it is committed without waiting for the
-    disk (``durability.without_waiting_for_disk``): an fsync on every page that shows clients,
-    and under load a write lock held through it while the other pages waited. A power cut of
-    the database machine may lose the last moments' reads from the trail, never a change.
-    """
+    """One row for a page of client data read (a list, a search, the queue, the outbox)."""
     if not client_ids:
         return None
     ids = sorted(set(client_ids))
-    event = AuditEvent(
-        practice=actor.practice,
-        user=actor.user,
-        action=AuditEvent.Action.VIEW,
-        object_type=model._meta.label_lower,
-        object_id="",
-        clients=client_list(ids),
-        summary=summary[:300],
-        changes={"client_ids": ids},
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        via=actor.via,
-    )
-    with without_waiting_for_disk():
-        return append_audit_events([event])[0]
+    return append_audit_events(
+        [
+            AuditEvent(
+                practice=actor.practice,
+                user=actor.user,
+                action=AuditEvent.Action.VIEW,
+                object_type=model._meta.label_lower,
+                object_id="",
+                clients=client_list(ids),
+                summary=summary[:300],
+                changes={"client_ids": ids},
+                ip_address=actor.ip_address,
+                user_agent=actor.user_agent,
+                via=actor.via,
+            )
+        ]
+    )[0]
 
 
 def client_list(ids: Iterable[int]) -> str:

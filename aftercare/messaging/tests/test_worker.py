@@ -13,12 +13,11 @@ from django.db import connection, models
 
 from aftercare import clock
 from aftercare.care.models import TouchpointStatus
-from aftercare.durability import commits_wait_for_disk
 from aftercare.messaging.models import Message, MessageAttempt, MessageStatus, WorkerHeartbeat
 from aftercare.messaging.services import message_queue
 from aftercare.messaging.testing import due_message_touchpoint
 from aftercare.messaging.transports import PreviewTransport, TransportError, TwilioTransport
-from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size
+from aftercare.messaging.worker import MAX_ATTEMPTS, Worker, claim_size, worker_commits
 from aftercare.testing import Personas
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -252,12 +251,12 @@ def test_the_worker_commits_without_waiting_for_the_disk_except_before_an_sms() 
 
     durable, relaxed = ("on", "off") if connection.vendor == "postgresql" else ("2", "1")
     try:
-        commits_wait_for_disk(durable=False)
+        worker_commits(durable=False)
         assert setting() == relaxed
-        commits_wait_for_disk(durable=True)
+        worker_commits(durable=True)
         assert setting() == durable
     finally:
-        commits_wait_for_disk(durable=True)
+        worker_commits(durable=True)
 
 
 def test_only_the_lease_holder_records_the_outcome(personas: Personas, daytime: Any) -> None:
