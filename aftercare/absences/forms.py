@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 
 from aftercare import clock
 from aftercare.absences.models import Absence
 from aftercare.clients.picker import ClientsField
 from aftercare.dates import ABSENCE_DAYS, absence_length_problem
 from aftercare.locales import format_date, practice_locale
+from aftercare.practice.members import offer_practitioners
 from aftercare.practice.models import Practice, User
 
 ABSENCE_FIELDS = [
@@ -27,12 +27,6 @@ ABSENCE_FIELDS = [
     "announce_to_all",
 ]
 MAX_NOTIFY_DAYS = 180
-
-
-def practitioners_of(practice: Practice) -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
-    ).order_by("full_name", "email")
 
 
 class AbsenceForm(forms.ModelForm):
@@ -66,7 +60,7 @@ class AbsenceForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
-        self.fields["practitioner"].queryset = practitioners_of(practice)
+        offer_practitioners(self.fields["practitioner"], practice)
         self.fields["emergency_client_ids"].practice = practice
         # The API passes its list apart from the form data.
         self.emergency_ids_input = emergency_ids

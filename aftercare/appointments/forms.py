@@ -11,7 +11,8 @@ from aftercare import clock
 from aftercare.appointments.models import Appointment, FeePolicy, Kind, Status
 from aftercare.clients.models import Client
 from aftercare.dates import APPOINTMENT_DAYS, appointment_length_problem
-from aftercare.practice.models import Practice, User
+from aftercare.practice.members import offer_practitioners
+from aftercare.practice.models import Practice
 
 APPOINTMENT_FIELDS = ["client", "practitioner", "starts_at", "ends_at", "kind", "status", "fee"]
 
@@ -36,9 +37,7 @@ class AppointmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.practice = practice
         self.fields["client"].queryset = Client.objects.filter(practice=practice)
-        self.fields["practitioner"].queryset = User.objects.filter(
-            memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
-        )
+        offer_practitioners(self.fields["practitioner"], practice)
         self.kind_choices = Kind.CHOICES
 
     def clean_kind(self) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 
 from aftercare import statements
 from aftercare.clients.models import Client, Tag
 from aftercare.phones import MAX_PHONE_INPUT, Phone, PhoneError, format_phone, parse_phone
-from aftercare.practice.models import Membership, Practice, User
+from aftercare.practice.members import offer_practitioners, practitioners_listed
+from aftercare.practice.models import Practice, User
 
 CLIENT_FIELDS = [
     "given_name",
@@ -64,7 +64,7 @@ class ClientForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
-        self.fields["primary_practitioner"].queryset = practitioner_users(practice)
+        offer_practitioners(self.fields["primary_practitioner"], practice)
         self.fields[
             "time_zone"
         ].help_text = f"Leave empty for the practice's ({practice.time_zone})"
@@ -156,24 +156,10 @@ def tags_for(practice: Practice, names: list[str]) -> list[Tag]:
     return [existing[name] for name in names]
 
 
-def practitioner_users(practice: Practice) -> QuerySet[User]:
-    """The people of a practice who see clients (owners and practitioners)."""
-    return User.objects.filter(
-        memberships__practice=practice, memberships__role__in=["owner", "practitioner"]
-    ).order_by("full_name", "email")
-
-
 def sole_practitioner(practice: Practice) -> User | None:
     """The practice's practitioner when it has exactly one: every new client's by default."""
-    candidates = list(practitioner_users(practice)[:2])
+    candidates = practitioners_listed(practice)
     return candidates[0] if len(candidates) == 1 else None
-
-
-def practitioner_memberships(practice: Practice | int) -> QuerySet[Membership]:
-    """The memberships of the people who see clients, by name."""
-    return Membership.objects.filter(
-        practice=practice, role__in=["owner", "practitioner"]
-    ).order_by("user__full_name", "user__email")
 
 
 class ClientFilterForm(forms.Form):
@@ -214,17 +200,10 @@ class ClientFilterForm(forms.Form):
             )
         )
         self.fields["tag"].choices = [("", "Any tag"), *[(name, name) for name in self.tags]]
-        practitioners = statements.rows(
-            "clients: the practice's practitioners",
-            lambda practice: practitioner_memberships(practice).values_list(
-                "user_id", "user__full_name", "user__email"
-            ),
-            practice=practice.pk,
-        )
         self.fields["practitioner"].choices = [
             ("", "Anyone"),
             ("none", "No practitioner"),
-            *[(str(user), name or email.split("@")[0]) for user, name, email in practitioners],
+            *[(str(user.pk), user.display_name) for user in practitioners_listed(practice)],
         ]
 
     def clean_tag(self) -> Tag | None:

@@ -16,7 +16,8 @@ from django.db.models import Q, QuerySet
 
 from aftercare import statements
 from aftercare.messaging.models import Direction, Message, MessageStatus, TriageLevel
-from aftercare.practice.models import Membership, Practice, Role, User
+from aftercare.practice.members import practitioners_listed
+from aftercare.practice.models import Practice
 from aftercare.practice.pages import UncountedPage
 from aftercare.queue import items
 from aftercare.queue.selectors import count_of, scope_values
@@ -157,22 +158,9 @@ INBOX_FILTERS = ("level", "practitioner", "channel", "state")
 
 
 def practitioner_choices(practice: Practice) -> dict[str, str]:
-    """The practitioner filter's choices: each member who sees clients (not an assistant), by
-    user id, in the order of their names (a statement: the inbox asks on every visit)."""
-    found = statements.rows(
-        "inbox: the practice's practitioners",
-        lambda practice: (
-            Membership.objects.filter(practice_id=practice)
-            .exclude(role=Role.ASSISTANT)
-            .order_by("user__full_name", "user__email")
-            .values_list("user_id", "user__full_name", "user__email")
-        ),
-        practice=practice.pk,
-    )
-    return {
-        str(user): User(full_name=full_name, email=email).display_name
-        for user, full_name, email in found
-    }
+    """The practitioner filter's choices: each member who sees clients, by user id, in the
+    order of their names."""
+    return {str(user.pk): user.display_name for user in practitioners_listed(practice)}
 
 
 UNREAD_COUNTED_UP_TO = 1000
