@@ -326,8 +326,8 @@ def instance(model: type[Model], values: dict[str, Any], using: str = "default")
     instance, a millisecond for the inbox's fifty replies with their clients and practitioners.
     What it leaves behind is an instance whose ``__dict__`` holds the given values (a field
     not in it is deferred: ``get_deferred_fields``) and whose state says it came from the
-    database; for a model with an ``__init__`` of its own or with receivers of those signals,
-    Django's path is kept.
+    database; for a model with an ``__init__`` of its own, a field whose setter does more than
+    store the value, or receivers of those signals, Django's path is kept (``_plain``).
     """
     if not _plain(model):
         return model.from_db(

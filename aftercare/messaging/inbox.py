@@ -155,15 +155,13 @@ def sent_status_words(status: str, provider_id: str, template_key: str, to_addre
 
 
 INBOX_FILTERS = ("level", "practitioner", "channel", "state")
+UNREAD_COUNTED_UP_TO = 1000
 
 
 def practitioner_choices(practice: Practice) -> dict[str, str]:
     """The practitioner filter's choices: each member who sees clients, by user id, in the
     order of their names."""
     return {str(user.pk): user.display_name for user in practitioners_listed(practice)}
-
-
-UNREAD_COUNTED_UP_TO = 1000
 
 
 @dataclass(frozen=True)
