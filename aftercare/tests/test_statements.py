@@ -504,8 +504,10 @@ def test_an_instance_of_a_model_with_init_receivers_goes_through_django(
     models.signals.post_init.connect(note, sender=Message)
     try:
         made = statements.instance(Message, {"id": 41, "text_body": "x"})
+        batch = statements.instances(Message, ["id", "text_body"], [(43, "y"), (44, "z")])
     finally:
         models.signals.post_init.disconnect(note, sender=Message)
-    assert seen == [41] and made.text_body == "x"
+    assert seen == [41, 43, 44] and made.text_body == "x"
+    assert [m.text_body for m in batch] == ["y", "z"]
     statements.instance(Message, {"id": 42})
-    assert seen == [41]
+    assert seen == [41, 43, 44]
