@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aftercare.absences.forms import AbsenceForm
 from aftercare.appointments.forms import AppointmentForm
@@ -58,3 +60,18 @@ def test_every_form_that_chooses_a_practitioner_offers_the_same_people(
     ]
     for field in fields:
         assert [str(value) for value, _label in field.choices if value != ""] == expected
+
+
+def test_a_form_only_validated_reads_no_options(personas: Personas) -> None:
+    """The API's forms and a saved form are never drawn: they read who may be chosen only to
+    check the choice, not the list of options."""
+    with CaptureQueriesContext(connection) as built:
+        form = Choose(data={"practitioner": personas.colleague.pk})
+        offer_practitioners(form.fields["practitioner"], personas.practice)
+    assert len(built) == 0
+    with CaptureQueriesContext(connection) as validated:
+        assert form.is_valid()
+    assert len(validated) == 1  # the choice checked, as Django's model choice checks it
+    with CaptureQueriesContext(connection) as drawn:
+        assert personas.colleague.full_name in str(form["practitioner"])
+    assert len(drawn) == 1
