@@ -28,6 +28,7 @@ from aftercare.imports.reading import read_client_file, remember_mapping
 from aftercare.imports.subscriptions import SubscriptionError, subscribe
 from aftercare.imports.tabular import TableError
 from aftercare.practice.access import get_scoped_or_404, ids_in, practice_required
+from aftercare.practice.members import practitioners_listed, practitioners_of
 from aftercare.practice.models import User
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -49,9 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     jobs = ImportJob.objects.filter(practice=actor.practice).defer("content")[:10]
     waiting = UnmatchedEvent.objects.filter(practice=actor.practice).count()
-    practitioners = User.objects.filter(
-        memberships__practice=actor.practice, memberships__role__in=["owner", "practitioner"]
-    ).order_by("full_name", "email")
+    practitioners = practitioners_listed(actor.practice)
     subscriptions = CalendarSubscription.objects.filter(practice=actor.practice).select_related(
         "practitioner"
     )
@@ -68,11 +67,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _practitioner(request: HttpRequest) -> User | None:
+    """Whose calendar it is: one who sees clients, as the form offers (an assistant's or an
+    outsider's id, forged, is nobody's)."""
     actor = request.actor  # type: ignore[attr-defined]
-    return User.objects.filter(
-        memberships__practice=actor.practice,
-        pk__in=ids_in([request.POST.get("practitioner", "")]),
-    ).first()
+    return (
+        practitioners_of(actor.practice)
+        .filter(pk__in=ids_in([request.POST.get("practitioner", "")]))
+        .first()
+    )
 
 
 @practice_required

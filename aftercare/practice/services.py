@@ -14,6 +14,7 @@ from aftercare import clock, statements
 from aftercare.practice.access import Actor
 from aftercare.practice.audit import diff_fields, record_audit
 from aftercare.practice.forms import PRACTICE_FIELDS
+from aftercare.practice.members import practitioners_of
 from aftercare.practice.models import ApiToken, Membership, Practice, Role, User
 
 PracticeHook = Callable[..., object]
@@ -274,9 +275,7 @@ def member_remove(*, actor: Actor, membership: Membership, successor: User | Non
         )
     successor_is_colleague = successor is None or (
         successor.pk != membership.user_id
-        and Membership.objects.filter(
-            practice=actor.practice, user=successor, role__in=(Role.OWNER, Role.PRACTITIONER)
-        ).exists()
+        and practitioners_of(actor.practice).filter(pk=successor.pk).exists()
     )
     if not successor_is_colleague:
         raise ValidationError(

@@ -214,3 +214,16 @@ def test_subscribing_refuses_an_inside_address_and_lists_the_calendars(
     subscription = CalendarSubscription.objects.get()
     owner_client.post(reverse("imports-unsubscribe", args=[subscription.pk]))
     assert not CalendarSubscription.objects.exists()
+
+
+def test_a_calendar_is_only_a_practitioners(owner_client, personas: Personas, files: Path) -> None:  # type: ignore[no-untyped-def]
+    """The form offers those who see clients; an assistant's id, forged, makes it nobody's."""
+    data = (files / "google_weekly.ics").read_bytes()
+    owner_client.post(
+        reverse("imports-upload-calendar"),
+        {"file": SimpleUploadedFile("calendar.ics", data), "practitioner": personas.assistant.pk},
+    )
+    assert ImportJob.objects.get().practitioner is None
+    page = owner_client.get(reverse("imports-home")).content.decode()
+    assert f'value="{personas.colleague.pk}"' in page
+    assert f'value="{personas.assistant.pk}"' not in page
