@@ -90,9 +90,8 @@ def _series(rows: list[tuple[Any, int, int]], first: dt.date, last: dt.date) -> 
 def _by_month(rows: QuerySet[Any], field: str, met: Q, tz: dt.tzinfo | None) -> QuerySet[Any]:
     """``rows`` grouped by the month of ``field`` (in ``tz``; a date column has none): how many
     meet ``met`` and how many in all."""
-    month = TruncMonth(field, tzinfo=tz) if tz is not None else TruncMonth(field)
     return (
-        rows.annotate(month=month)
+        rows.annotate(month=TruncMonth(field, tzinfo=tz))
         .values("month")
         .annotate(met=Count("id", filter=met), total=Count("id"))
         .order_by()
@@ -105,12 +104,12 @@ def practice_trends(actor: Actor, *, reply_target: dt.timedelta) -> list[Trend]:
     ``statements``)."""
     now = clock.now()
     tz = actor.practice.tz
-    last = clock.today(tz).replace(day=1)
+    today = clock.today(tz)
+    last = today.replace(day=1)
     first = last
     for _ in range(MONTHS - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=tz)
-    today = clock.today(tz)
     # What the SQL depends on besides the values: the zone the months are cut in, and the
     # reply target (a constant of the query, as the 14 days of a check-in are).
     shape = (str(tz), reply_target.total_seconds())

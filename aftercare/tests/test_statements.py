@@ -459,14 +459,7 @@ def test_an_instance_is_the_one_djangos_from_db_makes(personas: Personas) -> Non
     """``instance`` without ``Model.__init__``: the same values, the same deferred fields, the
     same state (from the database, not being added), a deferred field read on demand, a
     related object read and cached, and a save that updates the row rather than adding one."""
-    message = Message.objects.create(
-        practice=personas.practice,
-        client=personas.client,
-        direction=Direction.INBOUND,
-        channel="sms",
-        text_body="hello",
-        status="received",
-    )
+    message = reply(personas, personas.practice, personas.client, 1)
     values = {"id": message.pk, "client_id": personas.client.pk, "text_body": "hello"}
     ours = statements.instance(Message, values)
     djangos = Message.from_db(

@@ -43,20 +43,27 @@ def test_month_rows_write_what_the_template_wrote() -> None:
     assert "<td>—</td><td>0 of 0</td>" in written and "<td>33%</td><td>1 of 3</td>" in written
 
 
+def running_out(
+    personas: Personas, name: str, reordered: dt.datetime | None, status: str = "active"
+) -> Supply:
+    """A remedy of the client's that runs out on 10 November, re-ordered at ``reordered``."""
+    return Supply.objects.create(
+        practice=personas.practice,
+        client=personas.client,
+        name=f"Remedy {name}",
+        quantity=Decimal(10),
+        daily_dose=Decimal(1),
+        started_on=dt.date(2026, 10, 1),
+        status=status,
+        runs_out_on=dt.date(2026, 11, 10),
+        reorder_requested_at=reordered,
+    )
+
+
 @pytest.mark.django_db
 def test_stopped_supplies_and_cancelled_notices_are_not_counted(personas: Personas) -> None:
     for status, reordered in (("active", True), ("reordered", False), ("stopped", True)):
-        Supply.objects.create(
-            practice=personas.practice,
-            client=personas.client,
-            name=f"Remedy {status}",
-            quantity=Decimal(10),
-            daily_dose=Decimal(1),
-            started_on=dt.date(2026, 10, 1),
-            status=status,
-            runs_out_on=dt.date(2026, 11, 10),
-            reorder_requested_at=NOW - 25 * DAY if reordered else None,
-        )
+        running_out(personas, status, NOW - 25 * DAY if reordered else None, status=status)
     for number, status in enumerate(("sent", "planned", "cancelled")):
         Touchpoint.objects.create(
             practice=personas.practice,
@@ -87,16 +94,7 @@ def test_a_reorder_is_on_time_by_the_practices_own_calendar(personas: Personas) 
         ("late", dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)),
         ("in time", dt.datetime(2026, 11, 9, 10, 0, tzinfo=dt.UTC)),
     ):
-        Supply.objects.create(
-            practice=personas.practice,
-            client=personas.client,
-            name=f"Remedy {name}",
-            quantity=Decimal(10),
-            daily_dose=Decimal(1),
-            started_on=dt.date(2026, 10, 1),
-            runs_out_on=dt.date(2026, 11, 10),
-            reorder_requested_at=requested,
-        )
+        running_out(personas, name, requested)
     (supplies,) = [
         trend
         for trend in practice_trends(personas.actor(), reply_target=dt.timedelta(hours=48))
