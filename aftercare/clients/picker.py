@@ -43,6 +43,7 @@ from typing import Any
 
 from django import forms
 
+from aftercare import statements
 from aftercare.clients.models import Client
 from aftercare.clients.selectors import clients_to_pick
 from aftercare.practice.access import MAX_ID, Actor
@@ -51,6 +52,28 @@ from aftercare.practice.models import Practice
 # A picker's name is a form field's name; it also names its request parameters.
 PICKER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 RESULTS_SHOWN = 10
+# Up to this many chosen clients are read through a statement (one shape per count); a longer
+# list (an absence's emergency list, say) is rare enough to build its query each time.
+CHOSEN_BY_STATEMENT = 12
+
+
+def chosen_clients(actor: Actor, ids: Iterable[int]) -> list[Client]:
+    """The clients of ``ids`` in the actor's practice (an unknown or another practice's id is
+    left out), in no order. A picker reads them on every page that shows one: through a
+    statement for a few (usually one), built once per count."""
+    wanted = tuple(sorted(set(ids)))
+    if not wanted:
+        return []
+    if len(wanted) > CHOSEN_BY_STATEMENT:
+        return list(Client.objects.filter(practice=actor.practice, pk__in=wanted))
+    return statements.objects(
+        ("clients: chosen in a picker", len(wanted)),
+        lambda practice, ids: Client.objects.filter(practice_id=practice, pk__in=ids).order_by(),
+        model=Client,
+        known={"practice": actor.practice},
+        practice=actor.practice.pk,
+        ids=wanted,
+    )
 
 
 class ClientsField(forms.Field):
@@ -186,12 +209,7 @@ def client_picker(
     3. Search: the matching active clients that are not listed, at most ``RESULTS_SHOWN``.
     """
     chosen = set(chosen_ids)
-    clients = {
-        client.pk: client
-        for client in (
-            Client.objects.filter(practice=actor.practice, pk__in=chosen) if chosen else []
-        )
-    }
+    clients = {client.pk: client for client in chosen_clients(actor, chosen)}
     listed = [
         PickerRow(client, client.pk in chosen, reason)
         for client, reason in suggestions
@@ -239,12 +257,9 @@ def picker_results(
     kept_ids = [pk for pk in chosen_ids if pk not in listed]
     if not multiple:
         kept_ids = kept_ids[:1]
-    kept = list(
-        Client.objects.filter(practice=actor.practice, pk__in=kept_ids).order_by(
-            "family_name", "given_name", "id"
-        )
-        if kept_ids
-        else []
+    kept = sorted(
+        chosen_clients(actor, kept_ids),
+        key=lambda c: (c.family_name.lower(), c.given_name.lower(), c.pk),
     )
     found, more = clients_to_pick(actor, query, exclude=listed | set(kept_ids), limit=RESULTS_SHOWN)
     return ClientPicker(

@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from aftercare import clock
 from aftercare.clients.picker import (
+    CHOSEN_BY_STATEMENT,
     ClientField,
     ClientsField,
+    chosen_clients,
     client_picker,
     picker_results,
 )
@@ -108,6 +110,22 @@ def test_suggestions_come_first_with_why_then_the_chosen_then_the_search(
     # The search finds the other Ruth Miller only: the chosen one is listed already.
     assert [r.client for r in picker.results] == [personas.client]
     assert picker.results[0].contact == "ruth@example.org · +44 7911 123456"
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_the_chosen_are_the_practices_own_however_many(personas: Personas, many: bool) -> None:
+    """A few are read through a statement, many by a query built for them: the same answer."""
+    mine = [make_client(personas.practice, given_name=f"C{n}") for n in range(3)]
+    theirs = make_client(personas.other_practice, given_name="Hidden")
+    wanted = [c.pk for c in mine] + [theirs.pk, 987654321]
+    if many:
+        extra = [make_client(personas.practice) for _ in range(CHOSEN_BY_STATEMENT)]
+        mine += extra
+        wanted += [c.pk for c in extra]
+    found = chosen_clients(personas.actor(), [*wanted, mine[0].pk])  # a repeat counts once
+    assert sorted(c.pk for c in found) == sorted(c.pk for c in mine)
+    assert {c.practice for c in found} == {personas.practice}
+    assert chosen_clients(personas.actor(), []) == []
 
 
 @pytest.mark.parametrize(
