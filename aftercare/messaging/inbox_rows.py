@@ -17,7 +17,7 @@ from aftercare.form_renderer import csrf_field
 from aftercare.messaging import inbox
 from aftercare.messaging.models import Message, MessageChannel, TriageLevel
 from aftercare.practice.templatetags.locale_formats import ldate
-from aftercare.row_urls import path_to
+from aftercare.row_urls import path_maker
 
 LEVELS = dict(TriageLevel.choices)
 CHANNELS = dict(MessageChannel.choices)
@@ -31,15 +31,17 @@ def inbox_rows(messages: Iterable[Message], *, csrf_token: str, next_url: str) -
     hidden = csrf_field(csrf_token) + (
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
     )
+    # Each row's links from URL parts looked up once (``path_to`` per row read the settings,
+    # the URLconf and the script prefix anew: a fifteenth of the page).
+    conversation_of = path_maker("messaging-conversation")
+    unread_of, acknowledge_of = path_maker("messaging-unread"), path_maker("messaging-acknowledge")
     written = []
     for message in messages:
         client = message.client
         name = escape(client.full_name)
         read = message.acknowledged_at is not None
-        conversation = escape(inbox.conversation_url(message.client_id))
-        state_url = escape(
-            path_to("messaging-unread" if read else "messaging-acknowledge", message.pk)
-        )
+        conversation = escape(conversation_of(message.client_id))
+        state_url = escape((unread_of if read else acknowledge_of)(message.pk))
         level = ""
         if message.triage_level and message.triage_level != "routine":
             level = (
