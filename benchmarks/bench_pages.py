@@ -128,7 +128,7 @@ def fill(practice: Any, owner: Any, clients: int) -> dict[str, int]:
     from aftercare.clients.models import Client, Tag
     from aftercare.imports.models import ImportJob
     from aftercare.messaging.models import Direction, Message, MessageTemplate
-    from aftercare.practice.audit import append_audit_events, client_list
+    from aftercare.practice.audit import append_audit_events, client_list, index_pending
     from aftercare.practice.models import AuditEvent
     from aftercare.queue.models import CareHour
     from aftercare.supplies.models import Supply
@@ -238,6 +238,7 @@ def fill(practice: Any, owner: Any, clients: int) -> dict[str, int]:
                     for offset, pk in enumerate(ids[begin : begin + BATCH])
                 ]
             )
+        index_pending(practice.pk)  # (as the tick does every minute)
         # A supply for every tenth client, one in five of them running out within a fortnight.
         Supply.objects.bulk_create(
             (

@@ -24,7 +24,7 @@ from django.db import connection, models, transaction
 
 from aftercare.clients.models import Client
 from aftercare.practice.access import Actor
-from aftercare.practice.audit import about_client, record_audit, redact
+from aftercare.practice.audit import about_client, index_pending, record_audit, redact
 from aftercare.practice.models import AuditEvent
 
 ErasureStep = Callable[[Client], None]
@@ -63,6 +63,7 @@ def client_erase(*, actor: Actor, client: Client) -> None:
 def audit_rows_about(client: Client, names: list[str]) -> models.QuerySet[AuditEvent]:
     """The practice's audit rows about the client or naming them (not yet redacted)."""
     rows = AuditEvent.objects.filter(practice=client.practice).exclude(detail_salt="")
+    index_pending(client.practice_id)
     concerning = about_client(rows, client.practice_id, client.pk)
     about = set(concerning.values_list("pk", flat=True)) | set(
         rows.filter(object_type="clients.client", object_id=str(client.pk)).values_list(

@@ -29,7 +29,7 @@ from django.db import models
 
 from aftercare import clock
 from aftercare.clients.models import Client
-from aftercare.practice.audit import about_client
+from aftercare.practice.audit import about_client, index_pending
 from aftercare.practice.models import AuditEvent
 
 ExportSection = Callable[[Client], list[dict[str, Any]]]
@@ -71,6 +71,7 @@ def client_export(client: Client) -> dict[str, Any]:
         data[model._meta.label_lower] = [row_of(row) for row in rows]
     for name, rows_for in sorted(_sections.items()):
         data[name] = rows_for(client)
+    index_pending(client.practice_id)
     data["access_log"] = [
         {"at": at.isoformat(), "action": action, "summary": summary, "via": via}
         for at, action, summary, via in about_client(

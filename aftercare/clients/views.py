@@ -42,7 +42,7 @@ from aftercare.clients.selectors import (
 from aftercare.clients.timeline import sections_for, timeline_for
 from aftercare.phones import can_receive_texts
 from aftercare.practice.access import Actor, get_scoped_or_404, ids_in, owner_required
-from aftercare.practice.audit import about_client, record_audit, record_reads
+from aftercare.practice.audit import about_client, index_pending, record_audit, record_reads
 from aftercare.practice.audit_rows import COLUMNS as AUDIT_COLUMNS
 from aftercare.practice.audit_rows import AuditRow, audit_rows
 from aftercare.practice.models import AuditEvent, Membership
@@ -413,6 +413,8 @@ class AuditPage(UncountedPage):
         of ``user``, ``client``, ``action``, ``since`` and ``until``), newest first, through a
         statement built once per filters and page."""
         start = (number - 1) * AUDIT_PAGE_SIZE
+        if "client" in values:
+            index_pending(values["practice"])  # (the rows appended since the tick's last run)
 
         def build(**given: Any) -> QuerySet[AuditEvent]:
             events = AuditEvent.objects.filter(practice_id=given["practice"]).order_by("-seq")

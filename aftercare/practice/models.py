@@ -307,6 +307,9 @@ class AuditChainHead(models.Model):
     )
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True, default="")
+    indexed_seq = models.PositiveBigIntegerField(
+        default=0, help_text="The rows up to this seq have their clients in AuditEventClient"
+    )
 
     def __str__(self) -> str:
         return f"audit chain of practice {self.practice_id}: {self.seq} rows"

@@ -436,12 +436,13 @@ def test_count_of_a_query_that_can_match_nothing_is_zero(personas: Personas) -> 
 def test_a_big_integer_columns_value_fills_its_shape(personas: Personas) -> None:
     """A ``BigIntegerField``'s value reaches PostgreSQL's driver wrapped (psycopg's ``Int8``):
     the marker is still found, and each call's value goes in wrapped the same way."""
-    from aftercare.practice.audit import record_audit
+    from aftercare.practice.audit import index_pending, record_audit
     from aftercare.practice.models import AuditEventClient
 
     other = make_client(personas.practice, given_name="Ben")
     for client in (personas.client, other):
         record_audit(personas.actor(), "view", client, summary="Opened")
+    index_pending()
 
     def build(practice: int, client: int) -> QuerySet[AuditEventClient]:
         return AuditEventClient.objects.filter(practice_id=practice, client_id=client).values_list(

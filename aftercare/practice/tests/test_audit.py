@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 
 import pytest
 import time_machine
@@ -14,14 +15,16 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from aftercare.clients.models import Client as ClientModel
+from aftercare.practice import audit
 from aftercare.practice.audit import (
     about_client,
+    index_pending,
     record_audit,
     record_reads,
     redact,
     verify_chain,
 )
-from aftercare.practice.models import AuditEvent, AuditEventClient, Practice
+from aftercare.practice.models import AuditChainHead, AuditEvent, AuditEventClient, Practice
 from aftercare.testing import Personas, make_client
 
 NOON = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -220,6 +223,10 @@ class TestClientsIndex:
         )
         opened = record_audit(actor, "view", others[1], summary="Opened Other1")
         assert listed is not None
+        # Indexed after they were appended, many at a time (by the tick, or whoever asks).
+        assert not AuditEventClient.objects.exists()
+        assert index_pending() == 2
+        assert index_pending() == 0
         rows = set(AuditEventClient.objects.values_list("event_id", "client_id", "practice_id"))
         assert rows == {
             (listed.pk, personas.client.pk, personas.practice.pk),
@@ -236,8 +243,41 @@ class TestClientsIndex:
         ids = list(range(1, 2_500))  # past SQLite's oldest limit of 999 values a statement
         event = record_reads(personas.actor(), ClientModel, ids, "Exported clients")
         assert event is not None
+        index_pending(personas.practice.pk)
         indexed = AuditEventClient.objects.filter(event_id=event.pk)
         assert sorted(indexed.values_list("client_id", flat=True)) == ids
+
+    def test_the_index_catches_up_in_batches_in_client_order_and_for_every_chain(
+        self, personas: Personas, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(audit, "INDEX_BATCH", 2)
+        actor = personas.actor()
+        reads = [
+            record_reads(actor, ClientModel, [900 - n, 100 + n], f"Read {n}") for n in range(5)
+        ]
+        theirs = record_reads(
+            personas.actor(personas.outsider), ClientModel, [personas.other_client.pk], "Theirs"
+        )
+        assert index_pending(personas.practice.pk) == 5  # three batches, this practice only
+        assert not AuditEventClient.objects.filter(practice=personas.other_practice).exists()
+        assert index_pending() == 1  # every chain
+        rows = list(
+            AuditEventClient.objects.filter(practice=personas.practice)
+            .order_by("pk")
+            .values_list("client_id", "event_id")
+        )
+        # Each batch's rows in client order (one pass through the index), none twice.
+        firsts = [(100, reads[0].pk), (101, reads[1].pk), (899, reads[1].pk), (900, reads[0].pk)]
+        assert rows[:4] == firsts
+        assert len(rows) == len(set(rows)) == 10
+        assert AuditEventClient.objects.get(practice=personas.other_practice).event_id == theirs.pk
+        head = AuditChainHead.objects.get(practice=personas.practice)
+        assert head.indexed_seq == head.seq
+
+    def test_the_tick_indexes_what_pages_appended(self, personas: Personas) -> None:
+        record_reads(personas.actor(), ClientModel, [personas.client.pk], "Listed clients")
+        call_command("tick", "--at", "2026-11-20T09:00:00+00:00", stdout=io.StringIO())
+        assert AuditEventClient.objects.filter(client_id=personas.client.pk).exists()
 
     def test_events_appended_before_the_table_are_indexed_by_its_migration(
         self, personas: Personas
