@@ -152,7 +152,7 @@ def about_client(
     return events.filter(pk__in=concerning.values("event_id"))
 
 
-INDEX_BATCH = 5_000  # events a transaction
+INDEX_BATCH = 1_000  # events a transaction (a page of 50 clients each: 50,000 rows)
 
 
 def index_pending(practice_id: int | None = None) -> int:
@@ -260,14 +260,13 @@ def _insert_sql(vendor: str) -> str:
 
 
 # One statement for a batch's rows in ``AuditEventClient``, whatever their number: the ids go
-# as one value each (JSON arrays SQLite's ``json_each`` reads, arrays PostgreSQL unnests side by
-# side), in the order given. Thousands of ``(%s, %s, %s)`` places cost more to prepare than the
+# as one value (a JSON array of [client, event] pairs SQLite's ``json_each`` reads in order, two
+# arrays PostgreSQL unnests side by side), in the order given. Thousands of ``(%s, %s, %s)`` places cost more to prepare than the
 # insert itself. The table's own name, not input.
 _CLIENTS_TABLE = AuditEventClient._meta.db_table
 INDEX_CLIENTS_SQL = {
     "sqlite": f"INSERT INTO {_CLIENTS_TABLE} (practice_id, client_id, event_id) "  # noqa: S608
-    "SELECT %s, clients.value, events.value FROM json_each(%s) AS clients "
-    "JOIN json_each(%s) AS events ON events.key = clients.key ORDER BY clients.key",
+    "SELECT %s, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)",
     "postgresql": f"INSERT INTO {_CLIENTS_TABLE} (practice_id, client_id, event_id) "  # noqa: S608
     "SELECT %s, client, event FROM unnest(%s::bigint[], %s::bigint[]) AS given(client, event)",
 }
@@ -275,15 +274,13 @@ INDEX_CLIENTS_SQL = {
 
 def _index_clients(practice_id: int | None, pairs: list[tuple[int, int]]) -> None:
     """A row in ``AuditEventClient`` for each (client, event) of ``pairs``, in their order."""
-    clients = [client for client, _event in pairs]
-    events = [event for _client, event in pairs]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            clients = [client for client, _event in pairs]
+            events = [event for _client, event in pairs]
             cursor.execute(INDEX_CLIENTS_SQL["postgresql"], [practice_id, clients, events])
         else:
-            cursor.execute(
-                INDEX_CLIENTS_SQL["sqlite"], [practice_id, json.dumps(clients), json.dumps(events)]
-            )
+            cursor.execute(INDEX_CLIENTS_SQL["sqlite"], [practice_id, json.dumps(pairs)])
 
 
 # The table's own name, not input (as the worker's raw statements).
