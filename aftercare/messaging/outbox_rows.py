@@ -21,9 +21,10 @@ from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from aftercare import statements
 from aftercare.clients.models import full_name_of
 from aftercare.messaging import inbox
-from aftercare.messaging.models import Message, MessageChannel
+from aftercare.messaging.models import Direction, Message, MessageChannel
 from aftercare.practice.pages import UncountedPage
 from aftercare.practice.templatetags.locale_formats import ldate
 from aftercare.row_urls import path_maker
@@ -83,13 +84,29 @@ class OutboxPage(UncountedPage):
     has_next: bool
 
     @classmethod
-    def of(cls, messages: QuerySet[Message], number: int, size: int) -> OutboxPage:
-        """Page ``number`` (from 1) of ``messages``, the columns the rows show, read with one
-        more to know of a next page."""
+    def of(cls, practice: int, number: int, size: int, *, status: str = "") -> OutboxPage:
+        """Page ``number`` (from 1) of the practice's outbound messages, newest first (of one
+        ``status`` when given), the columns the rows show, read with one more to know of a next
+        page; through a statement, built once per filter and page (the query took longer to
+        build than to run)."""
         start = (number - 1) * size
+
+        def build(practice: int, status: str | None = None) -> QuerySet[Message]:
+            rows = Message.objects.filter(practice_id=practice, direction=Direction.OUTBOUND)
+            if status is not None:
+                rows = rows.filter(status=status)
+            return rows.order_by("-created_at", "-id").values_list(*ROW_COLUMNS)[
+                start : start + size + 1
+            ]
+
         found = [
             OutboxRow(*values)
-            for values in messages.values_list(*ROW_COLUMNS)[start : start + size + 1]
+            for values in statements.rows(
+                ("messaging: a page of the outbox", bool(status), start, size),
+                build,
+                practice=practice,
+                **({"status": status} if status else {}),
+            )
         ]
         return cls(number, found[:size], len(found) > size)
 

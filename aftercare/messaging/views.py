@@ -66,16 +66,11 @@ def next_or(request: HttpRequest, default: str) -> str:
 def outbox(request: HttpRequest) -> HttpResponse:
     """What we send (clients' replies are in the inbox), newest first, by status."""
     actor = request.actor  # type: ignore[attr-defined]
-    rows = (
-        scoped(Message, actor).filter(direction=Direction.OUTBOUND).order_by("-created_at", "-id")
-    )
     direction = ""
     status = request.GET.get("status", "")
-    if status in MessageStatus.values:
-        rows = rows.filter(status=status)
-    else:
+    if status not in MessageStatus.values:
         status = ""
-    page = OutboxPage.of(rows, page_number(request), PAGE_SIZE)
+    page = OutboxPage.of(actor.practice.pk, page_number(request), PAGE_SIZE, status=status)
     record_reads(
         actor,
         Message,

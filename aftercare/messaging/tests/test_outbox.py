@@ -67,7 +67,7 @@ def test_the_rows_are_the_markup_the_template_wrote(personas: Personas) -> None:
     sent(personas, "x" * 61, status="cancelled", subject="")
     sent(personas, "Cafe\u0301 e\u0301te\u0301 " * 8, channel="whatsapp", status="queued")
     messages = Message.objects.filter(direction=Direction.OUTBOUND).order_by("-created_at", "-id")
-    page = OutboxPage.of(messages, 1, 50)
+    page = OutboxPage.of(personas.practice.pk, 1, 50)
     assert len(page.rows) == 7
     expected = (
         engines["django"]
@@ -96,7 +96,7 @@ def test_status_words_are_the_inboxs_for_every_kind_of_message(personas: Persona
                     template_key=template_key,
                 )
     messages = Message.objects.filter(direction=Direction.OUTBOUND).order_by("-created_at", "-id")
-    rows = OutboxPage.of(messages, 1, 100).rows
+    rows = OutboxPage.of(personas.practice.pk, 1, 100).rows
     assert [row.status_words for row in rows] == [inbox.status_words(m) for m in messages]
 
 
